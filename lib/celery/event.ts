@@ -1,0 +1,204 @@
+/**
+ * Decoding and encoding of Celery events. CELERY-WIRE.md §5.1–5.2: a message body is ONE event object
+ * or a LIST of them (workers batch every task event on `task.multi`); both are handled, and one bad item
+ * in a batch costs only that item. This is the collector's hot path: plain property reads, no schema
+ * library, no allocation for events without unknown fields.
+ */
+import { decoding, DecodeErrorCode, type DecodeError, failure } from './decode-result';
+import type {
+  CeleryEvent,
+  CustomEvent,
+  TaskEvent,
+  TaskEventType,
+  WorkerEvent,
+  WorkerEventType,
+} from './event-types';
+import { asObject, describe, optBool, optInt, optNum, optStr, unknownFields } from './fields';
+import type { JsonObject, JsonValue } from './json';
+import { type CeleryMessage, decodeJsonBody, jsonMessage } from './message';
+
+const COMMON = ['hostname', 'utcoffset', 'pid', 'clock', 'timestamp', 'type'] as const;
+
+/** Wire fields of each known type, in the order Celery writes them (between `clock` and `timestamp`). */
+export const EVENT_FIELDS: Readonly<Record<TaskEventType | WorkerEventType, readonly string[]>> = {
+  'task-sent': ['uuid', 'root_id', 'parent_id', 'name', 'args', 'kwargs', 'retries', 'eta', 'expires', 'queue', 'exchange', 'routing_key'],
+  'task-received': ['uuid', 'name', 'args', 'kwargs', 'root_id', 'parent_id', 'retries', 'eta', 'expires'],
+  'task-started': ['uuid'],
+  'task-succeeded': ['uuid', 'result', 'runtime'],
+  'task-failed': ['uuid', 'exception', 'traceback'],
+  'task-retried': ['uuid', 'exception', 'traceback'],
+  'task-rejected': ['uuid', 'requeue'],
+  'task-revoked': ['uuid', 'terminated', 'signum', 'expired'],
+  'task-cancelled': ['uuid'],
+  'worker-online': ['freq', 'active', 'processed', 'loadavg', 'sw_ident', 'sw_ver', 'sw_sys'],
+  'worker-heartbeat': ['freq', 'active', 'processed', 'loadavg', 'sw_ident', 'sw_ver', 'sw_sys'],
+  'worker-offline': ['freq', 'active', 'processed', 'loadavg', 'sw_ident', 'sw_ver', 'sw_sys'],
+};
+
+const KNOWN_FIELDS = new Map<string, ReadonlySet<string>>(
+  Object.entries(EVENT_FIELDS).map(([type, fields]) => [type, new Set([...COMMON, ...fields])]),
+);
+const CUSTOM_FIELDS: ReadonlySet<string> = new Set(COMMON);
+
+export interface DecodedEvents {
+  readonly events: CeleryEvent[];
+  /** One per item that could not be decoded; the rest of the batch is still delivered. */
+  readonly errors: DecodeError[];
+}
+
+/** Decodes an event message: headers give the sender's hostname when an event lacks one. */
+export function decodeEventMessage(message: CeleryMessage): DecodedEvents {
+  const body = decodeJsonBody(message);
+  if (!body.ok) return { events: [], errors: [body.error] };
+  const hostname = message.headers['hostname'];
+  return decodeEventBody(body.value, typeof hostname === 'string' ? hostname : null);
+}
+
+export function decodeEventBody(body: JsonValue, headerHostname: string | null = null): DecodedEvents {
+  const events: CeleryEvent[] = [];
+  const errors: DecodeError[] = [];
+  if (Array.isArray(body)) {
+    for (let i = 0; i < body.length; i++) {
+      const result = decoding(() => readEvent(body[i], `$[${i}]`, headerHostname));
+      if (result.ok) events.push(result.value);
+      else errors.push(result.error);
+    }
+  } else {
+    const result = decoding(() => readEvent(body, '$', headerHostname));
+    if (result.ok) events.push(result.value);
+    else errors.push(result.error);
+  }
+  return { events, errors };
+}
+
+function readEvent(value: JsonValue | undefined, path: string, headerHostname: string | null): CeleryEvent {
+  const e = asObject(value, path);
+  const type = e['type'];
+  if (typeof type !== 'string') {
+    throw failure(type === undefined ? DecodeErrorCode.Missing : DecodeErrorCode.Invalid, `event type: expected a string, got ${describe(type)}`, `${path}.type`);
+  }
+  const hostname = optStr(e, 'hostname', path) ?? headerHostname;
+  if (hostname === null) throw failure(DecodeErrorCode.Missing, 'event has no hostname', `${path}.hostname`);
+  const timestamp = e['timestamp'];
+  if (typeof timestamp !== 'number') {
+    throw failure(timestamp === undefined ? DecodeErrorCode.Missing : DecodeErrorCode.Invalid, `timestamp: expected a number, got ${describe(timestamp)}`, `${path}.timestamp`);
+  }
+  const known = KNOWN_FIELDS.get(type);
+  const base = {
+    hostname,
+    timestamp,
+    utcoffset: optNum(e, 'utcoffset', path) ?? 0,
+    pid: optInt(e, 'pid', path),
+    clock: optInt(e, 'clock', path) ?? 0,
+    extra: unknownFields(e, known ?? CUSTOM_FIELDS),
+  };
+  if (known === undefined) {
+    const custom: CustomEvent = { ...base, known: false, type, uuid: optStr(e, 'uuid', path) };
+    return custom;
+  }
+  if (type.startsWith('worker-')) return readWorkerEvent(e, path, type as WorkerEventType, base);
+  return readTaskEvent(e, path, type as TaskEventType, base);
+}
+
+type Base = Pick<CeleryEvent, 'hostname' | 'timestamp' | 'utcoffset' | 'pid' | 'clock' | 'extra'>;
+
+function readTaskEvent(e: JsonObject, path: string, type: TaskEventType, base: Base): TaskEvent {
+  const uuid = e['uuid'];
+  if (typeof uuid !== 'string') {
+    throw failure(uuid === undefined ? DecodeErrorCode.Missing : DecodeErrorCode.Invalid, `task event uuid: expected a string, got ${describe(uuid)}`, `${path}.uuid`);
+  }
+  const task = { ...base, known: true as const, uuid };
+  switch (type) {
+    case 'task-sent':
+      return {
+        ...task, type, name: optStr(e, 'name', path), args: optStr(e, 'args', path), kwargs: optStr(e, 'kwargs', path),
+        rootId: optStr(e, 'root_id', path), parentId: optStr(e, 'parent_id', path), retries: optInt(e, 'retries', path),
+        eta: optStr(e, 'eta', path), expires: optStr(e, 'expires', path), queue: optStr(e, 'queue', path),
+        exchange: optStr(e, 'exchange', path), routingKey: optStr(e, 'routing_key', path),
+      };
+    case 'task-received':
+      return {
+        ...task, type, name: optStr(e, 'name', path), args: optStr(e, 'args', path), kwargs: optStr(e, 'kwargs', path),
+        rootId: optStr(e, 'root_id', path), parentId: optStr(e, 'parent_id', path), retries: optInt(e, 'retries', path),
+        eta: optStr(e, 'eta', path), expires: optStr(e, 'expires', path),
+      };
+    case 'task-started':
+    case 'task-cancelled':
+      return { ...task, type };
+    case 'task-succeeded':
+      return { ...task, type, result: optStr(e, 'result', path), runtime: optNum(e, 'runtime', path) };
+    case 'task-failed':
+    case 'task-retried':
+      return { ...task, type, exception: optStr(e, 'exception', path), traceback: optStr(e, 'traceback', path) };
+    case 'task-rejected':
+      return { ...task, type, requeue: optBool(e, 'requeue', path) ?? false };
+    case 'task-revoked':
+      return {
+        ...task, type, terminated: optBool(e, 'terminated', path) ?? false, signum: optInt(e, 'signum', path),
+        expired: optBool(e, 'expired', path) ?? false,
+      };
+    default: {
+      const unreachable: never = type;
+      throw new Error(`unhandled task event ${String(unreachable)}`);
+    }
+  }
+}
+
+function readWorkerEvent(e: JsonObject, path: string, type: WorkerEventType, base: Base): WorkerEvent {
+  const loadavg = e['loadavg'];
+  let load: number[] | null = null;
+  if (Array.isArray(loadavg)) {
+    load = loadavg.map((v, i) => {
+      if (typeof v !== 'number') throw failure(DecodeErrorCode.Invalid, `expected a number, got ${describe(v)}`, `${path}.loadavg[${i}]`);
+      return v;
+    });
+  } else if (loadavg !== undefined && loadavg !== null) {
+    throw failure(DecodeErrorCode.Invalid, `expected an array of numbers, got ${describe(loadavg)}`, `${path}.loadavg`);
+  }
+  return {
+    ...base, known: true, type, freq: optNum(e, 'freq', path), active: optInt(e, 'active', path),
+    processed: optInt(e, 'processed', path), loadavg: load, swIdent: optStr(e, 'sw_ident', path),
+    swVer: optStr(e, 'sw_ver', path), swSys: optStr(e, 'sw_sys', path),
+  };
+}
+
+/** The wire object of an event, fields in Celery's order. */
+export function eventToJson(event: CeleryEvent): JsonObject {
+  const out: JsonObject = { hostname: event.hostname, utcoffset: event.utcoffset, pid: event.pid, clock: event.clock };
+  if (event.known) {
+    const source = event as unknown as Record<string, JsonValue>;
+    for (const field of EVENT_FIELDS[event.type]) {
+      const value = source[camel(field)];
+      out[field] = value === undefined ? null : value;
+    }
+  } else if (event.uuid !== null) {
+    out['uuid'] = event.uuid;
+  }
+  if (event.extra) Object.assign(out, event.extra);
+  out['timestamp'] = event.timestamp;
+  out['type'] = event.type;
+  return out;
+}
+
+function camel(field: string): string {
+  return field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Routing key of an event type (`task-succeeded` -> `task.succeeded`), as Celery's dispatcher makes it. */
+export function eventRoutingKey(type: string): string {
+  return type.replaceAll('-', '.');
+}
+
+/**
+ * An event message as a worker sends it: one event on its own routing key, or a batch on
+ * `<group>.multi` (`task.multi`) as Celery's buffered dispatcher does.
+ */
+export function encodeEventMessage(events: CeleryEvent | readonly CeleryEvent[], hostname: string): { message: CeleryMessage; routingKey: string } {
+  const list = Array.isArray(events) ? (events as readonly CeleryEvent[]) : null;
+  const single = list === null ? (events as CeleryEvent) : null;
+  const body: JsonValue = single ? eventToJson(single) : (list as readonly CeleryEvent[]).map(eventToJson);
+  const first = single ?? list?.[0];
+  const group = first ? first.type.split('-')[0] : 'task';
+  const routingKey = single ? eventRoutingKey(single.type) : `${group}.multi`;
+  return { message: jsonMessage(body, { hostname }, { deliveryMode: 1, priority: 0 }), routingKey };
+}

@@ -6,7 +6,7 @@
  * free of I/O libraries; lib/broker passes amqplib's objects straight in.
  */
 import { decoding, type Decoded } from './decode-result';
-import type { JsonObject, JsonValue } from './json';
+import { type JsonObject, type JsonValue, setField } from './json';
 import type { CeleryMessage } from './message';
 
 export interface AmqpDelivery {
@@ -61,7 +61,7 @@ export function decodeAmqpDelivery(delivery: AmqpDelivery): Decoded<CeleryMessag
     let extra: JsonObject | null = null;
     for (const key in p) {
       const value = p[key];
-      if (!KNOWN_PROPERTIES.has(key) && value !== undefined && value !== null) (extra ??= {})[key] = toJson(value);
+      if (!KNOWN_PROPERTIES.has(key) && value !== undefined && value !== null) setField((extra ??= {}), key, toJson(value));
     }
     const headers = p.headers ? (toJson(p.headers) as JsonObject) : {};
     return {
@@ -116,7 +116,9 @@ const INT32_MAX = 2 ** 31 - 1;
  */
 export function amqpHeaderTable(headers: JsonObject): Record<string, unknown> {
   const table: Record<string, unknown> = {};
-  for (const key in headers) table[key] = amqpFieldValue(headers[key] as JsonValue);
+  for (const key in headers) {
+    Object.defineProperty(table, key, { value: amqpFieldValue(headers[key] as JsonValue), enumerable: true, writable: true, configurable: true });
+  }
   return table;
 }
 
@@ -150,7 +152,7 @@ function toJson(value: unknown): JsonValue {
       // amqplib's typed values ({'!': 'decimal', value: {places, digits}} and the like).
       if (typeof record['!'] === 'string' && 'value' in record) return typedToJson(record['!'] as string, record['value']);
       const out: JsonObject = {};
-      for (const key in record) out[key] = toJson(record[key]);
+      for (const key in record) setField(out, key, toJson(record[key]));
       return out;
     }
     default:

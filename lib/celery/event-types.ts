@@ -40,6 +40,12 @@ interface EventBase {
   readonly clock: number;
   /** Fields not named by this event type, as they came. */
   readonly extra: JsonObject | null;
+  /**
+   * Wire names of this type's fields that the sender left out (read as null above), so that re-encoding
+   * omits them too: a NotRegistered task-failed has no `traceback`, an answer to the `heartbeat` command
+   * has no `active`. Null when none are missing.
+   */
+  readonly absentFields: readonly string[] | null;
 }
 
 interface TaskEventBase extends EventBase {

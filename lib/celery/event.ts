@@ -14,7 +14,7 @@ import type {
   WorkerEventType,
 } from './event-types';
 import { asObject, describe, optBool, optInt, optNum, optStr, unknownFields } from './fields';
-import type { JsonObject, JsonValue } from './json';
+import { assignFields, type JsonObject, type JsonValue } from './json';
 import { type CeleryMessage, decodeJsonBody, jsonMessage } from './message';
 
 const COMMON = ['hostname', 'utcoffset', 'pid', 'clock', 'timestamp', 'type'] as const;
@@ -84,6 +84,9 @@ function readEvent(value: JsonValue | undefined, path: string, headerHostname: s
     throw failure(timestamp === undefined ? DecodeErrorCode.Missing : DecodeErrorCode.Invalid, `timestamp: expected a number, got ${describe(timestamp)}`, `${path}.timestamp`);
   }
   const known = KNOWN_FIELDS.get(type);
+  let absentFields: string[] | null = null;
+  // Only known types index EVENT_FIELDS: a custom type named "constructor" must not reach Object.prototype.
+  if (known !== undefined) for (const field of EVENT_FIELDS[type as TaskEventType]) if (e[field] === undefined) (absentFields ??= []).push(field);
   const base = {
     hostname,
     timestamp,
@@ -91,6 +94,7 @@ function readEvent(value: JsonValue | undefined, path: string, headerHostname: s
     pid: optInt(e, 'pid', path),
     clock: optInt(e, 'clock', path) ?? 0,
     extra: unknownFields(e, known ?? CUSTOM_FIELDS),
+    absentFields,
   };
   if (known === undefined) {
     const custom: CustomEvent = { ...base, known: false, type, uuid: optStr(e, 'uuid', path) };
@@ -100,7 +104,7 @@ function readEvent(value: JsonValue | undefined, path: string, headerHostname: s
   return readTaskEvent(e, path, type as TaskEventType, base);
 }
 
-type Base = Pick<CeleryEvent, 'hostname' | 'timestamp' | 'utcoffset' | 'pid' | 'clock' | 'extra'>;
+type Base = Pick<CeleryEvent, 'hostname' | 'timestamp' | 'utcoffset' | 'pid' | 'clock' | 'extra' | 'absentFields'>;
 
 function readTaskEvent(e: JsonObject, path: string, type: TaskEventType, base: Base): TaskEvent {
   const uuid = e['uuid'];
@@ -168,13 +172,14 @@ export function eventToJson(event: CeleryEvent): JsonObject {
   if (event.known) {
     const source = event as unknown as Record<string, JsonValue>;
     for (const field of EVENT_FIELDS[event.type]) {
+      if (event.absentFields?.includes(field)) continue;
       const value = source[camel(field)];
       out[field] = value === undefined ? null : value;
     }
   } else if (event.uuid !== null) {
     out['uuid'] = event.uuid;
   }
-  if (event.extra) Object.assign(out, event.extra);
+  if (event.extra) assignFields(out, event.extra);
   out['timestamp'] = event.timestamp;
   out['type'] = event.type;
   return out;

@@ -4,7 +4,7 @@
  * returned DecodeError. "Optional" reads treat an absent field and JSON null alike, as Celery does.
  */
 import { DecodeErrorCode, failure } from './decode-result';
-import { isJsonObject, type JsonObject, type JsonValue } from './json';
+import { isJsonObject, type JsonObject, type JsonValue, setField } from './json';
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -83,7 +83,7 @@ export function optStrArray(obj: JsonObject, key: string, path: string): string[
 export function unknownFields(obj: JsonObject, known: ReadonlySet<string>): JsonObject | null {
   let extra: JsonObject | null = null;
   for (const key in obj) {
-    if (!known.has(key)) (extra ??= {})[key] = obj[key] as JsonValue;
+    if (!known.has(key)) setField((extra ??= {}), key, obj[key] as JsonValue);
   }
   return extra;
 }

@@ -17,6 +17,21 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * `obj[key] = value` that also works for the key "__proto__": JSON.parse makes it an own property, but a
+ * plain assignment (or Object.assign) would change the object's prototype and lose the value.
+ */
+export function setField(obj: JsonObject, key: string, value: JsonValue): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** Copies every own field of `source` onto `target` with setField. */
+export function assignFields(target: JsonObject, source: JsonObject): JsonObject {
+  for (const key in source) setField(target, key, source[key] as JsonValue);
+  return target;
+}
+
 /** JSON.parse that returns a DecodeError instead of throwing. */
 export function parseJson(text: string, path = '$'): Decoded<JsonValue> {
   try {

@@ -5,7 +5,7 @@
  * into the plain values kombu 5.2 would have sent, for code that wants plain JSON.
  */
 import { decoding, DecodeErrorCode, type Decoded, failure } from './decode-result';
-import { isJsonObject, type JsonObject, type JsonValue } from './json';
+import { isJsonObject, type JsonObject, type JsonValue, setField } from './json';
 
 export function isKombuTagged(value: JsonValue): boolean {
   if (!isJsonObject(value)) return false;
@@ -26,7 +26,7 @@ function untag(value: JsonValue, path: string): JsonValue {
   if (!isJsonObject(value)) return value;
   if (isKombuTagged(value)) return untagOne(value['__type__'] as JsonValue, value['__value__'] as JsonValue, path);
   const out: JsonObject = {};
-  for (const key in value) out[key] = untag(value[key] as JsonValue, `${path}.${key}`);
+  for (const key in value) setField(out, key, untag(value[key] as JsonValue, `${path}.${key}`));
   return out;
 }
 

@@ -8,7 +8,7 @@
  * and values JSON cannot hold exactly (ints beyond 2^53, inf, tuple keys) are reported with an offset.
  * Work is linear in the input and nesting is bounded, so hostile input costs nothing.
  */
-import type { JsonObject, JsonValue } from './json';
+import { type JsonObject, type JsonValue, setField } from './json';
 import { construct, type Dotted, tzinfoFromAngleRepr } from './python-repr-objects';
 import {
   type CallArguments, PyObject, PySet, PyTuple, type PyValue, ReprErrorCode, type ReprError, ReprFailure, reprFailure,
@@ -189,7 +189,7 @@ class Parser {
     if (!isDict) return isDict === null ? {} : new PySet(items);
     const obj: JsonObject = {};
     items.forEach((v, i) => {
-      obj[keys[i] as string] = this.json(v, start);
+      setField(obj, keys[i] as string, this.json(v, start));
     });
     return obj;
   }
@@ -210,7 +210,10 @@ class Parser {
     if (!match) return this.fail(ReprErrorCode.Syntax, 'malformed number');
     const raw = match[0];
     this.pos += raw.length;
-    if (this.text.startsWith('...', this.pos)) this.fail(ReprErrorCode.Truncated, `number ${raw} was cut by saferepr`, start);
+    // saferepr cuts a number token as `<digits>...`; the regex may have taken the first dot.
+    if (this.text.startsWith('...', this.pos) || (raw.endsWith('.') && this.text.startsWith('..', this.pos))) {
+      this.fail(ReprErrorCode.Truncated, `number ${raw} was cut by saferepr`, start);
+    }
     const next = this.peek();
     if (next === 'j' || next === 'J') this.fail(ReprErrorCode.Unrepresentable, 'complex numbers have no JSON form', start);
     if (/[\w.]/.test(next)) this.fail(ReprErrorCode.Syntax, 'malformed number', start);

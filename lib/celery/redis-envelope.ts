@@ -10,7 +10,7 @@
 import { base64ToBytes, bytesToBase64, textToUtf8 } from './bytes';
 import { decoding, DecodeErrorCode, type Decoded, failure, unwrap } from './decode-result';
 import { asObject, optBool, optInt, optObject, optStr, str, unknownFields } from './fields';
-import { type JsonObject, parseJson, pythonJsonDumps } from './json';
+import { assignFields, type JsonObject, parseJson, pythonJsonDumps } from './json';
 import type { CeleryMessage, DeliveryInfo } from './message';
 
 const KNOWN_PROPERTIES = new Set([
@@ -81,7 +81,7 @@ export function encodeRedisEnvelope(message: CeleryMessage, target: RedisPublish
   if (p.correlationId !== null) properties['correlation_id'] = p.correlationId;
   if (p.replyTo !== null) properties['reply_to'] = p.replyTo;
   if (p.expiration !== null) properties['expiration'] = p.expiration;
-  if (p.extra) Object.assign(properties, p.extra);
+  if (p.extra) assignFields(properties, p.extra);
   properties['delivery_mode'] = p.deliveryMode ?? 2;
   properties['delivery_info'] = { exchange: target.exchange, routing_key: target.routingKey };
   properties['priority'] = p.priority ?? 0;

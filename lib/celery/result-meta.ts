@@ -9,7 +9,7 @@
  */
 import { decoding, DecodeErrorCode, type Decoded, failure, unwrap } from './decode-result';
 import { asObject, optArray, optInt, optObject, optStr, str, unknownFields } from './fields';
-import { isJsonObject, type JsonObject, type JsonValue, parseJson, pythonJsonDumps } from './json';
+import { assignFields, isJsonObject, type JsonObject, type JsonValue, parseJson, pythonJsonDumps } from './json';
 
 export const TaskState = {
   Pending: 'PENDING',
@@ -48,7 +48,9 @@ export interface TaskMeta {
   readonly dateDone: string | null;
   readonly groupId: string | null;
   readonly parentId: string | null;
-  /** Present with `result_extended = True`, else null. */
+  /** Whether the fields of `result_extended = True` were stored (they may be null, e.g. NotRegistered). */
+  readonly extended: boolean;
+  /** The result_extended fields, null when not stored. */
   readonly name: string | null;
   readonly args: JsonValue[] | null;
   readonly kwargs: JsonObject | null;
@@ -77,6 +79,7 @@ export function decodeTaskMeta(text: string): Decoded<TaskMeta> {
       dateDone: optStr(meta, 'date_done', '$'),
       groupId: optStr(meta, 'group_id', '$'),
       parentId: optStr(meta, 'parent_id', '$'),
+      extended: 'name' in meta,
       name: optStr(meta, 'name', '$'),
       args: optArray(meta, 'args', '$'),
       kwargs: optObject(meta, 'kwargs', '$'),
@@ -109,10 +112,10 @@ export function encodeTaskMeta(meta: TaskMeta): string {
   };
   if (meta.groupId !== null) out['group_id'] = meta.groupId;
   if (meta.parentId !== null) out['parent_id'] = meta.parentId;
-  if (meta.name !== null) {
-    Object.assign(out, { name: meta.name, args: meta.args, kwargs: meta.kwargs, worker: meta.worker, retries: meta.retries, queue: meta.queue });
+  if (meta.extended) {
+    assignFields(out, { name: meta.name, args: meta.args, kwargs: meta.kwargs, worker: meta.worker, retries: meta.retries, queue: meta.queue });
   }
-  if (meta.extra) Object.assign(out, meta.extra);
+  if (meta.extra) assignFields(out, meta.extra);
   out['task_id'] = meta.taskId;
   return pythonJsonDumps(out);
 }

@@ -113,7 +113,7 @@ function mutateJson(value: JsonValue, choice: number, replacement: JsonValue | u
   return copy;
 }
 
-const replacement = fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: undefined });
+const replacement = fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: undefined }) as fc.Arbitrary<JsonValue | undefined>;
 
 describe('decoders never throw and always answer quickly', () => {
   it('on random text', () => {

@@ -49,6 +49,9 @@ describe("strings as Celery's saferepr writes them", () => {
     ["'say \"hi\"'", 'say "hi"'],
     ["'\\\\''", "\\'"],
     ["b'bytes'", 'bytes'],
+    // saferepr leaves a trailing backslash unescaped, so `\'` may close the string: both readings are tried.
+    ["('C:\\dir\\', 'x')", ['C:\\dir\\', 'x']],
+    ["{'a\\': 1, 'it\\'s': 2}", { 'a\\': 1, "it's": 2 }],
   ])('%s', (text, value) => {
     expect(parse(text)).toEqual({ ok: true, value });
   });
@@ -123,6 +126,10 @@ describe('what saferepr cut is reported, not guessed', () => {
     ["'unclosed", 'truncated'],
     ['(1, 2', 'truncated'],
     ["{'a': ", 'truncated'],
+    ["{'9': None, 'EAQ', ...}", 'truncated'],
+    ['([None], None..., ...)', 'truncated'],
+    ["['', -6.577751717349352e-..., ...]", 'truncated'],
+    ['[True, -..., ...]', 'truncated'],
   ])('%s', (text, code) => {
     expect(parse(text)).toMatchObject({ ok: false, error: { code } });
   });

@@ -36,12 +36,33 @@ export interface ReprOptions {
 const MAX_DEPTH = 200;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
+/** How many readings of ambiguous `\'` (see Parser.string) are tried before giving up. */
+const MAX_READINGS = 16;
+
 export function parsePythonRepr(text: string, options: ReprOptions = {}): ReprResult<JsonValue> {
-  return run(() => {
-    const parser = new Parser(text, options);
-    const value = parser.document();
-    return parser.json(value, 0);
-  });
+  // saferepr does not escape backslashes, so `\'` is an escaped quote or a string ending in a backslash.
+  // The escape is read first; when that reading fails, each ambiguous spot is re-read as a closing quote.
+  // The first reading that parses wins. If none does, a reading that failed only on a cut or a non-literal
+  // is consistent and explains best; among equals, the one that got furthest.
+  let best: ReprResult<JsonValue> | null = null;
+  const queue: ReadonlySet<number>[] = [new Set()];
+  const tried = new Set<string>();
+  for (let readings = 0; queue.length > 0 && readings < MAX_READINGS; readings++) {
+    const closeAt = queue.shift() as ReadonlySet<number>;
+    const parser = new Parser(text, options, closeAt);
+    const result = run(() => parser.json(parser.document(), 0));
+    if (result.ok) return result;
+    if (best === null || (!best.ok && explainsBetter(result.error, best.error))) best = result;
+    for (const spot of parser.ambiguousQuotes) {
+      const next = new Set([...closeAt, spot]);
+      const key = [...next].sort((a, b) => a - b).join(',');
+      if (!closeAt.has(spot) && !tried.has(key)) {
+        tried.add(key);
+        queue.push(next);
+      }
+    }
+  }
+  return best as ReprResult<JsonValue>;
 }
 
 export interface ExceptionRepr {
@@ -67,6 +88,12 @@ export function parseExceptionRepr(text: string): ReprResult<ExceptionRepr> {
   return { ok: true, value: args.ok ? { type, args: args.value, argsError: null } : { type, args: null, argsError: args.error } };
 }
 
+function explainsBetter(a: ReprError, b: ReprError): boolean {
+  const consistent = (e: ReprError): boolean => e.code !== ReprErrorCode.Syntax;
+  if (consistent(a) !== consistent(b)) return consistent(a);
+  return a.offset > b.offset;
+}
+
 function run<T>(body: () => T): ReprResult<T> {
   try {
     return { ok: true, value: body() };
@@ -84,9 +111,13 @@ class Parser {
   private depth = 0;
   private saferepr: boolean;
 
+  /** Offsets of `\'` inside saferepr strings that could also be a backslash ending the string. */
+  readonly ambiguousQuotes: number[] = [];
+
   constructor(
     private readonly text: string,
     private readonly options: ReprOptions,
+    private readonly closeAt: ReadonlySet<number> = new Set(),
   ) {
     this.saferepr = (options.flavour ?? 'saferepr') === 'saferepr';
   }
@@ -171,7 +202,11 @@ class Parser {
         this.expectMore(what);
         if (isDict === null) isDict = this.peek() === ':';
         if (isDict) {
-          if (this.peek() !== ':') this.fail(ReprErrorCode.Syntax, "expected ':' in a dict");
+          if (this.peek() !== ':') {
+            // saferepr drops the ': ' after a key when the cut falls there: `{'a': 1, 'b', ...}`.
+            if (/^,\s*\.\.\./.test(this.text.slice(this.pos, this.pos + 8))) this.fail(ReprErrorCode.Truncated, "'...' marks a cut repr");
+            this.fail(ReprErrorCode.Syntax, "expected ':' in a dict");
+          }
           this.pos++;
           keys.push(this.dictKey(item, itemStart));
           items.push(this.value());
@@ -206,14 +241,13 @@ class Parser {
 
   private number(): PyValue {
     const start = this.pos;
-    const match = /^[+-]?(?:inf|nan|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/.exec(this.text.slice(this.pos, this.pos + 400));
+    const ahead = this.text.slice(this.pos, this.pos + 400);
+    // saferepr cuts a number token anywhere and appends '...': `-...`, `4....`, `1.5e-...`.
+    if ((/^[+\-\w.]*/.exec(ahead)?.[0] ?? '').includes('...')) this.fail(ReprErrorCode.Truncated, 'a number was cut by saferepr', start);
+    const match = /^[+-]?(?:inf|nan|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/.exec(ahead);
     if (!match) return this.fail(ReprErrorCode.Syntax, 'malformed number');
     const raw = match[0];
     this.pos += raw.length;
-    // saferepr cuts a number token as `<digits>...`; the regex may have taken the first dot.
-    if (this.text.startsWith('...', this.pos) || (raw.endsWith('.') && this.text.startsWith('..', this.pos))) {
-      this.fail(ReprErrorCode.Truncated, `number ${raw} was cut by saferepr`, start);
-    }
     const next = this.peek();
     if (next === 'j' || next === 'J') this.fail(ReprErrorCode.Unrepresentable, 'complex numbers have no JSON form', start);
     if (/[\w.]/.test(next)) this.fail(ReprErrorCode.Syntax, 'malformed number', start);
@@ -247,7 +281,13 @@ class Parser {
         break;
       }
       if (ch === '\\' && safe) {
+        if (this.text[this.pos + 1] === "'" && this.closeAt.has(this.pos)) {
+          out += '\\';
+          this.pos += 2;
+          break;
+        }
         if (this.text[this.pos + 1] === "'") {
+          this.ambiguousQuotes.push(this.pos);
           out += "'";
           this.pos += 2;
         } else {
@@ -331,11 +371,11 @@ class Parser {
     const match = /^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*/.exec(this.text.slice(this.pos, this.pos + 200));
     const name = (match as RegExpExecArray)[0];
     this.pos += name.length;
+    if (this.text.startsWith('...', this.pos)) this.fail(ReprErrorCode.Truncated, "'...' marks a cut repr", this.pos);
     if (name === 'True') return true;
     if (name === 'False') return false;
     if (name === 'None') return null;
     if (name === 'inf' || name === 'nan') this.fail(ReprErrorCode.Unrepresentable, `${name} has no JSON form`, start);
-    if (this.text.startsWith('...', this.pos)) this.fail(ReprErrorCode.Truncated, "'...' marks a cut repr", this.pos);
     if (this.peek() !== '(') return construct(name as Dotted, null, start, this.options.types ?? 'plain');
     const args = this.arguments();
     return construct(name as Dotted, args, start, this.options.types ?? 'plain');

@@ -1,0 +1,43 @@
+/** A real Python Celery worker (Debian's python3-celery) running test/python/tasks.py. */
+import { fileURLToPath } from 'node:url';
+import { requireProgram, startChild, type Child } from './child';
+
+const PYTHON = '/usr/bin/python3';
+const APP_DIR = fileURLToPath(new URL('../python/', import.meta.url));
+
+export interface CeleryWorkerOptions {
+  readonly broker: string;
+  readonly backend: string;
+  readonly queues?: readonly string[];
+  readonly nodename?: string;
+  readonly pool?: 'solo' | 'prefork';
+  readonly events?: boolean;
+}
+
+export async function startCeleryWorker(options: CeleryWorkerOptions): Promise<Child> {
+  requireProgram(PYTHON, 'python3');
+  const args = [
+    '-m', 'celery', '-A', 'tasks', 'worker',
+    '--loglevel', 'INFO',
+    '-P', options.pool ?? 'solo',
+    '-c', '1',
+    '-n', options.nodename ?? `pytest-${process.pid}@pollen`,
+    '-Q', (options.queues ?? ['celery']).join(','),
+    '--without-gossip', '--without-mingle',
+  ];
+  if (options.events) args.push('-E');
+  const child = startChild(PYTHON, args, {
+    cwd: APP_DIR,
+    env: { ...process.env, PYTHONPATH: APP_DIR, POLLEN_TEST_BROKER: options.broker, POLLEN_TEST_BACKEND: options.backend, PYTHONUNBUFFERED: '1' },
+  });
+  try {
+    await child.waitFor(/ready\./, 30_000);
+  } catch (err) {
+    await child.stop();
+    if (/No module named ['"]?celery/.test(child.output())) {
+      throw new Error("Python Celery is missing: install it with 'apt-get install -y python3-celery python3-redis'");
+    }
+    throw err;
+  }
+  return child;
+}

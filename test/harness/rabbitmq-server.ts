@@ -1,0 +1,73 @@
+/**
+ * A private RabbitMQ node on free loopback ports, for one test file. Started the way shared/STACK.md
+ * describes for root without systemd: the real script in /usr/lib/rabbitmq/bin with a private HOME
+ * (Erlang cookie), data and log directories, so that it never touches a system node.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import amqp from 'amqplib';
+import { requireProgram, startChild } from './child';
+import { freePort } from './free-port';
+
+const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+
+export interface RabbitServer {
+  readonly port: number;
+  /** `amqp://guest:guest@127.0.0.1:<port>/<vhost>` */
+  url(vhost?: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startRabbit(): Promise<RabbitServer> {
+  requireProgram(SERVER, 'rabbitmq-server');
+  const port = await freePort();
+  const distPort = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'pollen-rabbit-'));
+  for (const sub of ['home', 'mnesia', 'log']) mkdirSync(join(dir, sub));
+  writeFileSync(join(dir, 'enabled_plugins'), '[].');
+  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.default = 127.0.0.1:${port}\nloopback_users = none\n`);
+  writeFileSync(join(dir, 'advanced.config'), '[].');
+  writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
+  const nodename = `pollen${process.pid}${port}@localhost`;
+  const child = startChild(SERVER, [], {
+    env: {
+      ...process.env,
+      HOME: join(dir, 'home'),
+      RABBITMQ_NODENAME: nodename,
+      RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+      RABBITMQ_NODE_PORT: String(port),
+      RABBITMQ_DIST_PORT: String(distPort),
+      ERL_EPMD_ADDRESS: '127.0.0.1',
+      RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(dir, 'log'),
+      RABBITMQ_PID_FILE: join(dir, 'rabbit.pid'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+      RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
+      RABBITMQ_ADVANCED_CONFIG_FILE: join(dir, 'advanced.config'),
+      RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
+      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+    },
+  });
+  const url = (vhost = '/') => `amqp://guest:guest@127.0.0.1:${port}/${encodeURIComponent(vhost)}`;
+  const stop = async (): Promise<void> => {
+    await child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Ready means an AMQP client can connect (about 8 s on this machine).
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const connection = await amqp.connect(url());
+      await connection.close();
+      return { port, url, stop };
+    } catch (err) {
+      if (child.process.exitCode !== null || Date.now() > deadline) {
+        const output = child.output();
+        await stop();
+        throw new Error(`RabbitMQ did not start: ${String(err)}\n${output.slice(-4000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/** A private redis-server on a free loopback port, for one test file. */
+import { startChild, requireProgram } from './child';
+import { freePort } from './free-port';
+
+export interface RedisServer {
+  readonly port: number;
+  /** `redis://127.0.0.1:<port>/<db>` */
+  url(db?: number): string;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  requireProgram('/usr/bin/redis-server', 'redis-server');
+  const port = await freePort();
+  const child = startChild('/usr/bin/redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice',
+  ]);
+  await child.waitFor(/Ready to accept connections/, 15_000);
+  return { port, url: (db = 0) => `redis://127.0.0.1:${port}/${db}`, stop: () => child.stop() };
+}

@@ -13,8 +13,6 @@ export const DecodeErrorCode = {
   Invalid: 'invalid',
   /** A content type or encoding Pollen does not decode (pickle, yaml, msgpack, compression). */
   Unsupported: 'unsupported',
-  /** Input that is larger or deeper than a decoder accepts. */
-  TooLarge: 'too-large',
 } as const;
 export type DecodeErrorCode = (typeof DecodeErrorCode)[keyof typeof DecodeErrorCode];
 

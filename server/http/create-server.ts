@@ -1,0 +1,86 @@
+/**
+ * The one process on :5555: a Node HTTP server that answers Pollen's own routes (routes.ts), carries
+ * Socket.IO, and hands every other request to Next.js (the dashboard pages in app/).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import next from 'next';
+import type { ServerInfo } from '@/lib/push/contract';
+import type { ServerConfig } from '../config';
+import type { Logger } from '../logger';
+import { attachPush, type PushServer } from '../push/socket-server';
+import { PACKAGE_DIR, VERSION } from '../version';
+import { ensureNextBuild } from './next-build';
+import { matchRoute, type RouteContext } from './routes';
+
+export interface PollenServer {
+  readonly http: Server;
+  readonly io: PushServer;
+  /** Where the server listens, e.g. `http://127.0.0.1:5555`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, contentType?: string): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': contentType ?? (typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'),
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+export async function startServer(config: ServerConfig, log: Logger): Promise<PollenServer> {
+  if (!config.dev) await ensureNextBuild(PACKAGE_DIR, log);
+  const hostname = config.address === '' ? '0.0.0.0' : config.address;
+  const app = next({ dev: config.dev, dir: PACKAGE_DIR, hostname, port: config.port, quiet: true });
+  await app.prepare();
+  const handleNext = app.getRequestHandler();
+  const info: ServerInfo = { name: 'pollen', version: VERSION, broker: config.broker?.display ?? null, startedAt: Date.now() };
+  const context: RouteContext = { info };
+  const httpLog = log.child({ scope: 'http' });
+
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://pollen.invalid');
+    const match = matchRoute(req.method ?? 'GET', url.pathname);
+    if (match === null) {
+      handleNext(req, res).catch((err: unknown) => {
+        httpLog.error({ err, path: url.pathname }, 'page failed');
+        if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      });
+      return;
+    }
+    if ('status' in match) {
+      send(res, match.status, { error: match.status === 404 ? `no such endpoint: ${url.pathname}` : `method ${req.method} not allowed on ${url.pathname}` });
+      return;
+    }
+    try {
+      const response = match.route.handle(req, context);
+      send(res, response.status, response.body, response.contentType);
+    } catch (err) {
+      httpLog.error({ err, path: url.pathname }, 'handler failed');
+      send(res, 500, { error: 'internal error' });
+    }
+  });
+  const io = attachPush(http, info);
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, hostname, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const shownHost = hostname === '0.0.0.0' ? 'localhost' : hostname;
+  const url = `http://${shownHost}:${config.port}`;
+
+  return {
+    http,
+    io,
+    url,
+    async close() {
+      // Closes every socket and then the HTTP server itself.
+      await io.close();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The `pollen` command as a user runs it: flags are validated with messages that name the flag, the
+ * server starts with a broker URL, shows it without its password, and stops cleanly on SIGTERM.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { startChild } from '@/test/harness/child';
+import { freePort } from '@/test/harness/free-port';
+
+const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
+
+function run(args: string[]): { status: number | null; stderr: string; stdout: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CELERY_BROKER_URL: '' } });
+  return { status: result.status, stderr: result.stderr, stdout: result.stdout };
+}
+
+describe('pollen CLI', () => {
+  it('prints help with Flower-compatible flags', () => {
+    const { status, stdout } = run(['--help']);
+    expect(status).toBe(0);
+    for (const flag of ['--broker', '--port', '--address', 'demo']) expect(stdout).toContain(flag);
+  });
+
+  it.each([
+    [['--port', 'http'], '--port: port must be a number'],
+    [['--port', '99999'], '--port: port must be between 1 and 65535'],
+    [['--broker', 'kafka://broker:9092'], "--broker: unsupported broker scheme 'kafka'"],
+    [['--broker', 'redis://localhost/x'], '--broker: Redis database must be a number'],
+  ])('rejects %j with exit code 2 and a message naming the flag', (args, message) => {
+    const { status, stderr } = run(args);
+    expect(status).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it('starts with --broker, shows the broker without its password, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const server = startChild(process.execPath, [BIN, '--broker', 'redis://:hunter2@127.0.0.1:6399/3', '--port', String(port), '--address', '127.0.0.1']);
+    try {
+      await server.waitFor(/Pollen is running/, 180_000);
+      expect(await (await fetch(`http://127.0.0.1:${port}/healthcheck`)).text()).toBe('OK');
+      const info = (await (await fetch(`http://127.0.0.1:${port}/api/v1/server`)).json()) as { broker: string };
+      expect(info.broker).toBe('redis://:********@127.0.0.1:6399/3');
+      expect(server.output()).not.toContain('hunter2');
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>Pollen</title>');
+      const missing = await fetch(`http://127.0.0.1:${port}/api/does-not-exist`);
+      expect(missing.status).toBe(404);
+    } finally {
+      await server.stop();
+    }
+    expect(server.process.exitCode).toBe(0);
+  });
+
+  it('says so when the port is taken', async () => {
+    const port = await freePort();
+    const first = startChild(process.execPath, [BIN, 'demo', '--port', String(port), '--address', '127.0.0.1']);
+    try {
+      await first.waitFor(/Pollen is running/, 180_000);
+      const second = run(['demo', '--port', String(port), '--address', '127.0.0.1']);
+      expect(second.status).toBe(1);
+      expect(second.stdout + second.stderr).toContain(`port ${port} is already in use`);
+    } finally {
+      await first.stop();
+    }
+  });
+});

@@ -49,11 +49,16 @@ export function decoding<T>(body: () => T): Decoded<T> {
   try {
     return { ok: true, value: body() };
   } catch (err) {
-    if (err instanceof DecodeFailure) return { ok: false, error: err.error };
-    // A RangeError from a pathological input (stack, string length) must not take the caller down.
-    const message = err instanceof Error ? err.message : String(err);
-    return fail(DecodeErrorCode.Invalid, `cannot decode: ${message}`);
+    return { ok: false, error: toDecodeError(err) };
   }
+}
+
+/** The DecodeError for anything a decoder body threw. */
+export function toDecodeError(err: unknown): DecodeError {
+  if (err instanceof DecodeFailure) return err.error;
+  // A RangeError from a pathological input (stack, string length) must not take the caller down.
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: DecodeErrorCode.Invalid, message: `cannot decode: ${message}`, path: '$' };
 }
 
 /** Unwraps a nested Decoded inside a `decoding()` body, prefixing the inner error's path. */

@@ -4,7 +4,7 @@
  * in a batch costs only that item. This is the collector's hot path: plain property reads, no schema
  * library, no allocation for events without unknown fields.
  */
-import { decoding, DecodeErrorCode, type DecodeError, failure } from './decode-result';
+import { DecodeErrorCode, type DecodeError, failure, toDecodeError } from './decode-result';
 import type {
   CeleryEvent,
   CustomEvent,
@@ -58,17 +58,19 @@ export function decodeEventBody(body: JsonValue, headerHostname: string | null =
   const events: CeleryEvent[] = [];
   const errors: DecodeError[] = [];
   if (Array.isArray(body)) {
-    for (let i = 0; i < body.length; i++) {
-      const result = decoding(() => readEvent(body[i], `$[${i}]`, headerHostname));
-      if (result.ok) events.push(result.value);
-      else errors.push(result.error);
-    }
+    for (let i = 0; i < body.length; i++) collect(body[i], `$[${i}]`, headerHostname, events, errors);
   } else {
-    const result = decoding(() => readEvent(body, '$', headerHostname));
-    if (result.ok) events.push(result.value);
-    else errors.push(result.error);
+    collect(body, '$', headerHostname, events, errors);
   }
   return { events, errors };
+}
+
+function collect(value: JsonValue | undefined, path: string, headerHostname: string | null, events: CeleryEvent[], errors: DecodeError[]): void {
+  try {
+    events.push(readEvent(value, path, headerHostname));
+  } catch (err) {
+    errors.push(toDecodeError(err));
+  }
 }
 
 function readEvent(value: JsonValue | undefined, path: string, headerHostname: string | null): CeleryEvent {
@@ -87,7 +89,10 @@ function readEvent(value: JsonValue | undefined, path: string, headerHostname: s
   let absentFields: string[] | null = null;
   // Only known types index EVENT_FIELDS: a custom type named "constructor" must not reach Object.prototype.
   if (known !== undefined) for (const field of EVENT_FIELDS[type as TaskEventType]) if (e[field] === undefined) (absentFields ??= []).push(field);
-  const base = {
+  // Built by assignment in one fixed order, not by spreading: this runs for every event the collector sees.
+  const event: Record<string, unknown> = {
+    known: known !== undefined,
+    type,
     hostname,
     timestamp,
     utcoffset: optNum(e, 'utcoffset', path) ?? 0,
@@ -97,58 +102,65 @@ function readEvent(value: JsonValue | undefined, path: string, headerHostname: s
     absentFields,
   };
   if (known === undefined) {
-    const custom: CustomEvent = { ...base, known: false, type, uuid: optStr(e, 'uuid', path) };
-    return custom;
+    event['uuid'] = optStr(e, 'uuid', path);
+    return event as unknown as CustomEvent;
   }
-  if (type.startsWith('worker-')) return readWorkerEvent(e, path, type as WorkerEventType, base);
-  return readTaskEvent(e, path, type as TaskEventType, base);
+  if (type.startsWith('worker-')) return readWorkerFields(e, path, event);
+  return readTaskFields(e, path, type as TaskEventType, event);
 }
 
-type Base = Pick<CeleryEvent, 'hostname' | 'timestamp' | 'utcoffset' | 'pid' | 'clock' | 'extra' | 'absentFields'>;
-
-function readTaskEvent(e: JsonObject, path: string, type: TaskEventType, base: Base): TaskEvent {
+function readTaskFields(e: JsonObject, path: string, type: TaskEventType, event: Record<string, unknown>): TaskEvent {
   const uuid = e['uuid'];
   if (typeof uuid !== 'string') {
     throw failure(uuid === undefined ? DecodeErrorCode.Missing : DecodeErrorCode.Invalid, `task event uuid: expected a string, got ${describe(uuid)}`, `${path}.uuid`);
   }
-  const task = { ...base, known: true as const, uuid };
+  event['uuid'] = uuid;
   switch (type) {
     case 'task-sent':
-      return {
-        ...task, type, name: optStr(e, 'name', path), args: optStr(e, 'args', path), kwargs: optStr(e, 'kwargs', path),
-        rootId: optStr(e, 'root_id', path), parentId: optStr(e, 'parent_id', path), retries: optInt(e, 'retries', path),
-        eta: optStr(e, 'eta', path), expires: optStr(e, 'expires', path), queue: optStr(e, 'queue', path),
-        exchange: optStr(e, 'exchange', path), routingKey: optStr(e, 'routing_key', path),
-      };
     case 'task-received':
-      return {
-        ...task, type, name: optStr(e, 'name', path), args: optStr(e, 'args', path), kwargs: optStr(e, 'kwargs', path),
-        rootId: optStr(e, 'root_id', path), parentId: optStr(e, 'parent_id', path), retries: optInt(e, 'retries', path),
-        eta: optStr(e, 'eta', path), expires: optStr(e, 'expires', path),
-      };
+      event['name'] = optStr(e, 'name', path);
+      event['args'] = optStr(e, 'args', path);
+      event['kwargs'] = optStr(e, 'kwargs', path);
+      event['rootId'] = optStr(e, 'root_id', path);
+      event['parentId'] = optStr(e, 'parent_id', path);
+      event['retries'] = optInt(e, 'retries', path);
+      event['eta'] = optStr(e, 'eta', path);
+      event['expires'] = optStr(e, 'expires', path);
+      if (type === 'task-sent') {
+        event['queue'] = optStr(e, 'queue', path);
+        event['exchange'] = optStr(e, 'exchange', path);
+        event['routingKey'] = optStr(e, 'routing_key', path);
+      }
+      break;
     case 'task-started':
     case 'task-cancelled':
-      return { ...task, type };
+      break;
     case 'task-succeeded':
-      return { ...task, type, result: optStr(e, 'result', path), runtime: optNum(e, 'runtime', path) };
+      event['result'] = optStr(e, 'result', path);
+      event['runtime'] = optNum(e, 'runtime', path);
+      break;
     case 'task-failed':
     case 'task-retried':
-      return { ...task, type, exception: optStr(e, 'exception', path), traceback: optStr(e, 'traceback', path) };
+      event['exception'] = optStr(e, 'exception', path);
+      event['traceback'] = optStr(e, 'traceback', path);
+      break;
     case 'task-rejected':
-      return { ...task, type, requeue: optBool(e, 'requeue', path) ?? false };
+      event['requeue'] = optBool(e, 'requeue', path) ?? false;
+      break;
     case 'task-revoked':
-      return {
-        ...task, type, terminated: optBool(e, 'terminated', path) ?? false, signum: optInt(e, 'signum', path),
-        expired: optBool(e, 'expired', path) ?? false,
-      };
+      event['terminated'] = optBool(e, 'terminated', path) ?? false;
+      event['signum'] = optInt(e, 'signum', path);
+      event['expired'] = optBool(e, 'expired', path) ?? false;
+      break;
     default: {
       const unreachable: never = type;
       throw new Error(`unhandled task event ${String(unreachable)}`);
     }
   }
+  return event as unknown as TaskEvent;
 }
 
-function readWorkerEvent(e: JsonObject, path: string, type: WorkerEventType, base: Base): WorkerEvent {
+function readWorkerFields(e: JsonObject, path: string, event: Record<string, unknown>): WorkerEvent {
   const loadavg = e['loadavg'];
   let load: number[] | null = null;
   if (Array.isArray(loadavg)) {
@@ -159,11 +171,14 @@ function readWorkerEvent(e: JsonObject, path: string, type: WorkerEventType, bas
   } else if (loadavg !== undefined && loadavg !== null) {
     throw failure(DecodeErrorCode.Invalid, `expected an array of numbers, got ${describe(loadavg)}`, `${path}.loadavg`);
   }
-  return {
-    ...base, known: true, type, freq: optNum(e, 'freq', path), active: optInt(e, 'active', path),
-    processed: optInt(e, 'processed', path), loadavg: load, swIdent: optStr(e, 'sw_ident', path),
-    swVer: optStr(e, 'sw_ver', path), swSys: optStr(e, 'sw_sys', path),
-  };
+  event['freq'] = optNum(e, 'freq', path);
+  event['active'] = optInt(e, 'active', path);
+  event['processed'] = optInt(e, 'processed', path);
+  event['loadavg'] = load;
+  event['swIdent'] = optStr(e, 'sw_ident', path);
+  event['swVer'] = optStr(e, 'sw_ver', path);
+  event['swSys'] = optStr(e, 'sw_sys', path);
+  return event as unknown as WorkerEvent;
 }
 
 /** The wire object of an event, fields in Celery's order. */

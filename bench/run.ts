@@ -1,0 +1,12 @@
+// `npm run bench -- <name>` runs bench/<name>.ts; with no name, lists them.
+import { readdirSync } from 'node:fs';
+
+const names = readdirSync(new URL('.', import.meta.url))
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+  .map((f) => f.slice(0, -3));
+const name = process.argv[2];
+if (!name || !names.includes(name)) {
+  console.log(`usage: npm run bench -- <name>\nbenchmarks: ${names.join(', ')}`);
+  process.exit(name ? 2 : 0);
+}
+await import(`./${name}.ts`);

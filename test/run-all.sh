@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
-REPORTS=test-results/reports
+REPORTS=test-reports  # not under test-results/: Playwright empties that folder when it starts
 status=0
 
 step() { echo; echo "== $*"; }

@@ -23,7 +23,7 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   # The packages' own service start-up fails without systemd; the tests start private servers themselves.
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/tmp/pollen-apt.log 2>&1 || {
+  apt-get install -y -qq "${missing[@]}" </dev/null >/tmp/pollen-apt.log 2>&1 || {
     tail -n 40 /tmp/pollen-apt.log
     echo "system packages: apt-get install failed (log above)" >&2
     exit 1

@@ -24,6 +24,20 @@ export interface ReprError {
 
 export type ReprResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ReprError };
 
+export interface ReprOptions {
+  /**
+   * `saferepr` (default): Celery's saferepr output (args, kwargs, result): single-quoted strings where only
+   * `\'` is an escape. `repr`: Python's own repr (exceptions), with the usual string escapes.
+   */
+  readonly flavour?: 'saferepr' | 'repr';
+  /**
+   * How datetime, date, time, Decimal and UUID values are returned. `plain` (default): the strings kombu
+   * 5.2's JSON encoder writes. `kombu-tagged`: `{"__type__": ..., "__value__": ...}` as kombu >= 5.3 writes
+   * them, so that a Python worker decodes them back to the same type.
+   */
+  readonly types?: 'plain' | 'kombu-tagged';
+}
+
 export class ReprFailure extends Error {
   constructor(readonly error: ReprError) {
     super(error.message);

@@ -11,7 +11,7 @@ import type { Child } from '@/test/harness/child';
 import { startCeleryWorker } from '@/test/harness/celery-worker';
 import { startRabbit, type RabbitServer } from '@/test/harness/rabbitmq-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
-import { type Broker, captured, decodeCaptured, must, storedResults } from '@/test/fixtures/celery-5.2/captures';
+import { type Broker, type Captured, captured, decodeCaptured, must, storedResults } from '@/test/fixtures/celery-5.2/captures';
 import { encodeAmqpPublish } from './amqp-message';
 import { redisPriorityQueue, taskMetaKey } from './names';
 import { encodeRedisEnvelope } from './redis-envelope';
@@ -65,6 +65,26 @@ function capturedOutcomes(broker: Broker): Map<string, TaskMeta> {
     else if (!READY_STATES.has(meta.status)) outcomes.delete(id);
   }
   return outcomes;
+}
+
+/**
+ * Sends every captured task message again (fresh ids, decoded then re-encoded by lib/celery) and expects
+ * each to end as it ended when Python sent it.
+ */
+async function replayCaptured(broker: Broker, backend: Redis, send: (task: TaskMessage, c: Captured) => Promise<void> | void): Promise<void> {
+  const outcomes = capturedOutcomes(broker);
+  const sent: { id: string; original: TaskMeta; name: string }[] = [];
+  for (const c of captured(broker, 'task-messages')) {
+    const task = must(decodeTaskMessage(must(decodeCaptured(c))));
+    const original = outcomes.get(task.id);
+    if (!original || task.name === 'tasks.sleep') continue;
+    const replay = replayable(task);
+    await send(replay, c);
+    sent.push({ id: replay.id, original, name: task.name });
+  }
+  expect(sent.length).toBeGreaterThan(15);
+  const done = await results(backend, sent.map((s) => s.id));
+  for (const { id, original, name } of sent) expectSameOutcome(done.get(id) as TaskMeta, original, name);
 }
 
 function expectSameOutcome(replayed: TaskMeta, original: TaskMeta, name: string): void {
@@ -141,20 +161,10 @@ describe('task messages encoded by Pollen, run by Python Celery over Redis', () 
   });
 
   it('replays every captured Redis task message, re-encoded, to the outcome it had', async () => {
-    const outcomes = capturedOutcomes('redis');
-    const sent: { id: string; original: TaskMeta; name: string }[] = [];
-    for (const c of captured('redis', 'task-messages')) {
-      const task = must(decodeTaskMessage(must(decodeCaptured(c))));
-      const original = outcomes.get(task.id);
-      if (!original || task.name === 'tasks.sleep') continue;
-      const replay = replayable(task);
-      const queue = c.broker === 'redis' ? (c.raw.key ?? 'celery').split('\x06\x16')[0] ?? 'celery' : 'celery';
-      await send(replay, queue, task.properties.priority ?? 0);
-      sent.push({ id: replay.id, original, name: task.name });
-    }
-    expect(sent.length).toBeGreaterThan(15);
-    const done = await results(backend, sent.map((s) => s.id));
-    for (const { id, original, name } of sent) expectSameOutcome(done.get(id) as TaskMeta, original, name);
+    await replayCaptured('redis', backend, async (task, c) => {
+      const list = c.broker === 'redis' ? (c.raw.key ?? 'celery') : 'celery';
+      await send(task, list.split('\x06\x16')[0] ?? 'celery', task.properties.priority ?? 0);
+    });
   });
 });
 
@@ -216,21 +226,6 @@ describe('task messages encoded by Pollen, run by Python Celery over RabbitMQ', 
   });
 
   it('replays every captured AMQP task message, re-encoded, to the outcome it had', async () => {
-    const outcomes = capturedOutcomes('amqp');
-    const sent: { id: string; original: TaskMeta; name: string }[] = [];
-    for (const c of captured('amqp', 'task-messages')) {
-      const task = must(decodeTaskMessage(must(decodeCaptured(c))));
-      const original = outcomes.get(task.id);
-      if (!original || task.name === 'tasks.sleep') continue;
-      const replay = replayable(task);
-      send(replay, c.broker === 'amqp' ? c.raw.routing_key : 'celery');
-      sent.push({ id: replay.id, original, name: task.name });
-    }
-    expect(sent.length).toBeGreaterThan(15);
-    const done = await results(backend, sent.map((s) => s.id));
-    for (const { id, original, name } of sent) {
-      const replayed = done.get(id) as TaskMeta;
-      expectSameOutcome(replayed, original, name);
-    }
+    await replayCaptured('amqp', backend, (task, c) => send(task, c.broker === 'amqp' ? c.raw.routing_key : 'celery'));
   });
 });

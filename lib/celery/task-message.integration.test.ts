@@ -17,7 +17,7 @@ import { redisPriorityQueue, taskMetaKey } from './names';
 import { encodeRedisEnvelope } from './redis-envelope';
 import { decodeTaskMeta, READY_STATES, type TaskMeta } from './result-meta';
 import { decodeTaskMessage, encodeTaskMessage, newTaskMessage, type TaskMessage } from './task-message';
-import type { CeleryMessage } from './message';
+import { type CeleryMessage, NO_PROPERTIES } from './message';
 import type { Signature } from './signature';
 
 const QUEUES = ['celery', 'solo', 'extra'];
@@ -137,7 +137,7 @@ describe('task messages encoded by Pollen, run by Python Celery over Redis', () 
   });
 
   it('delivers a priority message through its priority list', async () => {
-    const task = newTaskMessage({ id: randomUUID(), name: 'tasks.add', args: [4, 5], properties: { ...newTaskMessage({ id: 'x', name: 'x' }).properties, priority: 5 } });
+    const task = newTaskMessage({ id: randomUUID(), name: 'tasks.add', args: [4, 5], properties: { ...NO_PROPERTIES, priority: 5 } });
     expect(redisPriorityQueue('celery', 5)).toBe('celery\x06\x163');
     await send(task, 'celery', 5);
     expect((await results(backend, [task.id])).get(task.id)?.result).toBe(9);

@@ -26,6 +26,8 @@ const devOption = () => new Option('--dev', 'serve the dashboard in Next.js deve
 
 async function serve(input: ConfigInput): Promise<void> {
   const log = createLogger();
+  // A promise nobody awaited must cost a log line, not the dashboard.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   const parsed = parseConfig(input);
   if (!parsed.ok) {
     for (const error of parsed.errors) process.stderr.write(`pollen: ${error}\n`);

@@ -1,0 +1,143 @@
+/**
+ * The live model of a cluster: workers and tasks, updated one event at a time by `apply`, which reports
+ * what changed so that metrics, push and search can follow without re-reading the model.
+ *
+ * Memory is bounded: at most `maxTasks` tasks are kept, the newest; when one must go, finished tasks go
+ * first (oldest finished first), then the oldest of any state. Offline workers are forgotten after
+ * `purgeOfflineAfter` seconds. Everything here is O(1) per event except the rare worker-offline scan.
+ */
+import type { CeleryEvent, TaskEvent, WorkerEvent, CustomEvent } from '@/lib/celery';
+import { IdQueue } from './id-queue';
+import { IN_FLIGHT_STATES, TaskRecord } from './task-record';
+import { WorkerRecord } from './worker-record';
+
+export interface ClusterStateOptions {
+  /** Tasks kept in memory (Pollen's --max-tasks; Flower's max_tasks). */
+  readonly maxTasks: number;
+  /** Seconds after which an offline worker is forgotten. */
+  readonly purgeOfflineAfter: number;
+}
+
+export interface Change {
+  readonly task: TaskRecord | null;
+  /** The task's state changed with this event. */
+  readonly taskStateChanged: boolean;
+  readonly worker: WorkerRecord | null;
+  /** The worker came online with this event (first seen, or back after being offline). */
+  readonly workerCameOnline: boolean;
+}
+
+const NO_CHANGE: Change = { task: null, taskStateChanged: false, worker: null, workerCameOnline: false };
+
+export class ClusterState {
+  readonly tasks = new Map<string, TaskRecord>();
+  readonly workers = new Map<string, WorkerRecord>();
+  /** Every task id, in arrival order; may hold ids already evicted (skipped lazily). */
+  private readonly arrivals = new IdQueue();
+  /** Ids of tasks that became ready, in that order; may hold stale ids (evicted, or no longer ready). */
+  private readonly finished = new IdQueue();
+  /** Tasks evicted to stay within maxTasks, since start. */
+  evicted = 0;
+
+  constructor(readonly options: ClusterStateOptions) {}
+
+  /** Applies one event received at `localReceived` (our clock, Unix seconds). */
+  apply(event: CeleryEvent, localReceived: number): Change {
+    if (event.type.startsWith('worker-') && event.known) return this.applyWorker(event as WorkerEvent, localReceived);
+    if (event.type.startsWith('task-') && (event.known || event.uuid !== null)) {
+      return this.applyTask(event as TaskEvent | CustomEvent, localReceived);
+    }
+    return NO_CHANGE;
+  }
+
+  private applyWorker(event: WorkerEvent, localReceived: number): Change {
+    const { worker, cameOnline } = this.workerFor(event.hostname, localReceived);
+    worker.applyWorkerEvent(event, localReceived);
+    if (event.type === 'worker-offline') this.markLost(worker.hostname);
+    return { task: null, taskStateChanged: false, worker, workerCameOnline: cameOnline && event.type !== 'worker-offline' };
+  }
+
+  private workerFor(hostname: string, now: number): { worker: WorkerRecord; cameOnline: boolean } {
+    let worker = this.workers.get(hostname);
+    if (worker === undefined) {
+      worker = new WorkerRecord(hostname, now);
+      this.workers.set(hostname, worker);
+      return { worker, cameOnline: true };
+    }
+    return { worker, cameOnline: !worker.alive(now) };
+  }
+
+  private applyTask(event: TaskEvent | CustomEvent, localReceived: number): Change {
+    const uuid = event.uuid as string;
+    let task = this.tasks.get(uuid);
+    if (task === undefined) {
+      task = new TaskRecord(uuid);
+      this.tasks.set(uuid, task);
+      this.arrivals.push(uuid);
+      if (this.tasks.size > this.options.maxTasks) this.evictOne(uuid);
+    }
+    const wasReady = task.ready;
+    const changed = task.apply(event);
+    if (task.ready && !wasReady) this.finished.push(uuid);
+
+    // task-sent comes from the producer, not a worker: it says nothing about worker liveness.
+    let worker: WorkerRecord | null = null;
+    let cameOnline = false;
+    if (event.type !== 'task-sent') {
+      ({ worker, cameOnline } = this.workerFor(event.hostname, localReceived));
+      worker.heartbeat(event.timestamp, localReceived);
+    }
+    return { task, taskStateChanged: changed, worker, workerCameOnline: cameOnline };
+  }
+
+  /** Evicts one task, never `keep` (the one just added): the oldest finished, else the oldest. */
+  private evictOne(keep: string): void {
+    for (let id = this.finished.shift(); id !== undefined; id = this.finished.shift()) {
+      const task = this.tasks.get(id);
+      if (task !== undefined && task.ready && id !== keep) {
+        this.tasks.delete(id);
+        this.evicted++;
+        this.compactArrivals();
+        return;
+      }
+    }
+    for (let id = this.arrivals.shift(); id !== undefined; id = this.arrivals.shift()) {
+      if (id !== keep && this.tasks.delete(id)) {
+        this.evicted++;
+        return;
+      }
+    }
+  }
+
+  /** Arrivals keeps ids evicted through `finished`; drop them before they outnumber the live tasks. */
+  private compactArrivals(): void {
+    if (this.arrivals.length > this.options.maxTasks * 2) this.arrivals.retain((id) => this.tasks.has(id));
+  }
+
+  /**
+   * Marks workers whose heartbeats expired as offline (their in-flight tasks as lost) and forgets
+   * workers offline for longer than purgeOfflineAfter. Call it periodically; returns the workers that
+   * went offline in this sweep.
+   */
+  sweep(now: number): WorkerRecord[] {
+    const wentOffline: WorkerRecord[] = [];
+    for (const worker of this.workers.values()) {
+      if (worker.offlineSince === null && !worker.alive(now)) {
+        worker.offlineSince = worker.expiresAt() ?? now;
+        this.markLost(worker.hostname);
+        wentOffline.push(worker);
+      }
+      if (worker.offlineSince !== null && now - worker.offlineSince > this.options.purgeOfflineAfter) {
+        this.workers.delete(worker.hostname);
+      }
+    }
+    return wentOffline;
+  }
+
+  /** The tasks a vanished worker was running or holding are lost: visible, not left STARTED forever. */
+  private markLost(hostname: string): void {
+    for (const task of this.tasks.values()) {
+      if (task.worker === hostname && IN_FLIGHT_STATES.has(task.state)) task.lost = true;
+    }
+  }
+}

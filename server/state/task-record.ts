@@ -1,0 +1,227 @@
+/**
+ * One task as Pollen knows it, merged from its events the way Celery's own monitor (celery.events.state)
+ * merges them:
+ *
+ *   PENDING (task-sent) ─▶ RECEIVED ─▶ STARTED ─▶ SUCCESS | FAILURE | REJECTED
+ *                              ▲            └──▶ RETRY ─▶ RECEIVED (same id, retries + 1)
+ *   any ─▶ REVOKED            custom events `task-<name>` set the custom state <NAME>
+ *
+ * Events can arrive late, twice, or out of order (two workers, batching, a retry racing its own
+ * received). Each state has a precedence; an event whose state logically happens before the current one
+ * only fills in fields (a late task-started never overwrites SUCCESS; a late task-received only adds
+ * name, args, ...). RETRY is ordered by timestamp instead, because a retried task starts over.
+ */
+import type { CustomEvent, JsonObject, TaskEvent } from '@/lib/celery';
+
+/**
+ * Celery's celery.states.PRECEDENCE (lower index wins; custom states sit where `null` is), except that
+ * REJECTED ranks above STARTED: Celery's order would leave a rejected task (always STARTED first) showing
+ * STARTED for ever. A rejection with requeue=true is not final; see takesState.
+ */
+const PRECEDENCE = ['SUCCESS', 'FAILURE', null, 'REVOKED', 'REJECTED', 'STARTED', 'RECEIVED', 'RETRY', 'PENDING'] as const;
+const CUSTOM_PRECEDENCE = PRECEDENCE.indexOf(null);
+
+function precedence(state: string): number {
+  const index = (PRECEDENCE as readonly (string | null)[]).indexOf(state);
+  return index === -1 ? CUSTOM_PRECEDENCE : index;
+}
+
+const EVENT_STATE: Readonly<Record<string, string>> = {
+  'task-sent': 'PENDING',
+  'task-received': 'RECEIVED',
+  'task-started': 'STARTED',
+  'task-succeeded': 'SUCCESS',
+  'task-failed': 'FAILURE',
+  'task-retried': 'RETRY',
+  'task-revoked': 'REVOKED',
+  'task-rejected': 'REJECTED',
+};
+
+/** States in which a task is still someone's work; a worker that vanishes leaves such tasks lost. */
+export const IN_FLIGHT_STATES: ReadonlySet<string> = new Set(['RECEIVED', 'STARTED']);
+export const READY_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
+
+export interface RetryAttempt {
+  /** Which attempt failed: 0 for the first run, 1 for the first retry, ... */
+  readonly retries: number;
+  /** Sender timestamp of the task-retried event. */
+  readonly timestamp: number;
+  readonly exception: string | null;
+  readonly traceback: string | null;
+  readonly worker: string | null;
+}
+
+export class TaskRecord {
+  name: string | null = null;
+  state = 'PENDING';
+  /** Sender timestamp of the event that set `state`. */
+  timestamp = 0;
+  /** saferepr text, as events carry them. */
+  args: string | null = null;
+  kwargs: string | null = null;
+  result: string | null = null;
+  exception: string | null = null;
+  traceback: string | null = null;
+  runtime: number | null = null;
+  /** Node name of the worker that received or ran it. */
+  worker: string | null = null;
+  /** Node name that sent it (a worker or `gen<pid>@host`), from task-sent. */
+  sender: string | null = null;
+  rootId: string | null = null;
+  parentId: string | null = null;
+  retries = 0;
+  eta: string | null = null;
+  expires: string | null = null;
+  queue: string | null = null;
+  exchange: string | null = null;
+  routingKey: string | null = null;
+  // When each event happened (sender timestamps, Unix seconds).
+  sent: number | null = null;
+  received: number | null = null;
+  started: number | null = null;
+  succeeded: number | null = null;
+  failed: number | null = null;
+  retried: number | null = null;
+  revoked: number | null = null;
+  rejected: number | null = null;
+  /** task-revoked details. */
+  terminated = false;
+  signum: number | null = null;
+  expired = false;
+  requeue = false;
+  /** Its worker went offline while it was RECEIVED or STARTED; cleared by any later event. */
+  lost = false;
+  retryHistory: RetryAttempt[] | null = null;
+  /** Fields of custom events and fields newer Celery adds, as sent. */
+  extra: JsonObject | null = null;
+
+  constructor(readonly uuid: string) {}
+
+  get ready(): boolean {
+    return READY_STATES.has(this.state);
+  }
+
+  /** Applies one event; returns whether `state` changed. */
+  apply(event: TaskEvent | CustomEvent): boolean {
+    const type = event.type;
+    const known = EVENT_STATE[type];
+    const state = known ?? type.slice(type.indexOf('-') + 1).toUpperCase();
+    this.stamp(type, event.timestamp);
+    this.lost = false;
+
+    const takesState = this.takesState(state, event.timestamp);
+    if (event.known && event.type === 'task-received' && !takesState) {
+      // Celery's merge rule for a late task-received: only the fields describing the task.
+      this.mergeDescription(event);
+      return false;
+    }
+    this.mergeFields(event);
+    if (!takesState) return false;
+    const changed = state !== this.state;
+    this.state = state;
+    this.timestamp = event.timestamp;
+    return changed;
+  }
+
+  /**
+   * Whether an event's state replaces the current one. Celery's precedence, with two refinements that
+   * use the sender timestamp: RETRY (which Celery lets override anything, since a retried task starts
+   * over) only wins when it is newer, and only newer events end a RETRY; within one state, the newest
+   * event sets the timestamp.
+   */
+  private takesState(state: string, timestamp: number): boolean {
+    const newer = timestamp >= this.timestamp;
+    if (state === 'RETRY' || this.state === 'RETRY') return newer;
+    // Requeued by its rejection: the redelivery starts over, like a retry.
+    if (this.state === 'REJECTED' && this.requeue) return newer;
+    const incoming = precedence(state);
+    const current = precedence(this.state);
+    return incoming < current || (incoming === current && newer);
+  }
+
+  private stamp(type: string, timestamp: number): void {
+    switch (type) {
+      case 'task-sent': this.sent = timestamp; break;
+      case 'task-received': this.received = timestamp; break;
+      case 'task-started': this.started = timestamp; break;
+      case 'task-succeeded': this.succeeded = timestamp; break;
+      case 'task-failed': this.failed = timestamp; break;
+      case 'task-retried': this.retried = timestamp; break;
+      case 'task-revoked': this.revoked = timestamp; break;
+      case 'task-rejected': this.rejected = timestamp; break;
+      default: break;
+    }
+  }
+
+  private mergeDescription(e: { name: string | null; args: string | null; kwargs: string | null; rootId: string | null; parentId: string | null; retries: number | null; eta: string | null; expires: string | null }): void {
+    if (e.name !== null) this.name = e.name;
+    if (e.args !== null) this.args = e.args;
+    if (e.kwargs !== null) this.kwargs = e.kwargs;
+    if (e.rootId !== null) this.rootId = e.rootId;
+    if (e.parentId !== null) this.parentId = e.parentId;
+    if (e.retries !== null) this.retries = Math.max(this.retries, e.retries);
+    if (e.eta !== null) this.eta = e.eta;
+    if (e.expires !== null) this.expires = e.expires;
+  }
+
+  private mergeFields(event: TaskEvent | CustomEvent): void {
+    if (event.extra) this.extra = { ...this.extra, ...event.extra };
+    if (!event.known) return;
+    switch (event.type) {
+      case 'task-sent':
+        this.mergeDescription(event);
+        this.sender = event.hostname;
+        this.queue = event.queue ?? this.queue;
+        this.exchange = event.exchange ?? this.exchange;
+        this.routingKey = event.routingKey ?? this.routingKey;
+        break;
+      case 'task-received':
+        this.mergeDescription(event);
+        this.worker = event.hostname;
+        break;
+      case 'task-started':
+        this.worker = event.hostname;
+        break;
+      case 'task-succeeded':
+        this.worker = event.hostname;
+        this.result = event.result;
+        this.runtime = event.runtime;
+        break;
+      case 'task-failed':
+        this.worker = event.hostname;
+        this.exception = event.exception;
+        this.traceback = event.traceback;
+        break;
+      case 'task-retried': {
+        this.worker = event.hostname;
+        this.exception = event.exception;
+        this.traceback = event.traceback;
+        const history = (this.retryHistory ??= []);
+        // The same task-retried delivered twice is one attempt. Attempts are kept in time order and
+        // numbered by it: the producer's task-sent for the next attempt often arrives first.
+        if (history.some((a) => a.timestamp === event.timestamp)) break;
+        let at = history.length;
+        while (at > 0 && (history[at - 1] as RetryAttempt).timestamp > event.timestamp) at--;
+        history.splice(at, 0, { retries: at, timestamp: event.timestamp, exception: event.exception, traceback: event.traceback, worker: event.hostname });
+        for (let i = at + 1; i < history.length; i++) history[i] = { ...(history[i] as RetryAttempt), retries: i };
+        break;
+      }
+      case 'task-rejected':
+        this.worker = event.hostname;
+        this.requeue = event.requeue;
+        break;
+      case 'task-revoked':
+        this.terminated = event.terminated;
+        this.signum = event.signum;
+        this.expired = event.expired;
+        break;
+      case 'task-cancelled':
+        this.worker = event.hostname;
+        break;
+      default: {
+        const unreachable: never = event;
+        void unreachable;
+      }
+    }
+  }
+}

@@ -1,2 +1,6 @@
-/** Broker access shared by the collector and the worker, starting with the broker URL users pass in. */
+/** Broker access shared by the collector and the worker: broker URLs and the transports behind one interface. */
 export { type BrokerHost, BrokerKind, type BrokerUrl, type BrokerUrlResult, mask, parseBrokerUrl, SUPPORTED_SCHEMES } from './broker-url';
+export { backoffDelay } from './backoff';
+export { createTransport } from './create-transport';
+export { defaultMemoryBroker, MemoryBroker, MemoryTransport } from './memory-transport';
+export { type EventSink, type LinkState, LinkStatus, type StreamGap, type Transport } from './transport';

@@ -26,7 +26,6 @@ export interface AmqpDelivery {
     readonly correlationId?: string | undefined;
     readonly replyTo?: string | undefined;
     readonly expiration?: string | number | undefined;
-    readonly [other: string]: unknown;
   };
 }
 
@@ -60,7 +59,8 @@ export function decodeAmqpDelivery(delivery: AmqpDelivery): Decoded<CeleryMessag
     const p = delivery.properties;
     let extra: JsonObject | null = null;
     for (const key in p) {
-      const value = p[key];
+      // Other AMQP properties (message_id, timestamp, type, app_id, ...) are kept in `extra`.
+      const value = (p as Record<string, unknown>)[key];
       if (!KNOWN_PROPERTIES.has(key) && value !== undefined && value !== null) setField((extra ??= {}), key, toJson(value));
     }
     const headers = p.headers ? (toJson(p.headers) as JsonObject) : {};

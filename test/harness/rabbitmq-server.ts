@@ -17,6 +17,8 @@ export interface RabbitServer {
   /** `amqp://guest:guest@127.0.0.1:<port>/<vhost>` */
   url(vhost?: string): string;
   stop(): Promise<void>;
+  /** Stops the node and starts it again on the same port and data. */
+  restart(): Promise<void>;
 }
 
 export async function startRabbit(): Promise<RabbitServer> {
@@ -30,8 +32,7 @@ export async function startRabbit(): Promise<RabbitServer> {
   writeFileSync(join(dir, 'advanced.config'), '[].');
   writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
   const nodename = `pollen${process.pid}${port}@localhost`;
-  const child = startChild(SERVER, [], {
-    env: {
+  const env = {
       ...process.env,
       HOME: join(dir, 'home'),
       RABBITMQ_NODENAME: nodename,
@@ -47,27 +48,40 @@ export async function startRabbit(): Promise<RabbitServer> {
       RABBITMQ_ADVANCED_CONFIG_FILE: join(dir, 'advanced.config'),
       RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
       RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
-    },
-  });
+  };
   const url = (vhost = '/') => `amqp://guest:guest@127.0.0.1:${port}/${encodeURIComponent(vhost)}`;
+  let child = startChild(SERVER, [], { env });
   const stop = async (): Promise<void> => {
     await child.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   // Ready means an AMQP client can connect (about 8 s on this machine).
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const connection = await amqp.connect(url());
-      await connection.close();
-      return { port, url, stop };
-    } catch (err) {
-      if (child.process.exitCode !== null || Date.now() > deadline) {
-        const output = child.output();
-        await stop();
-        throw new Error(`RabbitMQ did not start: ${String(err)}\n${output.slice(-4000)}`);
+  const ready = async (): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const connection = await amqp.connect(url());
+        await connection.close();
+        return;
+      } catch (err) {
+        if (child.process.exitCode !== null || Date.now() > deadline) {
+          const output = child.output();
+          await stop();
+          throw new Error(`RabbitMQ did not start: ${String(err)}\n${output.slice(-4000)}`);
+        }
+        await new Promise((r) => setTimeout(r, 200));
       }
-      await new Promise((r) => setTimeout(r, 200));
     }
-  }
+  };
+  await ready();
+  return {
+    port,
+    url,
+    stop,
+    async restart() {
+      await child.stop();
+      child = startChild(SERVER, [], { env });
+      await ready();
+    },
+  };
 }

@@ -7,14 +7,28 @@ export interface RedisServer {
   /** `redis://127.0.0.1:<port>/<db>` */
   url(db?: number): string;
   stop(): Promise<void>;
+  /** Stops it and starts a fresh one on the same port (nothing kept, as after a crash). */
+  restart(): Promise<void>;
 }
 
 export async function startRedis(): Promise<RedisServer> {
   requireProgram('/usr/bin/redis-server', 'redis-server');
   const port = await freePort();
-  const child = startChild('/usr/bin/redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice',
-  ]);
-  await child.waitFor(/Ready to accept connections/, 15_000);
-  return { port, url: (db = 0) => `redis://127.0.0.1:${port}/${db}`, stop: () => child.stop() };
+  const launch = async () => {
+    const child = startChild('/usr/bin/redis-server', [
+      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice',
+    ]);
+    await child.waitFor(/Ready to accept connections/, 15_000);
+    return child;
+  };
+  let child = await launch();
+  return {
+    port,
+    url: (db = 0) => `redis://127.0.0.1:${port}/${db}`,
+    stop: () => child.stop(),
+    async restart() {
+      await child.stop();
+      child = await launch();
+    },
+  };
 }

@@ -1,0 +1,10 @@
+import { expect, it } from 'vitest';
+import { BACKOFF_CAP_MS, backoffDelay } from './backoff';
+
+it('grows exponentially from 100 ms, is capped at 10 s, and jitters by ±20 %', () => {
+  const mid = () => 0.5;
+  expect([1, 2, 3, 4, 8, 20, 1000].map((n) => backoffDelay(n, mid))).toEqual([100, 200, 400, 800, 10_000, 10_000, 10_000]);
+  expect(backoffDelay(1, () => 0)).toBe(80);
+  expect(backoffDelay(1, () => 1)).toBe(120);
+  expect(backoffDelay(50, () => 1)).toBe(BACKOFF_CAP_MS * 1.2);
+});

@@ -12,7 +12,17 @@ export interface ServerConfig {
   readonly broker: BrokerUrl | null;
   /** Next.js dev mode (hot reload) instead of the production build. */
   readonly dev: boolean;
+  /** Tasks kept in memory, newest first (Flower's --max_tasks). */
+  readonly maxTasks: number;
+  /** Broadcast enable_events periodically so workers started without -E report (Flower's --enable_events). */
+  readonly enableEvents: boolean;
+  /** Seconds after which an offline worker is forgotten (Flower's --purge_offline_workers). */
+  readonly purgeOfflineWorkers: number;
 }
+
+export const DEFAULT_MAX_TASKS = 100_000;
+/** A day: long enough to see last night's dead worker in the morning. */
+export const DEFAULT_PURGE_OFFLINE_WORKERS = 86_400;
 
 export const DEFAULT_PORT = 5555;
 
@@ -25,6 +35,12 @@ const schema = z.object({
   address: z.string().regex(/^[\w.:-]*$/, 'address must be a host name or IP address'),
   broker: z.string().optional(),
   dev: z.boolean(),
+  maxTasks: z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(1, 'must be at least 1').default(DEFAULT_MAX_TASKS),
+  enableEvents: z
+    .union([z.boolean(), z.string().transform((v) => v.toLowerCase()).pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' }))])
+    .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes')
+    .default(true),
+  purgeOfflineWorkers: z.coerce.number({ message: 'expected a number of seconds' }).min(0, 'must not be negative').default(DEFAULT_PURGE_OFFLINE_WORKERS),
 });
 
 export type ConfigInput = z.input<typeof schema>;
@@ -33,7 +49,8 @@ export type ConfigResult = { readonly ok: true; readonly config: ServerConfig } 
 export function parseConfig(input: ConfigInput): ConfigResult {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    return { ok: false, errors: parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`) };
+    const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    return { ok: false, errors: parsed.error.issues.map((issue) => `--${flagName(issue.path.join('.'))}: ${issue.message}`) };
   }
   let broker: BrokerUrl | null = null;
   if (parsed.data.broker !== undefined && parsed.data.broker !== '') {
@@ -41,5 +58,6 @@ export function parseConfig(input: ConfigInput): ConfigResult {
     if (!url.ok) return { ok: false, errors: [`--broker: ${url.error}`] };
     broker = url.value;
   }
-  return { ok: true, config: { port: parsed.data.port, address: parsed.data.address, broker, dev: parsed.data.dev } };
+  const { port, address, dev, maxTasks, enableEvents, purgeOfflineWorkers } = parsed.data;
+  return { ok: true, config: { port, address, broker, dev, maxTasks, enableEvents, purgeOfflineWorkers } };
 }

@@ -6,7 +6,7 @@
  *   pollen demo [--port N]                              the dashboard with an embedded demo cluster
  */
 import { Command, Option } from 'commander';
-import { type ConfigInput, DEFAULT_PORT, parseConfig } from '../config';
+import { type ConfigInput, DEFAULT_MAX_TASKS, DEFAULT_PORT, DEFAULT_PURGE_OFFLINE_WORKERS, parseConfig } from '../config';
 import { startServer } from '../http/create-server';
 import { createLogger } from '../logger';
 import { VERSION } from '../version';
@@ -16,6 +16,9 @@ interface ServeOptions {
   readonly port: string;
   readonly address: string;
   readonly dev: boolean;
+  readonly maxTasks: string;
+  readonly enableEvents: string;
+  readonly purgeOfflineWorkers: string;
 }
 
 const portOption = () =>
@@ -23,6 +26,11 @@ const portOption = () =>
 const addressOption = () =>
   new Option('--address <host>', "interface to listen on ('' for all, as Flower)").env('POLLEN_ADDRESS').default('');
 const devOption = () => new Option('--dev', 'serve the dashboard in Next.js development mode (hot reload)').default(false);
+const modelOptions = (command: Command): Command =>
+  command
+    .addOption(new Option('--max-tasks <n>', 'tasks kept in memory, newest first; finished tasks are dropped first').default(String(DEFAULT_MAX_TASKS)))
+    .addOption(new Option('--enable-events <bool>', 'broadcast enable_events every 5 s so workers started without -E report').default('true'))
+    .addOption(new Option('--purge-offline-workers <seconds>', 'forget a worker this long after it went offline').default(String(DEFAULT_PURGE_OFFLINE_WORKERS)));
 
 async function serve(input: ConfigInput): Promise<void> {
   const log = createLogger();
@@ -63,7 +71,7 @@ async function serve(input: ConfigInput): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-const program = new Command()
+const program: Command = new Command()
   .name('pollen')
   .description('Real-time monitoring dashboard and control plane for Celery clusters')
   .version(VERSION)
@@ -72,15 +80,16 @@ const program = new Command()
   .addOption(new Option('--broker <url>', 'Celery broker URL: redis://, rediss://, sentinel://, amqp://, amqps://').env('CELERY_BROKER_URL'))
   .addOption(portOption())
   .addOption(addressOption())
-  .addOption(devOption())
-  .action((options: ServeOptions) => serve(options));
+  .addOption(devOption());
+modelOptions(program).action((options: ServeOptions) => serve(options));
 
-program
-  .command('demo')
-  .description('run the dashboard with an embedded demo cluster (in-process broker; nothing to install)')
-  .addOption(portOption())
-  .addOption(addressOption())
-  .addOption(devOption())
-  .action((options: Omit<ServeOptions, 'broker'>) => serve({ ...options, broker: 'memory://' }));
+modelOptions(
+  program
+    .command('demo')
+    .description('run the dashboard with an embedded demo cluster (in-process broker; nothing to install)')
+    .addOption(portOption())
+    .addOption(addressOption())
+    .addOption(devOption()),
+).action((options: Omit<ServeOptions, 'broker'>) => serve({ ...options, broker: 'memory://' }));
 
 await program.parseAsync(process.argv);

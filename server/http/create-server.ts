@@ -11,6 +11,9 @@ import { attachPush, type PushServer } from '../push/socket-server';
 import { PACKAGE_DIR, VERSION } from '../version';
 import { ensureNextBuild } from './next-build';
 import { matchRoute, type RouteContext } from './routes';
+import { createTransport } from '@/lib/broker';
+import { Collector } from '../collector/collector';
+import { ClusterState } from '../state/cluster-state';
 
 export interface PollenServer {
   readonly http: Server;
@@ -20,10 +23,10 @@ export interface PollenServer {
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, contentType?: string): void {
+function send(res: ServerResponse, status: number, body: unknown): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, {
-    'content-type': contentType ?? (typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'),
+    'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);
@@ -36,7 +39,12 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Po
   await app.prepare();
   const handleNext = app.getRequestHandler();
   const info: ServerInfo = { name: 'pollen', version: VERSION, broker: config.broker?.display ?? null, startedAt: Date.now() };
-  const context: RouteContext = { info };
+  const state = new ClusterState({ maxTasks: config.maxTasks, purgeOfflineAfter: config.purgeOfflineWorkers });
+  const collector = config.broker
+    ? new Collector(createTransport(config.broker), state, { enableEvents: config.enableEvents }, log.child({ scope: 'collector' }))
+    : null;
+  await collector?.start();
+  const context: RouteContext = { info, state, collector };
   const httpLog = log.child({ scope: 'http' });
 
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -54,8 +62,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Po
       return;
     }
     try {
-      const response = match.route.handle(req, context);
-      send(res, response.status, response.body, response.contentType);
+      const response = match.route.handle({ params: match.params, query: url.searchParams }, context);
+      send(res, response.status, response.body);
     } catch (err) {
       httpLog.error({ err, path: url.pathname }, 'handler failed');
       send(res, 500, { error: 'internal error' });
@@ -78,6 +86,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Po
     io,
     url,
     async close() {
+      await collector?.stop();
       // Closes every socket and then the HTTP server itself.
       await io.close();
       await app.close();

@@ -54,8 +54,9 @@ export interface RetryAttempt {
 export class TaskRecord {
   name: string | null = null;
   state = 'PENDING';
-  /** Sender timestamp of the event that set `state`. */
+  /** Sender timestamp and Lamport clock of the event that set `state`. */
   timestamp = 0;
+  clock = 0;
   /** saferepr text, as events carry them. */
   args: string | null = null;
   kwargs: string | null = null;
@@ -120,6 +121,7 @@ export class TaskRecord {
     const changed = state !== this.state;
     this.state = state;
     this.timestamp = event.timestamp;
+    this.clock = event.clock;
     return changed;
   }
 

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { type CeleryEvent, decodeEventBody } from '@/lib/celery';
+import { flatEvents } from '@/test/fixtures/celery-5.2/captures';
+import { ClusterState } from '../state/cluster-state';
+import { getTaskInfo, getTasks, getWorkers } from './flower-read';
+
+function capturedState(): { state: ClusterState; end: number } {
+  const state = new ClusterState({ maxTasks: 1000, purgeOfflineAfter: 3600 });
+  let end = 0;
+  for (const f of flatEvents('redis')) {
+    state.apply(decodeEventBody(f.event).events[0] as CeleryEvent, f.t);
+    end = f.t;
+  }
+  return { state, end };
+}
+
+const q = (params: Record<string, string> = {}) => new URLSearchParams(params);
+
+describe('GET /api/tasks', () => {
+  const { state } = capturedState();
+
+  it('returns an ordered map of uuid to Flower task dicts, newest first', () => {
+    const { status, body } = getTasks(state, q());
+    expect(status).toBe(200);
+    const tasks = Object.values(body as Record<string, Record<string, unknown>>);
+    expect(tasks.length).toBe(state.tasks.size);
+    const timestamps = tasks.map((t) => t['timestamp'] as number);
+    expect(timestamps).toEqual([...timestamps].sort((a, b) => b - a));
+    const add = tasks.find((t) => t['args'] === '(2, 3)');
+    expect(add).toMatchObject({ name: 'tasks.add', state: 'SUCCESS', result: '5', worker: 'prefork@proto', kwargs: '{}', retries: 0, children: [] });
+    for (const key of ['uuid', 'received', 'sent', 'started', 'succeeded', 'runtime', 'traceback', 'routing_key', 'client', 'root_id', 'parent_id', 'clock', 'exception']) {
+      expect(add).toHaveProperty(key);
+    }
+  });
+
+  it('filters by state, task name and worker, and pages with limit and offset', () => {
+    const failed = Object.values(getTasks(state, q({ state: 'FAILURE' })).body as object) as { state: string }[];
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((t) => t.state === 'FAILURE')).toBe(true);
+    const adds = Object.values(getTasks(state, q({ taskname: 'tasks.add', workername: 'solo@proto' })).body as object) as { name: string; worker: string }[];
+    expect(adds.length).toBeGreaterThan(0);
+    expect(adds.every((t) => t.name === 'tasks.add' && t.worker === 'solo@proto')).toBe(true);
+    expect(Object.keys(getTasks(state, q({ state: 'All' })).body as object)).toHaveLength(state.tasks.size);
+    const all = Object.keys(getTasks(state, q()).body as object);
+    expect(Object.keys(getTasks(state, q({ limit: '3', offset: '2' })).body as object)).toEqual(all.slice(2, 5));
+  });
+
+  it('sorts by name, ascending or descending', () => {
+    const names = Object.values(getTasks(state, q({ sort_by: '-name' })).body as object).map((t: { name: string | null }) => t.name ?? '');
+    expect(names).toEqual([...names].sort().reverse());
+  });
+
+  it('lists a chain step among its parent children', () => {
+    const tasks = Object.values(getTasks(state, q()).body as object) as { uuid: string; args: string; children: string[] }[];
+    const first = tasks.find((t) => t.args === '(1, 2)');
+    const second = tasks.find((t) => t.args === '(3, 3)');
+    expect(first?.children).toContain(second?.uuid);
+  });
+
+  it.each([
+    [{ limit: 'ten' }, 'limit: expected a number'],
+    [{ offset: '-1' }, 'offset: must not be negative'],
+    [{ sort_by: 'runtime' }, 'sort_by: expected one of name, state, received, started'],
+    [{ received_start: '2026-11-21' }, "received_start: expected 'YYYY-MM-DD HH:MM'"],
+    [{ search: 'state:FAILURE' }, 'search:'],
+  ])('answers %j with 400 naming the parameter', (params, message) => {
+    const { status, body } = getTasks(state, q(params));
+    expect(status).toBe(400);
+    expect((body as { error: string }).error).toContain(message);
+  });
+});
+
+describe('GET /api/task/info/:id and /api/workers', () => {
+  const { state, end } = capturedState();
+
+  it('returns one task, or 404', () => {
+    const id = [...state.tasks.values()].find((t) => t.name === 'tasks.flaky')?.uuid ?? '';
+    expect(getTaskInfo(state, id)).toMatchObject({ status: 200, body: { uuid: id, state: 'SUCCESS', retries: 1 } });
+    expect(getTaskInfo(state, 'nope')).toEqual({ status: 404, body: { error: "Unknown task 'nope'" } });
+  });
+
+  it('answers status=true with {name: alive}', () => {
+    expect(getWorkers(state, q({ status: 'true' }), end * 1000).body).toEqual({ 'prefork@proto': false, 'solo@proto': false });
+    const beforeShutdown = flatEvents('redis').find((f) => f.event['type'] === 'worker-heartbeat')?.t ?? 0;
+    expect((getWorkers(state, q(), end * 1000).body as Record<string, { sw_ident: string }>)['solo@proto']?.sw_ident).toBe('py-celery');
+    expect(beforeShutdown).toBeGreaterThan(0);
+  });
+
+  it('404s an unknown workername and 400s a bad flag', () => {
+    expect(getWorkers(state, q({ workername: 'x@y' }), end * 1000)).toEqual({ status: 404, body: { error: "Unknown worker 'x@y'" } });
+    expect(getWorkers(state, q({ status: 'maybe' }), end * 1000).status).toBe(400);
+  });
+});

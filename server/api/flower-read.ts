@@ -1,0 +1,125 @@
+/**
+ * Flower's read endpoints over the live model: GET /api/workers, /api/tasks, /api/task/info/:id
+ * (FLOWER-API.md §2.1–2.2). Same paths, parameters and JSON shapes, so existing scripts keep working.
+ */
+import { z } from 'zod';
+import type { ClusterState } from '../state/cluster-state';
+import type { TaskRecord } from '../state/task-record';
+import type { WorkerRecord } from '../state/worker-record';
+import { apiError, type ApiResponse, badRequest, queryObject } from './api-error';
+import { childrenIndex, flowerTask } from './flower-task-json';
+
+/** Flower (Tornado) booleans. */
+const flag = z
+  .string()
+  .transform((v) => v.toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' }))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const workersQuery = z.object({
+  status: flag.optional(),
+  refresh: flag.optional(),
+  workername: z.string().optional(),
+});
+
+function workerJson(worker: WorkerRecord, now: number): Record<string, unknown> {
+  return {
+    hostname: worker.hostname,
+    alive: worker.alive(now),
+    timestamp: worker.lastTimestamp,
+    // Pollen keeps what the events say; `inspect` replies (stats, registered, ...) join them with the
+    // control plane.
+    pid: worker.pid,
+    freq: worker.freq,
+    active: worker.active,
+    processed: worker.processed,
+    loadavg: worker.loadavg,
+    sw_ident: worker.swIdent,
+    sw_ver: worker.swVer,
+    sw_sys: worker.swSys,
+    heartbeats: worker.heartbeats,
+    clock_skew: worker.clockSkew,
+    offline_since: worker.offlineSince,
+  };
+}
+
+export function getWorkers(state: ClusterState, query: URLSearchParams, nowMs: number): ApiResponse {
+  const parsed = workersQuery.safeParse(queryObject(query));
+  if (!parsed.success) return badRequest(parsed.error);
+  const now = nowMs / 1000;
+  const { status, workername } = parsed.data;
+  let workers = [...state.workers.values()];
+  if (workername !== undefined) {
+    workers = workers.filter((w) => w.hostname === workername);
+    if (workers.length === 0) return apiError(404, `Unknown worker '${workername}'`);
+  }
+  const body = Object.fromEntries(workers.map((w) => [w.hostname, status ? w.alive(now) : workerJson(w, now)]));
+  return { status: 200, body };
+}
+
+const SORT_KEYS = ['name', 'state', 'received', 'started'] as const;
+const minute = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/, "expected 'YYYY-MM-DD HH:MM'");
+
+const tasksQuery = z.object({
+  limit: z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(0, 'must not be negative').optional(),
+  offset: z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(0, 'must not be negative').default(0),
+  sort_by: z.enum([...SORT_KEYS, ...SORT_KEYS.map((k) => `-${k}` as const)], { message: `expected one of ${SORT_KEYS.join(', ')} (prefix - for descending)` }).optional(),
+  workername: z.string().optional(),
+  taskname: z.string().optional(),
+  state: z.string().optional(),
+  received_start: minute.optional(),
+  received_end: minute.optional(),
+  search: z.string().optional(),
+});
+
+/** Flower reads these times in the server's local time zone; so do we. */
+function localMinute(text: string): number {
+  const [date, time] = text.split(' ') as [string, string];
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const [hh, mm] = time.split(':').map(Number) as [number, number];
+  return new Date(y, m - 1, d, hh, mm).getTime() / 1000;
+}
+
+const ALL = 'All';
+
+export function getTasks(state: ClusterState, query: URLSearchParams): ApiResponse {
+  const parsed = tasksQuery.safeParse(queryObject(query));
+  if (!parsed.success) return badRequest(parsed.error);
+  const q = parsed.data;
+  if (q.search !== undefined && q.search !== '') {
+    return apiError(400, 'search: the task search language is not available in this version of Pollen');
+  }
+  const start = q.received_start === undefined ? null : localMinute(q.received_start);
+  const end = q.received_end === undefined ? null : localMinute(q.received_end);
+  const matches = (t: TaskRecord): boolean =>
+    (q.workername === undefined || q.workername === ALL || t.worker === q.workername) &&
+    (q.taskname === undefined || q.taskname === ALL || t.name === q.taskname) &&
+    (q.state === undefined || q.state === ALL || t.state === q.state) &&
+    (start === null || (t.received !== null && t.received >= start)) &&
+    (end === null || (t.received !== null && t.received <= end));
+  const tasks = [...state.tasks.values()].filter(matches);
+  if (q.sort_by === undefined) {
+    // Flower's default order: newest state change first.
+    tasks.sort((a, b) => b.timestamp - a.timestamp);
+  } else {
+    const descending = q.sort_by.startsWith('-');
+    const key = q.sort_by.replace('-', '') as (typeof SORT_KEYS)[number];
+    const value = (t: TaskRecord): string | number => (key === 'name' ? (t.name ?? '') : key === 'state' ? t.state : (t[key] ?? 0));
+    tasks.sort((a, b) => {
+      const [x, y] = [value(a), value(b)];
+      const order = x < y ? -1 : x > y ? 1 : 0;
+      return descending ? -order : order;
+    });
+  }
+  const page = tasks.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
+  const children = childrenIndex(state.tasks.values());
+  return { status: 200, body: Object.fromEntries(page.map((t) => [t.uuid, flowerTask(t, children.get(t.uuid) ?? [])])) };
+}
+
+export function getTaskInfo(state: ClusterState, id: string): ApiResponse {
+  const task = state.tasks.get(id);
+  if (task === undefined) return apiError(404, `Unknown task '${id}'`);
+  const children: string[] = [];
+  for (const other of state.tasks.values()) if (other.parentId === id && other.uuid !== id) children.push(other.uuid);
+  return { status: 200, body: flowerTask(task, children) };
+}

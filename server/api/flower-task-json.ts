@@ -1,0 +1,56 @@
+/**
+ * A task as Flower's API returns it: the fields of Celery's events.state.Task, with `worker` as the
+ * hostname string (FLOWER-API.md §2.2). Pollen's additions (lost, retry history) are under their own
+ * names and never change Flower's.
+ */
+import type { TaskRecord } from '../state/task-record';
+
+export function flowerTask(task: TaskRecord, children: readonly string[]): Record<string, unknown> {
+  return {
+    uuid: task.uuid,
+    name: task.name,
+    state: task.state,
+    received: task.received,
+    sent: task.sent,
+    started: task.started,
+    rejected: task.rejected,
+    succeeded: task.succeeded,
+    failed: task.failed,
+    retried: task.retried,
+    revoked: task.revoked,
+    args: task.args,
+    kwargs: task.kwargs,
+    eta: task.eta,
+    expires: task.expires,
+    retries: task.retries,
+    result: task.result,
+    exception: task.exception,
+    timestamp: task.timestamp,
+    runtime: task.runtime,
+    traceback: task.traceback,
+    exchange: task.exchange,
+    routing_key: task.routingKey,
+    clock: task.clock,
+    client: task.sender,
+    root_id: task.rootId,
+    parent_id: task.parentId,
+    children,
+    worker: task.worker,
+    // Pollen's own fields.
+    lost: task.lost,
+    retry_history: task.retryHistory,
+    revoke_info: task.revoked === null ? null : { terminated: task.terminated, signum: task.signum, expired: task.expired },
+  };
+}
+
+/** Child ids of every task, by parent id: built once per request in O(tasks). */
+export function childrenIndex(tasks: Iterable<TaskRecord>): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  for (const task of tasks) {
+    if (task.parentId === null || task.parentId === task.uuid) continue;
+    const list = index.get(task.parentId);
+    if (list) list.push(task.uuid);
+    else index.set(task.parentId, [task.uuid]);
+  }
+  return index;
+}

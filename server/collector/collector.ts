@@ -1,0 +1,112 @@
+/**
+ * The collector: the broker's event stream, decoded, applied to the cluster model.
+ *
+ *   transport ──message──▶ decodeEventMessage ──events──▶ ClusterState.apply ──changes──▶ listeners
+ *             ──malformed / gap──▶ IngestHealth
+ *
+ * Like Flower it broadcasts `enable_events` every few seconds (unless told not to), so that workers
+ * started without -E report too, and it sweeps the model once a second to expire silent workers.
+ */
+import type { Transport } from '@/lib/broker';
+import { type CeleryEvent, type CeleryMessage, decodeEventMessage, encodeControlRequest, names } from '@/lib/celery';
+import type { Logger } from '../logger';
+import type { Change, ClusterState } from '../state/cluster-state';
+import { IngestHealth } from './ingest-health';
+
+export interface CollectorOptions {
+  /** Broadcast enable_events periodically (Flower does, every 5 s). */
+  readonly enableEvents: boolean;
+  readonly enableEventsIntervalMs?: number;
+  readonly sweepIntervalMs?: number;
+}
+
+export type ChangeListener = (change: Change, event: CeleryEvent) => void;
+
+export class Collector {
+  readonly health = new IngestHealth();
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    readonly transport: Transport,
+    readonly state: ClusterState,
+    private readonly options: CollectorOptions,
+    private readonly log: Logger,
+  ) {}
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    this.transport.onStateChange((link) => this.log.info({ link: link.status, error: link.error, attempts: link.attempts }, `broker ${link.status}`));
+    await this.transport.subscribeEvents({
+      message: (message, receivedAt) => this.ingest(message, receivedAt),
+      malformed: (error, raw) => {
+        this.health.malformed(error, raw, Date.now());
+        this.log.debug({ error }, 'malformed event message');
+      },
+      gap: (gap) => {
+        this.health.gap(gap);
+        this.log.warn({ from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString(), reason: gap.reason }, 'events may have been missed while the broker link was down');
+      },
+    });
+    this.every(this.options.sweepIntervalMs ?? 1000, () => {
+      for (const worker of this.state.sweep(Date.now() / 1000)) this.log.info({ worker: worker.hostname }, 'worker went offline (no heartbeat)');
+    });
+    this.every(5000, () => {
+      void this.transport.eventBacklog().then((backlog) => (this.health.backlog = backlog));
+    });
+    if (this.options.enableEvents) {
+      this.broadcastEnableEvents();
+      this.every(this.options.enableEventsIntervalMs ?? 5000, () => this.broadcastEnableEvents());
+    }
+  }
+
+  private every(ms: number, run: () => void): void {
+    const timer = setInterval(() => {
+      try {
+        run();
+      } catch (err) {
+        this.log.error({ err }, 'collector timer failed');
+      }
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /** One event message: may hold one event or a task.multi batch. Never throws. */
+  ingest(message: CeleryMessage, receivedAt: number): void {
+    const { events, errors } = decodeEventMessage(message);
+    this.health.countMessage(events.length, receivedAt);
+    for (const error of errors) this.health.malformed(error, new TextDecoder().decode(message.body.subarray(0, 500)), receivedAt);
+    const localReceived = receivedAt / 1000;
+    for (const event of events) {
+      if (!event.known) this.health.countCustom(event.type);
+      const change = this.state.apply(event, localReceived);
+      for (const listener of this.listeners) {
+        try {
+          listener(change, event);
+        } catch (err) {
+          this.log.error({ err }, 'change listener failed');
+        }
+      }
+    }
+  }
+
+  private broadcastEnableEvents(): void {
+    const request = encodeControlRequest({
+      method: 'enable_events', arguments: {}, destination: null, pattern: null, matcher: null,
+      ticket: null, replyTo: null, clock: 0, expires: Date.now() / 1000 + 5, extra: null,
+    });
+    this.transport.publishFanout(names.PIDBOX_EXCHANGE, '', request).catch((err: unknown) => {
+      this.log.debug({ err }, 'enable_events broadcast failed (broker away?)');
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    await this.transport.close();
+  }
+}

@@ -11,7 +11,23 @@ export interface CeleryWorkerOptions {
   readonly queues?: readonly string[];
   readonly nodename?: string;
   readonly pool?: 'solo' | 'prefork';
+  readonly concurrency?: number;
   readonly events?: boolean;
+}
+
+/** Runs a Python script that imports test/python/tasks.py, with the broker and backend set, and returns its stdout. */
+export async function runPython(script: string, options: { broker: string; backend: string; timeoutMs?: number }): Promise<string> {
+  requireProgram(PYTHON, 'python3');
+  const child = startChild(PYTHON, [script], {
+    cwd: APP_DIR,
+    env: { ...process.env, PYTHONPATH: APP_DIR, POLLEN_TEST_BROKER: options.broker, POLLEN_TEST_BACKEND: options.backend, PYTHONUNBUFFERED: '1' },
+  });
+  const exited = new Promise<number | null>((resolve) => child.process.once('exit', (code) => resolve(code)));
+  const timer = setTimeout(() => void child.stop(), options.timeoutMs ?? 60_000);
+  const code = await exited;
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`${script} failed (exit ${code}):\n${child.output().slice(-4000)}`);
+  return child.output();
 }
 
 export async function startCeleryWorker(options: CeleryWorkerOptions): Promise<Child> {
@@ -20,7 +36,7 @@ export async function startCeleryWorker(options: CeleryWorkerOptions): Promise<C
     '-m', 'celery', '-A', 'tasks', 'worker',
     '--loglevel', 'INFO',
     '-P', options.pool ?? 'solo',
-    '-c', '1',
+    '-c', String(options.concurrency ?? 1),
     '-n', options.nodename ?? `pytest-${process.pid}@pollen`,
     '-Q', (options.queues ?? ['celery']).join(','),
     '--without-gossip', '--without-mingle',

@@ -1,0 +1,185 @@
+/**
+ * The collector against REAL Python Celery (Debian's python3-celery) on a real redis-server and a real
+ * RabbitMQ: workers come and go, a scenario of tasks reaches the right final states, and a broker
+ * restart is survived. Every check is made in-process (a Collector in this test) and through Flower's
+ * HTTP endpoints of a `pollen --broker ...` process.
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTransport, parseBrokerUrl } from '@/lib/broker';
+import { type Child, startChild } from '@/test/harness/child';
+import { runPython, startCeleryWorker } from '@/test/harness/celery-worker';
+import { freePort } from '@/test/harness/free-port';
+import { startRabbit } from '@/test/harness/rabbitmq-server';
+import { startRedis } from '@/test/harness/redis-server';
+import { ClusterState } from '../state/cluster-state';
+import type { TaskRecord } from '../state/task-record';
+import { Collector } from './collector';
+
+const BIN = new URL('../cli/bin.mjs', import.meta.url).pathname;
+const SCENARIO = new URL('../../test/python/scenario.py', import.meta.url).pathname;
+
+async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface Broker {
+  readonly url: string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const brokers: Record<string, (redisBackend: string) => Promise<Broker>> = {
+  redis: async () => {
+    const redis = await startRedis();
+    return { url: redis.url(0), restart: () => redis.restart(), stop: () => redis.stop() };
+  },
+  amqp: async () => {
+    const rabbit = await startRabbit();
+    return { url: rabbit.url(), restart: () => rabbit.restart(), stop: () => rabbit.stop() };
+  },
+};
+
+describe.each(Object.keys(brokers))('collector on %s with real Python workers', (kind) => {
+  let backendServer: Awaited<ReturnType<typeof startRedis>>;
+  let broker: Broker;
+  let backend: string;
+  let pollen: Child;
+  let pollenUrl: string;
+  let collector: Collector;
+  const state = new ClusterState({ maxTasks: 10_000, purgeOfflineAfter: 3600 });
+  let prefork: Child;
+  let solo: Child;
+  const preforkName = `prefork-${kind}@pollen`;
+  const soloName = `solo-${kind}@pollen`;
+
+  const http = async <T>(path: string): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`${pollenUrl}${path}`);
+    return { status: response.status, body: (await response.json()) as T };
+  };
+
+  beforeAll(async () => {
+    backendServer = await startRedis();
+    backend = backendServer.url(1);
+    broker = await (brokers[kind] as (b: string) => Promise<Broker>)(backend);
+    const parsed = parseBrokerUrl(broker.url);
+    if (!parsed.ok) throw new Error(parsed.error);
+    collector = new Collector(createTransport(parsed.value), state, { enableEvents: false }, pino({ level: 'silent' }));
+    await collector.start();
+    const port = await freePort();
+    pollenUrl = `http://127.0.0.1:${port}`;
+    pollen = startChild(process.execPath, [BIN, '--broker', broker.url, '--port', String(port), '--address', '127.0.0.1']);
+    await pollen.waitFor(/Pollen is running/, 180_000);
+    [prefork, solo] = await Promise.all([
+      startCeleryWorker({ broker: broker.url, backend, nodename: preforkName, pool: 'prefork', concurrency: 2, events: true }),
+      startCeleryWorker({ broker: broker.url, backend, nodename: soloName, pool: 'solo', queues: ['solo'], events: true }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([prefork?.stop(), solo?.stop()]);
+    await pollen?.stop();
+    await collector?.stop();
+    await broker?.stop();
+    await backendServer?.stop();
+  });
+
+  it('sees both workers online, and heartbeats keep them online', async () => {
+    await until('both workers online in-process', () => state.workers.get(preforkName)?.alive(Date.now() / 1000) && state.workers.get(soloName)?.alive(Date.now() / 1000));
+    await until('both workers online over HTTP', async () => {
+      const { body } = await http<Record<string, boolean>>('/api/workers?status=true');
+      return body[preforkName] === true && body[soloName] === true;
+    });
+    // Longer than the 4 s expiry window: only heartbeats can keep them online.
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(state.workers.get(preforkName)?.alive(Date.now() / 1000)).toBe(true);
+    const { body } = await http<Record<string, { sw_ident: string; freq: number }>>('/api/workers');
+    expect(body[preforkName]).toMatchObject({ sw_ident: 'py-celery', freq: 2 });
+  });
+
+  it('brings every kind of task to its final state with its fields', async () => {
+    const output = await runPython(SCENARIO, { broker: broker.url, backend, timeoutMs: 90_000 });
+    const started = JSON.parse(output.split('\n').filter((l) => l.startsWith('{')).pop() ?? '{}') as Record<string, string | string[]>;
+    const id = (key: string): string => {
+      const value = started[key];
+      if (typeof value !== 'string') throw new Error(`the scenario printed no id for ${key}`);
+      return value;
+    };
+    const idList = (key: string): string[] => {
+      const value = started[key];
+      if (!Array.isArray(value)) throw new Error(`the scenario printed no ids for ${key}`);
+      return value;
+    };
+    const final = (taskId: string, status: string): Promise<TaskRecord> =>
+      until(`task ${taskId} ${status}`, () => {
+        const task = state.tasks.get(taskId);
+        return task?.state === status ? task : undefined;
+      }, 60_000);
+
+    expect(await final(id('success'), 'SUCCESS')).toMatchObject({ name: 'tasks.add', args: '(2, 3)', kwargs: '{}', result: '5', worker: preforkName, retries: 0 });
+    expect((await final(id('success'), 'SUCCESS')).runtime).toBeGreaterThan(0);
+    expect(await final(id('kwargs'), 'SUCCESS')).toMatchObject({ args: '()', kwargs: "{'x': 4, 'y': 5}", result: '9' });
+    const failed = await final(id('failure'), 'FAILURE');
+    expect(failed.exception).toBe("ValueError('scenario boom')");
+    expect(failed.traceback).toContain('ValueError: scenario boom');
+    const retried = await final(id('retried'), 'SUCCESS');
+    expect(retried).toMatchObject({ retries: 2, result: "'ok after 2 retries'" });
+    expect(retried.retryHistory?.map((a) => a.exception)).toEqual(["RuntimeError('transient failure')", "RuntimeError('transient failure')"]);
+    expect(await final(id('revoked'), 'REVOKED')).toMatchObject({ received: null, started: null });
+    expect(await final(id('terminated'), 'REVOKED')).toMatchObject({ terminated: true, signum: 15, name: 'tasks.sleep' });
+    const eta = await final(id('eta'), 'SUCCESS');
+    expect(eta.eta).not.toBeNull();
+    expect(eta.result).toBe('20');
+    expect(await final(id('expired'), 'REVOKED')).toMatchObject({ expired: true });
+    const last = await final(id('chain_last'), 'SUCCESS');
+    expect(last).toMatchObject({ result: '10', parentId: id('chain_middle'), rootId: id('chain_first') });
+    for (const member of idList('group')) expect((await final(member, 'SUCCESS')).name).toBe('tasks.add');
+    for (const member of idList('chord_header')) await final(member, 'SUCCESS');
+    expect(await final(id('chord_body'), 'SUCCESS')).toMatchObject({ name: 'tasks.tsum', result: '6' });
+
+    // The same through Flower's endpoints.
+    const info = await http<Record<string, unknown>>(`/api/task/info/${id('failure')}`);
+    expect(info.status).toBe(200);
+    expect(info.body).toMatchObject({ uuid: id('failure'), state: 'FAILURE', name: 'tasks.fail', exception: "ValueError('scenario boom')", worker: preforkName });
+    const chainFirst = await http<{ children: string[] }>(`/api/task/info/${id('chain_first')}`);
+    expect(chainFirst.body.children).toContain(id('chain_middle'));
+    const revoked = await http<Record<string, { uuid: string }>>('/api/tasks?state=REVOKED');
+    expect(Object.keys(revoked.body)).toEqual(expect.arrayContaining([id('revoked'), id('terminated'), id('expired')]));
+    const sleeps = await http<Record<string, unknown>>('/api/tasks?taskname=tasks.sleep&limit=5');
+    expect(Object.keys(sleeps.body)).toEqual([id('terminated')]);
+  });
+
+  it('marks a SIGKILLed worker offline within the expiry window', async () => {
+    const killedAt = Date.now();
+    solo.process.kill('SIGKILL');
+    await until('solo offline in-process', () => state.workers.get(soloName)?.offlineSince !== null, 10_000);
+    await until('solo offline over HTTP', async () => (await http<Record<string, boolean>>('/api/workers?status=true')).body[soloName] === false, 10_000);
+    // 2 × freq (4 s) after its last heartbeat, plus the 1 s sweep.
+    expect(Date.now() - killedAt).toBeLessThan(7_000);
+  });
+
+  it('reconnects by itself after the broker restarts, and tasks run afterwards appear', async () => {
+    await broker.restart();
+    await until('collector reconnected', () => collector.transport.state().status === 'connected', 60_000);
+    expect(collector.health.snapshot(Date.now()).gapsTotal).toBeGreaterThan(0);
+    // The Python worker reconnects too; then a new task must reach both collectors.
+    const sent = await runPython(new URL('../../test/python/send_add.py', import.meta.url).pathname, { broker: broker.url, backend, timeoutMs: 90_000 });
+    const taskId = sent.split('\n').filter((l) => /^[0-9a-f-]{36}$/.test(l.trim())).pop()?.trim() ?? '';
+    await until('task after restart, in-process', () => state.tasks.get(taskId)?.state === 'SUCCESS', 60_000);
+    await until('task after restart, over HTTP', async () => (await http<{ state?: string }>(`/api/task/info/${taskId}`)).body.state === 'SUCCESS', 30_000);
+  });
+
+  it('marks a worker offline at once when it shuts down cleanly', async () => {
+    expect(state.workers.get(preforkName)?.alive(Date.now() / 1000)).toBe(true);
+    prefork.process.kill('SIGTERM');
+    // worker-offline arrives well before the 4 s expiry could.
+    await until('prefork offline', () => state.workers.get(preforkName)?.offlineSince != null && !state.workers.get(preforkName)?.alive(Date.now() / 1000), 10_000);
+    expect(state.workers.get(preforkName)?.heartbeats).toEqual([]);
+  });
+});

@@ -18,6 +18,7 @@ import { Collector } from './collector';
 
 const BIN = new URL('../cli/bin.mjs', import.meta.url).pathname;
 const SCENARIO = new URL('../../test/python/scenario.py', import.meta.url).pathname;
+const SEND_ADD = new URL('../../test/python/send_add.py', import.meta.url).pathname;
 
 async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
@@ -103,6 +104,20 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     expect(body[preforkName]).toMatchObject({ sw_ident: 'py-celery', freq: 2 });
   });
 
+  it('gets task events from a worker started without -E, by broadcasting enable_events', async () => {
+    const quiet = await startCeleryWorker({ broker: broker.url, backend, nodename: `quiet-${kind}@pollen`, queues: ['quiet'], events: false });
+    try {
+      // pollen broadcasts enable_events at start and every 5 s (this in-process collector does not);
+      // without it the worker would run the task and send no task event at all.
+      await new Promise((r) => setTimeout(r, 6_000));
+      const sent = await runPython(SEND_ADD, { broker: broker.url, backend, args: ['quiet'], timeoutMs: 90_000 });
+      const taskId = sent.split('\n').filter((l) => /^[0-9a-f-]{36}$/.test(l.trim())).pop()?.trim() ?? '';
+      await until('the task of the -E-less worker over HTTP', async () => (await http<{ state?: string; worker?: string }>(`/api/task/info/${taskId}`)).body.state === 'SUCCESS', 20_000);
+    } finally {
+      await quiet.stop();
+    }
+  });
+
   it('brings every kind of task to its final state with its fields', async () => {
     const output = await runPython(SCENARIO, { broker: broker.url, backend, timeoutMs: 90_000 });
     const started = JSON.parse(output.split('\n').filter((l) => l.startsWith('{')).pop() ?? '{}') as Record<string, string | string[]>;
@@ -169,7 +184,7 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     await until('collector reconnected', () => collector.transport.state().status === 'connected', 60_000);
     expect(collector.health.snapshot(Date.now()).gapsTotal).toBeGreaterThan(0);
     // The Python worker reconnects too; then a new task must reach both collectors.
-    const sent = await runPython(new URL('../../test/python/send_add.py', import.meta.url).pathname, { broker: broker.url, backend, timeoutMs: 90_000 });
+    const sent = await runPython(SEND_ADD, { broker: broker.url, backend, timeoutMs: 90_000 });
     const taskId = sent.split('\n').filter((l) => /^[0-9a-f-]{36}$/.test(l.trim())).pop()?.trim() ?? '';
     await until('task after restart, in-process', () => state.tasks.get(taskId)?.state === 'SUCCESS', 60_000);
     await until('task after restart, over HTTP', async () => (await http<{ state?: string }>(`/api/task/info/${taskId}`)).body.state === 'SUCCESS', 30_000);

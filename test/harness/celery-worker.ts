@@ -16,9 +16,9 @@ export interface CeleryWorkerOptions {
 }
 
 /** Runs a Python script that imports test/python/tasks.py, with the broker and backend set, and returns its stdout. */
-export async function runPython(script: string, options: { broker: string; backend: string; timeoutMs?: number }): Promise<string> {
+export async function runPython(script: string, options: { broker: string; backend: string; args?: string[]; timeoutMs?: number }): Promise<string> {
   requireProgram(PYTHON, 'python3');
-  const child = startChild(PYTHON, [script], {
+  const child = startChild(PYTHON, [script, ...(options.args ?? [])], {
     cwd: APP_DIR,
     env: { ...process.env, PYTHONPATH: APP_DIR, POLLEN_TEST_BROKER: options.broker, POLLEN_TEST_BACKEND: options.backend, PYTHONUNBUFFERED: '1' },
   });

@@ -3,6 +3,7 @@
  * published are received decoded; malformed messages are reported, not fatal; a broker restart is
  * survived without help, and the time it was away is reported as a gap.
  */
+import { spawn } from 'node:child_process';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,9 @@ function heartbeat(hostname: string) {
 
 interface Setup {
   readonly url: () => string;
+  /** Redis only: a client for CONFIG and PUBLISH on the same server, and the server's log. */
+  readonly redis?: () => Redis;
+  readonly serverLog?: () => string;
   /** Publishes bytes that are not a valid event message, the way that broker carries them. */
   readonly publishGarbage?: () => Promise<void>;
   readonly restart?: () => Promise<void>;
@@ -68,6 +72,8 @@ const setups: Record<string, () => Promise<Setup>> = {
         await client.publish('/2.celeryev/worker.heartbeat', 'garbage{');
         client.disconnect();
       },
+      redis: () => new Redis(redis.url(2)),
+      serverLog: () => redis.log(),
       restart: () => redis.restart(),
       stop: () => redis.stop(),
     };
@@ -145,4 +151,36 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
       return sink.hostnames().includes('after-restart@pollen');
     }, 30_000, 'an event after the restart');
   });
+
+  if (kind === 'redis') {
+    it('reconnects and reports the gap after Redis drops it as a slow subscriber (client-output-buffer-limit)', async () => {
+      const admin = (setup.redis as () => Redis)();
+      await admin.config('SET', 'client-output-buffer-limit', 'pubsub 256kb 128kb 1');
+      const gapsBefore = sink.gaps.length;
+      // A publisher in another process floods 1 KB events while this process is too busy to read.
+      const flood = spawn(process.execPath, ['-e', `
+        const { Redis } = require('ioredis');
+        const r = new Redis(process.argv[1]);
+        const payload = 'x'.repeat(1024);
+        const p = r.pipeline();
+        for (let i = 0; i < 20000; i++) p.publish('/2.celeryev/worker.heartbeat', payload);
+        p.exec().then(() => r.quit());
+      `, setup.url()], { cwd: process.cwd(), stdio: 'ignore' });
+      const busyUntil = Date.now() + 3_000;
+      while (Date.now() < busyUntil) {
+        // Deliberately block the event loop: this is the slow subscriber.
+      }
+      await new Promise<void>((resolve) => flood.once('exit', () => resolve()));
+      await until(() => sink.gaps.length > gapsBefore && transport.state().status === LinkStatus.Connected, 30_000, 'reconnection after the drop');
+      // It was Redis that dropped us, for the output buffer.
+      expect(setup.serverLog?.()).toMatch(/closed ASAP for overcoming of output buffer limits/);
+      await admin.config('SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60');
+      admin.disconnect();
+      await until(() => {
+        const { message, routingKey } = heartbeat('after-drop@pollen');
+        void transport.publishFanout('celeryev', routingKey, message).catch(() => undefined);
+        return sink.hostnames().includes('after-drop@pollen');
+      }, 20_000, 'an event after the drop');
+    });
+  }
 });

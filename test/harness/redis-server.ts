@@ -9,6 +9,8 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Stops it and starts a fresh one on the same port (nothing kept, as after a crash). */
   restart(): Promise<void>;
+  /** What the server logged so far. */
+  log(): string;
 }
 
 export async function startRedis(): Promise<RedisServer> {
@@ -26,6 +28,7 @@ export async function startRedis(): Promise<RedisServer> {
     port,
     url: (db = 0) => `redis://127.0.0.1:${port}/${db}`,
     stop: () => child.stop(),
+    log: () => child.output(),
     async restart() {
       await child.stop();
       child = await launch();

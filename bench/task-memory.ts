@@ -1,0 +1,60 @@
+/**
+ * Bytes of heap per retained task in the cluster model, with typical args: each task goes through
+ * task-sent, task-received, task-started and task-succeeded (as a Python worker sends them), with
+ * uuid ids, an argsrepr like `(4211, 'user-4211@example.com')`, small kwargs and a short result.
+ * 10 % fail with a one-line exception and a ~600-character traceback, as tracebacks are part of what
+ * Pollen keeps.
+ *
+ *   npm run bench -- task-memory        (runs with --expose-gc for exact heap figures)
+ */
+import { randomUUID } from 'node:crypto';
+import { type CeleryEvent, decodeEventBody } from '@/lib/celery';
+import { ClusterState } from '@/server/state/cluster-state';
+
+const TASKS = Number(process.env['TASKS'] ?? 100_000);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) {
+  console.log('run with node --expose-gc (npm run bench -- task-memory does)');
+  process.exit(2);
+}
+
+const TRACEBACK = `Traceback (most recent call last):
+  File "/usr/lib/python3/dist-packages/celery/app/trace.py", line 451, in trace_task
+    R = retval = fun(*args, **kwargs)
+  File "/usr/lib/python3/dist-packages/celery/app/trace.py", line 734, in __protected_call__
+    return self.run(*args, **kwargs)
+  File "/srv/app/tasks/email.py", line 88, in send_welcome_email
+    smtp.send(message)
+  File "/srv/app/mail/smtp.py", line 41, in send
+    raise ConnectionError(f"SMTP server {self.host} refused the connection")
+ConnectionError: SMTP server mail.internal refused the connection
+`;
+
+function events(i: number): CeleryEvent[] {
+  const uuid = randomUUID();
+  const t = 1795268172 + i * 0.01;
+  const worker = `celery@worker-${i % 8}`;
+  const common = { utcoffset: 0, pid: 1000 + (i % 8), clock: i };
+  const failed = i % 10 === 0;
+  const raw = [
+    { ...common, hostname: 'gen123@web-1', type: 'task-sent', uuid, root_id: uuid, parent_id: null, name: 'app.tasks.send_welcome_email', args: `(${i}, 'user-${i}@example.com')`, kwargs: "{'locale': 'en', 'retry': True}", retries: 0, eta: null, expires: null, queue: 'celery', exchange: '', routing_key: 'celery', timestamp: t },
+    { ...common, hostname: worker, type: 'task-received', uuid, name: 'app.tasks.send_welcome_email', args: `(${i}, 'user-${i}@example.com')`, kwargs: "{'locale': 'en', 'retry': True}", root_id: uuid, parent_id: null, retries: 0, eta: null, expires: null, timestamp: t + 0.001 },
+    { ...common, hostname: worker, type: 'task-started', uuid, timestamp: t + 0.002 },
+    failed
+      ? { ...common, hostname: worker, type: 'task-failed', uuid, exception: "ConnectionError('SMTP server mail.internal refused the connection')", traceback: TRACEBACK, timestamp: t + 0.05 }
+      : { ...common, hostname: worker, type: 'task-succeeded', uuid, result: "{'sent': True, 'message_id': '<" + i + "@mail>'}", runtime: 0.048, timestamp: t + 0.05 },
+  ];
+  // Decoded from JSON text, as they arrive: strings are then the parser's own, not shared literals.
+  return decodeEventBody(JSON.parse(JSON.stringify(raw))).events;
+}
+
+gc();
+const before = process.memoryUsage().heapUsed;
+const state = new ClusterState({ maxTasks: TASKS, purgeOfflineAfter: 3600 });
+for (let i = 0; i < TASKS; i++) for (const event of events(i)) state.apply(event, 1795268172 + i * 0.01);
+gc();
+const after = process.memoryUsage().heapUsed;
+const perTask = (after - before) / state.tasks.size;
+console.log(`tasks retained: ${state.tasks.size.toLocaleString('en-US')} (10 % failed, with tracebacks)`);
+console.log(`heap per retained task: ${Math.round(perTask)} bytes (target: under 1536)`);
+console.log(`process RSS: ${Math.round(process.memoryUsage().rss / 1048576)} MiB`);

@@ -125,6 +125,12 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
     expect(transport.state()).toMatchObject({ status: 'connected', error: null, attempts: 0 });
   });
 
+  it('reports the backlog of its event queue where it has one (AMQP), null on pub/sub', async () => {
+    const backlog = await transport.eventBacklog();
+    if (kind === 'amqp') expect(backlog).toBe(0);
+    else expect(backlog).toBeNull();
+  });
+
   it('reports malformed messages and keeps going', async () => {
     await setup.publishGarbage?.();
     // Redis and memory wrap a body in an envelope, so garbage is a bad envelope; on AMQP the envelope is

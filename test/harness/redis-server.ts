@@ -13,14 +13,19 @@ export interface RedisServer {
   log(): string;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/**
+ * `args` are extra redis-server arguments. With `tls`, the given port is the TLS port and plain TCP is
+ * off; with `sentinel`, `args` must name a writable config file first and the server runs as a Sentinel.
+ */
+export async function startRedis(options: { args?: (port: number) => string[]; tls?: boolean; sentinel?: boolean } = {}): Promise<RedisServer> {
   requireProgram('/usr/bin/redis-server', 'redis-server');
   const port = await freePort();
   const launch = async () => {
-    const child = startChild('/usr/bin/redis-server', [
-      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice',
-    ]);
-    await child.waitFor(/Ready to accept connections/, 15_000);
+    const extra = options.args?.(port) ?? [];
+    const ports = options.tls ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)];
+    const base = options.sentinel ? [...extra, '--sentinel', ...ports] : [...ports, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra];
+    const child = startChild('/usr/bin/redis-server', [...base, '--daemonize', 'no', '--loglevel', 'notice']);
+    await child.waitFor(options.sentinel ? /Sentinel ID is/ : /Ready to accept connections/, 15_000);
     return child;
   };
   let child = await launch();

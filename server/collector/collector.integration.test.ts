@@ -19,6 +19,7 @@ import { Collector } from './collector';
 const BIN = new URL('../cli/bin.mjs', import.meta.url).pathname;
 const SCENARIO = new URL('../../test/python/scenario.py', import.meta.url).pathname;
 const SEND_ADD = new URL('../../test/python/send_add.py', import.meta.url).pathname;
+const SEND_TASK = new URL('../../test/python/send_task.py', import.meta.url).pathname;
 
 async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
@@ -177,6 +178,24 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     await until('solo offline over HTTP', async () => (await http<Record<string, boolean>>('/api/workers?status=true')).body[soloName] === false, 10_000);
     // 2 × freq (4 s) after its last heartbeat, plus the 1 s sweep.
     expect(Date.now() - killedAt).toBeLessThan(7_000);
+  });
+
+  it('marks the task a killed worker was running as lost, not STARTED for ever', async () => {
+    const doomedName = `doomed-${kind}@pollen`;
+    // Its own process group, so that SIGKILL takes the pool children too (as an OOM kill of a container).
+    const doomed = await startCeleryWorker({ broker: broker.url, backend, nodename: doomedName, pool: 'prefork', queues: ['doomed'], events: true, detached: true });
+    try {
+      const sent = await runPython(SEND_TASK, { broker: broker.url, backend, args: ['tasks.sleep', 'doomed', '[30]'] });
+      const running = sent.split('\n').filter((l) => /^[0-9a-f-]{36}$/.test(l.trim())).pop()?.trim() ?? '';
+      await until('the sleep task started', () => state.tasks.get(running)?.state === 'STARTED', 30_000);
+      process.kill(-(doomed.process.pid as number), 'SIGKILL');
+      await until('the task lost', () => state.tasks.get(running)?.lost === true, 10_000);
+      expect(state.tasks.get(running)?.state).toBe('STARTED');
+      expect(state.workers.get(doomedName)?.alive(Date.now() / 1000)).toBe(false);
+      await until('lost over HTTP', async () => (await http<{ lost?: boolean }>(`/api/task/info/${running}`)).body.lost === true, 10_000);
+    } finally {
+      await doomed.stop();
+    }
   });
 
   it('reconnects by itself after the broker restarts, and tasks run afterwards appear', async () => {

@@ -13,6 +13,8 @@ export interface CeleryWorkerOptions {
   readonly pool?: 'solo' | 'prefork';
   readonly concurrency?: number;
   readonly events?: boolean;
+  /** Start it as a process-group leader, so `process.kill(-pid)` reaches its pool children too. */
+  readonly detached?: boolean;
 }
 
 /** Runs a Python script that imports test/python/tasks.py, with the broker and backend set, and returns its stdout. */
@@ -43,6 +45,7 @@ export async function startCeleryWorker(options: CeleryWorkerOptions): Promise<C
   ];
   if (options.events) args.push('-E');
   const child = startChild(PYTHON, args, {
+    detached: options.detached ?? false,
     cwd: APP_DIR,
     env: { ...process.env, PYTHONPATH: APP_DIR, POLLEN_TEST_BROKER: options.broker, POLLEN_TEST_BACKEND: options.backend, PYTHONUNBUFFERED: '1' },
   });

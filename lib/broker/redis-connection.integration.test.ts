@@ -10,17 +10,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CeleryMessage, decodeEventBody, decodeEventMessage, encodeEventMessage } from '@/lib/celery';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
+import { until } from '@/test/harness/until';
 import { parseBrokerUrl } from './broker-url';
 import { createTransport } from './create-transport';
 import { LinkStatus, type Transport } from './transport';
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function transportFor(url: string): Transport {
   const broker = parseBrokerUrl(url);
@@ -35,11 +29,11 @@ async function roundTrip(url: string): Promise<void> {
   try {
     await transport.subscribeEvents({ message: (m) => received.push(m), malformed: () => undefined, gap: () => undefined });
     const event = decodeEventBody({ type: 'worker-heartbeat', hostname: 'probe@pollen', timestamp: Date.now() / 1000 }).events[0];
-    await until(() => {
+    await until(`an event through ${url}`, () => {
       const { message, routingKey } = encodeEventMessage(event ?? [], 'probe@pollen');
       void transport.publishFanout('celeryev', routingKey, message).catch(() => undefined);
       return received.some((m) => decodeEventMessage(m).events[0]?.hostname === 'probe@pollen');
-    }, 20_000, `an event through ${url}`);
+    }, 20_000);
     expect(transport.state().status).toBe(LinkStatus.Connected);
   } finally {
     await transport.close();
@@ -67,7 +61,7 @@ describe('Redis connection options', () => {
     const transport = transportFor(`redis://:wrong@127.0.0.1:${redis.port}/0`);
     try {
       await transport.subscribeEvents({ message: () => undefined, malformed: () => undefined, gap: () => undefined });
-      await until(() => /WRONGPASS|invalid password|NOAUTH/i.test(transport.state().error ?? ''), 10_000, 'the password error');
+      await until('the password error', () => /WRONGPASS|invalid password|NOAUTH/i.test(transport.state().error ?? ''), 10_000);
       expect(transport.state().status).not.toBe(LinkStatus.Connected);
     } finally {
       await transport.close();

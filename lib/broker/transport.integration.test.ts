@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CeleryMessage, decodeEventBody, decodeEventMessage, type DecodeError, encodeEventMessage } from '@/lib/celery';
 import { startRabbit, type RabbitServer } from '@/test/harness/rabbitmq-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
+import { until } from '@/test/harness/until';
 import { parseBrokerUrl } from './broker-url';
 import { createTransport } from './create-transport';
 import { defaultMemoryBroker } from './memory-transport';
@@ -33,13 +34,6 @@ class Collected implements EventSink {
   }
 }
 
-async function until(check: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function heartbeat(hostname: string) {
   const event = decodeEventBody({ type: 'worker-heartbeat', hostname, timestamp: Date.now() / 1000, freq: 2, active: 0, processed: 0, loadavg: [0, 0, 0] }).events[0];
@@ -106,7 +100,7 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
     if (!broker.ok) throw new Error(broker.error);
     transport = createTransport(broker.value);
     await transport.subscribeEvents(sink);
-    await until(() => transport.state().status === LinkStatus.Connected, 20_000, 'connected');
+    await until('connected', () => transport.state().status === LinkStatus.Connected, 20_000);
   });
 
   afterAll(async () => {
@@ -116,11 +110,11 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
 
   it('receives the events it publishes, decoded', async () => {
     // The subscription may take a moment after connecting: publish until one arrives.
-    await until(() => {
+    await until('the first event', () => {
       const { message, routingKey } = heartbeat('first@pollen');
       void transport.publishFanout('celeryev', routingKey, message).catch(() => undefined);
       return sink.hostnames().includes('first@pollen');
-    }, 20_000, 'the first event');
+    }, 20_000);
     expect(sink.malformedSeen).toEqual([]);
     expect(transport.state()).toMatchObject({ status: 'connected', error: null, attempts: 0 });
   });
@@ -136,10 +130,10 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
     // Redis and memory wrap a body in an envelope, so garbage is a bad envelope; on AMQP the envelope is
     // the frame itself, and the garbage is a bad body, reported when its events are decoded.
     const badBodies = () => sink.messages.filter((m) => decodeEventMessage(m).errors.length > 0).length;
-    await until(() => sink.malformedSeen.length + badBodies() > 0, 10_000, 'a malformed report');
+    await until('a malformed report', () => sink.malformedSeen.length + badBodies() > 0, 10_000);
     const { message, routingKey } = heartbeat('after-garbage@pollen');
     await transport.publishFanout('celeryev', routingKey, message);
-    await until(() => sink.hostnames().includes('after-garbage@pollen'), 10_000, 'an event after the garbage');
+    await until('an event after the garbage', () => sink.hostnames().includes('after-garbage@pollen'), 10_000);
   });
 
   // The memory broker lives in this process and cannot go away.
@@ -147,15 +141,15 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
     const states: string[] = [];
     const off = transport.onStateChange((s) => states.push(s.status));
     await setup.restart?.();
-    await until(() => transport.state().status === LinkStatus.Connected && sink.gaps.length > 0, 60_000, 'reconnection');
+    await until('reconnection', () => transport.state().status === LinkStatus.Connected && sink.gaps.length > 0, 60_000);
     off();
     expect(states).toContain('reconnecting');
     expect(sink.gaps[0]?.to).toBeGreaterThanOrEqual(sink.gaps[0]?.from ?? Infinity);
-    await until(() => {
+    await until('an event after the restart', () => {
       const { message, routingKey } = heartbeat('after-restart@pollen');
       void transport.publishFanout('celeryev', routingKey, message).catch(() => undefined);
       return sink.hostnames().includes('after-restart@pollen');
-    }, 30_000, 'an event after the restart');
+    }, 30_000);
   });
 
   if (kind === 'redis') {
@@ -177,16 +171,16 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
         // Deliberately block the event loop: this is the slow subscriber.
       }
       await new Promise<void>((resolve) => flood.once('exit', () => resolve()));
-      await until(() => sink.gaps.length > gapsBefore && transport.state().status === LinkStatus.Connected, 30_000, 'reconnection after the drop');
+      await until('reconnection after the drop', () => sink.gaps.length > gapsBefore && transport.state().status === LinkStatus.Connected, 30_000);
       // It was Redis that dropped us, for the output buffer.
       expect(setup.serverLog?.()).toMatch(/closed ASAP for overcoming of output buffer limits/);
       await admin.config('SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60');
       admin.disconnect();
-      await until(() => {
+      await until('an event after the drop', () => {
         const { message, routingKey } = heartbeat('after-drop@pollen');
         void transport.publishFanout('celeryev', routingKey, message).catch(() => undefined);
         return sink.hostnames().includes('after-drop@pollen');
-      }, 20_000, 'an event after the drop');
+      }, 20_000);
     });
   }
 });

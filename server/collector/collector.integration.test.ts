@@ -12,6 +12,7 @@ import { runPython, startCeleryWorker } from '@/test/harness/celery-worker';
 import { freePort } from '@/test/harness/free-port';
 import { startRabbit } from '@/test/harness/rabbitmq-server';
 import { startRedis } from '@/test/harness/redis-server';
+import { until } from '@/test/harness/until';
 import { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
 import { Collector } from './collector';
@@ -21,14 +22,9 @@ const SCENARIO = new URL('../../test/python/scenario.py', import.meta.url).pathn
 const SEND_ADD = new URL('../../test/python/send_add.py', import.meta.url).pathname;
 const SEND_TASK = new URL('../../test/python/send_task.py', import.meta.url).pathname;
 
-async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** The task id a test/python script printed last. */
+function printedId(output: string): string {
+  return output.split('\n').filter((l) => /^[0-9a-f-]{36}$/.test(l.trim())).pop()?.trim() ?? '';
 }
 
 interface Broker {
@@ -112,7 +108,7 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
       // without it the worker would run the task and send no task event at all.
       await new Promise((r) => setTimeout(r, 6_000));
       const sent = await runPython(SEND_ADD, { broker: broker.url, backend, args: ['quiet'], timeoutMs: 90_000 });
-      const taskId = sent.split('\n').filter((l) => /^[0-9a-f-]{36}$/.test(l.trim())).pop()?.trim() ?? '';
+      const taskId = printedId(sent);
       await until('the task of the -E-less worker over HTTP', async () => (await http<{ state?: string; worker?: string }>(`/api/task/info/${taskId}`)).body.state === 'SUCCESS', 20_000);
     } finally {
       await quiet.stop();
@@ -186,7 +182,7 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     const doomed = await startCeleryWorker({ broker: broker.url, backend, nodename: doomedName, pool: 'prefork', queues: ['doomed'], events: true, detached: true });
     try {
       const sent = await runPython(SEND_TASK, { broker: broker.url, backend, args: ['tasks.sleep', 'doomed', '[30]'] });
-      const running = sent.split('\n').filter((l) => /^[0-9a-f-]{36}$/.test(l.trim())).pop()?.trim() ?? '';
+      const running = printedId(sent);
       await until('the sleep task started', () => state.tasks.get(running)?.state === 'STARTED', 30_000);
       process.kill(-(doomed.process.pid as number), 'SIGKILL');
       await until('the task lost', () => state.tasks.get(running)?.lost === true, 10_000);
@@ -204,7 +200,7 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     expect(collector.health.snapshot(Date.now()).gapsTotal).toBeGreaterThan(0);
     // The Python worker reconnects too; then a new task must reach both collectors.
     const sent = await runPython(SEND_ADD, { broker: broker.url, backend, timeoutMs: 90_000 });
-    const taskId = sent.split('\n').filter((l) => /^[0-9a-f-]{36}$/.test(l.trim())).pop()?.trim() ?? '';
+    const taskId = printedId(sent);
     await until('task after restart, in-process', () => state.tasks.get(taskId)?.state === 'SUCCESS', 60_000);
     await until('task after restart, over HTTP', async () => (await http<{ state?: string }>(`/api/task/info/${taskId}`)).body.state === 'SUCCESS', 30_000);
   });

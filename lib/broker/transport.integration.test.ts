@@ -73,7 +73,8 @@ const setups: Record<string, () => Promise<Setup>> = {
     };
   },
   amqp: async () => {
-    const rabbit: RabbitServer = await startRabbit();
+    // A virtual host other than '/', as production clusters use (amqp://.../prod).
+    const rabbit: RabbitServer = await startRabbit({ defaultVhost: 'pollen-prod' });
     return {
       url: () => rabbit.url(),
       publishGarbage: async () => {

@@ -99,6 +99,10 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     expect(state.workers.get(preforkName)?.alive(Date.now() / 1000)).toBe(true);
     const { body } = await http<Record<string, { sw_ident: string; freq: number }>>('/api/workers');
     expect(body[preforkName]).toMatchObject({ sw_ident: 'py-celery', freq: 2 });
+    const health = await http<{ broker: { status: string }; ingest: { eventsTotal: number; malformedTotal: number }; workers: number }>('/api/v1/health');
+    expect(health.body.broker.status).toBe('connected');
+    expect(health.body.ingest.eventsTotal).toBeGreaterThan(0);
+    expect(health.body.ingest.malformedTotal).toBe(0);
   });
 
   it('gets task events from a worker started without -E, by broadcasting enable_events', async () => {

@@ -21,14 +21,16 @@ export interface RabbitServer {
   restart(): Promise<void>;
 }
 
-export async function startRabbit(): Promise<RabbitServer> {
+/** `defaultVhost`: the node creates this virtual host (with guest's rights) on first boot. */
+export async function startRabbit(options: { defaultVhost?: string } = {}): Promise<RabbitServer> {
   requireProgram(SERVER, 'rabbitmq-server');
   const port = await freePort();
   const distPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'pollen-rabbit-'));
   for (const sub of ['home', 'mnesia', 'log']) mkdirSync(join(dir, sub));
   writeFileSync(join(dir, 'enabled_plugins'), '[].');
-  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.default = 127.0.0.1:${port}\nloopback_users = none\n`);
+  const vhost = options.defaultVhost ? `default_vhost = ${options.defaultVhost}\n` : '';
+  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.default = 127.0.0.1:${port}\nloopback_users = none\n${vhost}`);
   writeFileSync(join(dir, 'advanced.config'), '[].');
   writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
   const nodename = `pollen${process.pid}${port}@localhost`;
@@ -49,7 +51,7 @@ export async function startRabbit(): Promise<RabbitServer> {
       RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
       RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
   };
-  const url = (vhost = '/') => `amqp://guest:guest@127.0.0.1:${port}/${encodeURIComponent(vhost)}`;
+  const url = (vhost = options.defaultVhost ?? '/') => `amqp://guest:guest@127.0.0.1:${port}/${encodeURIComponent(vhost)}`;
   let child = startChild(SERVER, [], { env });
   const stop = async (): Promise<void> => {
     await child.stop();

@@ -37,9 +37,16 @@ const schema = z.object({
   dev: z.boolean(),
   maxTasks: z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(1, 'must be at least 1').default(DEFAULT_MAX_TASKS),
   enableEvents: z
-    .union([z.boolean(), z.string().transform((v) => v.toLowerCase()).pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' }))])
-    .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes')
-    .default(true),
+    .union([z.boolean(), z.string()])
+    .default(true)
+    .transform((value, ctx) => {
+      if (typeof value === 'boolean') return value;
+      const text = value.toLowerCase();
+      if (['true', '1', 'yes'].includes(text)) return true;
+      if (['false', '0', 'no'].includes(text)) return false;
+      ctx.addIssue({ code: 'custom', message: 'expected true or false' });
+      return z.NEVER;
+    }),
   purgeOfflineWorkers: z.coerce.number({ message: 'expected a number of seconds' }).min(0, 'must not be negative').default(DEFAULT_PURGE_OFFLINE_WORKERS),
 });
 

@@ -61,7 +61,7 @@ export class AmqpTransport implements Transport {
     if (this.closing || this.channel) return;
     let connection: ChannelModel | null = null;
     try {
-      connection = await amqp.connect(this.broker.href.replace(/^(pyamqp|librabbitmq):/, 'amqp:'));
+      connection = await amqp.connect(this.broker.href.replace(/^(pyamqp|librabbitmq):/, 'amqp:'), this.socketOptions());
       const channel = await connection.createChannel();
       connection.on('error', (err: Error) => {
         this.lostBecause = err.message;
@@ -84,6 +84,13 @@ export class AmqpTransport implements Transport {
       this.channel = null;
       this.scheduleRetry();
     }
+  }
+
+  /** TLS: certificates are verified unless the URL says `ssl_cert_reqs=none` (as for rediss://). */
+  private socketOptions(): Record<string, unknown> {
+    if (!this.broker.tls) return {};
+    const reqs = this.broker.options['ssl_cert_reqs'];
+    return { rejectUnauthorized: reqs !== 'none' && reqs !== 'CERT_NONE', servername: this.broker.hosts[0]?.host };
   }
 
   private async consumeEvents(channel: Channel, sink: EventSink): Promise<void> {

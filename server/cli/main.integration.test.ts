@@ -27,6 +27,9 @@ describe('pollen CLI', () => {
     [['--port', '99999'], '--port: port must be between 1 and 65535'],
     [['--broker', 'kafka://broker:9092'], "--broker: unsupported broker scheme 'kafka'"],
     [['--broker', 'redis://localhost/x'], '--broker: Redis database must be a number'],
+    [['--enable-events=maybe'], '--enable-events: expected true or false'],
+    [['--max-tasks', '0'], '--max-tasks: must be at least 1'],
+    [['--purge-offline-workers', 'soon'], '--purge-offline-workers: expected a number of seconds'],
   ])('rejects %j with exit code 2 and a message naming the flag', (args, message) => {
     const { status, stderr } = run(args);
     expect(status).toBe(2);

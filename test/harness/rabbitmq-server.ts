@@ -14,6 +14,8 @@ const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 
 export interface RabbitServer {
   readonly port: number;
+  /** The amqps:// port when started with `tls`, else 0. */
+  readonly tlsPort: number;
   /** `amqp://guest:guest@127.0.0.1:<port>/<vhost>` */
   url(vhost?: string): string;
   stop(): Promise<void>;
@@ -21,8 +23,11 @@ export interface RabbitServer {
   restart(): Promise<void>;
 }
 
-/** `defaultVhost`: the node creates this virtual host (with guest's rights) on first boot. */
-export async function startRabbit(options: { defaultVhost?: string } = {}): Promise<RabbitServer> {
+/**
+ * `defaultVhost`: the node creates this virtual host (with guest's rights) on first boot.
+ * `tls`: PEM files; the node then also listens for amqps:// on `tlsPort`.
+ */
+export async function startRabbit(options: { defaultVhost?: string; tls?: { cert: string; key: string } } = {}): Promise<RabbitServer> {
   requireProgram(SERVER, 'rabbitmq-server');
   const port = await freePort();
   const distPort = await freePort();
@@ -30,7 +35,11 @@ export async function startRabbit(options: { defaultVhost?: string } = {}): Prom
   for (const sub of ['home', 'mnesia', 'log']) mkdirSync(join(dir, sub));
   writeFileSync(join(dir, 'enabled_plugins'), '[].');
   const vhost = options.defaultVhost ? `default_vhost = ${options.defaultVhost}\n` : '';
-  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.default = 127.0.0.1:${port}\nloopback_users = none\n${vhost}`);
+  const tlsPort = options.tls ? await freePort() : 0;
+  const tls = options.tls
+    ? `listeners.ssl.default = 127.0.0.1:${tlsPort}\nssl_options.cacertfile = ${options.tls.cert}\nssl_options.certfile = ${options.tls.cert}\nssl_options.keyfile = ${options.tls.key}\nssl_options.verify = verify_none\nssl_options.fail_if_no_peer_cert = false\n`
+    : '';
+  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.default = 127.0.0.1:${port}\nloopback_users = none\n${vhost}${tls}`);
   writeFileSync(join(dir, 'advanced.config'), '[].');
   writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
   const nodename = `pollen${process.pid}${port}@localhost`;
@@ -78,6 +87,7 @@ export async function startRabbit(options: { defaultVhost?: string } = {}): Prom
   await ready();
   return {
     port,
+    tlsPort,
     url,
     stop,
     async restart() {

@@ -1,7 +1,7 @@
 /**
- * The Redis URLs Celery users write, against real redis-servers: a password, an ACL user, TLS
- * (`rediss://`), Sentinel (`sentinel://`), a database other than 0; and a wrong password is a reported
- * link error, never a crash.
+ * The broker URLs Celery users write, against real servers: Redis with a password, an ACL user, TLS
+ * (`rediss://`), Sentinel (`sentinel://`) and a database other than 0; RabbitMQ over TLS (`amqps://`).
+ * A wrong password is a reported link error, never a crash.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CeleryMessage, decodeEventBody, decodeEventMessage, encodeEventMessage } from '@/lib/celery';
+import { type RabbitServer, startRabbit } from '@/test/harness/rabbitmq-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
 import { until } from '@/test/harness/until';
 import { parseBrokerUrl } from './broker-url';
@@ -41,13 +42,15 @@ async function roundTrip(url: string): Promise<void> {
 }
 
 const servers: RedisServer[] = [];
+const rabbits: RabbitServer[] = [];
 const dirs: string[] = [];
 afterAll(async () => {
   for (const server of servers.reverse()) await server.stop();
+  for (const rabbit of rabbits) await rabbit.stop();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('Redis connection options', () => {
+describe('broker connection options', () => {
   it('a password, an ACL user and a database number', async () => {
     const redis = await startRedis({ args: () => ['--requirepass', 's3cret', '--user', 'alice', 'on', '>wonder', '~*', '&*', '+@all'] });
     servers.push(redis);
@@ -91,5 +94,14 @@ describe('Redis connection options', () => {
     const sentinel = await startRedis({ sentinel: true, args: () => [conf] });
     servers.push(sentinel);
     await roundTrip(`sentinel://127.0.0.1:${sentinel.port}/0?master_name=mymaster`);
+  });
+
+  it('AMQP over TLS with amqps://', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pollen-amqps-'));
+    dirs.push(dir);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const rabbit = await startRabbit({ tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } });
+    rabbits.push(rabbit);
+    await roundTrip(`amqps://guest:guest@127.0.0.1:${rabbit.tlsPort}//?ssl_cert_reqs=none`);
   });
 });

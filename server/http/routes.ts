@@ -4,6 +4,7 @@
  * body, and never see the raw request.
  */
 import type { ServerInfo } from '@/lib/push/contract';
+import type { ApiResponse } from '../api/api-error';
 import { getTaskInfo, getTasks, getWorkers } from '../api/flower-read';
 import type { Collector } from '../collector/collector';
 import type { ClusterState } from '../state/cluster-state';
@@ -20,11 +21,8 @@ export interface RouteRequest {
   readonly query: URLSearchParams;
 }
 
-export interface RouteResponse {
-  readonly status: number;
-  /** text/plain when a string, else JSON. */
-  readonly body: unknown;
-}
+/** A status and a body: text/plain when the body is a string, else JSON. */
+export type RouteResponse = ApiResponse;
 
 export interface Route {
   readonly method: 'GET' | 'POST';

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { type BrokerUrl, parseBrokerUrl } from '@/lib/broker';
+import { flowerBoolean } from './flower-boolean';
 
 export interface ServerConfig {
   readonly port: number;
@@ -36,17 +37,7 @@ const schema = z.object({
   broker: z.string().optional(),
   dev: z.boolean(),
   maxTasks: z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(1, 'must be at least 1').default(DEFAULT_MAX_TASKS),
-  enableEvents: z
-    .union([z.boolean(), z.string()])
-    .default(true)
-    .transform((value, ctx) => {
-      if (typeof value === 'boolean') return value;
-      const text = value.toLowerCase();
-      if (['true', '1', 'yes'].includes(text)) return true;
-      if (['false', '0', 'no'].includes(text)) return false;
-      ctx.addIssue({ code: 'custom', message: 'expected true or false' });
-      return z.NEVER;
-    }),
+  enableEvents: flowerBoolean.default(true),
   purgeOfflineWorkers: z.coerce.number({ message: 'expected a number of seconds' }).min(0, 'must not be negative').default(DEFAULT_PURGE_OFFLINE_WORKERS),
 });
 

@@ -3,22 +3,16 @@
  * (FLOWER-API.md §2.1–2.2). Same paths, parameters and JSON shapes, so existing scripts keep working.
  */
 import { z } from 'zod';
+import { flowerBoolean } from '../flower-boolean';
 import type { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
 import type { WorkerRecord } from '../state/worker-record';
 import { apiError, type ApiResponse, badRequest, queryObject } from './api-error';
 import { childrenIndex, flowerTask } from './flower-task-json';
 
-/** Flower (Tornado) booleans. */
-const flag = z
-  .string()
-  .transform((v) => v.toLowerCase())
-  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' }))
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
 const workersQuery = z.object({
-  status: flag.optional(),
-  refresh: flag.optional(),
+  status: flowerBoolean.optional(),
+  refresh: flowerBoolean.optional(),
   workername: z.string().optional(),
 });
 

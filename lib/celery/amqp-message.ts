@@ -116,9 +116,7 @@ const INT32_MAX = 2 ** 31 - 1;
  */
 export function amqpHeaderTable(headers: JsonObject): Record<string, unknown> {
   const table: Record<string, unknown> = {};
-  for (const key in headers) {
-    Object.defineProperty(table, key, { value: amqpFieldValue(headers[key] as JsonValue), enumerable: true, writable: true, configurable: true });
-  }
+  for (const key in headers) setField(table, key, amqpFieldValue(headers[key] as JsonValue));
   return table;
 }
 

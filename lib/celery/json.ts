@@ -21,7 +21,7 @@ export function isJsonObject(value: unknown): value is JsonObject {
  * `obj[key] = value` that also works for the key "__proto__": JSON.parse makes it an own property, but a
  * plain assignment (or Object.assign) would change the object's prototype and lose the value.
  */
-export function setField(obj: JsonObject, key: string, value: JsonValue): void {
+export function setField<T>(obj: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   else obj[key] = value;
 }

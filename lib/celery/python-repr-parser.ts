@@ -66,17 +66,21 @@ export class Parser {
     }
     if (/[0-9+-]/.test(ch) || (ch === '.' && /[0-9]/.test(this.text[this.pos + 1] ?? ''))) return this.number();
     if (ch === '.') {
-      if (this.text.startsWith('...', this.pos)) this.fail(ReprErrorCode.Truncated, "'...' marks a cut repr");
+      this.failIfCut();
       this.fail(ReprErrorCode.Syntax, "unexpected '.'");
     }
     if (ch === '(' || ch === '[' || ch === '{') return this.container(ch);
     // saferepr can write an empty token before its cut mark: `[0, 1, , ...]`.
-    if (ch === ',' && /^,\s*\.\.\./.test(this.text.slice(this.pos, this.pos + 8))) {
-      this.fail(ReprErrorCode.Truncated, "'...' marks a cut repr");
-    }
+    if (ch === ',') this.failIfCut(true);
     if (ch === '<') return this.angle();
     if (/[A-Za-z_]/.test(ch)) return this.name();
     return this.fail(ReprErrorCode.Syntax, `unexpected ${JSON.stringify(ch)}`);
+  }
+
+  /** saferepr's cut mark at the current position: `...`, or (`afterDroppedToken`) `, ...`. */
+  private failIfCut(afterDroppedToken = false): void {
+    const mark = afterDroppedToken ? /^,\s*\.\.\./ : /^\.\.\./;
+    if (mark.test(this.text.slice(this.pos, this.pos + 8))) this.fail(ReprErrorCode.Truncated, "'...' marks a cut repr");
   }
 
   private enter(): void {
@@ -110,7 +114,7 @@ export class Parser {
         if (isDict) {
           if (this.peek() !== ':') {
             // saferepr drops the ': ' after a key when the cut falls there: `{'a': 1, 'b', ...}`.
-            if (/^,\s*\.\.\./.test(this.text.slice(this.pos, this.pos + 8))) this.fail(ReprErrorCode.Truncated, "'...' marks a cut repr");
+            this.failIfCut(true);
             this.fail(ReprErrorCode.Syntax, "expected ':' in a dict");
           }
           this.pos++;
@@ -277,7 +281,7 @@ export class Parser {
     const match = /^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*/.exec(this.text.slice(this.pos, this.pos + 200));
     const name = (match as RegExpExecArray)[0];
     this.pos += name.length;
-    if (this.text.startsWith('...', this.pos)) this.fail(ReprErrorCode.Truncated, "'...' marks a cut repr", this.pos);
+    this.failIfCut();
     if (name === 'True') return true;
     if (name === 'False') return false;
     if (name === 'None') return null;

@@ -83,7 +83,7 @@ describe('pidbox and events between Pollen and Python Celery over Redis', () => 
   });
 
   it("Python's EventReceiver reads the events we encode, single and batched", async () => {
-    const receiver = startChild('/usr/bin/python3', ['-c', RECEIVER, '3'], {
+    const receiver = startChild('/usr/bin/python3', ['-c', RECEIVER, '1000'], {
       cwd: APP_DIR,
       env: { ...process.env, PYTHONPATH: APP_DIR, POLLEN_TEST_BROKER: redis.url(0), POLLEN_TEST_BACKEND: redis.url(1) },
     });
@@ -98,7 +98,9 @@ describe('pidbox and events between Pollen and Python Celery over Redis', () => 
       const [heartbeat, ...taskEvents] = events as [CeleryEvent, ...CeleryEvent[]];
       // The receiver's queue is bound once its consumer runs; publish until it has read all three.
       const deadline = Date.now() + 20_000;
-      while (!/task-succeeded/.test(receiver.output()) && Date.now() < deadline) {
+      // Until every type was read: the receiver may bind between two publishes of one round.
+      const readAll = () => ['worker-heartbeat', 'task-received', 'task-succeeded'].every((type) => receiver.output().includes(`"type": "${type}"`));
+      while (!readAll() && Date.now() < deadline) {
         for (const batch of [heartbeat, taskEvents]) {
           const { message, routingKey } = encodeEventMessage(batch, 'ts@pollen');
           const channel = redisFanoutChannel(EVENT_EXCHANGE, routingKey, { db: 0 });

@@ -3,4 +3,15 @@ export { type BrokerHost, BrokerKind, type BrokerUrl, type BrokerUrlResult, mask
 export { backoffDelay } from './backoff';
 export { createTransport } from './create-transport';
 export { defaultMemoryBroker, MemoryBroker, MemoryTransport } from './memory-transport';
-export { type EventSink, type LinkState, LinkStatus, type StreamGap, type Transport } from './transport';
+export {
+  type ConsumeOptions,
+  type Delivery,
+  type EventSink,
+  type LinkState,
+  LinkStatus,
+  type PidboxListener,
+  type QueueConsumer,
+  type ReplyQueue,
+  type StreamGap,
+  type Transport,
+} from './transport';

@@ -1,15 +1,32 @@
 /**
- * An in-process broker for tests and the demo: fanout exchanges delivered synchronously to every
- * subscriber of the same MemoryBroker. Messages go through the Redis envelope codec on the way, so the
- * demo exercises the same decoding as a real broker.
+ * An in-process broker for tests and the demo. Fanout exchanges are delivered synchronously to every
+ * subscriber; task queues are lists with acknowledgements (an unsettled delivery goes back to its queue
+ * when its consumer closes), and direct exchanges route by binding, as kombu's virtual transport does.
+ * Messages go through the Redis envelope codec on the way, so the demo exercises the same decoding as a
+ * real broker.
  */
-import { type CeleryMessage, decodeRedisEnvelope, encodeRedisEnvelope } from '@/lib/celery';
+import { randomUUID } from 'node:crypto';
+import { type CeleryMessage, decodeRedisEnvelope, encodeRedisEnvelope, names } from '@/lib/celery';
 import type { BrokerUrl } from './broker-url';
 import { Link } from './link-state';
-import { type EventSink, type LinkState, LinkStatus, type Transport } from './transport';
+import { MemoryQueueConsumer } from './memory-queue-consumer';
+import {
+  type ConsumeOptions,
+  type EventSink,
+  type LinkState,
+  LinkStatus,
+  type PidboxListener,
+  type QueueConsumer,
+  type ReplyQueue,
+  type Transport,
+} from './transport';
 
 export class MemoryBroker {
   private readonly subscribers = new Map<string, Set<(envelope: string) => void>>();
+  private readonly lists = new Map<string, string[]>();
+  /** Direct exchange -> routing key -> queues. */
+  private readonly bindings = new Map<string, Map<string, Set<string>>>();
+  private readonly waiters = new Set<() => void>();
 
   subscribe(exchange: string, deliver: (envelope: string) => void): () => void {
     const set = this.subscribers.get(exchange) ?? new Set();
@@ -21,6 +38,51 @@ export class MemoryBroker {
   publish(exchange: string, envelope: string): void {
     for (const deliver of this.subscribers.get(exchange) ?? []) deliver(envelope);
   }
+
+  bind(exchange: string, routingKey: string, queue: string): void {
+    const table = this.bindings.get(exchange) ?? new Map<string, Set<string>>();
+    const queues = table.get(routingKey) ?? new Set<string>();
+    queues.add(queue);
+    table.set(routingKey, queues);
+    this.bindings.set(exchange, table);
+  }
+
+  unbind(exchange: string, routingKey: string, queue: string): void {
+    this.bindings.get(exchange)?.get(routingKey)?.delete(queue);
+  }
+
+  /** Queues a message; on the default exchange the routing key is the queue. Unrouted messages are dropped, as on Redis. */
+  route(exchange: string, routingKey: string, envelope: string): void {
+    const queues = exchange === '' ? [routingKey] : [...(this.bindings.get(exchange)?.get(routingKey) ?? [])];
+    for (const queue of queues) this.push(queue, envelope);
+  }
+
+  /** Appends to the tail (front = next out); `first` puts a returned message back at the front. */
+  push(queue: string, envelope: string, first = false): void {
+    const list = this.lists.get(queue) ?? [];
+    if (first) list.unshift(envelope);
+    else list.push(envelope);
+    this.lists.set(queue, list);
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  take(queue: string): string | undefined {
+    return this.lists.get(queue)?.shift();
+  }
+
+  length(queue: string): number {
+    return this.lists.get(queue)?.length ?? 0;
+  }
+
+  /** Calls `wake` whenever a message is queued anywhere; returns the unsubscribe. */
+  onPush(wake: () => void): () => void {
+    this.waiters.add(wake);
+    return () => this.waiters.delete(wake);
+  }
+
+  deleteQueue(queue: string): void {
+    this.lists.delete(queue);
+  }
 }
 
 /** The process-wide broker behind every `memory://` URL. */
@@ -28,7 +90,7 @@ export const defaultMemoryBroker = new MemoryBroker();
 
 export class MemoryTransport implements Transport {
   private readonly link = new Link();
-  private readonly unsubscribes: (() => void)[] = [];
+  private readonly closers = new Set<() => Promise<void> | void>();
 
   constructor(
     readonly broker: BrokerUrl,
@@ -46,8 +108,8 @@ export class MemoryTransport implements Transport {
   }
 
   async subscribeEvents(sink: EventSink): Promise<void> {
-    this.unsubscribes.push(
-      this.bus.subscribe('celeryev', (envelope) => {
+    this.closers.add(
+      this.bus.subscribe(names.EVENT_EXCHANGE, (envelope) => {
         const message = decodeRedisEnvelope(envelope);
         if (message.ok) sink.message(message.value, Date.now());
         else sink.malformed(message.error, envelope);
@@ -59,12 +121,66 @@ export class MemoryTransport implements Transport {
     this.bus.publish(exchange, encodeRedisEnvelope(message, { exchange, routingKey }));
   }
 
+  async declareQueue(): Promise<void> {
+    // Queues exist as soon as something is pushed to them.
+  }
+
+  async publish(exchange: string, routingKey: string, message: CeleryMessage): Promise<void> {
+    this.bus.route(exchange, routingKey, encodeRedisEnvelope(message, { exchange, routingKey }));
+  }
+
+  async consume(queues: readonly string[], options: ConsumeOptions): Promise<QueueConsumer> {
+    const consumer = new MemoryQueueConsumer(this.bus, queues, options);
+    const close = (): Promise<void> => consumer.close();
+    this.closers.add(close);
+    consumer.onClosed(() => this.closers.delete(close));
+    return consumer;
+  }
+
+  /** Every node hears every request, as on a fanout exchange; the node filters by destination. */
+  async listenPidbox(_node: string, onRequest: (message: CeleryMessage) => void): Promise<PidboxListener> {
+    const unsubscribe = this.bus.subscribe(names.PIDBOX_EXCHANGE, (envelope) => {
+      const message = decodeRedisEnvelope(envelope);
+      if (message.ok) onRequest(message.value);
+    });
+    this.closers.add(unsubscribe);
+    return {
+      close: async () => {
+        unsubscribe();
+        this.closers.delete(unsubscribe);
+      },
+    };
+  }
+
+  async openReplyQueue(onReply: (message: CeleryMessage) => void): Promise<ReplyQueue> {
+    const oid = randomUUID();
+    const queue = names.replyQueue(oid);
+    this.bus.bind(names.REPLY_EXCHANGE, oid, queue);
+    const drain = (): void => {
+      for (let envelope = this.bus.take(queue); envelope !== undefined; envelope = this.bus.take(queue)) {
+        const message = decodeRedisEnvelope(envelope);
+        if (message.ok) onReply(message.value);
+      }
+    };
+    // Replies are pushed synchronously from inside a publish; hand them over on the next turn, as a broker would.
+    const stop = this.bus.onPush(() => queueMicrotask(drain));
+    const close = async (): Promise<void> => {
+      stop();
+      this.bus.unbind(names.REPLY_EXCHANGE, oid, queue);
+      this.bus.deleteQueue(queue);
+      this.closers.delete(close);
+    };
+    this.closers.add(close);
+    return { oid, close };
+  }
+
   async eventBacklog(): Promise<number | null> {
     return null;
   }
 
   async close(): Promise<void> {
-    for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
+    for (const close of [...this.closers]) await close();
+    this.closers.clear();
     this.link.set(LinkStatus.Closed);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The one small interface between Pollen and a broker, implemented by the Redis, AMQP and memory
- * transports and used by the collector (and, later, the worker).
+ * transports and used by the collector, the worker and the client.
  *
  * Connection modes, and what moves between them:
  *   connecting ──▶ connected ──(broker gone)──▶ reconnecting ──(back)──▶ connected ...
@@ -47,6 +47,47 @@ export interface EventSink {
   gap(gap: StreamGap): void;
 }
 
+/** One task message taken from a queue; exactly one of ack/reject settles it (later calls are no-ops). */
+export interface Delivery {
+  readonly message: CeleryMessage;
+  /** The queue it was taken from. */
+  readonly queue: string;
+  /** Done with it: the broker forgets it. */
+  ack(): Promise<void>;
+  /** requeue: back to its queue for any consumer, marked redelivered; otherwise dropped. */
+  reject(requeue: boolean): Promise<void>;
+}
+
+export interface ConsumeOptions {
+  /** At most this many deliveries unsettled at once (kombu's prefetch_count); 0 = no limit. */
+  readonly prefetch: number;
+  deliver(delivery: Delivery): void;
+  /** A queue item that is not a valid message; it has been dropped (acked). */
+  malformed(error: DecodeError, raw: string): void;
+}
+
+/** A running consumer of task queues. */
+export interface QueueConsumer {
+  queues(): readonly string[];
+  /** Starts taking from one more queue (declared as Celery declares task queues). */
+  addQueue(queue: string): Promise<void>;
+  cancelQueue(queue: string): Promise<void>;
+  setPrefetch(prefetch: number): void;
+  /** Stops taking messages. Deliveries not yet settled go back to their queue, as on a clean Celery shutdown. */
+  close(): Promise<void>;
+}
+
+/** Where a worker hears remote-control requests addressed to its node (or broadcast to all). */
+export interface PidboxListener {
+  close(): Promise<void>;
+}
+
+/** A client's reply queue for remote control calls: `<oid>.reply.celery.pidbox`, bound with routing key oid. */
+export interface ReplyQueue {
+  readonly oid: string;
+  close(): Promise<void>;
+}
+
 export interface Transport {
   readonly broker: BrokerUrl;
   state(): LinkState;
@@ -56,6 +97,23 @@ export interface Transport {
   subscribeEvents(sink: EventSink): Promise<void>;
   /** Publishes to a fanout/topic exchange: `celeryev`, or `celery.pidbox` for broadcasts. */
   publishFanout(exchange: string, routingKey: string, message: CeleryMessage): Promise<void>;
+  /**
+   * Declares a task queue as Celery does (AMQP: durable direct exchange and durable queue of that name,
+   * bound by the name; Redis: the `_kombu.binding.<queue>` member). Idempotent.
+   */
+  declareQueue(queue: string): Promise<void>;
+  /**
+   * Sends to a direct exchange: `''` (the default exchange: the routing key names the queue; Redis honours
+   * the message priority with kombu's sub-queues) or a named one such as `reply.celery.pidbox`, delivered
+   * to the queues bound with that routing key.
+   */
+  publish(exchange: string, routingKey: string, message: CeleryMessage): Promise<void>;
+  /** Consumes task queues with acknowledgements (Redis: kombu's unacked hash and visibility timeout). */
+  consume(queues: readonly string[], options: ConsumeOptions): Promise<QueueConsumer>;
+  /** Listens on `<node>.celery.pidbox` for control requests (the caller filters them by destination). */
+  listenPidbox(node: string, onRequest: (message: CeleryMessage) => void): Promise<PidboxListener>;
+  /** Opens a reply queue with a fresh oid; replies published to `reply.celery.pidbox` with key oid arrive in onReply. */
+  openReplyQueue(onReply: (message: CeleryMessage) => void): Promise<ReplyQueue>;
   /** Messages waiting in our event queue (AMQP); null where the broker has no such queue (Redis pub/sub). */
   eventBacklog(): Promise<number | null>;
   close(): Promise<void>;

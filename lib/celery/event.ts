@@ -215,10 +215,15 @@ export function eventRoutingKey(type: string): string {
  */
 export function encodeEventMessage(events: CeleryEvent | readonly CeleryEvent[], hostname: string): { message: CeleryMessage; routingKey: string } {
   const list = Array.isArray(events) ? (events as readonly CeleryEvent[]) : null;
-  const single = list === null ? (events as CeleryEvent) : null;
-  const body: JsonValue = single ? eventToJson(single) : (list as readonly CeleryEvent[]).map(eventToJson);
-  const first = single ?? list?.[0];
-  const group = first ? first.type.split('-')[0] : 'task';
-  const routingKey = single ? eventRoutingKey(single.type) : `${group}.multi`;
+  return list ? encodeEventJson(list.map(eventToJson), hostname) : encodeEventJson(eventToJson(events as CeleryEvent), hostname);
+}
+
+/** The same, from wire objects a sender built itself (a worker's dispatcher): each must carry its `type`. */
+export function encodeEventJson(events: JsonObject | readonly JsonObject[], hostname: string): { message: CeleryMessage; routingKey: string } {
+  const list = Array.isArray(events) ? (events as readonly JsonObject[]) : null;
+  const first = list ? list[0] : (events as JsonObject);
+  const type = typeof first?.['type'] === 'string' ? first['type'] : 'task';
+  const routingKey = list ? `${type.split('-')[0]}.multi` : eventRoutingKey(type);
+  const body: JsonValue = list ? [...list] : (events as JsonObject);
   return { message: jsonMessage(body, { hostname }, { deliveryMode: 1, priority: 0 }), routingKey };
 }

@@ -17,7 +17,7 @@ export {
 } from './message';
 export { decodeRedisEnvelope, encodeRedisEnvelope, type RedisPublishTarget } from './redis-envelope';
 export { type AmqpDelivery, type AmqpPublish, amqpHeaderTable, decodeAmqpDelivery, encodeAmqpPublish } from './amqp-message';
-export { type Signature, signatureTaskId, signatureToJson } from './signature';
+export { decodeSignature, type Signature, signatureTaskId, signatureToJson } from './signature';
 export {
   ARGSREPR_MAXSIZE,
   decodeTaskMessage,
@@ -47,6 +47,7 @@ export {
   decodeEventBody,
   decodeEventMessage,
   type DecodedEvents,
+  encodeEventJson,
   encodeEventMessage,
   EVENT_FIELDS,
   eventRoutingKey,
@@ -83,6 +84,7 @@ export {
   type ReprOptions,
   type ReprResult,
 } from './python-repr';
-export { pythonNumber, saferepr, type SafereprOptions } from './python-saferepr';
+export { parseRateLimit, type RateLimit } from './rate-limit';
+export { pythonNumber, pythonStrRepr, saferepr, type SafereprOptions } from './python-saferepr';
 export { isKombuTagged, untagKombuJson } from './kombu-json';
 export * as names from './names';

@@ -2,6 +2,7 @@
  * Canvas signatures as they travel inside a task message's embed (callbacks, errbacks, chain, chord) and
  * inside group/chord signatures. CELERY-WIRE.md §2.1; captures/redis/task-messages.jsonl (chain, chord).
  */
+import { decoding, type Decoded } from './decode-result';
 import { asArray, asObject, optBool, optObject, optStr, str, unknownFields } from './fields';
 import type { JsonObject, JsonValue } from './json';
 
@@ -57,4 +58,9 @@ export function signatureToJson(sig: Signature): JsonObject {
 export function signatureTaskId(sig: Signature): string | null {
   const id = sig.options['task_id'];
   return typeof id === 'string' ? id : null;
+}
+
+/** A signature from JSON that was not checked yet (a chain's steps, a link in options). */
+export function decodeSignature(value: unknown): Decoded<Signature> {
+  return decoding(() => readSignature(value, '$'));
 }

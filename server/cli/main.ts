@@ -4,12 +4,14 @@
  *
  *   pollen [--broker URL] [--port N] [--address HOST]   the dashboard for an existing cluster
  *   pollen demo [--port N]                              the dashboard with an embedded demo cluster
+ *   pollen worker --app <module> --broker URL ...       a TypeScript Celery worker (worker/)
  */
 import { Command, Option } from 'commander';
 import { type ConfigInput, DEFAULT_MAX_TASKS, DEFAULT_PORT, DEFAULT_PURGE_OFFLINE_WORKERS, parseConfig } from '../config';
 import { startServer } from '../http/create-server';
-import { createLogger } from '../logger';
-import { VERSION } from '../version';
+import { createLogger } from '@/lib/runtime/logger';
+import { VERSION } from '@/lib/runtime/version';
+import { workerCommand } from '@/worker/cli/worker-command';
 
 interface ServeOptions {
   readonly broker?: string;
@@ -91,5 +93,7 @@ modelOptions(
     .addOption(addressOption())
     .addOption(devOption()),
 ).action((options: Omit<ServeOptions, 'broker'>) => serve({ ...options, broker: 'memory://' }));
+
+program.addCommand(workerCommand());
 
 await program.parseAsync(process.argv);

@@ -9,7 +9,7 @@
  */
 import type { Transport } from '@/lib/broker';
 import { type CeleryEvent, type CeleryMessage, decodeEventMessage, encodeControlRequest, names } from '@/lib/celery';
-import type { Logger } from '../logger';
+import type { Logger } from '@/lib/runtime/logger';
 import type { Change, ClusterState } from '../state/cluster-state';
 import { IngestHealth } from './ingest-health';
 

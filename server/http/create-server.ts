@@ -6,9 +6,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import next from 'next';
 import type { ServerInfo } from '@/lib/push/contract';
 import type { ServerConfig } from '../config';
-import type { Logger } from '../logger';
+import type { Logger } from '@/lib/runtime/logger';
 import { attachPush, type PushServer } from '../push/socket-server';
-import { PACKAGE_DIR, VERSION } from '../version';
+import { PACKAGE_DIR, VERSION } from '@/lib/runtime/version';
 import { ensureNextBuild } from './next-build';
 import { matchRoute, type RouteContext } from './routes';
 import { createTransport } from '@/lib/broker';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Logger } from '../logger';
+import type { Logger } from '@/lib/runtime/logger';
 
 /** What the dashboard build is made from; a change to any of these makes the build stale. */
 const SOURCES = ['app', 'components', 'lib', 'next.config.js', 'package.json', 'tsconfig.json'];

@@ -1,5 +1,5 @@
 /**
- * The server's logger (pino): JSON lines for machines, readable lines on a terminal. Modules take a child
+ * The logger of the server and the worker (pino): JSON lines for machines, readable lines on a terminal. Modules take a child
  * logger bound to their scope (`logger.child({ scope: 'http' })`) rather than formatting prefixes.
  */
 import pino, { type Logger } from 'pino';

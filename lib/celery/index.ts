@@ -85,6 +85,7 @@ export {
   type ReprResult,
 } from './python-repr';
 export { parseRateLimit, type RateLimit } from './rate-limit';
-export { pythonNumber, pythonStrRepr, saferepr, type SafereprOptions } from './python-saferepr';
+export { pythonNumber, saferepr, type SafereprOptions } from './python-saferepr';
+export { pythonRepr, pythonStringRepr } from './python-repr-format';
 export { isKombuTagged, untagKombuJson } from './kombu-json';
 export * as names from './names';

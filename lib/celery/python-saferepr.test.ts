@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from './json';
-import { pythonNumber, pythonStrRepr, saferepr } from './python-saferepr';
+import { pythonNumber, saferepr } from './python-saferepr';
 
 // Expected strings were printed by Celery 5.2.6's saferepr for the same values (maxlen 30 and 1024).
 describe("saferepr writes what Celery's saferepr writes", () => {
@@ -41,12 +41,3 @@ describe("numbers as Python's str() writes them", () => {
   });
 });
 
-describe('pythonStrRepr', () => {
-  it.each([
-    ['boom', "'boom'"],
-    ["it's", `"it's"`],
-    [`both ' and "`, `'both \\' and "'`],
-    ['a\nb\\c\t', "'a\\nb\\\\c\\t'"],
-    ['\x01é€', "'\\x01é€'"],
-  ])('%j', (text, repr) => expect(pythonStrRepr(text)).toBe(repr));
-});

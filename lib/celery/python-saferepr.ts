@@ -173,22 +173,3 @@ export function pythonNumber(n: number): string {
   return negative ? `-${body}` : body;
 }
 
-/**
- * Python's own repr() of a str (not saferepr's): single quotes unless the text has ' and no ", with
- * backslash escapes for the quote, backslash, \n \r \t and other non-printable characters.
- */
-export function pythonStrRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of text) {
-    const code = ch.codePointAt(0) as number;
-    if (ch === quote || ch === '\\') out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else if (code >= 0x80 && code <= 0xa0) out += `\\x${code.toString(16)}`;
-    else out += ch;
-  }
-  return out + quote;
-}

@@ -3,7 +3,7 @@
  * client's `AsyncResult.get()` re-raises the same class (CELERY-WIRE.md §7: `exc_module` must be importable
  * and hold `exc_type`) and Flower shows the same reprs.
  */
-import { type ExceptionInfo, type JsonValue, pythonStrRepr, saferepr } from '@/lib/celery';
+import { type ExceptionInfo, type JsonValue, pythonRepr } from '@/lib/celery';
 
 /** An Error that says which Python class it stands for. */
 export class CeleryError extends Error {
@@ -107,7 +107,7 @@ export function exceptionRepr(error: unknown): string {
   // The limit is a Python float, which JSON cannot tell from an int.
   if (error instanceof TimeLimitExceeded) return `TimeLimitExceeded(${pythonFloat(error.seconds)})`;
   const args = Array.isArray(info.message) ? info.message : [info.message];
-  return `${info.type}(${args.map((a) => (typeof a === 'string' ? pythonStrRepr(a) : saferepr(a))).join(', ')})`;
+  return `${info.type}(${args.map((a) => pythonRepr(a)).join(', ')})`;
 }
 
 /**

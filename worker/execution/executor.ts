@@ -149,7 +149,8 @@ export class Executor {
     if (!backend || !m.chord || m.group === null) return;
     const join = await backend.chordPartReturn({
       groupId: m.group,
-      groupIndex: m.groupIndex ?? 0,
+      // Celery scores a part without an index +inf: it sorts last.
+      groupIndex: m.groupIndex ?? Infinity,
       taskId: m.id,
       state,
       result: exception ? { exc_type: exception.type, exc_message: exception.message, exc_module: exception.module } : result,

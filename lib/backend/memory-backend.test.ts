@@ -1,0 +1,285 @@
+/**
+ * The result-backend behaviour shared by the Redis and memory backends (kv-backend.ts), run on the memory
+ * store: Celery's store rules, watchers, waiting, groups and chords.
+ */
+import { describe, expect, it } from 'vitest';
+import { encodeTaskMeta, type TaskMeta } from '@/lib/celery';
+import { chordError } from './chord-error';
+import { chordKeys, groupKey, MalformedResultError, ResultTimeoutError, taskKey } from './codec';
+import type { ChannelWatcher } from './kv-store';
+import { MemoryBackend, MemoryStore } from './memory-backend';
+import type { ChordJoin, ChordPart } from './result-backend';
+import { taskMeta } from './test-meta';
+
+function setup(options: { now?: () => number; expires?: number; errors?: Error[] } = {}) {
+  const memory = new MemoryStore(options.now);
+  const backend = new MemoryBackend(memory, { expires: options.expires, onError: (e) => options.errors?.push(e) });
+  return { memory, backend };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('store and get', () => {
+  it('round-trips every field, null when nothing is stored', async () => {
+    const { backend, memory } = setup();
+    expect(await backend.get('t1')).toBeNull();
+    const meta = taskMeta('t1', 'SUCCESS', {
+      result: { total: [1, 2] }, groupId: 'g', parentId: 'p', extended: true, name: 'tasks.add', args: [1, 2], kwargs: { z: 1 },
+      worker: 'w@h', retries: 0, queue: 'celery', children: [[['c', null], null]], extra: { custom: true },
+    });
+    await backend.store(meta);
+    expect(await backend.get('t1')).toEqual(meta);
+    expect(await memory.get(taskKey('t1'))).toBe(encodeTaskMeta(meta));
+  });
+
+  it("expires after Celery's result_expires (1 day by default, configurable, 0 = never)", async () => {
+    let now = 1_000_000;
+    const { backend, memory } = setup({ now: () => now });
+    await backend.store(taskMeta('t', 'SUCCESS'));
+    expect(memory.ttl(taskKey('t'))).toBe(86_400);
+    now += 86_400_000;
+    expect(await backend.get('t')).toBeNull();
+    const short = setup({ now: () => now, expires: 5 });
+    await short.backend.store(taskMeta('t', 'STARTED'));
+    expect(short.memory.ttl(taskKey('t'))).toBe(5);
+    const forever = setup({ expires: 0 });
+    await forever.backend.store(taskMeta('t', 'STARTED'));
+    expect(forever.memory.ttl(taskKey('t'))).toBe(-1);
+    expect(() => new MemoryBackend(new MemoryStore(), { expires: -1 })).toThrow(RangeError);
+  });
+
+  it('never overwrites a SUCCESS (Celery skips the write), but does overwrite other states', async () => {
+    const { backend } = setup();
+    await backend.store(taskMeta('t', 'STARTED'));
+    await backend.store(taskMeta('t', 'FAILURE'));
+    expect((await backend.get('t'))?.status).toBe('FAILURE');
+    await backend.store(taskMeta('t', 'SUCCESS', { result: 5 }));
+    await backend.store(taskMeta('t', 'REVOKED'));
+    expect(await backend.get('t')).toMatchObject({ status: 'SUCCESS', result: 5 });
+  });
+
+  it('gives a clear error for a malformed stored value, and overwrites it', async () => {
+    const { backend, memory } = setup();
+    memory.set(taskKey('bad'), '{"status": "SUCCESS"');
+    await expect(backend.get('bad')).rejects.toThrow(MalformedResultError);
+    await expect(backend.get('bad')).rejects.toThrow(/celery-task-meta-bad/);
+    memory.set(taskKey('bad2'), '{"status": "SUCCESS", "result": 1}');
+    await expect(backend.get('bad2')).rejects.toThrow(/task_id/);
+    await backend.store(taskMeta('bad', 'SUCCESS', { result: 1 }));
+    expect((await backend.get('bad'))?.result).toBe(1);
+  });
+
+  it('forget deletes the result', async () => {
+    const { backend } = setup();
+    await backend.store(taskMeta('t', 'SUCCESS'));
+    await backend.forget('t');
+    expect(await backend.get('t')).toBeNull();
+  });
+});
+
+describe('watch', () => {
+  it('tells every watcher each stored state, until it stops', async () => {
+    const { backend, memory } = setup();
+    const a: string[] = [];
+    const b: string[] = [];
+    const stopA = await backend.watch('t', (m) => a.push(m.status));
+    const stopB = await backend.watch('t', (m) => b.push(m.status));
+    expect(memory.subscribers(taskKey('t'))).toBe(2);
+    await backend.store(taskMeta('t', 'STARTED'));
+    await backend.store(taskMeta('t', 'PROGRESS', { result: { current: 1 } }));
+    await tick();
+    await stopA();
+    await backend.store(taskMeta('t', 'SUCCESS'));
+    await backend.store(taskMeta('other', 'SUCCESS'));
+    await tick();
+    expect(a).toEqual(['STARTED', 'PROGRESS']);
+    expect(b).toEqual(['STARTED', 'PROGRESS', 'SUCCESS']);
+    await stopB();
+    expect(memory.subscribers(taskKey('t'))).toBe(0);
+  });
+
+  it('reports malformed messages and throwing listeners without stopping the others', async () => {
+    const errors: Error[] = [];
+    const { backend, memory } = setup({ errors });
+    const seen: string[] = [];
+    await backend.watch('t', () => {
+      throw new Error('listener broke');
+    });
+    await backend.watch('t', (m) => seen.push(m.status));
+    memory.publish(taskKey('t'), 'garbage');
+    await backend.store(taskMeta('t', 'SUCCESS'));
+    await tick();
+    expect(seen).toEqual(['SUCCESS']);
+    // Each watcher decodes on its own: the garbage is reported once per watcher, the throw once.
+    const malformed = expect.stringMatching(/^malformed value under celery-task-meta-t \(\$: not valid JSON/);
+    expect(errors.map((e) => e.message)).toEqual([malformed, malformed, 'listener broke']);
+    expect(errors[0]).toBeInstanceOf(MalformedResultError);
+  });
+
+  it('after a reconnection, delivers what was stored meanwhile (once)', async () => {
+    const { backend, memory } = setup();
+    const seen: string[] = [];
+    await backend.watch('t', (m) => seen.push(m.status));
+    await backend.store(taskMeta('t', 'STARTED'));
+    await tick();
+    memory.resyncAll();
+    await tick();
+    expect(seen).toEqual(['STARTED']);
+    memory.set(taskKey('t'), encodeTaskMeta(taskMeta('t', 'SUCCESS')));
+    memory.resyncAll();
+    await tick();
+    expect(seen).toEqual(['STARTED', 'SUCCESS']);
+  });
+});
+
+describe('waitForReady', () => {
+  it('resolves at once for a stored ready state, later for one stored afterwards, and skips the others', async () => {
+    const { backend, memory } = setup();
+    await backend.store(taskMeta('done', 'FAILURE', { exception: { type: 'ValueError', message: ['boom'], module: 'builtins' } }));
+    expect((await backend.waitForReady('done', 1000)).exception?.type).toBe('ValueError');
+    const waiting = backend.waitForReady('t', 2000);
+    await tick();
+    await backend.store(taskMeta('t', 'STARTED'));
+    await backend.store(taskMeta('t', 'RETRY'));
+    await backend.store(taskMeta('t', 'PROGRESS'));
+    await backend.store(taskMeta('t', 'REVOKED'));
+    expect((await waiting).status).toBe('REVOKED');
+    expect(memory.subscribers(taskKey('t'))).toBe(0);
+  });
+
+  it('rejects with a clear timeout error naming the last state, and unsubscribes', async () => {
+    const { backend, memory } = setup();
+    await backend.store(taskMeta('t', 'STARTED'));
+    const error = await backend.waitForReady('t', 50).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResultTimeoutError);
+    expect((error as Error).message).toBe('task t did not reach a ready state within 50 ms (last state: STARTED)');
+    await expect(backend.waitForReady('never', 20)).rejects.toThrow('(last state: PENDING)');
+    expect(memory.subscribers(taskKey('t'))).toBe(0);
+  });
+
+  it('rejects on a malformed stored value', async () => {
+    const { backend, memory } = setup();
+    memory.set(taskKey('bad'), '[]');
+    await expect(backend.waitForReady('bad', 1000)).rejects.toThrow(MalformedResultError);
+  });
+
+  it('subscribes before reading: a state stored while subscribing is not missed', async () => {
+    const memory = new MemoryStore();
+    // A store whose SUBSCRIBE takes effect only after a result was stored (and published to nobody).
+    const late = Object.create(memory) as MemoryStore;
+    late.subscribe = async (channel: string, watcher: ChannelWatcher) => {
+      await memory.setAndPublish(channel, encodeTaskMeta(taskMeta('t', 'SUCCESS', { result: 7 })), 0);
+      return memory.subscribe(channel, watcher);
+    };
+    const backend = new MemoryBackend(late);
+    expect((await backend.waitForReady('t', 500)).result).toBe(7);
+  });
+});
+
+describe('groups', () => {
+  it('saves and restores a group under celery-taskset-meta-<gid>, announcing it', async () => {
+    const { backend, memory } = setup();
+    const published: string[] = [];
+    await memory.subscribe(groupKey('g'), { message: (t) => published.push(t), resync: () => undefined });
+    expect(await backend.getGroup('g')).toBeNull();
+    await backend.saveGroup({ groupId: 'g', taskIds: ['a', 'b', 'c'] });
+    expect(await backend.getGroup('g')).toEqual({ groupId: 'g', taskIds: ['a', 'b', 'c'] });
+    expect(memory.ttl(groupKey('g'))).toBe(86_400);
+    await tick();
+    expect(published).toEqual([await memory.get(groupKey('g'))]);
+    memory.set(groupKey('bad'), '{"result": [["bad", null], [[[5]]]]}');
+    await expect(backend.getGroup('bad')).rejects.toThrow(/celery-taskset-meta-bad/);
+  });
+});
+
+describe('chords', () => {
+  const part = (groupIndex: number, result: unknown = groupIndex * 10, state = 'SUCCESS', groupId = 'g'): ChordPart => ({
+    groupId, groupIndex, taskId: `t${groupIndex}`, state, result: result as never,
+  });
+
+  it('joins once, when the last part arrives, with every part in header order, and clears the keys', async () => {
+    const { backend, memory } = setup();
+    await backend.setChordSize('g', 3);
+    expect(await memory.get(chordKeys('g').size)).toBe('3');
+    expect(await backend.chordPartReturn(part(2))).toBeNull();
+    expect(await backend.chordPartReturn(part(0))).toBeNull();
+    expect(memory.ttl(chordKeys('g').parts)).toBe(86_400);
+    const join = await backend.chordPartReturn(part(1));
+    expect(join?.parts).toEqual([part(0), part(1), part(2)]);
+    for (const key of Object.values(chordKeys('g'))) expect(memory.has(key)).toBe(false);
+  });
+
+  it('joins exactly once among racing parts', async () => {
+    const { backend } = setup();
+    const size = 25;
+    await backend.setChordSize('race', size);
+    const order = Array.from({ length: size }, (_, i) => (i * 7) % size);
+    const joins = (await Promise.all(order.map((i) => backend.chordPartReturn(part(i, i, 'SUCCESS', 'race'))))).filter((j): j is ChordJoin => j !== null);
+    expect(joins).toHaveLength(1);
+    expect(joins[0]?.parts.map((p) => p.result)).toEqual(Array.from({ length: size }, (_, i) => i));
+  });
+
+  it('never completes a chord whose size was not set (as Celery)', async () => {
+    const { backend } = setup();
+    expect(await backend.chordPartReturn(part(0))).toBeNull();
+    expect(await backend.chordPartReturn(part(1))).toBeNull();
+  });
+
+  it('counts parts added late (.t)', async () => {
+    const { backend, memory } = setup();
+    await backend.setChordSize('g', 2);
+    await memory.incr(chordKeys('g').added);
+    expect(await backend.chordPartReturn(part(0))).toBeNull();
+    expect(await backend.chordPartReturn(part(1))).toBeNull();
+    expect((await backend.chordPartReturn(part(2)))?.parts).toHaveLength(3);
+  });
+
+  it('orders parts with the same index by member, as a sorted set does', async () => {
+    const { backend } = setup();
+    await backend.setChordSize('g', 2);
+    await backend.chordPartReturn({ ...part(0), taskId: 'b' });
+    const join = await backend.chordPartReturn({ ...part(0), taskId: 'a' });
+    expect(join?.parts.map((p) => p.taskId)).toEqual(['a', 'b']);
+  });
+
+  it('puts a part without a group_index (+inf, as Celery scores it) last', async () => {
+    const { backend } = setup();
+    await backend.setChordSize('g', 2);
+    await backend.chordPartReturn({ ...part(0), taskId: 'z', groupIndex: Infinity });
+    const join = await backend.chordPartReturn(part(5));
+    expect(join?.parts.map((p) => [p.taskId, p.groupIndex])).toEqual([['t5', 5], ['z', Infinity]]);
+  });
+
+  it('returns failed parts with their state and leaves the keys to expire, as Celery', async () => {
+    const { backend, memory } = setup();
+    await backend.setChordSize('g', 2);
+    const boom = { exc_type: 'ValueError', exc_message: ['boom'], exc_module: 'builtins' };
+    await backend.chordPartReturn(part(1, boom, 'FAILURE'));
+    const join = (await backend.chordPartReturn(part(0))) as ChordJoin;
+    expect(join.parts.map((p) => p.state)).toEqual(['SUCCESS', 'FAILURE']);
+    expect(join.parts[1]?.result).toEqual(boom);
+    expect(chordError(join)?.message).toEqual(["Dependency t1 raised ValueError('boom')"]);
+    expect(memory.has(chordKeys('g').parts)).toBe(true);
+  });
+
+  it('gives a clear error for a malformed size', async () => {
+    const { backend, memory } = setup();
+    memory.set(chordKeys('g').size, 'two');
+    await expect(backend.chordPartReturn(part(0))).rejects.toThrow(MalformedResultError);
+    await expect(backend.setChordSize('g', -1)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('memory:// sharing', () => {
+  it('backends on the same store see each other (worker and dashboard in one process)', async () => {
+    const memory = new MemoryStore();
+    const worker = new MemoryBackend(memory);
+    const dashboard = new MemoryBackend(memory);
+    const waiting = dashboard.waitForReady('shared', 1000);
+    await tick();
+    await worker.store(taskMeta('shared', 'SUCCESS', { result: 'ok' }) satisfies TaskMeta);
+    expect((await waiting).result).toBe('ok');
+    await worker.close();
+    expect((await dashboard.get('shared'))?.result).toBe('ok');
+  });
+});

@@ -8,7 +8,7 @@
  */
 import pino, { type Logger } from 'pino';
 import { createResultBackend, type ResultBackend } from '@/lib/backend';
-import { createTransport, type Delivery, parseBrokerUrl, type PidboxListener, type QueueConsumer, type Transport } from '@/lib/broker';
+import { backoffDelay, createTransport, type Delivery, parseBrokerUrl, type PidboxListener, type QueueConsumer, type Transport } from '@/lib/broker';
 import { ARGSREPR_MAXSIZE, decodeTaskMessage, saferepr, type TaskMessage, TaskState } from '@/lib/celery';
 import { VERSION } from '@/lib/runtime/version';
 import type { App } from './app/app';
@@ -89,17 +89,35 @@ export class Worker {
   }
 
   async start(): Promise<void> {
-    this.pidbox = await this.transport.listenPidbox(this.hostname, (message) => void this.control.handle(message));
-    this.consumer = await this.transport.consume(this.initialQueues, {
-      prefetch: this.prefetch(),
-      deliver: (delivery) => void this.receive(delivery),
-      malformed: (error) => this.log.warn({ error: error.message, path: error.path }, 'dropped a queue item that is not a kombu message'),
-    });
+    this.pidbox = await this.retrying('listen for remote control', () =>
+      this.transport.listenPidbox(this.hostname, (message) => void this.control.handle(message)),
+    );
+    this.consumer = await this.retrying('consume the task queues', () =>
+      this.transport.consume(this.initialQueues, {
+        prefetch: this.prefetch(),
+        deliver: (delivery) => void this.receive(delivery),
+        malformed: (error) => this.log.warn({ error: error.message, path: error.path }, 'dropped a queue item that is not a kombu message'),
+      }),
+    );
     await this.heart.start();
     this.log.info({ queues: this.initialQueues, concurrency: this.pool.concurrency, broker: this.transport.broker.display, tasks: this.app.names() }, `${this.hostname} ready.`);
   }
 
   readonly control: PidboxNode = new PidboxNode(this);
+
+  /** A broker that is down at start is waited for, with backoff, as Celery's broker_connection_retry_on_startup. */
+  private async retrying<T>(what: string, step: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (err) {
+        if (this.stopping) throw err;
+        const delay = backoffDelay(attempt);
+        this.log.warn({ broker: this.transport.broker.display, err: err instanceof Error ? err.message : String(err) }, `cannot ${what}; trying again in ${Math.round(delay / 100) / 10} s`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
 
   private async receive(delivery: Delivery): Promise<void> {
     const decoded = decodeTaskMessage(delivery.message);

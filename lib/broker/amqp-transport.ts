@@ -1,31 +1,49 @@
 /**
  * RabbitMQ (AMQP 0-9-1) via amqplib. Events: our own queue `celeryev.<uuid>` bound to the `celeryev` topic
  * exchange with `#`, declared like Celery's receiver (auto-delete, x-message-ttl 5 s, x-expires 60 s,
- * CELERY-WIRE.md §5.7), consumed without acks. Exchanges are declared with Celery's exact flags, or
+ * CELERY-WIRE.md §5.7), consumed without acks, on the connection's main channel (also used by
+ * publishFanout). Exchanges and queues are declared with Celery's exact flags (amqp-entities.ts), or
  * RabbitMQ refuses with PRECONDITION_FAILED.
  *
- * On any connection or channel loss everything is declared again after a backoff, with a new queue name
- * (the old one expires by itself); the time in between is reported as a gap.
+ * Task queue consumers, the pidbox listener and reply queues each hold a channel of their own
+ * (amqp-channel-owner.ts); declarations and `publish` go through the connection's session
+ * (amqp-session.ts). Every connection gets the py-amqp header repair (amqp-header-repair.ts), so that a
+ * big integer header from a Python producer does not drop it.
+ *
+ * On connection loss, or loss of the main channel, everything is declared again after a backoff: a new
+ * event queue name (the old one expires by itself), the time in between reported as a gap; consumers and
+ * pidbox queues are set up again on the new connection (RabbitMQ has returned their unacked messages).
  */
 import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import { type CeleryMessage, decodeAmqpDelivery, encodeAmqpPublish, names } from '@/lib/celery';
+import { type CeleryMessage, decodeAmqpDelivery, encodeAmqpPublish } from '@/lib/celery';
 import { backoffDelay } from './backoff';
 import type { BrokerUrl } from './broker-url';
+import type { AmqpChannelOwner } from './amqp-channel-owner';
+import { declareEventQueue } from './amqp-entities';
+import { installHeaderRepair } from './amqp-header-repair';
+import { listenPidbox, openReplyQueue } from './amqp-pidbox';
+import { AmqpQueueConsumer } from './amqp-queue-consumer';
+import { AmqpSession, CLOSE_TIMEOUT_MS, guarded, within } from './amqp-session';
 import { Link } from './link-state';
-import { type EventSink, type LinkState, LinkStatus, type Transport } from './transport';
-
-/** Exchange flags as Celery declares them (topology-mid.json in the captures). */
-const EXCHANGES: Readonly<Record<string, { type: string; durable: boolean }>> = {
-  [names.EVENT_EXCHANGE]: { type: 'topic', durable: true },
-  [names.PIDBOX_EXCHANGE]: { type: 'fanout', durable: false },
-  [names.REPLY_EXCHANGE]: { type: 'direct', durable: false },
-};
+import {
+  type ConsumeOptions,
+  type EventSink,
+  type LinkState,
+  LinkStatus,
+  type PidboxListener,
+  type QueueConsumer,
+  type ReplyQueue,
+  type Transport,
+} from './transport';
 
 export class AmqpTransport implements Transport {
   private readonly link = new Link();
   private connection: ChannelModel | null = null;
   private channel: Channel | null = null;
+  private session: AmqpSession | null = null;
+  /** Consumers, pidbox listeners and reply queues: attached to every new connection. */
+  private readonly owners = new Set<AmqpChannelOwner>();
   private sink: EventSink | null = null;
   private eventQueue: string | null = null;
   private closing = false;
@@ -62,7 +80,8 @@ export class AmqpTransport implements Transport {
     let connection: ChannelModel | null = null;
     try {
       connection = await amqp.connect(this.broker.href.replace(/^(pyamqp|librabbitmq):/, 'amqp:'), this.socketOptions());
-      const channel = await connection.createChannel();
+      installHeaderRepair(connection);
+      const channel = guarded(await connection.createChannel());
       connection.on('error', (err: Error) => {
         this.lostBecause = err.message;
       });
@@ -73,15 +92,20 @@ export class AmqpTransport implements Transport {
       channel.on('close', () => this.lost('channel closed'));
       this.connection = connection;
       this.channel = channel;
+      this.session = new AmqpSession(connection);
       if (this.sink) await this.consumeEvents(channel, this.sink);
       this.link.set(LinkStatus.Connected);
       if (this.lostAt !== null && this.sink) this.sink.gap({ from: this.lostAt, to: Date.now(), reason: this.lostBecause || 'connection lost' });
       this.lostAt = null;
+      const session = this.session;
+      for (const owner of this.owners) owner.attach(session).catch(() => undefined); // each retries by itself
     } catch (err) {
       this.lostBecause = err instanceof Error ? err.message : String(err);
       await connection?.close().catch(() => undefined);
       this.connection = null;
       this.channel = null;
+      this.session?.end();
+      this.session = null;
       this.scheduleRetry();
     }
   }
@@ -94,10 +118,7 @@ export class AmqpTransport implements Transport {
   }
 
   private async consumeEvents(channel: Channel, sink: EventSink): Promise<void> {
-    await this.assertExchange(channel, names.EVENT_EXCHANGE);
-    const queue = names.eventQueue(randomUUID());
-    await channel.assertQueue(queue, { durable: false, autoDelete: true, exclusive: false, arguments: { ...names.EVENT_QUEUE_ARGUMENTS } });
-    await channel.bindQueue(queue, names.EVENT_EXCHANGE, '#');
+    const queue = await declareEventQueue(channel, randomUUID());
     this.eventQueue = queue;
     await channel.consume(
       queue,
@@ -116,17 +137,15 @@ export class AmqpTransport implements Transport {
     );
   }
 
-  private async assertExchange(channel: Channel, exchange: string): Promise<void> {
-    const flags = EXCHANGES[exchange] ?? { type: 'topic', durable: true };
-    await channel.assertExchange(exchange, flags.type, { durable: flags.durable, autoDelete: false });
-  }
-
   private lost(reason: string): void {
     if (this.channel === null && this.connection === null) return;
     void this.connection?.close().catch(() => undefined);
     this.channel = null;
     this.connection = null;
     this.eventQueue = null;
+    this.session?.end();
+    this.session = null;
+    for (const owner of this.owners) owner.detach();
     if (this.closing) return;
     this.lostAt ??= Date.now();
     this.lostBecause ||= reason;
@@ -144,13 +163,58 @@ export class AmqpTransport implements Transport {
     }, delay);
   }
 
+  /** Without confirms (events are many and transient); the exchange is declared once per connection, on a channel of its own. */
   async publishFanout(exchange: string, routingKey: string, message: CeleryMessage): Promise<void> {
-    await this.ensureConnected();
+    const session = await this.liveSession();
+    await session.declareExchange(exchange);
     const channel = this.channel;
     if (!channel) throw new Error(`not connected to ${this.broker.display}: ${this.lostBecause}`);
-    await this.assertExchange(channel, exchange);
     const { content, options } = encodeAmqpPublish(message);
     channel.publish(exchange, routingKey, Buffer.from(content.buffer, content.byteOffset, content.byteLength), options);
+  }
+
+  /** The current connection's session, connecting first if there is none; throws while the broker is unreachable. */
+  private async liveSession(): Promise<AmqpSession> {
+    await this.ensureConnected();
+    const session = this.session;
+    if (!session || !session.isAlive()) throw new Error(`not connected to ${this.broker.display}: ${this.lostBecause || 'closed'}`);
+    return session;
+  }
+
+  /** Attaches a consumer or control queue to the current connection and to every later one; throws if the first set-up fails. */
+  private async adopt(owner: AmqpChannelOwner): Promise<void> {
+    const session = await this.liveSession();
+    this.owners.add(owner);
+    await owner.attach(session);
+  }
+
+  private readonly controlQueues = { adopt: (owner: AmqpChannelOwner) => this.adopt(owner), forget: (owner: AmqpChannelOwner) => void this.owners.delete(owner) };
+
+  async declareQueue(queue: string): Promise<void> {
+    await (await this.liveSession()).declareTaskQueue(queue);
+  }
+
+  async publish(exchange: string, routingKey: string, message: CeleryMessage): Promise<void> {
+    await (await this.liveSession()).publish(exchange, routingKey, message);
+  }
+
+  async consume(queues: readonly string[], options: ConsumeOptions): Promise<QueueConsumer> {
+    const consumer: AmqpQueueConsumer = new AmqpQueueConsumer(queues, options, () => this.owners.delete(consumer));
+    try {
+      await this.adopt(consumer);
+    } catch (err) {
+      await consumer.close();
+      throw err;
+    }
+    return consumer;
+  }
+
+  listenPidbox(node: string, onRequest: (message: CeleryMessage) => void): Promise<PidboxListener> {
+    return listenPidbox(this.controlQueues, node, onRequest);
+  }
+
+  openReplyQueue(onReply: (message: CeleryMessage) => void): Promise<ReplyQueue> {
+    return openReplyQueue(this.controlQueues, randomUUID(), onReply);
   }
 
   async eventBacklog(): Promise<number | null> {
@@ -166,8 +230,17 @@ export class AmqpTransport implements Transport {
     this.closing = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.link.set(LinkStatus.Closed);
-    await this.connection?.close().catch(() => undefined);
+    // Consumers first: cancelled cleanly, their unsettled deliveries go back to their queues.
+    await Promise.all([...this.owners].map((owner) => owner.close().catch(() => undefined)));
+    this.owners.clear();
+    this.session?.end();
+    this.session = null;
+    const connection = this.connection;
     this.connection = null;
     this.channel = null;
+    if (connection && !(await within(CLOSE_TIMEOUT_MS, connection.close()))) {
+      // The broker did not answer (a cut link not noticed yet): drop the socket.
+      (connection.connection as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
+    }
   }
 }

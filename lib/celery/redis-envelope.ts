@@ -80,9 +80,10 @@ export function encodeRedisEnvelope(message: CeleryMessage, target: RedisPublish
   const properties: JsonObject = {};
   if (p.correlationId !== null) properties['correlation_id'] = p.correlationId;
   if (p.replyTo !== null) properties['reply_to'] = p.replyTo;
-  if (p.expiration !== null) properties['expiration'] = p.expiration;
   if (p.extra) assignFields(properties, p.extra);
   properties['delivery_mode'] = p.deliveryMode ?? 2;
+  // kombu's Producer.publish sets expiration right after delivery_mode.
+  if (p.expiration !== null) properties['expiration'] = p.expiration;
   properties['delivery_info'] = { exchange: target.exchange, routing_key: target.routingKey };
   properties['priority'] = p.priority ?? 0;
   properties['body_encoding'] = 'base64';

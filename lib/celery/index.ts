@@ -71,6 +71,7 @@ export {
   type ExceptionInfo,
   exceptionToJson,
   type GroupMeta,
+  newTaskMeta,
   READY_STATES,
   type TaskMeta,
   TaskState,

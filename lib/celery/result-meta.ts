@@ -65,6 +65,15 @@ const KNOWN = new Set([
   'worker', 'retries', 'queue', 'task_id',
 ]);
 
+/** A meta with every optional field empty (not extended, no date), then `fields` on top. */
+export function newTaskMeta(taskId: string, status: string, fields: Partial<Omit<TaskMeta, 'taskId' | 'status'>> = {}): TaskMeta {
+  return {
+    taskId, status, result: null, exception: null, traceback: null, children: [], dateDone: null, groupId: null, parentId: null,
+    extended: false, name: null, args: null, kwargs: null, worker: null, retries: null, queue: null, extra: null,
+    ...fields,
+  };
+}
+
 export function decodeTaskMeta(text: string): Decoded<TaskMeta> {
   return decoding(() => {
     const meta = asObject(unwrap(parseJson(text)), '$');

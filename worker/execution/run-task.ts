@@ -40,6 +40,8 @@ export function runTask(request: Request, ctx: TaskContext, limits: { soft: numb
       else if (reason instanceof WorkerShutdown) finish({ kind: 'abandoned' });
     };
     request.abort.signal.addEventListener('abort', onAbort);
+    // Revoked with terminate (or shut down) before the run began, e.g. while STARTED was being stored.
+    if (request.abort.signal.aborted) queueMicrotask(onAbort);
     if (limits.soft !== null && limits.soft > 0) {
       const soft = limits.soft;
       timers.push(setTimeout(() => request.abort.abort(new SoftTimeLimitExceeded(soft)), soft * 1000));

@@ -1,5 +1,5 @@
 /** The result-backend records a worker writes for a request (CELERY-WIRE.md §7). */
-import { type ExceptionInfo, type JsonValue, READY_STATES, type TaskMeta } from '@/lib/celery';
+import { type ExceptionInfo, type JsonValue, newTaskMeta, READY_STATES, type TaskMeta } from '@/lib/celery';
 import type { Request } from './request';
 
 /** `datetime.utcnow().isoformat()`: naive, microseconds. */
@@ -15,48 +15,35 @@ export interface MetaParts {
   readonly children?: readonly string[];
 }
 
-export function taskMeta(request: Request, status: string, parts: MetaParts, extended: boolean): TaskMeta {
-  const m = request.message;
+function fromParts(status: string, parts: MetaParts): Partial<TaskMeta> {
   return {
-    taskId: m.id,
-    status,
     result: parts.result ?? null,
     exception: parts.exception ?? null,
     traceback: parts.traceback ?? null,
     children: (parts.children ?? []).map((id) => [[id, null], null]),
     dateDone: READY_STATES.has(status) ? pythonUtcNow() : null,
+  };
+}
+
+export function taskMeta(request: Request, status: string, parts: MetaParts, extended: boolean): TaskMeta {
+  const m = request.message;
+  return newTaskMeta(m.id, status, {
+    ...fromParts(status, parts),
     groupId: m.group,
     parentId: m.parentId,
-    extended,
-    name: extended ? m.name : null,
-    args: extended ? m.args : null,
-    kwargs: extended ? m.kwargs : null,
-    worker: extended ? request.hostname : null,
-    retries: extended ? m.retries : null,
-    queue: extended ? (request.delivery.message.delivery?.routingKey ?? request.delivery.queue) : null,
-    extra: null,
-  };
+    ...(extended && {
+      extended,
+      name: m.name,
+      args: m.args,
+      kwargs: m.kwargs,
+      worker: request.hostname,
+      retries: m.retries,
+      queue: request.delivery.message.delivery?.routingKey ?? request.delivery.queue,
+    }),
+  });
 }
 
 /** A record for a task this worker does not run (an unknown task, a chord body that fails before it is sent). */
 export function bareMeta(taskId: string, status: string, parts: MetaParts, lineage: { groupId?: string | null; parentId?: string | null } = {}): TaskMeta {
-  return {
-    taskId,
-    status,
-    result: parts.result ?? null,
-    exception: parts.exception ?? null,
-    traceback: parts.traceback ?? null,
-    children: (parts.children ?? []).map((id) => [[id, null], null]),
-    dateDone: READY_STATES.has(status) ? pythonUtcNow() : null,
-    groupId: lineage.groupId ?? null,
-    parentId: lineage.parentId ?? null,
-    extended: false,
-    name: null,
-    args: null,
-    kwargs: null,
-    worker: null,
-    retries: null,
-    queue: null,
-    extra: null,
-  };
+  return newTaskMeta(taskId, status, { ...fromParts(status, parts), groupId: lineage.groupId ?? null, parentId: lineage.parentId ?? null });
 }

@@ -1,7 +1,7 @@
 /** The Pollen worker and client: run TypeScript tasks in a Celery cluster, and send tasks to it. */
-export { App, createApp, type RegisteredTask, type TaskFunction } from './app/app';
-export type { RetryOptions, TaskContext } from './app/task-context';
-export type { TaskOptions } from './app/task-options';
+export { App, createApp, type RegisteredTask, type TaskFunction } from './task/app';
+export type { RetryOptions, TaskContext } from './task/task-context';
+export type { TaskOptions } from './task/task-options';
 export {
   CeleryError,
   MaxRetriesExceededError,
@@ -11,6 +11,7 @@ export {
   SoftTimeLimitExceeded,
   TaskRevokedError,
   TimeLimitExceeded,
-} from './app/task-errors';
+} from './task/task-errors';
 export { Worker } from './worker';
 export type { WorkerOptions } from './worker-options';
+export * from './client';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Logger } from 'pino';
 import type { ResultBackend } from '@/lib/backend';
 import type { Transport } from '@/lib/broker';
-import type { App } from './app/app';
+import type { App } from './task/app';
 
 export interface WorkerOptions {
   readonly app: App;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBackend, MemoryStore } from '@/lib/backend';
 import { MemoryBroker, MemoryTransport, parseBrokerUrl } from '@/lib/broker';
 import { encodeRedisEnvelope, encodeTaskMessage, newTaskMessage, type NewTask, type Signature, type TaskMeta } from '@/lib/celery';
-import { createApp } from './app/app';
+import { createApp } from './task/app';
 import { applySignature } from './canvas/apply-signature';
 import { Worker } from './worker';
 

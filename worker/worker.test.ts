@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBroker, MemoryTransport, parseBrokerUrl } from '@/lib/broker';
 import { decodeEventMessage, decodeRedisEnvelope, encodeControlRequest, encodeRedisEnvelope, encodeTaskMessage, type KnownEvent, names, newTaskMessage, type NewTask } from '@/lib/celery';
-import { createApp } from './app/app';
+import { createApp } from './task/app';
 import { Worker } from './worker';
 
 const url = parseBrokerUrl('memory://');

@@ -11,8 +11,8 @@ import { createResultBackend, type ResultBackend } from '@/lib/backend';
 import { backoffDelay, createTransport, type Delivery, parseBrokerUrl, type PidboxListener, type QueueConsumer, type Transport } from '@/lib/broker';
 import { ARGSREPR_MAXSIZE, decodeTaskMessage, saferepr, type TaskMessage, TaskState } from '@/lib/celery';
 import { VERSION } from '@/lib/runtime/version';
-import type { App } from './app/app';
-import { exceptionInfo, exceptionRepr, NotRegistered, WorkerShutdown } from './app/task-errors';
+import type { App } from './task/app';
+import { exceptionInfo, exceptionRepr, NotRegistered, WorkerShutdown } from './task/task-errors';
 import type { Producer } from './canvas/producer';
 import { PidboxNode } from './control/pidbox-node';
 import { EventDispatcher } from './events/event-dispatcher';
@@ -44,6 +44,7 @@ export class Worker {
   consumer: QueueConsumer | null = null;
   private readonly initialQueues: readonly string[];
   private pidbox: PidboxListener | null = null;
+  private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
   private readonly ownsTransport: boolean;
   private readonly ownsBackend: boolean;
@@ -88,7 +89,13 @@ export class Worker {
     this.consumer?.setPrefetch(this.prefetch());
   }
 
-  async start(): Promise<void> {
+  /** Connects, listens for control, consumes and says worker-online; waits for a broker that is down. */
+  start(): Promise<void> {
+    this.starting ??= this.open();
+    return this.starting;
+  }
+
+  private async open(): Promise<void> {
     this.pidbox = await this.retrying('listen for remote control', () =>
       this.transport.listenPidbox(this.hostname, (message) => void this.control.handle(message)),
     );
@@ -178,6 +185,8 @@ export class Worker {
 
   private async shutdown(graceful: boolean): Promise<void> {
     this.log.info('shutting down');
+    // A stop during start: let the start finish (or give up) first, so that nothing it opens is left open.
+    await this.starting?.catch(() => undefined);
     for (const request of this.pool.takeWaiting()) await request.reject(true).catch(() => undefined);
     if (graceful && this.pool.active.size > 0) {
       const limit = this.shutdownTimeoutMs;

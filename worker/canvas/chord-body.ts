@@ -15,7 +15,7 @@ export async function completeChord(producer: Producer, request: Request, join: 
   const body = request.message.chord as Signature;
   const error = chordError(join);
   if (!error) {
-    await applySignature(producer, body, { args: [join.parts.map((p) => p.result)], rootId: request.message.rootId });
+    await applySignature(producer, body, { args: [join.parts.map((p) => p.result)], parentId: request.id, rootId: request.message.rootId });
     return;
   }
   const bodyId = typeof body.options['task_id'] === 'string' ? body.options['task_id'] : null;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { createLogger } from '@/lib/runtime/logger';
-import { App } from '../app/app';
+import { App } from '../task/app';
 import { Worker } from '../worker';
 
 const flags = z.object({
@@ -39,6 +39,8 @@ export async function loadApp(modulePath: string): Promise<App> {
 export function workerCommand(): Command {
   return new Command('worker')
     .description('run a TypeScript Celery worker for the tasks of a module')
+    // Flag mistakes (unknown option, missing value) exit 2 like the other usage errors; --help exits 0.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .addOption(new Option('-A, --app <module>', 'module (.ts or .js) exporting the App'))
     .addOption(new Option('-b, --broker <url>', 'broker URL').env('CELERY_BROKER_URL'))
     .addOption(new Option('--result-backend <url>', 'result backend URL (redis://)').env('CELERY_RESULT_BACKEND'))
@@ -59,9 +61,8 @@ export function workerCommand(): Command {
       process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
       let worker: Worker;
       try {
-        const app = await loadApp(options.app);
         worker = new Worker({
-          app,
+          app: await loadApp(options.app),
           broker: options.broker,
           resultBackend: options.resultBackend ?? null,
           queues: options.queues,
@@ -72,19 +73,28 @@ export function workerCommand(): Command {
           taskEvents: !options.withoutTaskEvents,
           logger: log,
         });
-        await worker.start();
       } catch (err) {
         log.fatal(err instanceof Error ? err.message : String(err));
         process.exit(1);
       }
+      // Installed before start, so that a signal at any moment goes through a clean shutdown.
       let signals = 0;
       const stop = (signal: string): void => {
         signals += 1;
         log.info({ signal }, signals === 1 ? 'warm shutdown: running tasks finish (signal again to give them back now)' : 'cold shutdown');
         void worker.stop({ graceful: signals === 1 });
+        if (signals > 2) process.exit(1);
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      try {
+        await worker.start();
+      } catch (err) {
+        if (signals === 0) {
+          log.fatal(err instanceof Error ? err.message : String(err));
+          process.exit(1);
+        }
+      }
       await worker.stopped();
       process.exit(0);
     });

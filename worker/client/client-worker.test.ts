@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBackend, MemoryStore } from '@/lib/backend';
 import { MemoryBroker, MemoryTransport, parseBrokerUrl } from '@/lib/broker';
-import { createApp } from '../app/app';
+import { createApp } from '../task/app';
 import { Worker } from '../worker';
 import { chain, chord, group, si, signature } from './canvas-builders';
 import { Client } from './client';

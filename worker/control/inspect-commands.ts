@@ -7,7 +7,7 @@ import type { CommandHandler } from './pidbox-node';
 const DEFAULT_TASKINFOITEMS = ['exchange', 'routing_key', 'rate_limit'];
 
 function registered(worker: Worker, args: Readonly<Record<string, JsonValue>>): JsonValue {
-  const items = Array.isArray(args['taskinfoitems']) ? (args['taskinfoitems'] as JsonValue[]).filter((x): x is string => typeof x === 'string') : DEFAULT_TASKINFOITEMS;
+  const items = Array.isArray(args['taskinfoitems']) && args['taskinfoitems'].length > 0 ? (args['taskinfoitems'] as JsonValue[]).filter((x): x is string => typeof x === 'string') : DEFAULT_TASKINFOITEMS;
   return worker.app.names().map((name) => {
     const task = worker.app.get(name);
     const fields: string[] = [];

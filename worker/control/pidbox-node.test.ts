@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBroker, MemoryTransport, parseBrokerUrl } from '@/lib/broker';
 import { decodeControlReply, encodeControlRequest, encodeRedisEnvelope, encodeTaskMessage, type JsonObject, type JsonValue, names, newTaskMessage } from '@/lib/celery';
-import { createApp } from '../app/app';
+import { createApp } from '../task/app';
 import { Worker } from '../worker';
 
 const url = parseBrokerUrl('memory://');

@@ -5,7 +5,7 @@
  * `KeyError('<name>')`, as Python does.
  */
 import { controlRequestIsFor, decodeControlRequest, encodeControlReply, type CeleryMessage, type JsonValue } from '@/lib/celery';
-import { exceptionRepr } from '../app/task-errors';
+import { exceptionRepr } from '../task/task-errors';
 import type { Worker } from '../worker';
 import { controlCommands } from './control-commands';
 import { inspectCommands } from './inspect-commands';

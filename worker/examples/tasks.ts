@@ -6,7 +6,7 @@
  *
  * Python clients call them by name: `app.send_task('examples.add', args=[2, 3]).get()`.
  */
-import { createApp } from '../app/app';
+import { createApp } from '../task/app';
 
 export const app = createApp();
 

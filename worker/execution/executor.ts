@@ -4,9 +4,9 @@
  */
 import type { Logger } from 'pino';
 import { newTaskMessage, type JsonValue, saferepr, TaskState } from '@/lib/celery';
-import { createTaskContext } from '../app/task-context';
-import { backoffCountdown } from '../app/task-options';
-import { exceptionInfo, exceptionRepr, formatTraceback, MaxRetriesExceededError, TaskRevokedError } from '../app/task-errors';
+import { createTaskContext } from '../task/task-context';
+import { backoffCountdown } from '../task/task-options';
+import { exceptionInfo, exceptionRepr, formatTraceback, MaxRetriesExceededError, TaskRevokedError } from '../task/task-errors';
 import { completeChord } from '../canvas/chord-body';
 import { applyFollowUps, failFollowUps } from '../canvas/follow-ups';
 import { type Producer, publishTask } from '../canvas/producer';

@@ -1,7 +1,7 @@
 /** One task message in the worker's hands, from receipt to its end: Celery's `Request`. */
 import type { Delivery } from '@/lib/broker';
 import { type JsonObject, saferepr, type TaskMessage } from '@/lib/celery';
-import type { RegisteredTask } from '../app/app';
+import type { RegisteredTask } from '../task/app';
 
 export const RequestStage = {
   /** Received, waiting for its ETA. */

@@ -4,9 +4,9 @@
  * abandoned: its AbortSignal fires (well-behaved tasks stop there) and its late outcome is ignored.
  */
 import type { JsonValue } from '@/lib/celery';
-import { taskArguments } from '../app/app';
-import type { TaskContext } from '../app/task-context';
-import { Reject, Retry, SoftTimeLimitExceeded, TaskRevokedError, TimeLimitExceeded, WorkerShutdown } from '../app/task-errors';
+import { taskArguments } from '../task/app';
+import type { TaskContext } from '../task/task-context';
+import { Reject, Retry, SoftTimeLimitExceeded, TaskRevokedError, TimeLimitExceeded, WorkerShutdown } from '../task/task-errors';
 import type { Request } from './request';
 
 export type Outcome =

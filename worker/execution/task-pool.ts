@@ -5,7 +5,7 @@
 import { TokenBucket } from './token-bucket';
 import type { Executor } from './executor';
 import { type Request, RequestStage } from './request';
-import { TaskRevokedError } from '../app/task-errors';
+import { TaskRevokedError } from '../task/task-errors';
 
 export class TaskPool {
   readonly active = new Map<string, Request>();

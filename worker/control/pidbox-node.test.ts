@@ -64,6 +64,11 @@ describe('remote control', () => {
     expect(typeof stats['clock']).toBe('string');
     expect(((await call('active_queues')) as JsonObject[]).map((q) => q['name'])).toEqual(['celery']);
     expect(await call('query_task', { ids: ['h1'] })).toMatchObject({ h1: ['active', { id: 'h1' }] });
+    send('h2', 't.hold');
+    send('h3', 't.hold');
+    for (let i = 0; i < 50 && worker.pool.reserved().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(((await call('reserved')) as JsonObject[]).map((r) => [r['id'], r['acknowledged'], r['worker_pid']])).toEqual([['h3', false, null]]);
+    expect(await call('conf')).toMatchObject({ broker_url: 'memory://', worker_concurrency: 2, task_default_queue: 'celery' });
   });
 
   it('changes rate and time limits, the pool and the queues', async () => {
@@ -78,6 +83,9 @@ describe('remote control', () => {
     expect(worker.pool.concurrency).toBe(5);
     expect(await call('pool_shrink', { n: 1 })).toEqual({ ok: 'pool will shrink' });
     expect(worker.pool.concurrency).toBe(4);
+    expect(await call('autoscale', { max: 6, min: 2 })).toEqual({ ok: 'autoscale now max=6 min=2' });
+    expect(worker.pool.concurrency).toBe(6);
+    expect(await call('pool_grow', { n: -1 })).toMatchObject({ error: expect.stringContaining('ValueError') });
     expect(await call('add_consumer', { queue: 'extra' })).toEqual({ ok: 'add consumer extra' });
     expect(worker.consumer?.queues()).toEqual(['celery', 'extra']);
     expect(await call('cancel_consumer', { queue: 'celery' })).toEqual({ ok: 'no longer consuming from celery' });

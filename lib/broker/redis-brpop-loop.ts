@@ -18,6 +18,8 @@ export interface PopSource {
   keys(): readonly string[] | null;
   /** One popped item. The loop pops again only once this has settled. */
   take(list: string, item: string): Promise<void>;
+  /** After a hit, takes what else is waiting without blocking; resolves to how many it took (0: block again). */
+  takeWaiting?(): Promise<number>;
 }
 
 /** How long a stop waits for the BRPOP in flight before dropping the connection (a popped item would be lost). */
@@ -90,6 +92,8 @@ export class BrpopLoop {
       if (!popped) continue;
       try {
         await this.source.take(popped[0], popped[1]);
+        // A backlog: take it in batches while there is room, then block again.
+        while (!this.stopping && this.source.takeWaiting && (await this.source.takeWaiting()) > 0);
       } catch {
         // The source's own failure; the loop goes on.
       }

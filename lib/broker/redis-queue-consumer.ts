@@ -18,6 +18,7 @@ import { type CeleryMessage, decodeRedisEnvelope, names } from '@/lib/celery';
 import { BrpopLoop } from './redis-brpop-loop';
 import { type RedisKeys, restoreIntervalMs, rotated } from './redis-keys';
 import { RestoreEnd, type UnackedStore } from './redis-unacked';
+import type { UnackedEntry } from './redis-unacked-entry';
 import type { ConsumeOptions, Delivery, QueueConsumer } from './transport';
 
 export interface RedisConsumerDeps {
@@ -29,6 +30,16 @@ export interface RedisConsumerDeps {
   /** Declares a task queue as Celery does (the `_kombu.binding.<queue>` member). */
   readonly declare: (queue: string, again?: boolean) => Promise<void>;
   readonly visibilityTimeoutS: number;
+}
+
+/** The most messages one batch pop takes when prefetch is unlimited. */
+const MAX_BATCH = 100;
+
+interface Popped {
+  readonly queue: string;
+  readonly message: CeleryMessage;
+  readonly tag: string;
+  readonly entry: UnackedEntry;
 }
 
 interface Unsettled {
@@ -67,7 +78,7 @@ export class RedisQueueConsumer implements QueueConsumer {
     private readonly deps: RedisConsumerDeps,
   ) {
     this.prefetch = options.prefetch;
-    this.loop = new BrpopLoop(deps.pop, { keys: () => this.keys(), take: (list, item) => this.take(list, item) });
+    this.loop = new BrpopLoop(deps.pop, { keys: () => this.keys(), take: (list, item) => this.take(list, item), takeWaiting: () => this.takeWaiting() });
     this.timer = setInterval(() => void this.restoreTimedOut(), restoreIntervalMs(deps.visibilityTimeoutS));
     this.timer.unref();
     // After a broker restart the bindings may be gone: declare again, as Celery does when it reconnects.
@@ -146,28 +157,52 @@ export class RedisQueueConsumer implements QueueConsumer {
   }
 
   private async take(list: string, item: string): Promise<void> {
+    const popped = this.read(list, item);
+    if (!popped) return;
+    await this.deps.store.record(popped.tag, popped.entry);
+    await this.hand([popped]);
+  }
+
+  /** The rest of a backlog, up to the prefetch room, in one pop and one record. */
+  private async takeWaiting(): Promise<number> {
+    const keys = this.keys();
+    if (!keys) return 0;
+    const room = this.prefetch > 0 ? this.prefetch - this.unsettled.size : MAX_BATCH;
+    const items = await this.deps.store.pop(keys, this.order.length, Math.min(room, MAX_BATCH));
+    const popped = items.map(([list, item]) => this.read(list, item)).filter((p): p is Popped => p !== null);
+    await this.deps.store.recordMany(popped);
+    await this.hand(popped);
+    return items.length;
+  }
+
+  /** The queue order rotates past the queue served; a malformed item is reported and dropped here. */
+  private read(list: string, item: string): Popped | null {
     const queue = this.queueOf.get(list) ?? queueOfList(list, this.deps.keys.prefix);
     this.order = rotated(this.order, queue);
     const decoded = decodeRedisEnvelope(item);
     if (!decoded.ok) {
       guard(() => this.options.malformed(decoded.error, item));
-      return;
+      return null;
     }
     const message = decoded.value;
     const info = message.delivery;
     // kombu needs both to put it back; without them it goes back to the queue it came from.
     const exchange = info?.exchange ?? '';
     const routingKey = info && (info.exchange !== '' || info.routingKey !== '') ? info.routingKey : queue;
-    const tag = info?.tag ?? randomUUID();
-    await this.deps.store.record(tag, { envelope: item, exchange, routingKey });
-    if (this.closed) {
-      // Popped while closing: straight back to the front, as close() does with the others.
-      await this.deps.store.restore(tag, RestoreEnd.Front);
-      return;
+    return { queue, message, tag: info?.tag ?? randomUUID(), entry: { envelope: item, exchange, routingKey } };
+  }
+
+  /** Recorded messages go to the worker, or straight back to the front of their queue when we are closing. */
+  private async hand(popped: readonly Popped[]): Promise<void> {
+    for (const p of popped) {
+      if (this.closed) {
+        await this.deps.store.restore(p.tag, RestoreEnd.Front);
+        continue;
+      }
+      const state: Unsettled = { tag: p.tag, settled: false };
+      this.unsettled.add(state);
+      guard(() => this.options.deliver(this.delivery(p.message, p.queue, state)));
     }
-    const state: Unsettled = { tag, settled: false };
-    this.unsettled.add(state);
-    guard(() => this.options.deliver(this.delivery(message, queue, state)));
   }
 
   private delivery(message: CeleryMessage, queue: string, state: Unsettled): Delivery {

@@ -41,6 +41,36 @@ if not stored then return 0 end
 for i = 3, #KEYS do redis.call(ARGV[4], KEYS[i], ARGV[3]) end
 return 1`;
 
+// KEYS: the lists of ARGV[2] queues, step-major in the current queue order (BRPOP's key order). ARGV[1]:
+// how many at most. Serves them as that many BRPOPs would: the first non-empty list in key order, then
+// the queue served moves to the end of the order (kombu's round robin). Returns [list, item, ...].
+const POP_SCRIPT = `
+local q = tonumber(ARGV[2])
+local order = {}
+for i = 1, q do order[i] = i end
+local out = {}
+local left = tonumber(ARGV[1])
+while left > 0 do
+  local hit = nil
+  for step = 0, #KEYS / q - 1 do
+    for pos = 1, q do
+      local key = KEYS[step * q + order[pos]]
+      local item = redis.call('RPOP', key)
+      if item then
+        hit = pos
+        out[#out + 1] = key
+        out[#out + 1] = item
+        break
+      end
+    end
+    if hit then break end
+  end
+  if not hit then break end
+  left = left - 1
+  table.insert(order, table.remove(order, hit))
+end
+return out`;
+
 // redis-py's Lock.release: delete the lock only if it is still ours.
 const RELEASE_SCRIPT = `
 local token = redis.call('GET', KEYS[1])
@@ -62,6 +92,32 @@ export class UnackedStore {
       .hset(this.keys.unacked, tag, encodeUnackedEntry(entry))
       .exec();
     throwFirstError(results);
+  }
+
+  /** Several at once, in one transaction (a batch popped by `pop`). */
+  async recordMany(entries: readonly { readonly tag: string; readonly entry: UnackedEntry }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const now = Date.now() / 1000;
+    const results = await this.client
+      .multi()
+      .zadd(this.keys.unackedIndex, ...entries.flatMap(({ tag }) => [now, tag]))
+      .hset(this.keys.unacked, ...entries.flatMap(({ tag, entry }) => [tag, encodeUnackedEntry(entry)]))
+      .exec();
+    throwFirstError(results);
+  }
+
+  /**
+   * Takes up to `max` waiting messages without blocking, in the order BRPOPs would (`lists` as
+   * `RedisKeys.popOrder` lays out the lists of `queues` queues). A backlog then costs one round
+   * trip per batch instead of one BRPOP per message; the messages are recorded with `recordMany` next,
+   * the same window between pop and record as kombu's BRPOP has.
+   */
+  async pop(lists: readonly string[], queues: number, max: number): Promise<[list: string, item: string][]> {
+    if (lists.length === 0 || queues === 0 || lists.length % queues !== 0 || max <= 0) return [];
+    const flat = (await this.client.eval(POP_SCRIPT, lists.length, ...lists, max, queues)) as string[];
+    const out: [string, string][] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] as string, flat[i + 1] as string]);
+    return out;
   }
 
   /** Ack (and reject without requeue): the broker forgets the message. */

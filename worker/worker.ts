@@ -127,6 +127,9 @@ export class Worker {
   }
 
   private async receive(delivery: Delivery): Promise<void> {
+    // Arrived while stopping: left unsettled, so the consumer's close gives it back to the queue (a reject
+    // now would only have it delivered here again).
+    if (this.stopping) return;
     const decoded = decodeTaskMessage(delivery.message);
     if (!decoded.ok) {
       this.log.error({ error: decoded.error.message, path: decoded.error.path }, 'received an invalid task message; rejected');

@@ -56,6 +56,16 @@ export class AmqpSession {
     this.taskQueues.delete(queue);
   }
 
+  /** A passive declare on a channel of its own (a missing queue closes that channel with NOT_FOUND): 0 then. */
+  async queueLength(queue: string): Promise<number> {
+    try {
+      return await this.withChannel(async (channel) => (await channel.checkQueue(queue)).messageCount);
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return 0;
+      throw err;
+    }
+  }
+
   declareExchange(exchange: string): Promise<void> {
     return this.once(this.exchanges, exchange, (channel) => declareExchange(channel, exchange));
   }

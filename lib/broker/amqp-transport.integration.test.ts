@@ -116,6 +116,9 @@ describe('AMQP task queues with Python Celery', () => {
     await t.declareQueue(queue);
     const ids = [...(await python('amqp_send.py', ['tasks.add', queue, '[1, 2]', 'null', '3'])).matchAll(/^SENT (\S+)$/gm)].map((m) => m[1]);
     expect(ids).toHaveLength(3);
+    // Waiting messages by a passive declare; a queue that does not exist counts 0 and breaks nothing.
+    expect(await t.queueLength(queue)).toBe(3);
+    expect(await t.queueLength('pollen.no-such-queue')).toBe(0);
     const seen: Delivery[] = [];
     const consumer = await t.consume([queue], {
       prefetch: 10,

@@ -217,6 +217,10 @@ export class AmqpTransport implements Transport {
     return openReplyQueue(this.controlQueues, randomUUID(), onReply);
   }
 
+  async queueLength(queue: string): Promise<number> {
+    return (await this.liveSession()).queueLength(queue);
+  }
+
   async eventBacklog(): Promise<number | null> {
     if (!this.channel || !this.eventQueue) return null;
     try {

@@ -174,6 +174,10 @@ export class MemoryTransport implements Transport {
     return { oid, close };
   }
 
+  async queueLength(queue: string): Promise<number> {
+    return this.bus.length(queue);
+  }
+
   async eventBacklog(): Promise<number | null> {
     return null;
   }

@@ -99,6 +99,9 @@ describe('Redis transport: task queues as kombu keeps them', () => {
     expect(await redis.llen('jobs')).toBe(2);
     expect(await redis.llen('other')).toBe(1);
     expect(await redis.exists('third', 'nobody')).toBe(0);
+    // Queue length as Flower counts it: the four priority lists summed; a queue Redis never saw is 0.
+    expect(await transport.queueLength('jobs')).toBe(4);
+    expect(await transport.queueLength('never-used')).toBe(0);
     const copies = [JSON.parse((await redis.lindex('jobs', 0)) as string), JSON.parse((await redis.lindex('other', 0)) as string)];
     expect(copies[0].properties.delivery_info).toEqual({ exchange: 'ex', routing_key: 'rk' });
     expect(copies[0].properties.delivery_tag).toBe(copies[1].properties.delivery_tag);

@@ -232,6 +232,18 @@ export class RedisTransport implements Transport {
     return handle;
   }
 
+  async queueLength(queue: string): Promise<number> {
+    const pipeline = this.commands().pipeline();
+    for (const step of names.PRIORITY_STEPS) pipeline.llen(this.keys.list(queue, step));
+    const results = (await pipeline.exec()) ?? [];
+    let total = 0;
+    for (const [error, length] of results) {
+      if (error) throw error;
+      total += Number(length);
+    }
+    return total;
+  }
+
   async eventBacklog(): Promise<number | null> {
     return null;
   }

@@ -114,6 +114,12 @@ export interface Transport {
   listenPidbox(node: string, onRequest: (message: CeleryMessage) => void): Promise<PidboxListener>;
   /** Opens a reply queue with a fresh oid; replies published to `reply.celery.pidbox` with key oid arrive in onReply. */
   openReplyQueue(onReply: (message: CeleryMessage) => void): Promise<ReplyQueue>;
+  /**
+   * Messages waiting in a task queue, not counting those delivered and unacked (Redis: the four priority
+   * lists summed, as Flower counts; AMQP: a passive declare's message count). 0 for a queue that does not
+   * exist (on Redis an empty queue does not exist).
+   */
+  queueLength(queue: string): Promise<number>;
   /** Messages waiting in our event queue (AMQP); null where the broker has no such queue (Redis pub/sub). */
   eventBacklog(): Promise<number | null>;
   close(): Promise<void>;

@@ -57,12 +57,30 @@ describe('GET /api/tasks', () => {
     expect(first?.children).toContain(second?.uuid);
   });
 
+  it('filters by search, in Flower\'s query language, together with the other filters', () => {
+    const found = (params: Record<string, string>) => {
+      const { status, body } = getTasks(state, q(params));
+      expect(status).toBe(200);
+      return Object.values(body as object) as { name: string; state: string; worker: string; args: string; exception: string | null }[];
+    };
+    const adds = found({ search: 'name:tasks.add state:success' });
+    expect(adds.length).toBe([...state.tasks.values()].filter((t) => t.name === 'tasks.add' && t.state === 'SUCCESS').length);
+    expect(adds.length).toBeLessThan(state.tasks.size);
+    expect(found({ search: 'kwargs:"k=[1, 2]"' }).map((t) => t.name)).toEqual(['tasks.echo']);
+    expect(found({ search: 'result:boom' }).map((t) => t.exception)).toEqual(["ValueError('boom')"]);
+    expect(found({ search: 'boom' }).map((t) => t.args).sort()).toEqual(["('boom',)", "('solo boom',)"]);
+    expect(found({ search: 'boom', workername: 'solo@proto' }).map((t) => t.args)).toEqual(["('solo boom',)"]);
+    expect(found({ search: 'tasks.echo OR args:"(10, 10)"', sort_by: 'name' }).map((t) => t.name)).toEqual(['tasks.add', 'tasks.echo']);
+    expect(found({ search: '   ' })).toHaveLength(state.tasks.size);
+  });
+
   it.each([
     [{ limit: 'ten' }, 'limit: expected a number'],
     [{ offset: '-1' }, 'offset: must not be negative'],
     [{ sort_by: 'runtime' }, 'sort_by: expected one of name, state, received, started'],
     [{ received_start: '2026-11-21' }, "received_start: expected 'YYYY-MM-DD HH:MM'"],
-    [{ search: 'state:FAILURE' }, 'search:'],
+    [{ search: 'name:"tasks.add' }, 'search: Unterminated quoted phrase: this " has no closing quote at position 5'],
+    [{ search: '(state:FAILURE' }, "search: Missing ')'"],
   ])('answers %j with 400 naming the parameter', (params, message) => {
     const { status, body } = getTasks(state, q(params));
     expect(status).toBe(400);

@@ -1,9 +1,12 @@
 /**
  * Flower's read endpoints over the live model: GET /api/workers, /api/tasks, /api/task/info/:id
- * (FLOWER-API.md §2.1–2.2). Same paths, parameters and JSON shapes, so existing scripts keep working.
+ * (FLOWER-API.md §2.1–2.2), with `search` in Flower's task search language (§2.5). Same paths, parameters
+ * and JSON shapes, so existing scripts keep working.
  */
 import { z } from 'zod';
 import { flowerBoolean } from '../flower-boolean';
+import { matchesTask } from '../search/search-match';
+import { parseTaskSearch } from '../search/search-parser';
 import type { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
 import type { WorkerRecord } from '../state/worker-record';
@@ -80,9 +83,9 @@ export function getTasks(state: ClusterState, query: URLSearchParams): ApiRespon
   const parsed = tasksQuery.safeParse(queryObject(query));
   if (!parsed.success) return badRequest(parsed.error);
   const q = parsed.data;
-  if (q.search !== undefined && q.search !== '') {
-    return apiError(400, 'search: the task search language is not available in this version of Pollen');
-  }
+  // Parsed once for the request; a search that does not parse is Flower's 400 {"error": ...}.
+  const search = parseTaskSearch(q.search ?? '');
+  if (!search.ok) return apiError(400, `search: ${search.error.message} at position ${search.error.position}`);
   const start = q.received_start === undefined ? null : localMinute(q.received_start);
   const end = q.received_end === undefined ? null : localMinute(q.received_end);
   const matches = (t: TaskRecord): boolean =>
@@ -90,7 +93,8 @@ export function getTasks(state: ClusterState, query: URLSearchParams): ApiRespon
     (q.taskname === undefined || q.taskname === ALL || t.name === q.taskname) &&
     (q.state === undefined || q.state === ALL || t.state === q.state) &&
     (start === null || (t.received !== null && t.received >= start)) &&
-    (end === null || (t.received !== null && t.received <= end));
+    (end === null || (t.received !== null && t.received <= end)) &&
+    matchesTask(search.query, t);
   const tasks = [...state.tasks.values()].filter(matches);
   if (q.sort_by === undefined) {
     // Flower's default order: newest state change first.

@@ -95,3 +95,30 @@ describe('worker limits and endings', () => {
     expect(bus.length('celery')).toBe(1);
   });
 });
+
+describe('revoke with terminate before the run begins', () => {
+  it('ends the task REVOKED and never calls the function', async () => {
+    if (!url.ok) throw new Error(url.error);
+    const bus = new MemoryBroker();
+    const backend = new MemoryBackend(new MemoryStore());
+    // STARTED is stored before the run: a slow store leaves a window in which a terminate can arrive.
+    const store = backend.store.bind(backend);
+    backend.store = async (meta) => {
+      if (meta.status === 'STARTED') await sleep(50);
+      return store(meta);
+    };
+    let called = false;
+    const app = createApp().task('t.never', () => {
+      called = true;
+      return 1;
+    });
+    const worker = new Worker({ app, transport: new MemoryTransport(url.value, bus), backend, hostname: 'ts@early', concurrency: 1, logger: pino({ level: 'silent' }) });
+    workers.push(worker);
+    await worker.start();
+    bus.route('', 'celery', encodeRedisEnvelope(encodeTaskMessage(newTaskMessage({ id: 'early', name: 't.never' })), { exchange: '', routingKey: 'celery' }));
+    for (let i = 0; i < 100 && !worker.pool.active.has('early'); i++) await sleep(2);
+    expect(worker.pool.revoke(['early'], true, 15)).toEqual(['early']);
+    const meta = await backend.waitForReady('early', 2000);
+    expect([meta.status, meta.exception?.message, called]).toEqual(['REVOKED', ['terminated'], false]);
+  });
+});

@@ -40,8 +40,6 @@ export function runTask(request: Request, ctx: TaskContext, limits: { soft: numb
       else if (reason instanceof WorkerShutdown) finish({ kind: 'abandoned' });
     };
     request.abort.signal.addEventListener('abort', onAbort);
-    // Revoked with terminate (or shut down) before the run began, e.g. while STARTED was being stored.
-    if (request.abort.signal.aborted) queueMicrotask(onAbort);
     if (limits.soft !== null && limits.soft > 0) {
       const soft = limits.soft;
       timers.push(setTimeout(() => request.abort.abort(new SoftTimeLimitExceeded(soft)), soft * 1000));
@@ -51,6 +49,13 @@ export function runTask(request: Request, ctx: TaskContext, limits: { soft: numb
       timers.push(setTimeout(() => request.abort.abort(new TimeLimitExceeded(hard)), hard * 1000));
     }
     void (async () => {
+      // Revoked with terminate (or shut down) before the run began, e.g. while STARTED was being stored:
+      // the function never runs.
+      if (request.abort.signal.aborted) {
+        onAbort();
+        finish({ kind: 'failure', error: request.abort.signal.reason, runtime: 0 });
+        return;
+      }
       try {
         const args = taskArguments(request.task, request.message.args, request.message.kwargs);
         const value = await (request.task.run as (ctx: TaskContext, ...a: JsonValue[]) => unknown)(ctx, ...args);

@@ -97,15 +97,15 @@ describe('GET /api/task/info/:id and /api/workers', () => {
     expect(getTaskInfo(state, 'nope')).toEqual({ status: 404, body: { error: "Unknown task 'nope'" } });
   });
 
-  it('answers status=true with {name: alive}', () => {
-    expect(getWorkers(state, q({ status: 'true' }), end * 1000).body).toEqual({ 'prefork@proto': false, 'solo@proto': false });
+  it('answers status=true with {name: alive}', async () => {
+    expect((await getWorkers(state, null, q({ status: 'true' }), end * 1000)).body).toEqual({ 'prefork@proto': false, 'solo@proto': false });
     const beforeShutdown = flatEvents('redis').find((f) => f.event['type'] === 'worker-heartbeat')?.t ?? 0;
-    expect((getWorkers(state, q(), end * 1000).body as Record<string, { sw_ident: string }>)['solo@proto']?.sw_ident).toBe('py-celery');
+    expect(((await getWorkers(state, null, q(), end * 1000)).body as Record<string, { sw_ident: string }>)['solo@proto']?.sw_ident).toBe('py-celery');
     expect(beforeShutdown).toBeGreaterThan(0);
   });
 
-  it('404s an unknown workername and 400s a bad flag', () => {
-    expect(getWorkers(state, q({ workername: 'x@y' }), end * 1000)).toEqual({ status: 404, body: { error: "Unknown worker 'x@y'" } });
-    expect(getWorkers(state, q({ status: 'maybe' }), end * 1000).status).toBe(400);
+  it('404s an unknown workername and 400s a bad flag', async () => {
+    expect(await getWorkers(state, null, q({ workername: 'x@y' }), end * 1000)).toEqual({ status: 404, body: { error: "Unknown worker 'x@y'" } });
+    expect((await getWorkers(state, null, q({ status: 'maybe' }), end * 1000)).status).toBe(400);
   });
 });

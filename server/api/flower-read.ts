@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { flowerBoolean } from '../flower-boolean';
 import { matchesTask } from '../search/search-match';
 import { parseTaskSearch } from '../search/search-parser';
+import { INSPECT_METHODS, type InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
 import type { WorkerRecord } from '../state/worker-record';
@@ -40,18 +41,55 @@ function workerJson(worker: WorkerRecord, now: number): Record<string, unknown> 
   };
 }
 
-export function getWorkers(state: ClusterState, query: URLSearchParams, nowMs: number): ApiResponse {
+/** A page older than this refreshes the inspect cache in the background (the page does not wait). */
+const INSPECT_STALE_MS = 30_000;
+
+/**
+ * Each worker's event-derived fields, joined with its last inspect replies (Flower's stats,
+ * active_queues, registered, scheduled, active, reserved, revoked, conf) and, in `inspected_at`, when
+ * each reply came (Unix seconds). `refresh=true` inspects now and waits, as Flower does.
+ */
+export async function getWorkers(state: ClusterState, inspect: InspectCache | null, query: URLSearchParams, nowMs: number): Promise<ApiResponse> {
   const parsed = workersQuery.safeParse(queryObject(query));
   if (!parsed.success) return badRequest(parsed.error);
   const now = nowMs / 1000;
-  const { status, workername } = parsed.data;
-  let workers = [...state.workers.values()];
+  const { status, workername, refresh } = parsed.data;
+  if (inspect && refresh) await inspect.refresh(workername === undefined ? null : [workername]);
+  else if (inspect && !status && inspectIsStale(inspect, nowMs)) inspect.refreshInBackground();
+  const names = new Set([...state.workers.keys(), ...(inspect?.workers() ?? [])]);
   if (workername !== undefined) {
-    workers = workers.filter((w) => w.hostname === workername);
-    if (workers.length === 0) return apiError(404, `Unknown worker '${workername}'`);
+    if (!names.has(workername)) return apiError(404, `Unknown worker '${workername}'`);
+    names.clear();
+    names.add(workername);
   }
-  const body = Object.fromEntries(workers.map((w) => [w.hostname, status ? w.alive(now) : workerJson(w, now)]));
+  const body: Record<string, unknown> = {};
+  for (const name of names) {
+    const worker = state.workers.get(name);
+    if (status) {
+      body[name] = worker ? worker.alive(now) : false;
+      continue;
+    }
+    const replies = inspect?.snapshot(name) ?? {};
+    const inspected: Record<string, unknown> = {};
+    const inspectedAt: Record<string, number> = {};
+    for (const method of INSPECT_METHODS) {
+      const reply = replies[method];
+      if (!reply) continue;
+      inspected[method] = reply.value;
+      inspectedAt[method] = reply.at / 1000;
+    }
+    body[name] = { ...(worker ? workerJson(worker, now) : { hostname: name, alive: false }), ...inspected, inspected_at: inspectedAt };
+  }
   return { status: 200, body };
+}
+
+function inspectIsStale(inspect: InspectCache, nowMs: number): boolean {
+  const workers = inspect.workers();
+  if (workers.length === 0) return true;
+  return workers.some((w) => {
+    const stats = inspect.snapshot(w).stats;
+    return !stats || nowMs - stats.at > INSPECT_STALE_MS;
+  });
 }
 
 const SORT_KEYS = ['name', 'state', 'received', 'started'] as const;

@@ -99,6 +99,15 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     expect(state.workers.get(preforkName)?.alive(Date.now() / 1000)).toBe(true);
     const { body } = await http<Record<string, { sw_ident: string; freq: number }>>('/api/workers');
     expect(body[preforkName]).toMatchObject({ sw_ident: 'py-celery', freq: 2 });
+    // refresh=true inspects now: Flower's stats, registered and active_queues of the real worker, with their age.
+    type Inspected = { stats: { pool: { 'max-concurrency': number } }; registered: string[]; active_queues: { name: string }[]; inspected_at: { stats: number } };
+    const refreshed = await http<Record<string, Inspected>>(`/api/workers?refresh=true&workername=${encodeURIComponent(preforkName)}`);
+    expect(Object.keys(refreshed.body)).toEqual([preforkName]);
+    const prefork = refreshed.body[preforkName];
+    expect(prefork?.stats.pool['max-concurrency']).toBeGreaterThan(0);
+    expect(prefork?.registered).toContain('tasks.add');
+    expect(prefork?.active_queues.map((q) => q.name)).toContain('celery');
+    expect(Math.abs((prefork?.inspected_at.stats ?? 0) - Date.now() / 1000)).toBeLessThan(10);
     const health = await http<{ broker: { status: string }; ingest: { eventsTotal: number; malformedTotal: number }; workers: number }>('/api/v1/health');
     expect(health.body.broker.status).toBe('connected');
     expect(health.body.ingest.eventsTotal).toBeGreaterThan(0);

@@ -12,8 +12,13 @@ import { PACKAGE_DIR, VERSION } from '@/lib/runtime/version';
 import { ensureNextBuild } from './next-build';
 import { matchRoute, type RouteContext } from './routes';
 import { createTransport } from '@/lib/broker';
+import { PidboxClient } from '@/lib/control';
 import { Collector } from '../collector/collector';
+import { InspectCache } from '../control/inspect-cache';
 import { ClusterState } from '../state/cluster-state';
+
+/** How long an inspect waits for replies (Flower's --inspect-timeout default, 1 s). */
+const INSPECT_TIMEOUT_MS = 1000;
 
 export interface PollenServer {
   readonly http: Server;
@@ -44,7 +49,11 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Po
     ? new Collector(createTransport(config.broker), state, { enableEvents: config.enableEvents }, log.child({ scope: 'collector' }))
     : null;
   await collector?.start();
-  const context: RouteContext = { info, state, collector };
+  const pidbox = collector ? new PidboxClient(collector.transport) : null;
+  const inspect = pidbox ? new InspectCache(pidbox, { timeoutMs: INSPECT_TIMEOUT_MS, onError: (method, err) => log.debug({ method, err }, 'inspect failed') }) : null;
+  // Filled at start, as Flower's is; later pages get it with its age and refresh it behind them.
+  inspect?.refreshInBackground();
+  const context: RouteContext = { info, state, collector, inspect };
   const httpLog = log.child({ scope: 'http' });
 
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -61,13 +70,16 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Po
       send(res, match.status, { error: match.status === 404 ? `no such endpoint: ${url.pathname}` : `method ${req.method} not allowed on ${url.pathname}` });
       return;
     }
-    try {
-      const response = match.route.handle({ params: match.params, query: url.searchParams }, context);
-      send(res, response.status, response.body);
-    } catch (err) {
-      httpLog.error({ err, path: url.pathname }, 'handler failed');
-      send(res, 500, { error: 'internal error' });
-    }
+    const route = match.route;
+    void (async () => {
+      try {
+        const response = await route.handle({ params: match.params, query: url.searchParams }, context);
+        send(res, response.status, response.body);
+      } catch (err) {
+        httpLog.error({ err, path: url.pathname }, 'handler failed');
+        if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      }
+    })();
   });
   const io = attachPush(http, info);
 
@@ -86,6 +98,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Po
     io,
     url,
     async close() {
+      await pidbox?.close().catch(() => undefined);
       await collector?.stop();
       // Closes every socket and then the HTTP server itself.
       await io.close();

@@ -7,6 +7,7 @@ import type { ServerInfo } from '@/lib/push/contract';
 import type { ApiResponse } from '../api/api-error';
 import { getTaskInfo, getTasks, getWorkers } from '../api/flower-read';
 import type { Collector } from '../collector/collector';
+import type { InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
 
 export interface RouteContext {
@@ -14,6 +15,8 @@ export interface RouteContext {
   readonly state: ClusterState;
   /** Null when Pollen runs without a broker. */
   readonly collector: Collector | null;
+  /** The workers' inspect replies; null without a broker. */
+  readonly inspect: InspectCache | null;
 }
 
 export interface RouteRequest {
@@ -28,14 +31,14 @@ export interface Route {
   readonly method: 'GET' | 'POST';
   /** `/api/task/info/:id`: a `:name` segment matches one path segment. */
   readonly path: string;
-  readonly handle: (request: RouteRequest, context: RouteContext) => RouteResponse;
+  readonly handle: (request: RouteRequest, context: RouteContext) => RouteResponse | Promise<RouteResponse>;
 }
 
 export const ROUTES: readonly Route[] = [
   // Flower's liveness probe: plain "OK" (load balancers and k8s probes compare the text).
   { method: 'GET', path: '/healthcheck', handle: () => ({ status: 200, body: 'OK' }) },
   // Flower's read API.
-  { method: 'GET', path: '/api/workers', handle: ({ query }, { state }) => getWorkers(state, query, Date.now()) },
+  { method: 'GET', path: '/api/workers', handle: ({ query }, { state, inspect }) => getWorkers(state, inspect, query, Date.now()) },
   { method: 'GET', path: '/api/tasks', handle: ({ query }, { state }) => getTasks(state, query) },
   { method: 'GET', path: '/api/task/info/:id', handle: ({ params }, { state }) => getTaskInfo(state, params['id'] ?? '') },
   // Pollen's own.

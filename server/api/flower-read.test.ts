@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type CeleryEvent, decodeEventBody } from '@/lib/celery';
 import { flatEvents } from '@/test/fixtures/celery-5.2/captures';
 import { ClusterState } from '../state/cluster-state';
-import { getTaskInfo, getTasks, getWorkers } from './flower-read';
+import { getTaskInfo, getTasks, getTaskTypes, getWorkers } from './flower-read';
 
 function capturedState(): { state: ClusterState; end: number } {
   const state = new ClusterState({ maxTasks: 1000, purgeOfflineAfter: 3600 });
@@ -102,6 +102,13 @@ describe('GET /api/task/info/:id and /api/workers', () => {
     const beforeShutdown = flatEvents('redis').find((f) => f.event['type'] === 'worker-heartbeat')?.t ?? 0;
     expect(((await getWorkers(state, null, q(), end * 1000)).body as Record<string, { sw_ident: string }>)['solo@proto']?.sw_ident).toBe('py-celery');
     expect(beforeShutdown).toBeGreaterThan(0);
+  });
+
+  it('lists the task types seen, sorted', () => {
+    const types = (getTaskTypes(state).body as { 'task-types': string[] })['task-types'];
+    expect(types).toContain('tasks.add');
+    expect(types).toContain('tasks.flaky');
+    expect(types).toEqual([...types].sort());
   });
 
   it('404s an unknown workername and 400s a bad flag', async () => {

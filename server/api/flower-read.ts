@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { flowerBoolean } from '../flower-boolean';
 import { matchesTask } from '../search/search-match';
 import { parseTaskSearch } from '../search/search-parser';
-import { INSPECT_METHODS, type InspectCache } from '../control/inspect-cache';
+import { INSPECT_METHODS, INSPECT_STALE_MS, type InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
 import type { WorkerRecord } from '../state/worker-record';
@@ -41,8 +41,6 @@ function workerJson(worker: WorkerRecord, now: number): Record<string, unknown> 
   };
 }
 
-/** A page older than this refreshes the inspect cache in the background (the page does not wait). */
-const INSPECT_STALE_MS = 30_000;
 
 /**
  * Each worker's event-derived fields, joined with its last inspect replies (Flower's stats,
@@ -55,7 +53,7 @@ export async function getWorkers(state: ClusterState, inspect: InspectCache | nu
   const now = nowMs / 1000;
   const { status, workername, refresh } = parsed.data;
   if (inspect && refresh) await inspect.refresh(workername === undefined ? null : [workername]);
-  else if (inspect && !status && inspectIsStale(inspect, nowMs)) inspect.refreshInBackground();
+  else if (inspect && !status && inspect.isStale(INSPECT_STALE_MS, state.workers.keys())) inspect.refreshInBackground();
   const names = new Set([...state.workers.keys(), ...(inspect?.workers() ?? [])]);
   if (workername !== undefined) {
     if (!names.has(workername)) return apiError(404, `Unknown worker '${workername}'`);
@@ -81,15 +79,6 @@ export async function getWorkers(state: ClusterState, inspect: InspectCache | nu
     body[name] = { ...(worker ? workerJson(worker, now) : { hostname: name, alive: false }), ...inspected, inspected_at: inspectedAt };
   }
   return { status: 200, body };
-}
-
-function inspectIsStale(inspect: InspectCache, nowMs: number): boolean {
-  const workers = inspect.workers();
-  if (workers.length === 0) return true;
-  return workers.some((w) => {
-    const stats = inspect.snapshot(w).stats;
-    return !stats || nowMs - stats.at > INSPECT_STALE_MS;
-  });
 }
 
 const SORT_KEYS = ['name', 'state', 'received', 'started'] as const;
@@ -158,4 +147,11 @@ export function getTaskInfo(state: ClusterState, id: string): ApiResponse {
   const children: string[] = [];
   for (const other of state.tasks.values()) if (other.parentId === id && other.uuid !== id) children.push(other.uuid);
   return { status: 200, body: flowerTask(task, children) };
+}
+
+/** Flower's `GET /api/task/types`: the names of the tasks seen, sorted. */
+export function getTaskTypes(state: ClusterState): ApiResponse {
+  const types = new Set<string>();
+  for (const task of state.tasks.values()) if (task.name) types.add(task.name);
+  return { status: 200, body: { 'task-types': [...types].sort() } };
 }

@@ -108,6 +108,11 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     expect(prefork?.registered).toContain('tasks.add');
     expect(prefork?.active_queues.map((q) => q.name)).toContain('celery');
     expect(Math.abs((prefork?.inspected_at.stats ?? 0) - Date.now() / 1000)).toBeLessThan(10);
+    // Queue lengths for the queues the workers said they consume, from the broker itself.
+    const lengths = await http<{ active_queues: { name: string; messages: number }[] }>('/api/queues/length');
+    expect(lengths.status).toBe(200);
+    expect(lengths.body.active_queues.map((q) => q.name)).toEqual(expect.arrayContaining(['celery', 'solo']));
+    expect(lengths.body.active_queues.every((q) => Number.isInteger(q.messages) && q.messages >= 0)).toBe(true);
     const health = await http<{ broker: { status: string }; ingest: { eventsTotal: number; malformedTotal: number }; workers: number }>('/api/v1/health');
     expect(health.body.broker.status).toBe('connected');
     expect(health.body.ingest.eventsTotal).toBeGreaterThan(0);
@@ -149,6 +154,7 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
 
     expect(await final(id('success'), 'SUCCESS')).toMatchObject({ name: 'tasks.add', args: '(2, 3)', kwargs: '{}', result: '5', worker: preforkName, retries: 0 });
     expect((await final(id('success'), 'SUCCESS')).runtime).toBeGreaterThan(0);
+    expect((await http<{ 'task-types': string[] }>('/api/task/types')).body['task-types']).toEqual(expect.arrayContaining(['tasks.add', 'tasks.fail', 'tasks.flaky']));
     expect(await final(id('kwargs'), 'SUCCESS')).toMatchObject({ args: '()', kwargs: "{'x': 4, 'y': 5}", result: '9' });
     const failed = await final(id('failure'), 'FAILURE');
     expect(failed.exception).toBe("ValueError('scenario boom')");

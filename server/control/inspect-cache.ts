@@ -11,6 +11,9 @@ import type { PidboxClient } from '@/lib/control';
 export const INSPECT_METHODS = ['stats', 'active_queues', 'registered', 'scheduled', 'active', 'reserved', 'revoked', 'conf'] as const;
 export type InspectMethod = (typeof INSPECT_METHODS)[number];
 
+/** Replies older than this are refreshed: behind a page, or before an answer that needs the queue names. */
+export const INSPECT_STALE_MS = 30_000;
+
 export interface CachedReply {
   readonly value: JsonValue;
   /** Unix ms when the reply arrived. */
@@ -61,6 +64,15 @@ export class InspectCache {
   /** A refresh nobody waits for. */
   refreshInBackground(workers: readonly string[] | null = null): void {
     void this.refresh(workers);
+  }
+
+  /** True when no worker answered yet, one of `expected` never did, or some worker's stats are older than `maxAgeMs`. */
+  isStale(maxAgeMs: number, expected: Iterable<string> = []): boolean {
+    if (this.byWorker.size === 0) return true;
+    for (const worker of expected) if (!this.byWorker.has(worker)) return true;
+    const now = this.now();
+    for (const entry of this.byWorker.values()) if (!entry.stats || now - entry.stats.at > maxAgeMs) return true;
+    return false;
   }
 
   forget(worker: string): void {

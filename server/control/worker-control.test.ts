@@ -71,6 +71,10 @@ describe('InspectCache', () => {
     expect(snap.registered).toEqual({ value: ['t.add'], at: 1_000 });
     expect((snap.stats?.value as Record<string, unknown>)['pid']).toBe(process.pid);
     expect(snap.active_queues?.value).toMatchObject([{ name: 'celery' }]);
+    expect(cache.isStale(60_000)).toBe(false);
+    expect(cache.isStale(60_000, ['w1@test', 'never-answered@x'])).toBe(true);
+    now = 70_000;
+    expect(cache.isStale(60_000)).toBe(true);
     now = 2_000;
     await cache.refresh(['w1@test']);
     expect(cache.snapshot('w1@test').registered?.at).toBe(2_000);

@@ -5,7 +5,8 @@
  */
 import type { ServerInfo } from '@/lib/push/contract';
 import type { ApiResponse } from '../api/api-error';
-import { getTaskInfo, getTasks, getWorkers } from '../api/flower-read';
+import { getTaskInfo, getTasks, getTaskTypes, getWorkers } from '../api/flower-read';
+import { getQueueLengths } from '../api/flower-queues';
 import type { Collector } from '../collector/collector';
 import type { InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
@@ -41,6 +42,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/workers', handle: ({ query }, { state, inspect }) => getWorkers(state, inspect, query, Date.now()) },
   { method: 'GET', path: '/api/tasks', handle: ({ query }, { state }) => getTasks(state, query) },
   { method: 'GET', path: '/api/task/info/:id', handle: ({ params }, { state }) => getTaskInfo(state, params['id'] ?? '') },
+  { method: 'GET', path: '/api/task/types', handle: (_, { state }) => getTaskTypes(state) },
+  { method: 'GET', path: '/api/queues/length', handle: (_, { collector, inspect, state }) => getQueueLengths(collector?.transport ?? null, inspect, state.onlineWorkers(Date.now() / 1000)) },
   // Pollen's own.
   { method: 'GET', path: '/api/v1/server', handle: (_, { info }) => ({ status: 200, body: info }) },
   {

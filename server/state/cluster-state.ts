@@ -119,6 +119,13 @@ export class ClusterState {
    * workers offline for longer than purgeOfflineAfter. Call it periodically; returns the workers that
    * went offline in this sweep.
    */
+  /** Names of the workers alive at `now` (Unix seconds). */
+  onlineWorkers(now: number): string[] {
+    const names: string[] = [];
+    for (const worker of this.workers.values()) if (worker.alive(now)) names.push(worker.hostname);
+    return names;
+  }
+
   sweep(now: number): WorkerRecord[] {
     const wentOffline: WorkerRecord[] = [];
     for (const worker of this.workers.values()) {

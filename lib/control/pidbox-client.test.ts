@@ -183,3 +183,20 @@ describe('PidboxClient', () => {
     expect(open).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('PidboxClient.close while the broker is away', () => {
+  it('does not wait for a reply queue that is still opening, and closes it once it opens', async () => {
+    const transport = new MemoryTransport(broker, new MemoryBroker());
+    let open!: (queue: { oid: string; close: () => Promise<void> }) => void;
+    const closeQueue = vi.fn(async () => undefined);
+    // A reply queue that waits for a broker that is not there (as on Redis while it is down).
+    transport.openReplyQueue = () => new Promise((resolve) => (open = resolve));
+    const client = new PidboxClient(transport);
+    const call = client.broadcast('ping', {}, { reply: true, timeout: 60_000 });
+    await client.close();
+    expect(await call).toEqual([]);
+    open({ oid: 'late', close: closeQueue });
+    await new Promise((r) => setImmediate(r));
+    expect(closeQueue).toHaveBeenCalledOnce();
+  });
+});

@@ -70,6 +70,7 @@ export class PidboxClient {
   private readonly now: () => number;
   private readonly onMalformed: (error: Error, message: CeleryMessage) => void;
   private replyQueue: Promise<ReplyQueue> | null = null;
+  private openedQueue = false;
   private readonly collectors = new Map<string, Collector>();
   private closed = false;
 
@@ -105,7 +106,6 @@ export class PidboxClient {
       await this.transport.publishFanout(names.PIDBOX_EXCHANGE, '', encodeControlRequest({ ...request, ticket: null, replyTo: null }));
       return [];
     }
-    const queue = await this.openReplyQueue();
     const ticket = crypto.randomUUID();
     const limit = options.limit ?? (destination ? destination.length : null);
     const replies: ControlReply[] = [];
@@ -114,8 +114,11 @@ export class PidboxClient {
     const collector: Collector = { replies, limit, finish };
     // Registered before publishing: a fast worker may answer before publish() resolves.
     this.collectors.set(ticket, collector);
+    // The timeout covers opening the reply queue too: with the broker away, a call ends empty in time.
     const timer = setTimeout(finish, timeout);
     try {
+      const queue = await Promise.race([this.openReplyQueue(), done.then(() => null)]);
+      if (queue === null) return [];
       const message = encodeControlRequest({ ...request, ticket, replyTo: { exchange: names.REPLY_EXCHANGE, routingKey: queue.oid } });
       await this.transport.publishFanout(names.PIDBOX_EXCHANGE, '', message);
       if (limit !== null && limit <= 0) finish();
@@ -167,12 +170,22 @@ export class PidboxClient {
     for (const collector of this.collectors.values()) collector.finish();
     const queue = this.replyQueue;
     this.replyQueue = null;
-    if (queue) await queue.then((q) => q.close(), () => undefined);
+    if (!queue) return;
+    const closing = queue.then((q) => q.close(), () => undefined);
+    // A reply queue still opening (the broker is away) must not hold the close up: it is closed once it
+    // opens, or goes with the transport.
+    if (this.openedQueue) await closing;
   }
 
   private openReplyQueue(): Promise<ReplyQueue> {
     if (!this.replyQueue) {
       const opening = this.transport.openReplyQueue((message) => this.onReply(message));
+      opening.then(
+        () => {
+          if (this.replyQueue === opening) this.openedQueue = true;
+        },
+        () => undefined,
+      );
       // A failed open is not cached: the next call tries again.
       opening.catch(() => {
         if (this.replyQueue === opening) this.replyQueue = null;

@@ -181,7 +181,7 @@ function readChordHeader(header: JsonValue | undefined): { tasks: Signature[]; g
 }
 
 /** Members of nested groups take the place of their group (celery/canvas.py `group._prepared`). */
-function unrollGroups(members: readonly Signature[]): Signature[] {
+export function unrollGroups(members: readonly Signature[]): Signature[] {
   const out: Signature[] = [];
   for (const m of members) {
     const tasks = m.kwargs['tasks'];

@@ -4,7 +4,8 @@
  * members, nested groups unrolled) while apply-signature.ts sends it with those ids.
  */
 import { randomUUID } from 'node:crypto';
-import { isJsonObject, type JsonValue, type Signature, signatureToJson } from '@/lib/celery';
+import { isJsonObject, type JsonValue, type Signature, signatureTaskId, signatureToJson } from '@/lib/celery';
+import { unrollGroups, withOptions } from '../canvas/apply-signature';
 import { readSignature } from '../canvas/signature-json';
 
 export type ResultShape =
@@ -21,16 +22,16 @@ export function freeze(sig: Signature): Frozen {
   if (sig.task === 'celery.chain' && Array.isArray(tasks)) return freezeChain(sig, tasks.map(readSignature));
   if (sig.task === 'celery.group' && Array.isArray(tasks)) return freezeGroup(sig, tasks.map(readSignature));
   if (sig.task === 'celery.chord') return freezeChord(sig);
-  const id = optionId(sig) ?? randomUUID();
-  return { sig: setId(sig, id), result: { kind: 'task', id } };
+  const id = signatureTaskId(sig) ?? randomUUID();
+  return { sig: withOptions(sig, { task_id: id }), result: { kind: 'task', id } };
 }
 
 function freezeChain(sig: Signature, steps: Signature[]): Frozen {
   if (steps.length === 0) throw new Error('an empty chain cannot be sent');
   // chain(task_id=...) names the last step, as in Celery.
-  const chainId = optionId(sig);
+  const chainId = signatureTaskId(sig);
   const lastIndex = steps.length - 1;
-  if (chainId !== null && optionId(steps[lastIndex] as Signature) === null) steps[lastIndex] = setId(steps[lastIndex] as Signature, chainId);
+  if (chainId !== null && signatureTaskId(steps[lastIndex] as Signature) === null) steps[lastIndex] = withOptions(steps[lastIndex] as Signature, { task_id: chainId });
   const frozen = steps.map(freeze);
   const rest: Record<string, JsonValue> = { ...sig.options };
   delete rest['task_id'];
@@ -41,10 +42,10 @@ function freezeChain(sig: Signature, steps: Signature[]): Frozen {
 }
 
 function freezeGroup(sig: Signature, members: Signature[]): Frozen {
-  const id = optionId(sig) ?? (typeof sig.options['group_id'] === 'string' ? sig.options['group_id'] : null) ?? randomUUID();
-  const frozen = unroll(members).map(freeze);
+  const id = signatureTaskId(sig) ?? (typeof sig.options['group_id'] === 'string' ? sig.options['group_id'] : null) ?? randomUUID();
+  const frozen = unrollGroups(members).map(freeze);
   return {
-    sig: { ...setId(sig, id), kwargs: { ...sig.kwargs, tasks: frozen.map((f) => signatureToJson(f.sig)) } },
+    sig: { ...withOptions(sig, { task_id: id }), kwargs: { ...sig.kwargs, tasks: frozen.map((f) => signatureToJson(f.sig)) } },
     result: { kind: 'group', id, members: frozen.map((f) => f.result) },
   };
 }
@@ -52,11 +53,11 @@ function freezeGroup(sig: Signature, members: Signature[]): Frozen {
 function freezeChord(sig: Signature): Frozen {
   const header = sig.kwargs['header'];
   const headerTasks = Array.isArray(header) ? header : isJsonObject(header) && isJsonObject(header['kwargs']) && Array.isArray(header['kwargs']['tasks']) ? header['kwargs']['tasks'] : null;
-  const frozenHeader = headerTasks ? unroll(headerTasks.map(readSignature)).map((h) => signatureToJson(freeze(h).sig)) : header ?? [];
+  const frozenHeader = headerTasks ? unrollGroups(headerTasks.map(readSignature)).map((h) => signatureToJson(freeze(h).sig)) : header ?? [];
   let body = readSignature(sig.kwargs['body']);
   // chord(..., task_id=...) names the body (unless the body has an id of its own).
-  const chordId = optionId(sig);
-  if (chordId !== null && optionId(body) === null) body = setId(body, chordId);
+  const chordId = signatureTaskId(sig);
+  if (chordId !== null && signatureTaskId(body) === null) body = withOptions(body, { task_id: chordId });
   const frozenBody = freeze(body);
   const rest: Record<string, JsonValue> = { ...sig.options };
   delete rest['task_id'];
@@ -65,23 +66,4 @@ function freezeChord(sig: Signature): Frozen {
     sig: { ...sig, options: rest, kwargs: { ...sig.kwargs, header: newHeader, body: signatureToJson(frozenBody.sig) } },
     result: frozenBody.result,
   };
-}
-
-function unroll(members: readonly Signature[]): Signature[] {
-  const out: Signature[] = [];
-  for (const m of members) {
-    const tasks = m.kwargs['tasks'];
-    if (m.task === 'celery.group' && Array.isArray(tasks)) out.push(...unroll(tasks.map(readSignature)));
-    else out.push(m);
-  }
-  return out;
-}
-
-function optionId(sig: Signature): string | null {
-  const id = sig.options['task_id'];
-  return typeof id === 'string' ? id : null;
-}
-
-function setId(sig: Signature, id: string): Signature {
-  return { ...sig, options: { ...sig.options, task_id: id } };
 }

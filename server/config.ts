@@ -1,9 +1,11 @@
 /**
  * The server's configuration, validated once from CLI flags and environment (Flower's flag names where
- * Flower has them: --broker, --port, --address) and trusted afterwards.
+ * Flower has them) and trusted afterwards.
  */
 import { z } from 'zod';
+import { parseBackendUrl } from '@/lib/backend';
 import { type BrokerUrl, parseBrokerUrl } from '@/lib/broker';
+import { type BasicCredential, parseBasicAuth } from './auth/basic-auth';
 import { flowerBoolean } from './flower-boolean';
 
 export interface ServerConfig {
@@ -11,21 +13,49 @@ export interface ServerConfig {
   /** Interface to listen on; '' or 0.0.0.0 for all, as Flower. */
   readonly address: string;
   readonly broker: BrokerUrl | null;
+  /** `--result-backend` (as `celery --result-backend`): task results for /api/task/result, abort and retry. */
+  readonly resultBackend: BrokerUrl | null;
   /** Next.js dev mode (hot reload) instead of the production build. */
   readonly dev: boolean;
   /** Tasks kept in memory, newest first (Flower's --max_tasks). */
   readonly maxTasks: number;
+  /** Workers kept in memory (Flower's --max_workers); the longest offline go first. */
+  readonly maxWorkers: number;
   /** Broadcast enable_events periodically so workers started without -E report (Flower's --enable_events). */
   readonly enableEvents: boolean;
   /** Seconds after which an offline worker is forgotten (Flower's --purge_offline_workers). */
   readonly purgeOfflineWorkers: number;
+  /** How long an inspect or a control command waits for replies, ms (Flower's --inspect_timeout). */
+  readonly inspectTimeoutMs: number;
+  /** Everything is served under this path ('' or '/flower'): Flower's --url_prefix. */
+  readonly urlPrefix: string;
+  /** `--basic-auth user:pass,...`; empty when off. */
+  readonly basicAuth: readonly BasicCredential[];
+  /** Bearer tokens for automation (`Authorization: Bearer <token>`); empty when off. */
+  readonly apiTokens: readonly string[];
+  /** Control endpoints open without authentication (FLOWER_UNAUTHENTICATED_API). */
+  readonly unauthenticatedApi: boolean;
+  /** Every control is refused with 403 (Flower's --read_only). */
+  readonly readOnly: boolean;
+  /** RabbitMQ management API URL for queue lengths (Flower's --broker_api). */
+  readonly brokerApi: string | null;
+  /** TLS: both paths or neither. */
+  readonly certfile: string | null;
+  readonly keyfile: string | null;
 }
 
 export const DEFAULT_MAX_TASKS = 100_000;
+export const DEFAULT_MAX_WORKERS = 5000;
 /** A day: long enough to see last night's dead worker in the morning. */
 export const DEFAULT_PURGE_OFFLINE_WORKERS = 86_400;
-
+export const DEFAULT_INSPECT_TIMEOUT_MS = 1000;
 export const DEFAULT_PORT = 5555;
+
+const count = (min: number) => z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(min, `must be at least ${min}`);
+const list = z.union([z.string(), z.array(z.string())]).transform((value) =>
+  (Array.isArray(value) ? value : value.split(',')).map((item) => item.trim()).filter((item) => item !== ''),
+);
+const optionalText = z.string().optional().transform((value) => (value === undefined || value.trim() === '' ? null : value.trim()));
 
 const schema = z.object({
   port: z.coerce
@@ -35,27 +65,77 @@ const schema = z.object({
     .max(65535, 'port must be between 1 and 65535'),
   address: z.string().regex(/^[\w.:-]*$/, 'address must be a host name or IP address'),
   broker: z.string().optional(),
+  resultBackend: z.string().optional(),
   dev: z.boolean(),
-  maxTasks: z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(1, 'must be at least 1').default(DEFAULT_MAX_TASKS),
+  maxTasks: count(1).default(DEFAULT_MAX_TASKS),
+  maxWorkers: count(1).default(DEFAULT_MAX_WORKERS),
   enableEvents: flowerBoolean.default(true),
   purgeOfflineWorkers: z.coerce.number({ message: 'expected a number of seconds' }).min(0, 'must not be negative').default(DEFAULT_PURGE_OFFLINE_WORKERS),
+  inspectTimeout: z.coerce.number({ message: 'expected a number of milliseconds' }).min(1, 'must be at least 1 ms').default(DEFAULT_INSPECT_TIMEOUT_MS),
+  urlPrefix: z
+    .string()
+    .default('')
+    .transform((value) => value.trim().replace(/^\/+|\/+$/g, ''))
+    .refine((value) => /^[\w.~-]*(\/[\w.~-]+)*$/.test(value), 'expected a path such as flower or tools/flower')
+    .transform((value) => (value === '' ? '' : `/${value}`)),
+  basicAuth: list.default([]),
+  apiTokens: list
+    .default([])
+    .refine((tokens) => tokens.every((token) => token.length >= 16), 'each token must be at least 16 characters'),
+  unauthenticatedApi: flowerBoolean.default(false),
+  readOnly: flowerBoolean.default(false),
+  brokerApi: optionalText.refine((value) => value === null || /^https?:\/\/[^/]/.test(value), 'expected an http:// or https:// URL'),
+  certfile: optionalText,
+  keyfile: optionalText,
 });
 
 export type ConfigInput = z.input<typeof schema>;
 export type ConfigResult = { readonly ok: true; readonly config: ServerConfig } | { readonly ok: false; readonly errors: string[] };
 
+const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
 export function parseConfig(input: ConfigInput): ConfigResult {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    return { ok: false, errors: parsed.error.issues.map((issue) => `--${flagName(issue.path.join('.'))}: ${issue.message}`) };
-  }
+  if (!parsed.success) return { ok: false, errors: parsed.error.issues.map((issue) => `${flagName(issue.path.join('.'))}: ${issue.message}`) };
+  const data = parsed.data;
+  const errors: string[] = [];
   let broker: BrokerUrl | null = null;
-  if (parsed.data.broker !== undefined && parsed.data.broker !== '') {
-    const url = parseBrokerUrl(parsed.data.broker);
-    if (!url.ok) return { ok: false, errors: [`--broker: ${url.error}`] };
-    broker = url.value;
+  if (data.broker !== undefined && data.broker.trim() !== '') {
+    const url = parseBrokerUrl(data.broker);
+    if (url.ok) broker = url.value;
+    else errors.push(`--broker: ${url.error}`);
   }
-  const { port, address, dev, maxTasks, enableEvents, purgeOfflineWorkers } = parsed.data;
-  return { ok: true, config: { port, address, broker, dev, maxTasks, enableEvents, purgeOfflineWorkers } };
+  let resultBackend: BrokerUrl | null = null;
+  if (data.resultBackend !== undefined && data.resultBackend.trim() !== '') {
+    const url = parseBackendUrl(data.resultBackend);
+    if (url.ok) resultBackend = url.value;
+    else errors.push(`--result-backend: ${url.error}`);
+  }
+  const basicAuth = parseBasicAuth(data.basicAuth);
+  if (!basicAuth.ok) errors.push(`--basic-auth: ${basicAuth.error}`);
+  if ((data.certfile === null) !== (data.keyfile === null)) errors.push(`${data.certfile === null ? '--certfile' : '--keyfile'}: --certfile and --keyfile go together`);
+  if (errors.length > 0 || !basicAuth.ok) return { ok: false, errors };
+  return {
+    ok: true,
+    config: {
+      port: data.port,
+      address: data.address,
+      broker,
+      resultBackend,
+      dev: data.dev,
+      maxTasks: data.maxTasks,
+      maxWorkers: data.maxWorkers,
+      enableEvents: data.enableEvents,
+      purgeOfflineWorkers: data.purgeOfflineWorkers,
+      inspectTimeoutMs: data.inspectTimeout,
+      urlPrefix: data.urlPrefix,
+      basicAuth: basicAuth.credentials,
+      apiTokens: data.apiTokens,
+      unauthenticatedApi: data.unauthenticatedApi,
+      readOnly: data.readOnly,
+      brokerApi: data.brokerApi,
+      certfile: data.certfile,
+      keyfile: data.keyfile,
+    },
+  };
 }

@@ -3,7 +3,10 @@ import type { z } from 'zod';
 
 export interface ApiResponse {
   readonly status: number;
+  /** A string is sent as text/plain, anything else as JSON. */
   readonly body: unknown;
+  /** Extra headers, e.g. Prometheus' content type. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export function apiError(status: number, message: string): ApiResponse {

@@ -1,44 +1,24 @@
 /**
- * `pollen`: the command line. Flower's flag names where Flower has them (--broker, --port, --address),
- * so that `celery flower --broker=... --port=...` becomes `pollen --broker=... --port=...`.
+ * `pollen`: the command line. Flower's flag names where Flower has them (serve-options.ts), so that
+ * `celery flower --broker=... --port=...` becomes `pollen --broker=... --port=...`.
  *
- *   pollen [--broker URL] [--port N] [--address HOST]   the dashboard for an existing cluster
- *   pollen demo [--port N]                              the dashboard with an embedded demo cluster
- *   pollen worker --app <module> --broker URL ...       a TypeScript Celery worker (worker/)
+ *   pollen [--broker URL] [--port N] [--basic-auth u:p] ...   the dashboard for an existing cluster
+ *   pollen demo [--port N]                                    the dashboard with an embedded demo cluster
+ *   pollen worker --app <module> --broker URL ...             a TypeScript Celery worker (worker/)
  */
-import { Command, Option } from 'commander';
-import { type ConfigInput, DEFAULT_MAX_TASKS, DEFAULT_PORT, DEFAULT_PURGE_OFFLINE_WORKERS, parseConfig } from '../config';
+import { Command } from 'commander';
+import { type ConfigInput, parseConfig } from '../config';
 import { startServer } from '../http/create-server';
 import { createLogger } from '@/lib/runtime/logger';
 import { VERSION } from '@/lib/runtime/version';
 import { workerCommand } from '@/worker/cli/worker-command';
+import { addServeOptions, normalizeFlowerFlags, withEnvironment } from './serve-options';
 
-interface ServeOptions {
-  readonly broker?: string;
-  readonly port: string;
-  readonly address: string;
-  readonly dev: boolean;
-  readonly maxTasks: string;
-  readonly enableEvents: string;
-  readonly purgeOfflineWorkers: string;
-}
-
-const portOption = () =>
-  new Option('--port <port>', 'port of the dashboard and API').env('PORT').default(String(DEFAULT_PORT));
-const addressOption = () =>
-  new Option('--address <host>', "interface to listen on ('' for all, as Flower)").env('POLLEN_ADDRESS').default('');
-const devOption = () => new Option('--dev', 'serve the dashboard in Next.js development mode (hot reload)').default(false);
-const modelOptions = (command: Command): Command =>
-  command
-    .addOption(new Option('--max-tasks <n>', 'tasks kept in memory, newest first; finished tasks are dropped first').default(String(DEFAULT_MAX_TASKS)))
-    .addOption(new Option('--enable-events <bool>', 'broadcast enable_events every 5 s so workers started without -E report').default('true'))
-    .addOption(new Option('--purge-offline-workers <seconds>', 'forget a worker this long after it went offline').default(String(DEFAULT_PURGE_OFFLINE_WORKERS)));
-
-async function serve(input: ConfigInput): Promise<void> {
+async function serve(input: Record<string, unknown>): Promise<void> {
   const log = createLogger();
   // A promise nobody awaited must cost a log line, not the dashboard.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-  const parsed = parseConfig(input);
+  const parsed = parseConfig(input as ConfigInput);
   if (!parsed.ok) {
     for (const error of parsed.errors) process.stderr.write(`pollen: ${error}\n`);
     process.exit(2);
@@ -51,10 +31,13 @@ async function serve(input: ConfigInput): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') log.fatal(`port ${config.port} is already in use; choose another with --port`);
     else if (code === 'EADDRNOTAVAIL') log.fatal(`cannot listen on address ${config.address}; check --address`);
+    else if (code === 'ENOENT' || code === 'EACCES') log.fatal({ err }, 'cannot read --certfile or --keyfile');
     else log.fatal({ err }, 'pollen could not start');
     process.exit(1);
   }
-  log.info({ url: server.url, broker: config.broker?.display ?? null, version: VERSION }, `Pollen is running at ${server.url}`);
+  const { readOnly, basicAuth, apiTokens, unauthenticatedApi } = config;
+  const controls = readOnly ? 'read-only' : basicAuth.length + apiTokens.length > 0 ? 'authenticated' : unauthenticatedApi ? 'open without authentication' : 'closed (no --basic-auth or --api-tokens)';
+  log.info({ url: server.url, broker: config.broker?.display ?? null, version: VERSION, controls }, `Pollen is running at ${server.url}`);
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -78,22 +61,14 @@ const program: Command = new Command()
   .description('Real-time monitoring dashboard and control plane for Celery clusters')
   .version(VERSION)
   // `pollen demo --port 5600`: options after a command belong to that command.
-  .enablePositionalOptions()
-  .addOption(new Option('--broker <url>', 'Celery broker URL: redis://, rediss://, sentinel://, amqp://, amqps://').env('CELERY_BROKER_URL'))
-  .addOption(portOption())
-  .addOption(addressOption())
-  .addOption(devOption());
-modelOptions(program).action((options: ServeOptions) => serve(options));
+  .enablePositionalOptions();
+addServeOptions(program, { demo: false }).action((_options, command: Command) => serve(withEnvironment(command, process.env)));
 
-modelOptions(
-  program
-    .command('demo')
-    .description('run the dashboard with an embedded demo cluster (in-process broker; nothing to install)')
-    .addOption(portOption())
-    .addOption(addressOption())
-    .addOption(devOption()),
-).action((options: Omit<ServeOptions, 'broker'>) => serve({ ...options, broker: 'memory://' }));
+addServeOptions(program.command('demo').description('run the dashboard with an embedded demo cluster (in-process broker; nothing to install)'), { demo: true }).action(
+  // The demo's broker is in this process and holds nothing of value: its controls are open.
+  (_options, command: Command) => serve({ unauthenticatedApi: true, ...withEnvironment(command, process.env), broker: 'memory://', resultBackend: 'memory://' }),
+);
 
 program.addCommand(workerCommand());
 
-await program.parseAsync(process.argv);
+await program.parseAsync(normalizeFlowerFlags(process.argv));

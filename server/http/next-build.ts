@@ -3,7 +3,7 @@
  * is missing or older than the sources it is made here, once, before the server listens.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from '@/lib/runtime/logger';
@@ -23,24 +23,30 @@ function newestChange(path: string): number {
   return newest;
 }
 
-export function buildIsCurrent(dir: string): boolean {
+/** Where the build records the URL prefix it was made for (Next bakes basePath into the build). */
+const PREFIX_FILE = join('.next', 'pollen-url-prefix');
+
+export function buildIsCurrent(dir: string, urlPrefix = ''): boolean {
   const buildId = join(dir, '.next', 'BUILD_ID');
   if (!existsSync(buildId)) return false;
+  const builtFor = existsSync(join(dir, PREFIX_FILE)) ? readFileSync(join(dir, PREFIX_FILE), 'utf8') : '';
+  if (builtFor !== urlPrefix) return false;
   const built = statSync(buildId).mtimeMs;
   return SOURCES.every((source) => newestChange(join(dir, source)) <= built);
 }
 
-export async function ensureNextBuild(dir: string, log: Logger): Promise<void> {
-  if (buildIsCurrent(dir)) return;
-  log.info('building the dashboard (next build); this happens once after install or a change, about 30 s');
+export async function ensureNextBuild(dir: string, urlPrefix: string, log: Logger): Promise<void> {
+  if (buildIsCurrent(dir, urlPrefix)) return;
+  log.info({ urlPrefix }, 'building the dashboard (next build); this happens once after install or a change, about 30 s');
   const nextBin = createRequire(join(dir, 'package.json')).resolve('next/dist/bin/next');
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [nextBin, 'build'], {
       cwd: dir,
       stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', POLLEN_URL_PREFIX: urlPrefix },
     });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (exit code ${code})`))));
   });
+  writeFileSync(join(dir, PREFIX_FILE), urlPrefix);
 }

@@ -16,6 +16,8 @@ export interface ClusterStateOptions {
   readonly maxTasks: number;
   /** Seconds after which an offline worker is forgotten. */
   readonly purgeOfflineAfter: number;
+  /** Workers kept (Flower's --max_workers); past it the longest-offline goes, else the first seen. */
+  readonly maxWorkers?: number;
 }
 
 export interface Change {
@@ -60,11 +62,23 @@ export class ClusterState {
   private workerFor(hostname: string, now: number): { worker: WorkerRecord; cameOnline: boolean } {
     let worker = this.workers.get(hostname);
     if (worker === undefined) {
+      // Rare (a new node name), so a scan is fine here.
+      if (this.workers.size >= (this.options.maxWorkers ?? Infinity)) this.forgetOneWorker(now);
       worker = new WorkerRecord(hostname, now);
       this.workers.set(hostname, worker);
       return { worker, cameOnline: true };
     }
     return { worker, cameOnline: !worker.alive(now) };
+  }
+
+  private forgetOneWorker(now: number): void {
+    let victim: WorkerRecord | null = null;
+    for (const worker of this.workers.values()) {
+      if (worker.alive(now)) continue;
+      if (victim === null || (worker.offlineSince ?? 0) < (victim.offlineSince ?? 0)) victim = worker;
+    }
+    victim ??= this.workers.values().next().value ?? null;
+    if (victim !== null) this.workers.delete(victim.hostname);
   }
 
   private applyTask(event: TaskEvent | CustomEvent, localReceived: number): Change {

@@ -1,0 +1,49 @@
+/** Pollen's own endpoints about the server itself: identity and the health of the broker link and ingest. */
+import { authConfigured } from '../auth/request-guard';
+import type { Route } from '../http/route-types';
+
+export const SERVER_ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/session',
+    access: 'read',
+    doc: {
+      summary: "Who the caller is, whether controls are open to them, and the CSRF token a browser sends with controls (also set as the pollen_csrf cookie)",
+      tags: ['server'],
+    },
+    handle: ({ user, csrfToken }, { config }) => ({
+      status: 200,
+      body: {
+        user,
+        authRequired: authConfigured(config),
+        readOnly: config.readOnly,
+        controlsEnabled: !config.readOnly && (authConfigured(config) || config.unauthenticatedApi),
+        csrfToken,
+        urlPrefix: config.urlPrefix,
+      },
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/server',
+    access: 'read',
+    doc: { summary: 'Server name, version, masked broker URL and start time', tags: ['server'] },
+    handle: (_, { info }) => ({ status: 200, body: info }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/health',
+    access: 'read',
+    doc: { summary: 'Broker link state, ingest counters and model sizes', tags: ['server'] },
+    handle: (_, { collector, state }) => ({
+      status: 200,
+      body: {
+        broker: collector ? collector.transport.state() : null,
+        ingest: collector ? collector.health.snapshot(Date.now()) : null,
+        tasks: state.tasks.size,
+        evicted: state.evicted,
+        workers: state.workers.size,
+      },
+    }),
+  },
+];

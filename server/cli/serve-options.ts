@@ -1,0 +1,81 @@
+/**
+ * The dashboard's flags, with Flower's names where Flower has them, each also read from the environment:
+ * `POLLEN_<FLAG>` first, then Flower's `FLOWER_<FLAG>` (so a Flower deployment's env keeps working), then
+ * the extra names listed (Celery's CELERY_BROKER_URL). The command line wins over the environment.
+ * Flower's underscore spellings (`--basic_auth`, `--max_tasks`) are accepted as well.
+ */
+import { type Command, Option } from 'commander';
+import { DEFAULT_INSPECT_TIMEOUT_MS, DEFAULT_MAX_TASKS, DEFAULT_MAX_WORKERS, DEFAULT_PORT, DEFAULT_PURGE_OFFLINE_WORKERS } from '../config';
+
+interface FlagSpec {
+  readonly flags: string;
+  readonly description: string;
+  readonly default?: string | boolean;
+  /** Environment names read after POLLEN_<FLAG> and FLOWER_<FLAG>. */
+  readonly env?: readonly string[];
+  /** Not offered by `pollen demo` (its broker and backend are in process, its controls open). */
+  readonly serveOnly?: boolean;
+}
+
+const FLAGS: readonly FlagSpec[] = [
+  { flags: '--broker <url>', description: 'Celery broker URL: redis://, rediss://, sentinel://, amqp://, amqps://', env: ['CELERY_BROKER_URL'], serveOnly: true },
+  { flags: '--result-backend <url>', description: 'Celery result backend (redis://...): task results, abort, and retry from stored arguments', env: ['CELERY_RESULT_BACKEND'], serveOnly: true },
+  { flags: '--port <port>', description: 'port of the dashboard and API', default: String(DEFAULT_PORT), env: ['PORT'] },
+  { flags: '--address <host>', description: "interface to listen on ('' for all, as Flower)", default: '' },
+  { flags: '--url-prefix <path>', description: 'serve everything under this path, e.g. flower (behind a reverse proxy)', default: '' },
+  { flags: '--basic-auth <user:pass,...>', description: 'require HTTP basic authentication with one of these credentials' },
+  { flags: '--api-tokens <token,...>', description: 'bearer tokens accepted for the API (Authorization: Bearer <token>), at least 16 characters each' },
+  { flags: '--unauthenticated-api [bool]', description: 'open the control endpoints without authentication (Flower: FLOWER_UNAUTHENTICATED_API=true)', default: false, serveOnly: true },
+  { flags: '--read-only [bool]', description: 'refuse every control (revoke, rate limit, shutdown, ...) with 403', default: false },
+  { flags: '--max-tasks <n>', description: 'tasks kept in memory, newest first; finished tasks are dropped first', default: String(DEFAULT_MAX_TASKS) },
+  { flags: '--max-workers <n>', description: 'workers kept in memory; the longest offline are forgotten first', default: String(DEFAULT_MAX_WORKERS) },
+  { flags: '--purge-offline-workers <seconds>', description: 'forget a worker this long after it went offline', default: String(DEFAULT_PURGE_OFFLINE_WORKERS) },
+  { flags: '--inspect-timeout <ms>', description: 'how long inspect and control commands wait for worker replies', default: String(DEFAULT_INSPECT_TIMEOUT_MS) },
+  { flags: '--enable-events <bool>', description: 'broadcast enable_events every 5 s so workers started without -E report', default: 'true' },
+  { flags: '--broker-api <url>', description: 'RabbitMQ management API (http://user:pass@host:15672/api/) for queue lengths' },
+  { flags: '--certfile <path>', description: 'TLS certificate (PEM); serve HTTPS with --keyfile' },
+  { flags: '--keyfile <path>', description: 'TLS private key (PEM)' },
+  { flags: '--dev', description: 'serve the dashboard in Next.js development mode (hot reload)', default: false },
+];
+
+function envNames(spec: FlagSpec): string[] {
+  const flag = /^--([a-z-]+)/.exec(spec.flags)?.[1] ?? '';
+  const upper = flag.replace(/-/g, '_').toUpperCase();
+  return [`POLLEN_${upper}`, `FLOWER_${upper}`, ...(spec.env ?? [])];
+}
+
+/** Adds the dashboard's flags to a command (`pollen` itself, or `pollen demo` without broker and auth). */
+export function addServeOptions(command: Command, { demo }: { demo: boolean }): Command {
+  for (const spec of FLAGS) {
+    if (demo && spec.serveOnly) continue;
+    const option = new Option(spec.flags, spec.description);
+    if (spec.default !== undefined) option.default(spec.default);
+    command.addOption(option);
+  }
+  return command;
+}
+
+/** Fills every flag not given on the command line from the environment; returns the options to validate. */
+export function withEnvironment(command: Command, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const options: Record<string, unknown> = { ...command.opts() };
+  for (const spec of FLAGS) {
+    const option = command.options.find((o) => o.flags === spec.flags);
+    if (option === undefined) continue;
+    const key = option.attributeName();
+    const source = command.getOptionValueSource(key);
+    if (source === 'cli') continue;
+    const value = envNames(spec)
+      .map((name) => env[name])
+      .find((v) => v !== undefined && v !== '');
+    if (value !== undefined) options[key] = value;
+  }
+  return options;
+}
+
+/** `--basic_auth=x` → `--basic-auth=x`: Flower's spellings of the same flags. */
+export function normalizeFlowerFlags(argv: readonly string[]): string[] {
+  return argv.map((arg) => {
+    const match = /^(--[a-z]+(?:_[a-z]+)+)(=.*)?$/s.exec(arg);
+    return match ? `${(match[1] as string).replace(/_/g, '-')}${match[2] ?? ''}` : arg;
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * Everything the routes and the push channel work on, made once from the configuration and closed with
+ * the server: the model, the collector on the broker, the control plane over pidbox, the task client on
+ * the same connection, the result backend and the metrics.
+ */
+import { createResultBackend } from '@/lib/backend';
+import { createTransport } from '@/lib/broker';
+import type { ServerInfo } from '@/lib/push/contract';
+import type { Logger } from '@/lib/runtime/logger';
+import { VERSION } from '@/lib/runtime/version';
+import { Client } from '@/worker/client';
+import { Collector } from '../collector/collector';
+import type { ServerConfig } from '../config';
+import { InspectCache } from '../control/inspect-cache';
+import { WorkerControl } from '../control/worker-control';
+import { Metrics } from '../metrics';
+import { ClusterState } from '../state/cluster-state';
+import type { RouteContext } from './route-types';
+
+export interface ServerContext extends RouteContext {
+  close(): Promise<void>;
+}
+
+export async function createServerContext(config: ServerConfig, log: Logger): Promise<ServerContext> {
+  const info: ServerInfo = { name: 'pollen', version: VERSION, broker: config.broker?.display ?? null, startedAt: Date.now() };
+  const state = new ClusterState({ maxTasks: config.maxTasks, maxWorkers: config.maxWorkers, purgeOfflineAfter: config.purgeOfflineWorkers });
+  const metrics = new Metrics();
+  const backend = config.resultBackend ? createResultBackend(config.resultBackend.href) : null;
+  const collector = config.broker
+    ? new Collector(createTransport(config.broker), state, { enableEvents: config.enableEvents }, log.child({ scope: 'collector' }))
+    : null;
+  collector?.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
+  await collector?.start();
+  const client = collector ? new Client({ transport: collector.transport, backend }) : null;
+  const inspect = client
+    ? new InspectCache(client.control, { timeoutMs: config.inspectTimeoutMs, onError: (method, err) => log.debug({ method, err }, 'inspect failed') })
+    : null;
+  const control = client
+    ? new WorkerControl(client.control, { timeoutMs: config.inspectTimeoutMs, knownWorker: (name) => state.workers.has(name) || inspect?.workers().includes(name) === true })
+    : null;
+  // Filled at start, as Flower's is; later pages get it with its age and refresh it behind them.
+  inspect?.refreshInBackground();
+  return {
+    info, config, state, collector, inspect, control, client, backend, metrics,
+    async close() {
+      await client?.close().catch(() => undefined);
+      await collector?.stop();
+      await backend?.close().catch(() => undefined);
+    },
+  };
+}

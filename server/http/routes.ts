@@ -7,6 +7,7 @@ import { FLOWER_CONTROL_ROUTES } from '../api/flower-control-routes';
 import { FLOWER_READ_ROUTES } from '../api/flower-read-routes';
 import { SERVER_ROUTES } from '../api/server-routes';
 import { V1_METRICS_ROUTES } from '../api/v1/metrics-routes';
+import { V1_QUEUE_ROUTES } from '../api/v1/queue-routes';
 import { V1_TASK_ROUTES } from '../api/v1/task-routes';
 import { PROMETHEUS_ROUTES } from '../prometheus/prometheus-routes';
 import type { Route } from './route-types';
@@ -21,6 +22,7 @@ export const ROUTES: readonly Route[] = [
   ...SERVER_ROUTES,
   ...V1_TASK_ROUTES,
   ...V1_METRICS_ROUTES,
+  ...V1_QUEUE_ROUTES,
 ];
 
 interface Compiled {

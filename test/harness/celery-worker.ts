@@ -15,6 +15,8 @@ export interface CeleryWorkerOptions {
   readonly events?: boolean;
   /** Start it as a process-group leader, so `process.kill(-pid)` reaches its pool children too. */
   readonly detached?: boolean;
+  /** Celery's `result_extended`: the backend keeps each task's name, args, kwargs, queue and worker. */
+  readonly resultExtended?: boolean;
 }
 
 /** Runs a Python script that imports test/python/tasks.py, with the broker and backend set, and returns its stdout. */
@@ -47,7 +49,10 @@ export async function startCeleryWorker(options: CeleryWorkerOptions): Promise<C
   const child = startChild(PYTHON, args, {
     detached: options.detached ?? false,
     cwd: APP_DIR,
-    env: { ...process.env, PYTHONPATH: APP_DIR, POLLEN_TEST_BROKER: options.broker, POLLEN_TEST_BACKEND: options.backend, PYTHONUNBUFFERED: '1' },
+    env: {
+      ...process.env, PYTHONPATH: APP_DIR, POLLEN_TEST_BROKER: options.broker, POLLEN_TEST_BACKEND: options.backend, PYTHONUNBUFFERED: '1',
+      POLLEN_TEST_RESULT_EXTENDED: options.resultExtended ? '1' : '0',
+    },
   });
   try {
     await child.waitFor(/ready\./, 30_000);

@@ -18,6 +18,7 @@ app.conf.update(
     timezone='UTC',
     enable_utc=True,
     worker_hijack_root_logger=False,
+    result_extended=os.environ.get('POLLEN_TEST_RESULT_EXTENDED') == '1',
 )
 
 

@@ -22,3 +22,42 @@ describe('server configuration', () => {
     if (!result.ok) expect(result.errors.join('\n')).toContain(message);
   });
 });
+
+describe("Flower's other flags", () => {
+  const base = { port: 5555, address: '', dev: false } as const;
+
+  it('reads auth, prefix, limits and TLS with defaults like Flower', () => {
+    const result = parseConfig({ ...base, basicAuth: 'alice:pw, bob:x:y', apiTokens: ['0123456789abcdef'], urlPrefix: '/flower/', readOnly: 'yes', maxWorkers: '10', inspectTimeout: '2500', certfile: '/c.pem', keyfile: '/k.pem', resultBackend: 'redis://localhost/1' });
+    expect(result).toMatchObject({
+      ok: true,
+      config: {
+        basicAuth: [{ user: 'alice', password: 'pw' }, { user: 'bob', password: 'x:y' }],
+        apiTokens: ['0123456789abcdef'],
+        urlPrefix: '/flower',
+        readOnly: true,
+        unauthenticatedApi: false,
+        maxWorkers: 10,
+        inspectTimeoutMs: 2500,
+        certfile: '/c.pem',
+        keyfile: '/k.pem',
+        resultBackend: { kind: 'redis', db: 1 },
+      },
+    });
+    expect(parseConfig(base)).toMatchObject({ ok: true, config: { urlPrefix: '', basicAuth: [], maxWorkers: 5000, inspectTimeoutMs: 1000, readOnly: false, resultBackend: null, brokerApi: null } });
+  });
+
+  it.each([
+    [{ basicAuth: 'alice' }, '--basic-auth: expected user:password'],
+    [{ apiTokens: 'short' }, '--api-tokens: each token must be at least 16 characters'],
+    [{ urlPrefix: 'a b' }, '--url-prefix: expected a path'],
+    [{ certfile: '/c.pem' }, '--keyfile: --certfile and --keyfile go together'],
+    [{ resultBackend: 'rpc://' }, '--result-backend: the rpc:// result backend'],
+    [{ brokerApi: 'localhost:15672' }, '--broker-api: expected an http:// or https:// URL'],
+    [{ readOnly: 'perhaps' }, '--read-only: expected true or false'],
+    [{ inspectTimeout: 'soon' }, '--inspect-timeout: expected a number of milliseconds'],
+  ])('rejects %j naming the flag', (input, message) => {
+    const result = parseConfig({ ...base, ...input });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.join('\n')).toContain(message);
+  });
+});

@@ -1,19 +1,55 @@
 /** Flower's read endpoints and probes (FLOWER-API.md §2.1–2.3), as route table entries. */
 import type { Route } from '../http/route-types';
 import { getQueueLengths } from './flower-queues';
-import { getTaskInfo, getTasks, getTaskTypes, getWorkers } from './flower-read';
+import { getTaskInfo, getTasks, getTaskTypes, getWorkers, tasksQuery, workersQuery } from './flower-read';
 
 export const FLOWER_READ_ROUTES: readonly Route[] = [
-  // Flower's liveness probe: plain "OK" (load balancers and k8s probes compare the text).
-  { method: 'GET', path: '/healthcheck', access: 'public', handle: () => ({ status: 200, body: 'OK' }) },
-  { method: 'GET', path: '/api/workers', access: 'read', handle: ({ query }, { state, inspect }) => getWorkers(state, inspect, query, Date.now()) },
-  { method: 'GET', path: '/api/tasks', access: 'read', handle: ({ query }, { state }) => getTasks(state, query) },
-  { method: 'GET', path: '/api/task/info/:id', access: 'read', handle: ({ params }, { state }) => getTaskInfo(state, params['id'] ?? '') },
-  { method: 'GET', path: '/api/task/types', access: 'read', handle: (_, { state }) => getTaskTypes(state) },
+  {
+    method: 'GET',
+    path: '/healthcheck',
+    access: 'public',
+    doc: { summary: "Liveness probe: plain text 'OK' (Flower's)", tags: ['flower'] },
+    // Load balancers and k8s probes compare the text.
+    handle: () => ({ status: 200, body: 'OK' }),
+  },
+  {
+    method: 'GET',
+    path: '/api/workers',
+    access: 'read',
+    doc: {
+      summary: "Workers with their cached inspect replies and each reply's age (Flower's shape)",
+      tags: ['flower'],
+      query: workersQuery,
+      responses: { 200: 'map of worker name to its inspect replies, or to a bool with status=true', 404: 'unknown workername', 503: 'refresh failed' },
+    },
+    handle: ({ query }, { state, inspect }) => getWorkers(state, inspect, query, Date.now()),
+  },
+  {
+    method: 'GET',
+    path: '/api/tasks',
+    access: 'read',
+    doc: { summary: 'Tasks as an ordered map of uuid to task (Flower\'s shape), filtered, sorted and searched', tags: ['flower'], query: tasksQuery, responses: { 200: 'ordered map of uuid to task', 400: 'bad parameter or search' } },
+    handle: ({ query }, { state }) => getTasks(state, query),
+  },
+  {
+    method: 'GET',
+    path: '/api/task/info/:id',
+    access: 'read',
+    doc: { summary: 'One task with every field the events gave', tags: ['flower'], responses: { 200: 'the task', 404: 'unknown task' } },
+    handle: ({ params }, { state }) => getTaskInfo(state, params['id'] ?? ''),
+  },
+  {
+    method: 'GET',
+    path: '/api/task/types',
+    access: 'read',
+    doc: { summary: 'Task names seen in events: {"task-types": [...]}', tags: ['flower'] },
+    handle: (_, { state }) => getTaskTypes(state),
+  },
   {
     method: 'GET',
     path: '/api/queues/length',
     access: 'read',
+    doc: { summary: 'Messages waiting in each queue the workers consume: {"active_queues": [{"name", "messages"}]}', tags: ['flower'], responses: { 200: 'queue lengths', 503: 'no broker' } },
     handle: (_, { collector, inspect, state }) => getQueueLengths(collector?.transport ?? null, inspect, state.onlineWorkers(Date.now() / 1000)),
   },
 ];

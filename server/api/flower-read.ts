@@ -14,7 +14,7 @@ import type { WorkerRecord } from '../state/worker-record';
 import { apiError, type ApiResponse, badRequest, queryObject } from './api-error';
 import { childrenIndex, flowerTask } from './flower-task-json';
 
-const workersQuery = z.object({
+export const workersQuery = z.object({
   status: flowerBoolean.optional(),
   refresh: flowerBoolean.optional(),
   workername: z.string().optional(),
@@ -84,7 +84,7 @@ export async function getWorkers(state: ClusterState, inspect: InspectCache | nu
 const SORT_KEYS = ['name', 'state', 'received', 'started'] as const;
 const minute = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/, "expected 'YYYY-MM-DD HH:MM'");
 
-const tasksQuery = z.object({
+export const tasksQuery = z.object({
   limit: z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(0, 'must not be negative').optional(),
   offset: z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(0, 'must not be negative').default(0),
   sort_by: z.enum([...SORT_KEYS, ...SORT_KEYS.map((k) => `-${k}` as const)], { message: `expected one of ${SORT_KEYS.join(', ')} (prefix - for descending)` }).optional(),

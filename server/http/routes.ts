@@ -10,11 +10,22 @@ import { V1_METRICS_ROUTES } from '../api/v1/metrics-routes';
 import { V1_QUEUE_ROUTES } from '../api/v1/queue-routes';
 import { V1_TASK_ROUTES } from '../api/v1/task-routes';
 import { PROMETHEUS_ROUTES } from '../prometheus/prometheus-routes';
+import { VERSION } from '@/lib/runtime/version';
+import { openApiDocument } from '../api/openapi-document';
 import type { Route } from './route-types';
 
 export type { Route, RouteAccess, RouteContext, RouteDoc, RouteRequest, RouteResponse } from './route-types';
 
+const OPENAPI_ROUTE: Route = {
+  method: 'GET',
+  path: '/api/v1/openapi.json',
+  access: 'read',
+  doc: { summary: 'This document: every endpoint with its parameters, body and responses (OpenAPI 3.1)', tags: ['server'] },
+  handle: (_, { config }) => ({ status: 200, body: openApiDocument(ROUTES, VERSION, config.urlPrefix) }),
+};
+
 export const ROUTES: readonly Route[] = [
+  OPENAPI_ROUTE,
   ...FLOWER_READ_ROUTES,
   ...FLOWER_CONTROL_ROUTES,
   ...FLOWER_APPLY_ROUTES,

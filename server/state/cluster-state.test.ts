@@ -151,6 +151,17 @@ describe('liveness', () => {
     expect(worker?.clockSkew).toBe(3600);
   });
 
+  it('keeps at most maxWorkers, forgetting the longest offline first (Flower\'s --max_workers)', () => {
+    const state = new ClusterState({ maxTasks: 100, purgeOfflineAfter: 3600, maxWorkers: 2 });
+    state.apply(heartbeat('old@h', 1000), 1000);
+    state.apply(heartbeat('live@h', 1010), 1010);
+    state.apply(heartbeat('new@h', 1011), 1011);
+    expect([...state.workers.keys()]).toEqual(['live@h', 'new@h']);
+    // Both alive: the first seen goes.
+    state.apply(heartbeat('newer@h', 1012), 1012);
+    expect([...state.workers.keys()]).toEqual(['new@h', 'newer@h']);
+  });
+
   it('does not take a producer (task-sent) for a worker', () => {
     const state = new ClusterState({ maxTasks: 100, purgeOfflineAfter: 60 });
     state.apply(taskEvent('task-sent', 't', 'gen123@h', 1, { name: 'x' }), 1);

@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { addServeOptions, normalizeFlowerFlags, withEnvironment } from './serve-options';
+
+function parse(argv: string[], env: NodeJS.ProcessEnv, demo = false): Record<string, unknown> {
+  let options: Record<string, unknown> = {};
+  const command = addServeOptions(new Command().exitOverride(), { demo }).action((_o, cmd: Command) => {
+    options = withEnvironment(cmd, env);
+  });
+  command.parse(normalizeFlowerFlags(argv), { from: 'user' });
+  return options;
+}
+
+describe('serve flags and environment', () => {
+  it('reads POLLEN_* before FLOWER_* before the extra names; the command line wins', () => {
+    expect(parse([], { FLOWER_PORT: '5600', PORT: '5700' })['port']).toBe('5600');
+    expect(parse([], { POLLEN_PORT: '5800', FLOWER_PORT: '5600' })['port']).toBe('5800');
+    expect(parse(['--port', '5900'], { POLLEN_PORT: '5800' })['port']).toBe('5900');
+    expect(parse([], { CELERY_BROKER_URL: 'redis://x' })['broker']).toBe('redis://x');
+    expect(parse([], { FLOWER_BASIC_AUTH: 'a:b,c:d', FLOWER_UNAUTHENTICATED_API: 'true' })).toMatchObject({ basicAuth: 'a:b,c:d', unauthenticatedApi: 'true' });
+  });
+
+  it("accepts Flower's underscore spellings", () => {
+    expect(normalizeFlowerFlags(['--basic_auth=a:b', '--max_tasks', '5', '--url-prefix=x_y', 'pos_arg'])).toEqual(['--basic-auth=a:b', '--max-tasks', '5', '--url-prefix=x_y', 'pos_arg']);
+    expect(parse(['--purge_offline_workers=60', '--read_only'], {})).toMatchObject({ purgeOfflineWorkers: '60', readOnly: true });
+  });
+
+  it('keeps the broker and auth-opening flags off the demo', () => {
+    expect(() => parse(['--broker', 'redis://x'], {}, true)).toThrow(/unknown option/);
+    expect(parse([], { CELERY_BROKER_URL: 'redis://x' }, true)['broker']).toBeUndefined();
+  });
+});

@@ -2,7 +2,11 @@
  * The `pollen` command as a user runs it: flags are validated with messages that name the flag, the
  * server starts with a broker URL, shows it without its password, and stops cleanly on SIGTERM.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startChild } from '@/test/harness/child';
@@ -30,6 +34,9 @@ describe('pollen CLI', () => {
     [['--enable-events=maybe'], '--enable-events: expected true or false'],
     [['--max-tasks', '0'], '--max-tasks: must be at least 1'],
     [['--purge-offline-workers', 'soon'], '--purge-offline-workers: expected a number of seconds'],
+    [['--basic_auth=alice'], '--basic-auth: expected user:password'],
+    [['--certfile', '/tmp/c.pem'], '--keyfile: --certfile and --keyfile go together'],
+    [['--result-backend', 'rpc://'], '--result-backend: the rpc:// result backend'],
   ])('rejects %j with exit code 2 and a message naming the flag', (args, message) => {
     const { status, stderr } = run(args);
     expect(status).toBe(2);
@@ -66,6 +73,34 @@ describe('pollen CLI', () => {
       expect(second.stdout + second.stderr).toContain(`port ${port} is already in use`);
     } finally {
       await first.stop();
+    }
+  });
+
+  it('serves HTTPS with --certfile/--keyfile and takes FLOWER_* settings from the environment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pollen-https-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const port = await freePort();
+    const server = startChild(process.execPath, [BIN, 'demo', '--address', '127.0.0.1', '--certfile', join(dir, 'cert.pem'), '--keyfile', join(dir, 'key.pem')], {
+      env: { ...process.env, FLOWER_PORT: String(port), FLOWER_BASIC_AUTH: 'alice:pw', FLOWER_READ_ONLY: 'true' },
+    });
+    const httpsGet = (path: string, auth: boolean) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const headers = auth ? { authorization: `Basic ${Buffer.from('alice:pw').toString('base64')}` } : {};
+        get({ host: '127.0.0.1', port, path, rejectUnauthorized: false, headers }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on('error', reject);
+      });
+    try {
+      await server.waitFor(new RegExp(`Pollen is running at https://127.0.0.1:${port}`), 180_000);
+      expect(await httpsGet('/healthcheck', false)).toEqual({ status: 200, body: 'OK' });
+      expect((await httpsGet('/api/workers', false)).status).toBe(401);
+      const session = JSON.parse((await httpsGet('/api/v1/session', true)).body) as { user: string; readOnly: boolean };
+      expect(session).toMatchObject({ user: 'alice', readOnly: true });
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

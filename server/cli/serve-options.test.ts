@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addServeOptions, normalizeFlowerFlags, withEnvironment } from './serve-options';
 
-function parse(argv: string[], env: NodeJS.ProcessEnv, demo = false): Record<string, unknown> {
+function parse(argv: string[], env: Record<string, string>, demo = false): Record<string, unknown> {
   let options: Record<string, unknown> = {};
   const command = addServeOptions(new Command().exitOverride(), { demo }).action((_o, cmd: Command) => {
     options = withEnvironment(cmd, env);

@@ -56,7 +56,7 @@ export function addServeOptions(command: Command, { demo }: { demo: boolean }): 
 }
 
 /** Fills every flag not given on the command line from the environment; returns the options to validate. */
-export function withEnvironment(command: Command, env: NodeJS.ProcessEnv): Record<string, unknown> {
+export function withEnvironment(command: Command, env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
   const options: Record<string, unknown> = { ...command.opts() };
   for (const spec of FLAGS) {
     const option = command.options.find((o) => o.flags === spec.flags);

@@ -2,6 +2,7 @@
  * The HTTP front of the API on a real server (memory broker, no Next): URL prefix, auth challenge,
  * session and CSRF cookie, unknown paths and methods, CORS, and the generated OpenAPI document.
  */
+import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
 import { ROUTES } from './routes';
@@ -77,5 +78,23 @@ describe('API front door', () => {
     const tasks = doc.paths['/api/tasks']?.['get'];
     expect(tasks?.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['limit', 'offset', 'sort_by', 'search']));
     expect(doc.paths['/api/task/info/{id}']?.['get']?.parameters).toContainEqual(expect.objectContaining({ name: 'id', in: 'path' }));
+  });
+
+  it('lets Socket.IO in under the prefix only with the same credentials as the pages', async () => {
+    const origin = guarded.url.replace(/\/flower$/, '');
+    const attempt = (headers: Record<string, string>) =>
+      new Promise<string>((resolve) => {
+        const socket = connectSocket(origin, { path: '/flower/socket.io', transports: ['polling'], extraHeaders: headers, reconnection: false });
+        socket.on('server:connected', () => {
+          socket.close();
+          resolve('connected');
+        });
+        socket.on('connect_error', (err) => {
+          socket.close();
+          resolve(`refused: ${err.message}`);
+        });
+      });
+    expect(await attempt({})).toMatch(/^refused/);
+    expect(await attempt(AUTH)).toBe('connected');
   });
 });

@@ -1,4 +1,93 @@
 /** /api/v1 task queries, workflow graphs, retry and bulk actions. */
 import type { Route } from '../../http/route-types';
+import { apiError } from '../api-error';
+import { getTaskDetail } from './task-detail';
+import { taskLinks } from './task-json';
+import { listQuery, listTasks } from './task-query';
+import { bulkRetryBody, retryBody, retryMany, retryOne } from './task-retry';
+import { bulkRevokeBody, revokeMany } from './task-revoke';
+import { workflowOf } from './workflow-graph';
 
-export const V1_TASK_ROUTES: readonly Route[] = [];
+const TAGS = ['tasks'];
+
+export const V1_TASK_ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/tasks',
+    access: 'read',
+    doc: {
+      summary: 'Tasks, filtered and sorted, a page at a time: {tasks, next_cursor, total_matching}',
+      description:
+        'Pass next_cursor back as cursor, with the same filters and sort, for the next page. Under the default sort (arrival) every task is returned exactly once across pages while new tasks arrive; under a time sort a task whose time changes while paging (a Celery retry, a start) may move.',
+      tags: TAGS,
+      query: listQuery,
+      responses: { 200: 'a page of tasks', 400: 'bad parameter, search or cursor' },
+    },
+    handle: ({ query }, { state }) => listTasks(state, query),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tasks/retry',
+    access: 'control',
+    doc: {
+      summary: 'Retries many tasks, by ids or filters: {matched, sent: [{id, new_id}], refused: [{id, reason}]}; dry_run: {matched, retryable, refused}',
+      tags: TAGS,
+      body: bulkRetryBody,
+      responses: { 200: 'what was sent and what was refused, with reasons', 400: 'bad body, no criterion, or more than 1000 tasks', 503: 'no broker' },
+    },
+    handle: ({ json }, context) => retryMany(json, context),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tasks/revoke',
+    access: 'control',
+    doc: {
+      summary: 'Revokes many tasks, by ids or filters, in one broadcast: {matched, revoked: [ids], refused}; dry_run: {matched, revocable, refused}',
+      tags: TAGS,
+      body: bulkRevokeBody,
+      responses: { 200: 'what was revoked and what was refused', 400: 'bad body, no criterion, or more than 1000 tasks', 503: 'no broker' },
+    },
+    handle: ({ json }, context) => revokeMany(json, context),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/tasks/:id',
+    access: 'read',
+    doc: {
+      summary: 'One task: {task, timeline, backend: {meta, error}}, the meta as the result backend stores it (result, PROGRESS meta, result_extended fields)',
+      tags: TAGS,
+      responses: { 200: 'the task', 404: 'neither Pollen nor the result backend knows the task' },
+    },
+    handle: ({ params }, { state, backend }) => getTaskDetail(state, backend, params['id'] ?? ''),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/tasks/:id/workflow',
+    access: 'read',
+    doc: {
+      summary: "The workflow around a task: {root, nodes: [{id, name, state, known, retries}], edges: [{from, to, kind: 'child' | 'retry'}], truncated}",
+      tags: TAGS,
+      responses: { 200: 'the graph', 404: 'unknown task' },
+    },
+    handle: ({ params }, { state }) => {
+      const id = params['id'] ?? '';
+      const graph = workflowOf(state, id, taskLinks(state));
+      return graph === null ? apiError(404, `Unknown task '${id}'`) : { status: 200, body: graph };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tasks/:id/retry',
+    access: 'control',
+    doc: {
+      summary: 'Re-sends a FAILURE or REVOKED task under a new id with its original name, args, kwargs and queue: {"task-id": "<new id>"}',
+      description:
+        "Args and kwargs come from the result backend when the workers store result_extended, otherwise from the events' reprs when they read back exactly; otherwise 409 says why. The new task carries the header pollen_retry_of. eta, expires, link callbacks and chain steps are not carried over.",
+      tags: TAGS,
+      query: retryBody,
+      body: retryBody,
+      responses: { 200: 'sent', 400: 'bad parameter', 404: 'unknown task', 409: 'not FAILURE or REVOKED, already retried, or its call or queue is not known faithfully (the reason says which)', 503: 'no broker' },
+    },
+    handle: ({ params, fields }, context) => retryOne(params['id'] ?? '', fields, context),
+  },
+];

@@ -1,0 +1,94 @@
+/**
+ * GET /api/v1/tasks/:id: one task as the model holds it, its timeline, and what the result backend stores
+ * for it (the result, custom states' meta such as PROGRESS, result_extended fields).
+ *
+ * The model keeps the last time of each event type and every Celery retry attempt, not every event, so
+ * the timeline is rebuilt from those: one entry per event type seen, plus one task-retried per attempt.
+ */
+import type { ResultBackend } from '@/lib/backend';
+import { exceptionToJson, type JsonObject, type TaskMeta } from '@/lib/celery';
+import type { ClusterState } from '../../state/cluster-state';
+import type { TaskRecord } from '../../state/task-record';
+import { apiError, type ApiResponse } from '../api-error';
+import { taskLinks, type V1Task, v1Task } from './task-json';
+
+export interface TimelineEntry {
+  readonly type: string;
+  /** Sender timestamp, Unix seconds. */
+  readonly timestamp: number;
+  /**
+   * Who sent it, where the model knows that for this very event: the producer of task-sent, the worker of
+   * each task-retried. (The task's `worker` is the last one that reported on it.)
+   */
+  readonly hostname?: string | null;
+  /** task-retried: the attempt (0 = first run) and its exception. */
+  readonly retries?: number;
+  readonly exception?: string | null;
+}
+
+export interface TaskDetail {
+  /** Null when only the result backend knows the task (Pollen never saw it, or evicted it). */
+  readonly task: V1Task | null;
+  readonly timeline: readonly TimelineEntry[];
+  /** Null without --result-backend. */
+  readonly backend: { readonly meta: JsonObject | null; readonly error: string | null } | null;
+}
+
+export async function getTaskDetail(state: ClusterState, backend: ResultBackend | null, id: string): Promise<ApiResponse> {
+  const task = state.tasks.get(id) ?? null;
+  let stored: TaskDetail['backend'] = null;
+  if (backend !== null) {
+    try {
+      const meta = await backend.get(id);
+      stored = { meta: meta === null ? null : metaJson(meta), error: null };
+    } catch (err) {
+      stored = { meta: null, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  if (task === null && stored?.meta == null) return apiError(404, `Unknown task '${id}'`);
+  const body: TaskDetail = { task: task === null ? null : v1Task(task, taskLinks(state)), timeline: task === null ? [] : timeline(task), backend: stored };
+  return { status: 200, body };
+}
+
+const STAMPS = [
+  ['task-sent', 'sent'],
+  ['task-received', 'received'],
+  ['task-started', 'started'],
+  ['task-succeeded', 'succeeded'],
+  ['task-failed', 'failed'],
+  ['task-rejected', 'rejected'],
+  ['task-revoked', 'revoked'],
+] as const;
+
+export function timeline(task: TaskRecord): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  for (const [type, field] of STAMPS) {
+    const timestamp = task[field];
+    if (timestamp === null) continue;
+    entries.push(type === 'task-sent' ? { type, timestamp, hostname: task.sender } : { type, timestamp });
+  }
+  if (task.retryHistory) {
+    for (const attempt of task.retryHistory) {
+      entries.push({ type: 'task-retried', timestamp: attempt.timestamp, hostname: attempt.worker, retries: attempt.retries, exception: attempt.exception });
+    }
+  } else if (task.retried !== null) {
+    entries.push({ type: 'task-retried', timestamp: task.retried });
+  }
+  return entries.sort((a, b) => a.timestamp - b.timestamp);
+}
+
+/** The stored meta under Celery's own names (CELERY-WIRE.md §7). */
+export function metaJson(meta: TaskMeta): JsonObject {
+  const out: JsonObject = {
+    task_id: meta.taskId,
+    status: meta.status,
+    result: meta.exception ? exceptionToJson(meta.exception) : meta.result,
+    traceback: meta.traceback,
+    children: meta.children,
+    date_done: meta.dateDone,
+    group_id: meta.groupId,
+    parent_id: meta.parentId,
+  };
+  if (meta.extended) Object.assign(out, { name: meta.name, args: meta.args, kwargs: meta.kwargs, worker: meta.worker, retries: meta.retries, queue: meta.queue });
+  return out;
+}

@@ -1,0 +1,104 @@
+/**
+ * The task filters of /api/v1, one schema for the query string of GET /api/v1/tasks and the JSON body of
+ * the bulk actions: several values of a field match any of them (`state=FAILURE&state=REVOKED`,
+ * `state=FAILURE,REVOKED`, or `"state": ["FAILURE", "REVOKED"]`), different fields must all match.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { flowerBoolean } from '../../flower-boolean';
+import { matchesTask } from '../../search/search-match';
+import { parseTaskSearch } from '../../search/search-parser';
+import { SEARCH_LIMITS } from '../../search/search-query';
+import type { TaskRecord } from '../../state/task-record';
+import { apiError, type ApiResponse } from '../api-error';
+
+const valueList = z
+  .union([z.string(), z.array(z.string())], { message: 'expected a string or a list of strings' })
+  .transform((value) => (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''));
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+
+/** Unix seconds, from seconds (number or text) or an ISO-8601 date; a date without an offset is UTC. */
+export const moment = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  const text = String(value).trim();
+  if (/^-?\d+(?:\.\d+)?$/.test(text)) return Number(text);
+  if (ISO_DATE.test(text)) {
+    let iso = text.replace(' ', 'T');
+    if (iso.includes('T') && !/(?:Z|[+-]\d{2}:?\d{2})$/.test(iso)) iso += 'Z';
+    const ms = Date.parse(iso);
+    if (Number.isFinite(ms)) return ms / 1000;
+  }
+  ctx.addIssue({ code: 'custom', message: 'expected Unix seconds or an ISO-8601 date' });
+  return z.NEVER;
+});
+
+export const taskFilterShape = {
+  state: valueList.optional().describe("Celery states (any case), e.g. FAILURE or ['FAILURE', 'REVOKED']"),
+  name: valueList.optional().describe('task names, exactly'),
+  worker: valueList.optional().describe('node names of the workers that received or ran the task'),
+  queue: valueList.optional().describe('queues the producer sent the task to (known from task-sent events)'),
+  received_after: moment.optional().describe('received at or after: Unix seconds or ISO-8601 (UTC unless an offset is given)'),
+  received_before: moment.optional().describe('received before this moment'),
+  started_after: moment.optional().describe('started at or after this moment'),
+  started_before: moment.optional().describe('started before this moment'),
+  lost: flowerBoolean.optional().describe('only tasks whose worker went offline while they were in flight (true) or the others (false)'),
+  search: z.string().max(SEARCH_LIMITS.maxLength).optional().describe("Flower's task search language: name:, state:, worker:, args:, kwargs:k=v, result:, AND/OR, quotes, parentheses"),
+};
+
+export const taskFilterSchema = z.object(taskFilterShape);
+export type TaskFilter = z.output<typeof taskFilterSchema>;
+
+export const FILTER_FIELDS = Object.keys(taskFilterShape) as (keyof TaskFilter)[];
+
+export type CompiledFilter =
+  | { readonly ok: true; readonly matches: (task: TaskRecord) => boolean; readonly key: string; readonly empty: boolean }
+  | { readonly ok: false; readonly response: ApiResponse };
+
+/** The filter as one predicate, with a key that is equal for equal filters (cursors check it). */
+export function compileFilter(filter: TaskFilter): CompiledFilter {
+  const search = parseTaskSearch(filter.search ?? '');
+  if (!search.ok) return { ok: false, response: apiError(400, `search: ${search.error.message} at position ${search.error.position}`) };
+  const states = setOf(filter.state?.map((s) => s.toUpperCase()));
+  const names = setOf(filter.name);
+  const workers = setOf(filter.worker);
+  const queues = setOf(filter.queue);
+  const { received_after: rAfter, received_before: rBefore, started_after: sAfter, started_before: sBefore, lost } = filter;
+  const query = search.query;
+  const matches = (t: TaskRecord): boolean =>
+    (states === null || states.has(t.state)) &&
+    (names === null || (t.name !== null && names.has(t.name))) &&
+    (workers === null || (t.worker !== null && workers.has(t.worker))) &&
+    (queues === null || (t.queue !== null && queues.has(t.queue))) &&
+    within(t.received, rAfter, rBefore) &&
+    within(t.started, sAfter, sBefore) &&
+    (lost === undefined || t.lost === lost) &&
+    matchesTask(query, t);
+  const normal = FILTER_FIELDS.map((field) => {
+    const value = field === 'state' ? filter.state?.map((s) => s.toUpperCase()) : field === 'search' ? filter.search?.trim() || undefined : filter[field];
+    return [field, Array.isArray(value) ? [...value].sort() : (value ?? null)];
+  });
+  const empty = normal.every(([, value]) => value === null || (Array.isArray(value) && value.length === 0)) && query.kind === 'all';
+  const key = createHash('sha256').update(JSON.stringify(normal)).digest('base64url').slice(0, 16);
+  return { ok: true, matches, key, empty };
+}
+
+function setOf(values: readonly string[] | undefined): ReadonlySet<string> | null {
+  return values === undefined || values.length === 0 ? null : new Set(values);
+}
+
+function within(value: number | null, after: number | undefined, before: number | undefined): boolean {
+  if (after === undefined && before === undefined) return true;
+  if (value === null) return false;
+  return (after === undefined || value >= after) && (before === undefined || value < before);
+}
+
+/** A query string as an object for the filter schema: a repeated name gives a list. */
+export function queryFields(query: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(query.keys())) {
+    const values = query.getAll(key);
+    out[key] = values.length === 1 ? (values[0] as string) : values;
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+/**
+ * POST /api/v1/tasks/revoke: revokes many tasks (by ids or filters) with one broadcast, as Celery's
+ * `control.revoke([...])` does: every worker adds them to its revoked set, so a task not received yet is
+ * dropped wherever it lands. Finished tasks are refused (nothing to stop); ids Pollen does not hold are
+ * revoked anyway, since they may still wait in a queue.
+ */
+import { z } from 'zod';
+import { flowerBoolean } from '../../flower-boolean';
+import type { RouteContext } from '../../http/route-types';
+import { READY_STATES } from '../../state/task-record';
+import { apiError, type ApiResponse, badRequest } from '../api-error';
+import { bulkShape, selectTasks } from './bulk-select';
+import { NO_BROKER, type Refusal } from './task-retry';
+
+/** A signal as Celery's `signals.signum` takes it: an upper-case name (SIGKILL or KILL) or a number. */
+const signal = z
+  .union([z.number().int().min(1).max(64), z.string().regex(/^(?:SIG)?[A-Z0-9]+$|^\d+$/i, 'expected a signal name (SIGTERM, KILL) or number')])
+  .transform((value) => (typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : value.toUpperCase()));
+
+export const bulkRevokeBody = z.strictObject({
+  ...bulkShape,
+  terminate: flowerBoolean.default(false).describe('also stop the tasks that are running'),
+  signal: signal.default('SIGTERM').describe('signal for terminate (default SIGTERM)'),
+});
+
+export async function revokeMany(json: unknown, context: RouteContext): Promise<ApiResponse> {
+  const { client, state } = context;
+  if (client === null) return apiError(503, NO_BROKER);
+  const parsed = bulkRevokeBody.safeParse(json ?? {});
+  if (!parsed.success) return badRequest(parsed.error);
+  const { dry_run: dryRun, terminate, signal: signum, ...selection } = parsed.data;
+  const selected = selectTasks(state, selection);
+  if (!selected.ok) return selected.response;
+  const revocable: string[] = [];
+  const refused: Refusal[] = [];
+  for (const id of selected.ids) {
+    const task = state.tasks.get(id);
+    if (task && READY_STATES.has(task.state)) refused.push({ id, reason: `Task '${id}' is ${task.state}: a finished task has nothing to revoke` });
+    else revocable.push(id);
+  }
+  const matched = selected.ids.length;
+  if (dryRun) return { status: 200, body: { matched, revocable: revocable.length, refused } };
+  if (revocable.length > 0) {
+    try {
+      await client.control.broadcast('revoke', { task_id: revocable, terminate, signal: signum });
+    } catch (err) {
+      return apiError(503, `the revoke could not be sent: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return { status: 200, body: { matched, revoked: revocable, refused } };
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { retryOf, retrySentEvent } from '../../retry/retry-link';
+import { taskLinks } from './task-json';
+import { _addTask, _emptyState } from './task-test-events';
+import { workflowOf } from './workflow-graph';
+
+const T0 = 1_790_000_000;
+
+function cluster() {
+  const state = _emptyState();
+  // A chain a -> b -> c whose first step also fanned out d and e; c failed and Pollen retried it as r.
+  _addTask(state, 'a', T0, { name: 'tasks.first' });
+  _addTask(state, 'b', T0 + 1, { parent: 'a', root: 'a' });
+  _addTask(state, 'c', T0 + 2, { parent: 'b', root: 'a', state: 'FAILURE', name: 'tasks.fail' });
+  _addTask(state, 'd', T0 + 3, { parent: 'a', root: 'a' });
+  _addTask(state, 'e', T0 + 4, { parent: 'a', root: 'a' });
+  const sent = retrySentEvent({ id: 'r', original: 'c', name: 'tasks.fail', argsrepr: '()', kwargsrepr: '{}', queue: 'celery', hostname: 'gen1@pollen', timestamp: T0 + 10 });
+  state.apply(sent, T0 + 10);
+  _addTask(state, 'r', T0 + 11, { name: 'tasks.fail' });
+  _addTask(state, 'lonely', T0 + 20);
+  return state;
+}
+
+const edges = (graph: ReturnType<typeof workflowOf>) => graph?.edges.map((e) => `${e.from}-${e.kind}->${e.to}`).sort();
+
+describe('the workflow graph', () => {
+  it('records a retry link from the task-sent event Pollen sends with a retry', () => {
+    const state = cluster();
+    expect(retryOf(state.tasks.get('r') as never)).toBe('c');
+    expect(state.tasks.get('r')).toMatchObject({ state: 'SUCCESS', sender: 'gen1@pollen', queue: 'celery', name: 'tasks.fail' });
+  });
+
+  it('walks from a retry up to the root, through the task it retries, and shows the whole tree', () => {
+    const state = cluster();
+    const graph = workflowOf(state, 'r', taskLinks(state));
+    expect(graph?.root).toBe('a');
+    expect(graph?.truncated).toBe(false);
+    expect(graph?.nodes.map((n) => n.id).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'r']);
+    expect(graph?.nodes.find((n) => n.id === 'c')).toEqual({ id: 'c', name: 'tasks.fail', state: 'FAILURE', known: true, retries: 0 });
+    expect(edges(graph)).toEqual(['a-child->b', 'a-child->d', 'a-child->e', 'b-child->c', 'c-retry->r']);
+    expect(edges(workflowOf(state, 'd', taskLinks(state)))).toEqual(edges(graph));
+  });
+
+  it('is one node for a task alone, and null for a task Pollen does not hold', () => {
+    const state = cluster();
+    expect(workflowOf(state, 'lonely', taskLinks(state))).toEqual({
+      root: 'lonely', nodes: [{ id: 'lonely', name: 'tasks.add', state: 'SUCCESS', known: true, retries: 0 }], edges: [], truncated: false,
+    });
+    expect(workflowOf(state, 'nope', taskLinks(state))).toBeNull();
+  });
+
+  it('shows a parent Pollen does not hold as an unknown root', () => {
+    const state = _emptyState();
+    _addTask(state, 'child', T0, { parent: 'gone', root: 'gone' });
+    const graph = workflowOf(state, 'child', taskLinks(state));
+    expect(graph).toMatchObject({ root: 'gone', edges: [{ from: 'gone', to: 'child', kind: 'child' }] });
+    expect(graph?.nodes.find((n) => n.id === 'gone')).toEqual({ id: 'gone', name: null, state: null, known: false, retries: 0 });
+  });
+
+  it('is cut past its bound, keeping the path from the root to the task', () => {
+    const state = _emptyState();
+    _addTask(state, 'root', T0);
+    for (let i = 0; i < 50; i++) _addTask(state, `c${i}`, T0 + 1 + i, { parent: 'root', root: 'root' });
+    const graph = workflowOf(state, 'c49', taskLinks(state), 10);
+    expect(graph?.truncated).toBe(true);
+    expect(graph?.nodes).toHaveLength(10);
+    expect(graph?.nodes.map((n) => n.id)).toContain('c49');
+  });
+
+  it('survives a loop of parent ids', () => {
+    const state = _emptyState();
+    _addTask(state, 'x', T0, { parent: 'y' });
+    _addTask(state, 'y', T0 + 1, { parent: 'x' });
+    const graph = workflowOf(state, 'x', taskLinks(state));
+    expect(graph?.nodes.map((n) => n.id).sort()).toEqual(['x', 'y']);
+  });
+});

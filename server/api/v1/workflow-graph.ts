@@ -1,0 +1,101 @@
+/**
+ * The workflow around a task, as a graph: from the task up to its root (through parents, and through the
+ * task a Pollen retry re-sends), then everything below that root, breadth first. Edges are `child`
+ * (Celery's parent_id: chain steps, callbacks, tasks sent from a task) and `retry` (Pollen re-sent the
+ * task under a new id). Celery's own retries keep the task id, so they stay inside one node (`retries`).
+ *
+ * A task Pollen does not hold (evicted, or never seen) is a node with `known: false`; the walk up stops
+ * there. The graph is bounded: past MAX_WORKFLOW_NODES nodes it is cut and says so.
+ */
+import { retryOf } from '../../retry/retry-link';
+import type { ClusterState } from '../../state/cluster-state';
+import type { TaskLinks } from './task-json';
+
+/** Enough for any real canvas; a fan-out of many thousands is shown cut, not sent whole. */
+export const MAX_WORKFLOW_NODES = 1000;
+/** Deeper than any real chain of parents; guards against a loop of ids. */
+const MAX_ANCESTORS = 1000;
+
+export type WorkflowEdgeKind = 'child' | 'retry';
+
+export interface WorkflowNode {
+  readonly id: string;
+  readonly name: string | null;
+  readonly state: string | null;
+  /** Whether Pollen holds the task (false: only its id is known, from a child). */
+  readonly known: boolean;
+  /** Celery's own retries of it (same id). */
+  readonly retries: number;
+}
+
+export interface WorkflowEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly kind: WorkflowEdgeKind;
+}
+
+export interface Workflow {
+  readonly root: string;
+  readonly nodes: readonly WorkflowNode[];
+  readonly edges: readonly WorkflowEdge[];
+  /** More tasks belong to the workflow than MAX_WORKFLOW_NODES. */
+  readonly truncated: boolean;
+}
+
+/** Null when Pollen does not hold the task. */
+export function workflowOf(state: ClusterState, id: string, links: TaskLinks, maxNodes = MAX_WORKFLOW_NODES): Workflow | null {
+  if (!state.tasks.has(id)) return null;
+  const nodes = new Map<string, WorkflowNode>();
+  const edges = new Map<string, WorkflowEdge>();
+  const addNode = (nodeId: string): void => {
+    if (nodes.has(nodeId)) return;
+    const task = state.tasks.get(nodeId);
+    nodes.set(nodeId, { id: nodeId, name: task?.name ?? null, state: task?.state ?? null, known: task !== undefined, retries: task?.retries ?? 0 });
+  };
+  const addEdge = (from: string, to: string, kind: WorkflowEdgeKind): void => {
+    edges.set(`${kind} ${from} ${to}`, { from, to, kind });
+  };
+
+  // Up: the path from the task to its root is always shown, whatever the bound.
+  let root = id;
+  addNode(id);
+  for (let steps = 0; steps < MAX_ANCESTORS; steps++) {
+    const task = state.tasks.get(root);
+    if (task === undefined) break;
+    const parent = task.parentId !== null && task.parentId !== root ? task.parentId : null;
+    const original = parent === null ? retryOf(task) : null;
+    const up = parent ?? original;
+    if (up === null || nodes.has(up)) break;
+    addNode(up);
+    if (parent !== null) addEdge(parent, root, 'child');
+    else addEdge(up, root, 'retry');
+    root = up;
+  }
+
+  // Down, breadth first from the root.
+  let truncated = false;
+  const queue = [root];
+  const seen = new Set([root]);
+  for (let at = 0; at < queue.length; at++) {
+    const from = queue[at] as string;
+    const next: [string, WorkflowEdgeKind][] = [
+      ...(links.children.get(from) ?? []).map((to): [string, WorkflowEdgeKind] => [to, 'child']),
+      ...(links.retries.get(from) ?? []).map((to): [string, WorkflowEdgeKind] => [to, 'retry']),
+    ];
+    for (const [to, kind] of next) {
+      if (!nodes.has(to)) {
+        if (nodes.size >= maxNodes) {
+          truncated = true;
+          continue;
+        }
+        addNode(to);
+      }
+      addEdge(from, to, kind);
+      if (!seen.has(to)) {
+        seen.add(to);
+        queue.push(to);
+      }
+    }
+  }
+  return { root, nodes: [...nodes.values()], edges: [...edges.values()], truncated };
+}

@@ -1,0 +1,103 @@
+/**
+ * The I/O around a retry: reads what the planner (retry-plan.ts) needs — the model's record, the result
+ * backend's meta, the queues of the task's worker — and sends what it decided through the server's
+ * client, then records the link (retry-link.ts).
+ *
+ * One RetrySession serves one request, so that a bulk retry reads each worker's queues at most once.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ResultBackend } from '@/lib/backend';
+import { ARGSREPR_MAXSIZE, encodeEventMessage, names, saferepr } from '@/lib/celery';
+import type { Client } from '@/worker/client';
+import type { InspectCache } from '../control/inspect-cache';
+import type { ClusterState } from '../state/cluster-state';
+import type { BackendView } from './retry-call';
+import { RETRY_OF, retriesIndex, retrySentEvent } from './retry-link';
+import { planRetry, type RetryPlan, type RetryRequest, type RetrySend } from './retry-plan';
+import { readActiveQueues, type WorkerQueue } from './retry-routing';
+
+export interface RetryDeps {
+  readonly state: ClusterState;
+  readonly backend: ResultBackend | null;
+  readonly inspect: InspectCache | null;
+  readonly client: Client;
+}
+
+export class RetrySession {
+  private readonly asked = new Set<string>();
+  private readonly retries: Map<string, string[]>;
+
+  constructor(
+    private readonly deps: RetryDeps,
+    private readonly request: RetryRequest,
+  ) {
+    this.retries = retriesIndex(deps.state.tasks.values());
+  }
+
+  /** What a retry of this task would send, or why it would not. */
+  async plan(id: string): Promise<RetryPlan> {
+    const task = this.deps.state.tasks.get(id) ?? null;
+    const backend = await this.readBackend(id);
+    const meta = backend.kind === 'meta' ? backend.meta : null;
+    const worker = task?.worker ?? meta?.worker ?? null;
+    // The worker's queues decide only when nothing else names the queue: ask it then, not before.
+    const needsWorker = this.request.queue === undefined && !task?.queue && !(meta?.extended && meta.queue);
+    const workerQueues = worker !== null && needsWorker ? await this.workerQueues(worker) : this.cachedQueues(worker);
+    return planRetry({ id, task, backend, workerQueues, retriedAs: this.retries.get(id) ?? [] }, this.request);
+  }
+
+  /** Sends the retry under a new id and records the link; returns the new id. */
+  async send(plan: RetrySend): Promise<string> {
+    const { client, state } = this.deps;
+    const id = randomUUID();
+    const timestamp = Date.now() / 1000;
+    await client.sendTask(plan.name, plan.args, plan.kwargs, {
+      taskId: id,
+      queue: plan.queue,
+      ...(plan.priority !== null && { priority: plan.priority }),
+      headers: { [RETRY_OF]: plan.id },
+    });
+    const event = retrySentEvent({
+      id,
+      original: plan.id,
+      name: plan.name,
+      argsrepr: saferepr(plan.args, { maxlen: ARGSREPR_MAXSIZE, tuple: true }),
+      kwargsrepr: saferepr(plan.kwargs, { maxlen: ARGSREPR_MAXSIZE }),
+      queue: plan.queue,
+      hostname: client.producer.origin,
+      timestamp,
+    });
+    // Applied here so that the link is in the model before this answer; the broker's copy changes nothing.
+    state.apply(event, timestamp);
+    const list = this.retries.get(plan.id);
+    if (list) list.push(id);
+    else this.retries.set(plan.id, [id]);
+    const { message, routingKey } = encodeEventMessage(event, client.producer.origin);
+    // The task is sent: a lost announcement costs other monitors the link, not the retry.
+    await client.transport.publishFanout(names.EVENT_EXCHANGE, routingKey, message).catch(() => undefined);
+    return id;
+  }
+
+  private async readBackend(id: string): Promise<BackendView> {
+    if (this.deps.backend === null) return { kind: 'none' };
+    try {
+      const meta = await this.deps.backend.get(id);
+      return meta === null ? { kind: 'missing' } : { kind: 'meta', meta };
+    } catch (err) {
+      return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  private cachedQueues(worker: string | null): WorkerQueue[] | null {
+    if (worker === null || this.deps.inspect === null) return null;
+    return readActiveQueues(this.deps.inspect.snapshot(worker).active_queues?.value);
+  }
+
+  private async workerQueues(worker: string): Promise<WorkerQueue[] | null> {
+    const cached = this.cachedQueues(worker);
+    if (cached !== null || this.deps.inspect === null || this.asked.has(worker)) return cached;
+    this.asked.add(worker);
+    await this.deps.inspect.refresh([worker]);
+    return this.cachedQueues(worker);
+  }
+}

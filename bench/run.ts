@@ -1,9 +1,12 @@
 // `npm run bench -- <name>` runs bench/<name>.ts; with no name, lists them.
 import { readdirSync } from 'node:fs';
 
+// Processes that a benchmark starts for its load (or its clients) are not benchmarks of their own.
+const HELPERS = new Set(['run', 'ingest-publisher', 'push-clients']);
 const names = readdirSync(new URL('.', import.meta.url))
-  .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
-  .map((f) => f.slice(0, -3));
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3))
+  .filter((name) => !HELPERS.has(name));
 const name = process.argv[2];
 if (!name || !names.includes(name)) {
   console.log(`usage: npm run bench -- <name>\nbenchmarks: ${names.join(', ')}`);

@@ -11,6 +11,7 @@
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { type CeleryMessage, encodeAmqpPublish } from '@/lib/celery';
 import { declareExchange, declareTaskQueue, isCeleryExchange } from './amqp-entities';
+import type { QueueStats } from './transport';
 
 export class AmqpSession {
   private alive = true;
@@ -56,12 +57,16 @@ export class AmqpSession {
     this.taskQueues.delete(queue);
   }
 
-  /** A passive declare on a channel of its own (a missing queue closes that channel with NOT_FOUND): 0 then. */
-  async queueLength(queue: string): Promise<number> {
+  /**
+   * A passive declare on a channel of its own: a missing queue closes only that channel, with NOT_FOUND,
+   * and is reported as 0 messages that does not exist.
+   */
+  async queueStats(queue: string): Promise<QueueStats> {
     try {
-      return await this.withChannel(async (channel) => (await channel.checkQueue(queue)).messageCount);
+      const { messageCount, consumerCount } = await this.withChannel((channel) => channel.checkQueue(queue));
+      return { messages: messageCount, byPriority: null, consumers: consumerCount, exists: true };
     } catch (err) {
-      if ((err as { code?: number }).code === 404) return 0;
+      if ((err as { code?: number }).code === 404) return { messages: 0, byPriority: null, consumers: 0, exists: false };
       throw err;
     }
   }

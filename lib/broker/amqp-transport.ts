@@ -33,6 +33,7 @@ import {
   LinkStatus,
   type PidboxListener,
   type QueueConsumer,
+  type QueueStats,
   type ReplyQueue,
   type Transport,
 } from './transport';
@@ -218,7 +219,11 @@ export class AmqpTransport implements Transport {
   }
 
   async queueLength(queue: string): Promise<number> {
-    return (await this.liveSession()).queueLength(queue);
+    return (await this.queueStats(queue)).messages;
+  }
+
+  async queueStats(queue: string): Promise<QueueStats> {
+    return (await this.liveSession()).queueStats(queue);
   }
 
   async eventBacklog(): Promise<number | null> {

@@ -11,6 +11,7 @@ export {
   LinkStatus,
   type PidboxListener,
   type QueueConsumer,
+  type QueueStats,
   type ReplyQueue,
   type StreamGap,
   type Transport,

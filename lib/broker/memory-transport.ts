@@ -17,6 +17,7 @@ import {
   LinkStatus,
   type PidboxListener,
   type QueueConsumer,
+  type QueueStats,
   type ReplyQueue,
   type Transport,
 } from './transport';
@@ -176,6 +177,11 @@ export class MemoryTransport implements Transport {
 
   async queueLength(queue: string): Promise<number> {
     return this.bus.length(queue);
+  }
+
+  /** One list per queue: no priority lists, no consumer count, and an empty queue does not exist (as on Redis). */
+  async queueStats(queue: string): Promise<QueueStats> {
+    return { messages: this.bus.length(queue), byPriority: null, consumers: null, exists: null };
   }
 
   async eventBacklog(): Promise<number | null> {

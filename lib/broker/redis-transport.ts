@@ -32,12 +32,16 @@ import {
   LinkStatus,
   type PidboxListener,
   type QueueConsumer,
+  type QueueStats,
   type ReplyQueue,
   type Transport,
 } from './transport';
 
 export interface RedisTransportOptions {
-  /** kombu's `global_keyprefix` transport option. */
+  /**
+   * kombu's `global_keyprefix` transport option. Also read from the broker URL (`?global_keyprefix=pfx:`);
+   * this option wins.
+   */
   readonly keyprefix?: string;
   /**
    * kombu's `visibility_timeout` in seconds (default 3600): a delivered message not acked for this long is
@@ -52,6 +56,7 @@ export class RedisTransport implements Transport {
   private readonly link = new Link();
   private readonly connections = new Set<Redis>();
   private readonly keys: RedisKeys;
+  private readonly keyprefix: string;
   private readonly visibilityTimeoutS: number;
   private publisher: Redis | null = null;
   private commandConnection: Redis | null = null;
@@ -64,9 +69,10 @@ export class RedisTransport implements Transport {
 
   constructor(
     readonly broker: BrokerUrl,
-    private readonly options: RedisTransportOptions = {},
+    options: RedisTransportOptions = {},
   ) {
-    this.keys = new RedisKeys(options.keyprefix ?? '');
+    this.keyprefix = options.keyprefix ?? broker.options['global_keyprefix'] ?? '';
+    this.keys = new RedisKeys(this.keyprefix);
     this.visibilityTimeoutS = options.visibilityTimeout ?? visibilityFromUrl(broker) ?? DEFAULT_VISIBILITY_TIMEOUT_S;
   }
 
@@ -166,12 +172,12 @@ export class RedisTransport implements Transport {
       }
     });
     // Queued until the connection is ready, so a broker that is down at start does not fail the server.
-    void subscriber.psubscribe(names.redisEventPattern({ db: this.broker.db, keyprefix: this.options.keyprefix })).catch(() => undefined);
+    void subscriber.psubscribe(names.redisEventPattern({ db: this.broker.db, keyprefix: this.keyprefix })).catch(() => undefined);
   }
 
   async publishFanout(exchange: string, routingKey: string, message: CeleryMessage): Promise<void> {
     this.publisher ??= this.connect('publish');
-    const channel = names.redisFanoutChannel(exchange, routingKey, { db: this.broker.db, keyprefix: this.options.keyprefix });
+    const channel = names.redisFanoutChannel(exchange, routingKey, { db: this.broker.db, keyprefix: this.keyprefix });
     await this.publisher.publish(channel, encodeRedisEnvelope(message, { exchange, routingKey }));
   }
 
@@ -217,7 +223,7 @@ export class RedisTransport implements Transport {
 
   async listenPidbox(node: string, onRequest: (message: CeleryMessage) => void): Promise<PidboxListener> {
     this.assertOpen();
-    const channel = names.redisPidboxChannel({ db: this.broker.db, keyprefix: this.options.keyprefix });
+    const channel = names.redisPidboxChannel({ db: this.broker.db, keyprefix: this.keyprefix });
     const listener = await RedisPidboxListener.open(this.pidboxDeps('pidbox'), channel, node, onRequest);
     const handle: PidboxListener = { close: () => this.untrack(handle, listener) };
     this.closables.add(handle);
@@ -233,15 +239,23 @@ export class RedisTransport implements Transport {
   }
 
   async queueLength(queue: string): Promise<number> {
+    return (await this.queueStats(queue)).messages;
+  }
+
+  /** Flower's count: LLEN of the four priority lists in one pipeline, summed (CELERY-WIRE.md §8). */
+  async queueStats(queue: string): Promise<QueueStats> {
     const pipeline = this.commands().pipeline();
     for (const step of names.PRIORITY_STEPS) pipeline.llen(this.keys.list(queue, step));
     const results = (await pipeline.exec()) ?? [];
-    let total = 0;
-    for (const [error, length] of results) {
+    const byPriority: Record<number, number> = {};
+    let messages = 0;
+    names.PRIORITY_STEPS.forEach((step, i) => {
+      const [error, length] = results[i] ?? [new Error('no reply to LLEN'), 0];
       if (error) throw error;
-      total += Number(length);
-    }
-    return total;
+      byPriority[step] = Number(length);
+      messages += Number(length);
+    });
+    return { messages, byPriority, consumers: null, exists: null };
   }
 
   async eventBacklog(): Promise<number | null> {

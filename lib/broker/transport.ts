@@ -88,6 +88,18 @@ export interface ReplyQueue {
   close(): Promise<void>;
 }
 
+/** What a broker tells about one task queue without consuming from it. */
+export interface QueueStats {
+  /** Messages waiting, as `Transport.queueLength` counts them. */
+  readonly messages: number;
+  /** Redis: messages waiting in each of kombu's priority lists, keyed by step (0, 3, 6, 9); null elsewhere. */
+  readonly byPriority: Readonly<Record<number, number>> | null;
+  /** AMQP: consumers attached (the passive declare's consumer count); null where the broker cannot tell. */
+  readonly consumers: number | null;
+  /** AMQP: false when there is no such queue; null where the broker cannot tell (an empty Redis queue does not exist). */
+  readonly exists: boolean | null;
+}
+
 export interface Transport {
   readonly broker: BrokerUrl;
   state(): LinkState;
@@ -120,6 +132,8 @@ export interface Transport {
    * exist (on Redis an empty queue does not exist).
    */
   queueLength(queue: string): Promise<number>;
+  /** `queueLength` with what else the broker tells about the queue (see QueueStats). */
+  queueStats(queue: string): Promise<QueueStats>;
   /** Messages waiting in our event queue (AMQP); null where the broker has no such queue (Redis pub/sub). */
   eventBacklog(): Promise<number | null>;
   close(): Promise<void>;

@@ -49,7 +49,7 @@ export const FLOWER_READ_ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/api/queues/length',
     access: 'read',
-    doc: { summary: 'Messages waiting in each queue the workers consume: {"active_queues": [{"name", "messages"}]}', tags: ['flower'], responses: { 200: 'queue lengths', 503: 'no broker' } },
-    handle: (_, { collector, inspect, state }) => getQueueLengths(collector?.transport ?? null, inspect, state.onlineWorkers(Date.now() / 1000)),
+    doc: { summary: "Messages waiting in each queue the workers consume: {\"active_queues\": [{\"name\", \"messages\"}]}, or the management API's queue objects with --broker-api", tags: ['flower'], responses: { 200: 'queue lengths', 503: 'no broker' } },
+    handle: (_, { queues, inspect, state }) => getQueueLengths(queues?.reader ?? null, inspect, state.onlineWorkers(Date.now() / 1000)),
   },
 ];

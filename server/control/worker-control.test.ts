@@ -39,13 +39,26 @@ describe('WorkerControl', () => {
     expect(await control.timeLimit('w1@test', 't.add', 1, 2)).toEqual({ ok: true, message: 'time limits set successfully' });
   });
 
-  it('gives 404 for an unknown worker, 403 with the reason when refused, 504 when nobody answers', async () => {
+  it('gives 404 for an unknown worker or task, 403 with Flower’s text when refused, 504 when nobody answers', async () => {
     const { control } = await setup();
     expect(await control.poolGrow('nobody@x', 1)).toEqual({ ok: false, status: 404, reason: "Unknown worker 'nobody@x'" });
-    expect(await control.poolRestart('w1@test')).toEqual({ ok: false, status: 403, reason: "ValueError('Pool restarts not enabled')" });
-    expect(await control.rateLimit('w1@test', 'no.such', '1/s')).toEqual({ ok: false, status: 403, reason: 'unknown task' });
+    expect(await control.shutdown('nobody@x')).toEqual({ ok: false, status: 404, reason: "Unknown worker 'nobody@x'" });
+    expect(await control.poolRestart('w1@test')).toEqual({
+      ok: false,
+      status: 403,
+      reason: "Failed to restart the 'w1@test' pool: ValueError('Pool restarts not enabled')",
+    });
+    expect(await control.rateLimit('w1@test', 'no.such', '1/s')).toEqual({ ok: false, status: 404, reason: "Unknown task 'no.such'" });
+    expect(await control.timeLimit('w1@test', 'no.such', 1, null)).toEqual({ ok: false, status: 404, reason: "Unknown task 'no.such'" });
     const silent = await control.poolGrow('gone@test', 1);
     expect(silent).toMatchObject({ ok: false, status: 504 });
+  });
+
+  it('gives 503 when the command cannot be sent', async () => {
+    const { control, pidbox } = await setup();
+    await pidbox.close();
+    expect(await control.poolGrow('w1@test', 1)).toMatchObject({ ok: false, status: 503, reason: expect.stringContaining('pool_grow') });
+    expect(await control.revoke('abc', false, 'SIGTERM')).toMatchObject({ ok: false, status: 503 });
   });
 
   it('casts shutdown and revoke without waiting', async () => {

@@ -83,6 +83,7 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
   const io = attachPush(http, context, {
     path: `${prefix}/socket.io`,
     authorize: (headers) => authenticate(config, headers).ok,
+    log,
   });
 
   try {

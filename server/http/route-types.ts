@@ -13,6 +13,8 @@ import type { ServerConfig } from '../config';
 import type { InspectCache } from '../control/inspect-cache';
 import type { WorkerControl } from '../control/worker-control';
 import type { Metrics } from '../metrics';
+import type { PrometheusMetrics } from '../prometheus/prometheus-metrics';
+import type { QueueSampler } from '../queues/queue-sampler';
 import type { ClusterState } from '../state/cluster-state';
 
 export interface RouteContext {
@@ -30,6 +32,10 @@ export interface RouteContext {
   /** `--result-backend`; null when none is given (result and abort answer 503, as Flower). */
   readonly backend: ResultBackend | null;
   readonly metrics: Metrics;
+  /** Queue lengths now (`queues.reader`) and over time (`queues.history`), sampled every 5 s; null without a broker. */
+  readonly queues: QueueSampler | null;
+  /** What /metrics keeps between scrapes (Flower's families, pollen_tasks_total), fed from the collector. */
+  readonly prometheus: PrometheusMetrics;
 }
 
 export interface RouteRequest {

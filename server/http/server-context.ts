@@ -13,7 +13,9 @@ import { Collector } from '../collector/collector';
 import type { ServerConfig } from '../config';
 import { InspectCache } from '../control/inspect-cache';
 import { WorkerControl } from '../control/worker-control';
-import { Metrics } from '../metrics';
+import { feedWorkerStats, Metrics } from '../metrics';
+import { feedPrometheus, PrometheusMetrics } from '../prometheus/prometheus-metrics';
+import { QueueSampler } from '../queues/queue-sampler';
 import { ClusterState } from '../state/cluster-state';
 import type { RouteContext } from './route-types';
 
@@ -30,6 +32,8 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
     ? new Collector(createTransport(config.broker), state, { enableEvents: config.enableEvents }, log.child({ scope: 'collector' }))
     : null;
   collector?.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
+  const prometheus = new PrometheusMetrics({ purgeAfterMs: config.purgeOfflineWorkers * 1000 });
+  if (collector) feedPrometheus(collector, prometheus);
   await collector?.start();
   const client = collector ? new Client({ transport: collector.transport, backend }) : null;
   const inspect = client
@@ -40,9 +44,16 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
     : null;
   // Filled at start, as Flower's is; later pages get it with its age and refresh it behind them.
   inspect?.refreshInBackground();
+  const queues = collector
+    ? QueueSampler.forServer({ transport: collector.transport, brokerApi: config.brokerApi, inspect, seenInEvents: () => metrics.keys('queue'), log: log.child({ scope: 'queues' }) })
+    : null;
+  queues?.start();
+  const stopWorkerStats = inspect ? feedWorkerStats(inspect, metrics, { onlineWorkers: () => state.onlineWorkers(Date.now() / 1000) }) : null;
   return {
-    info, config, state, collector, inspect, control, client, backend, metrics,
+    info, config, state, collector, inspect, control, client, backend, metrics, prometheus, queues,
     async close() {
+      queues?.stop();
+      stopWorkerStats?.();
       await client?.close().catch(() => undefined);
       await collector?.stop();
       await backend?.close().catch(() => undefined);

@@ -59,3 +59,17 @@ def flaky(self, succeed_after=1):
 def reject_me():
     from celery.exceptions import Reject
     raise Reject('not wanted here', requeue=False)
+
+
+from celery.contrib.abortable import AbortableTask  # noqa: E402  (tasks added later sit at the end)
+
+
+@app.task(name='tasks.abortable', bind=True, base=AbortableTask)
+def abortable(self, seconds=30):
+    """Runs until aborted (AbortableAsyncResult.abort() stores ABORTED) or `seconds` pass."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if self.is_aborted():
+            return 'aborted'
+        time.sleep(0.1)
+    return 'not aborted'

@@ -6,24 +6,11 @@
  * known name count as name="".
  */
 import { COUNT_STATES } from '../metrics';
+import { stateIndex } from '../metrics/metric-types';
 import type { Exposition } from './exposition';
 import type { LabelIds } from './label-ids';
 
 const STATES = COUNT_STATES.length;
-
-function stateSlot(type: string): number {
-  switch (type) {
-    case 'task-sent': return 0;
-    case 'task-received': return 1;
-    case 'task-started': return 2;
-    case 'task-succeeded': return 3;
-    case 'task-failed': return 4;
-    case 'task-retried': return 5;
-    case 'task-revoked': return 6;
-    case 'task-rejected': return 7;
-    default: return -1;
-  }
-}
 
 export class TaskCounters {
   /** STATES counts per task-name id (OTHER's included), grown on demand. */
@@ -33,7 +20,7 @@ export class TaskCounters {
 
   /** One task event of the task-name id `nameId` (from names.id). */
   count(nameId: number, type: string): void {
-    const slot = stateSlot(type);
+    const slot = stateIndex(type);
     if (slot < 0 || nameId < 0) return;
     let counts = this.counts;
     if ((nameId + 1) * STATES > counts.length) {

@@ -15,16 +15,13 @@
  *   npm run bench -- metrics-prometheus
  *   INGEST=1 RATES=60000,80000 npm run bench -- metrics-prometheus
  */
-import { spawn } from 'node:child_process';
-import pino from 'pino';
-import { createTransport, parseBrokerUrl } from '@/lib/broker';
 import { type CeleryEvent, decodeEventBody } from '@/lib/celery';
-import { Collector } from '@/server/collector/collector';
 import { Metrics } from '@/server/metrics';
 import { Exposition } from '@/server/prometheus/exposition';
 import { feedPrometheus, PrometheusMetrics } from '@/server/prometheus/prometheus-metrics';
 import { type Change, ClusterState } from '@/server/state/cluster-state';
 import { startRedis } from '@/test/harness/redis-server';
+import { runCollectorIngest } from './collector-ingest-run';
 
 const NAMES = 500;
 const WORKERS = 200;
@@ -179,33 +176,17 @@ function spreadOf(values: number[]): string {
 // 3. (INGEST=1) The real collector from redis-server, metrics wired, without and with feedPrometheus.
 if (process.env['INGEST']) {
   const redis = await startRedis();
-  const broker = parseBrokerUrl(redis.url(0));
-  if (!broker.ok) throw new Error(broker.error);
   try {
     for (const offered of (process.env['RATES'] ?? '60000,80000').split(',').map(Number)) {
       for (const withPrometheus of [false, true]) {
-        const state = new ClusterState({ maxTasks: 100_000, purgeOfflineAfter: 3600 });
-        const collector = new Collector(createTransport(broker.value), state, { enableEvents: false }, pino({ level: 'silent' }));
-        const metrics = new Metrics();
-        collector.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
         const prometheus = new PrometheusMetrics();
-        if (withPrometheus) feedPrometheus(collector, prometheus);
-        await collector.start();
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        const cpuBefore = process.cpuUsage();
-        const wallBefore = performance.now();
-        const publisher = spawn(process.execPath, ['--import', 'tsx', new URL('./ingest-publisher.ts', import.meta.url).pathname, redis.url(0), String(offered), String(process.env['SECONDS'] ?? 10), 'single'], { stdio: ['ignore', 'pipe', 'inherit'] });
-        let output = '';
-        publisher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        await new Promise<void>((resolve) => publisher.once('exit', () => resolve()));
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        const cpu = process.cpuUsage(cpuBefore);
-        const wall = (performance.now() - wallBefore) / 1000;
-        const published = (JSON.parse(output.trim().split('\n').pop() ?? '{"published":0}') as { published: number }).published;
-        const applied = collector.health.snapshot(Date.now()).eventsTotal;
-        await collector.stop();
-        console.log(`ingest ${String(offered).padStart(6)} ev/s, metrics wired, ${withPrometheus ? 'with   ' : 'without'} the Prometheus feed: loss ${((1 - applied / Math.max(published, 1)) * 100).toFixed(2)} %, ` +
-          `collector CPU ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(0)} % of a core${withPrometheus ? `, feed errors ${prometheus.flower.errors}` : ''}`);
+        const run = await runCollectorIngest(redis.url(0), offered, Number(process.env['SECONDS'] ?? 10), (collector) => {
+          const metrics = new Metrics();
+          collector.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
+          if (withPrometheus) feedPrometheus(collector, prometheus);
+        });
+        console.log(`ingest ${String(offered).padStart(6)} ev/s, metrics wired, ${withPrometheus ? 'with   ' : 'without'} the Prometheus feed: loss ${run.lossPercent.toFixed(2)} %, ` +
+          `collector CPU ${run.cpuPercent.toFixed(0)} % of a core${withPrometheus ? `, feed errors ${prometheus.flower.errors}` : ''}`);
       }
     }
   } finally {

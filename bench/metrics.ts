@@ -14,14 +14,11 @@
  *   npm run bench -- metrics               (runs with --expose-gc for exact heap figures)
  *   INGEST=1 RATES=60000,80000 npm run bench -- metrics
  */
-import { spawn } from 'node:child_process';
-import pino from 'pino';
-import { createTransport, parseBrokerUrl } from '@/lib/broker';
 import { type CeleryEvent, decodeEventBody, type TaskEvent } from '@/lib/celery';
-import { Collector } from '@/server/collector/collector';
 import { Metrics, type MetricsStats, type TaskFacts } from '@/server/metrics';
 import { ClusterState } from '@/server/state/cluster-state';
 import { startRedis } from '@/test/harness/redis-server';
+import { runCollectorIngest } from './collector-ingest-run';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
@@ -177,35 +174,19 @@ function uniformPool(): { events: TaskEvent[]; facts: TaskFacts[] } {
   return out;
 }
 
-// 4. (INGEST=1) The real collector fed by redis-server at fixed rates (bench/ingest-publisher.ts, one
-// event per message), without and with the hook the lead will wire (collector.onChange → onEvent).
+// 4. (INGEST=1) The real collector fed by redis-server at fixed rates, without and with the metrics
+// hook the server wires (collector.onChange → onEvent).
 if (process.env['INGEST']) {
   const redis = await startRedis();
-  const broker = parseBrokerUrl(redis.url(0));
-  if (!broker.ok) throw new Error(broker.error);
   try {
     for (const offered of (process.env['RATES'] ?? '60000,80000,100000').split(',').map(Number)) {
       for (const withMetrics of [false, true]) {
-        const state = new ClusterState({ maxTasks: 100_000, purgeOfflineAfter: 3600 });
-        const collector = new Collector(createTransport(broker.value), state, { enableEvents: false }, pino({ level: 'silent' }));
         const metrics = new Metrics();
-        if (withMetrics) collector.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
-        await collector.start();
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        const cpuBefore = process.cpuUsage();
-        const wallBefore = performance.now();
-        const publisher = spawn(process.execPath, ['--import', 'tsx', new URL('./ingest-publisher.ts', import.meta.url).pathname, redis.url(0), String(offered), '10', 'single'], { stdio: ['ignore', 'pipe', 'inherit'] });
-        let output = '';
-        publisher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        await new Promise<void>((resolve) => publisher.once('exit', () => resolve()));
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        const cpu = process.cpuUsage(cpuBefore);
-        const wall = (performance.now() - wallBefore) / 1000;
-        const published = (JSON.parse(output.trim().split('\n').pop() ?? '{"published":0}') as { published: number }).published;
-        const applied = collector.health.snapshot(Date.now()).eventsTotal;
-        await collector.stop();
-        console.log(`ingest ${String(offered).padStart(6)} ev/s ${withMetrics ? 'with   ' : 'without'} metrics: loss ${((1 - applied / Math.max(published, 1)) * 100).toFixed(2)} %, ` +
-          `collector CPU ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(0)} % of a core${withMetrics ? `, metrics errors ${metrics.errors}` : ''}`);
+        const run = await runCollectorIngest(redis.url(0), offered, 10, (collector) => {
+          if (withMetrics) collector.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
+        });
+        console.log(`ingest ${String(offered).padStart(6)} ev/s ${withMetrics ? 'with   ' : 'without'} metrics: loss ${run.lossPercent.toFixed(2)} %, ` +
+          `collector CPU ${run.cpuPercent.toFixed(0)} % of a core${withMetrics ? `, metrics errors ${metrics.errors}` : ''}`);
       }
     }
   } finally {

@@ -2,13 +2,19 @@
 // `pollen --url-prefix flower` builds and serves the pages under /flower (Flower's --url_prefix): the
 // server sets POLLEN_URL_PREFIX for the build and for the running Next, and rebuilds when it changes.
 const prefix = process.env.POLLEN_URL_PREFIX ?? '';
+// Each prefix gets its own build, so switching between prefixes (or serving two at once) never rebuilds
+// under a running server. server/http/next-build.ts names the same folder (nextDistDir).
+const distDir = prefix === '' ? '.next' : `.next-prefix/${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // The server is a separate Node program that imports lib/; Next only builds app/ and components/.
-  typescript: { ignoreBuildErrors: false },
+  // A prefixed build reads a tsconfig that server/http/next-build.ts writes beside its folder: Next adds its
+  // build folder's type globs to the tsconfig it reads, and the repository's must stay as committed.
+  typescript: { ignoreBuildErrors: false, ...(prefix !== '' && { tsconfigPath: `${distDir}.tsconfig.json` }) },
+  distDir,
   ...(prefix !== '' && { basePath: prefix }),
   env: { NEXT_PUBLIC_POLLEN_URL_PREFIX: prefix },
 };

@@ -1,4 +1,5 @@
 /** Pollen's own endpoints about the server itself: identity and the health of the broker link and ingest. */
+import type { Session } from '@/lib/api/session';
 import { authConfigured } from '../auth/request-guard';
 import type { Route } from '../http/route-types';
 
@@ -11,17 +12,17 @@ export const SERVER_ROUTES: readonly Route[] = [
       summary: "Who the caller is, whether controls are open to them, and the CSRF token a browser sends with controls (also set as the pollen_csrf cookie)",
       tags: ['server'],
     },
-    handle: ({ user, csrfToken }, { config }) => ({
-      status: 200,
-      body: {
+    handle: ({ user, csrfToken }, { config }) => {
+      const body: Session = {
         user,
         authRequired: authConfigured(config),
         readOnly: config.readOnly,
         controlsEnabled: !config.readOnly && (authConfigured(config) || config.unauthenticatedApi),
         csrfToken,
         urlPrefix: config.urlPrefix,
-      },
-    }),
+      };
+      return { status: 200, body };
+    },
   },
   {
     method: 'GET',

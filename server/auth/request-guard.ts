@@ -11,6 +11,7 @@
  *   the `pollen_csrf` cookie (double submit: another site can neither read the cookie nor set the header).
  *   Bearer requests skip it: a browser never attaches a bearer token by itself.
  */
+import { CSRF_HEADER } from '@/lib/api/session';
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerConfig } from '../config';
@@ -19,7 +20,7 @@ import type { RouteAccess } from '../http/route-types';
 import { identify, secretEquals } from './basic-auth';
 
 export const CSRF_COOKIE = 'pollen_csrf';
-export const CSRF_HEADER = 'x-pollen-csrf';
+export { CSRF_HEADER };
 
 export type GuardResult = { readonly ok: true; readonly user: string | null; readonly viaToken: boolean } | { readonly ok: false; readonly response: ApiResponse };
 

@@ -12,7 +12,7 @@ import type { Logger } from '@/lib/runtime/logger';
 import { attachPush, type PushServer } from '../push/socket-server';
 import { PACKAGE_DIR } from '@/lib/runtime/version';
 import { authenticate } from '../auth/request-guard';
-import { ensureNextBuild } from './next-build';
+import { ensureNextBuild, writePrefixedTsconfig } from './next-build';
 import { handleApiRequest, send } from './api-request';
 import { matchRoute } from './routes';
 import { createServerContext, type ServerContext } from './server-context';
@@ -34,7 +34,8 @@ export interface StartOptions {
 type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 async function startDashboard(config: ServerConfig, hostname: string, log: Logger): Promise<{ handle: PageHandler; close: () => Promise<void> }> {
-  if (!config.dev) await ensureNextBuild(PACKAGE_DIR, config.urlPrefix, log);
+  if (config.dev) writePrefixedTsconfig(PACKAGE_DIR, config.urlPrefix);
+  else await ensureNextBuild(PACKAGE_DIR, config.urlPrefix, log);
   const app = next({ dev: config.dev, dir: PACKAGE_DIR, hostname, port: config.port, quiet: true });
   await app.prepare();
   return { handle: app.getRequestHandler(), close: () => app.close() };

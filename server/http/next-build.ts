@@ -3,9 +3,9 @@
  * is missing or older than the sources it is made here, once, before the server listens.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from '@/lib/runtime/logger';
 
 /** What the dashboard build is made from; a change to any of these makes the build stale. */
@@ -23,19 +23,44 @@ function newestChange(path: string): number {
   return newest;
 }
 
-/** Where the build records the URL prefix it was made for (Next bakes basePath into the build). */
-const PREFIX_FILE = join('.next', 'pollen-url-prefix');
+/** The build folder for a URL prefix, as next.config.js names it (Next bakes basePath into the build). */
+export function nextDistDir(urlPrefix: string): string {
+  return urlPrefix === '' ? '.next' : `.next-prefix/${urlPrefix.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+/** Where a build records the URL prefix it was made for: two prefixes could share a folder name. */
+const PREFIX_FILE = 'pollen-url-prefix';
 
 export function buildIsCurrent(dir: string, urlPrefix = ''): boolean {
-  const buildId = join(dir, '.next', 'BUILD_ID');
+  const distDir = join(dir, nextDistDir(urlPrefix));
+  const buildId = join(distDir, 'BUILD_ID');
   if (!existsSync(buildId)) return false;
-  const builtFor = existsSync(join(dir, PREFIX_FILE)) ? readFileSync(join(dir, PREFIX_FILE), 'utf8') : '';
+  const prefixFile = join(distDir, PREFIX_FILE);
+  const builtFor = existsSync(prefixFile) ? readFileSync(prefixFile, 'utf8') : '';
   if (builtFor !== urlPrefix) return false;
   const built = statSync(buildId).mtimeMs;
   return SOURCES.every((source) => newestChange(join(dir, source)) <= built);
 }
 
+/**
+ * A prefixed build's tsconfig, beside its build folder (next.config.js points Next at it; Next empties the
+ * folder itself): the repository's, seen from there, so that Next's edits to it stay out of the repository.
+ */
+export function writePrefixedTsconfig(dir: string, urlPrefix: string): void {
+  if (urlPrefix === '') return;
+  const distDir = nextDistDir(urlPrefix);
+  const up = distDir.split('/').slice(1).map(() => '..').join('/');
+  const tsconfig = {
+    extends: `${up}/tsconfig.json`,
+    include: [`${up}/next-env.d.ts`, `${up}/**/*.ts`, `${up}/**/*.tsx`, `${up}/**/*.mts`],
+    exclude: [`${up}/node_modules`, `${up}/.next`, `${up}/.next-prefix`, `${up}/dist`],
+  };
+  mkdirSync(dirname(join(dir, distDir)), { recursive: true });
+  writeFileSync(join(dir, `${distDir}.tsconfig.json`), `${JSON.stringify(tsconfig, null, 2)}\n`);
+}
+
 export async function ensureNextBuild(dir: string, urlPrefix: string, log: Logger): Promise<void> {
+  writePrefixedTsconfig(dir, urlPrefix);
   if (buildIsCurrent(dir, urlPrefix)) return;
   log.info({ urlPrefix }, 'building the dashboard (next build); this happens once after install or a change, about 30 s');
   const nextBin = createRequire(join(dir, 'package.json')).resolve('next/dist/bin/next');
@@ -48,5 +73,5 @@ export async function ensureNextBuild(dir: string, urlPrefix: string, log: Logge
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (exit code ${code})`))));
   });
-  writeFileSync(join(dir, PREFIX_FILE), urlPrefix);
+  writeFileSync(join(dir, nextDistDir(urlPrefix), PREFIX_FILE), urlPrefix);
 }

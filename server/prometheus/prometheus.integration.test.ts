@@ -9,7 +9,7 @@ import { startCeleryWorker } from '@/test/harness/celery-worker';
 import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
 import { until } from '@/test/harness/until';
-import type { OverviewResponse, WorkerSeriesResponse } from '../api/v1/metrics-responses';
+import type { OverviewResponse, WorkerSeriesResponse } from '@/lib/api/metrics';
 import { parseExposition, type ParsedFamily, sampleValue } from './exposition-test-parser';
 
 describe('Prometheus /metrics and the v1 metrics API with a real Python worker on Redis', () => {

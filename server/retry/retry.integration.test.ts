@@ -15,7 +15,7 @@ import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
 import { startRabbit, type RabbitServer } from '@/test/harness/rabbitmq-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
 import { until } from '@/test/harness/until';
-import type { TaskDetail } from '../api/v1/task-detail';
+import type { TaskDetail } from '@/lib/api/tasks';
 import type { Workflow } from '../api/v1/workflow-graph';
 
 const SEND_TASK = new URL('../../test/python/send_task.py', import.meta.url).pathname;

@@ -8,7 +8,7 @@ import type { IngestSnapshot } from '../../collector/ingest-health';
 import type { ClusterState } from '../../state/cluster-state';
 import { type ApiResponse, badRequest, queryObject } from '../api-error';
 import { windowEcho } from './metrics-read';
-import type { OverviewResponse } from './metrics-responses';
+import type { OverviewResponse } from '@/lib/api/metrics';
 import { resolveWindow, windowQuery } from './metrics-window';
 
 export { windowQuery as overviewQuery };

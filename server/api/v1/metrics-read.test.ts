@@ -5,7 +5,7 @@ import { decoded, heartbeat, T0 } from '../../metrics/metrics-test-events';
 import { ClusterState } from '../../state/cluster-state';
 import { getOverview } from './metrics-overview';
 import { getLatency, getLatencyByTask, getThroughput, getWorkerSeries } from './metrics-read';
-import type { LatencyByTaskResponse, LatencyResponse, OverviewResponse, ThroughputResponse, WorkerSeriesResponse } from './metrics-responses';
+import type { LatencyByTaskResponse, LatencyResponse, OverviewResponse, ThroughputResponse, WorkerSeriesResponse } from '@/lib/api/metrics';
 
 /** Ten minutes after T0: every event below lies in the last 15 minutes. */
 const NOW = T0 + 10 * 60_000;

@@ -9,7 +9,7 @@ import { flowerBoolean } from '../../flower-boolean';
 import { bucketRange, LATENCY_KINDS, type LatencyKind, type LatencySummary, type Metrics } from '../../metrics';
 import type { ClusterState } from '../../state/cluster-state';
 import { apiError, type ApiResponse, badRequest, queryObject } from '../api-error';
-import type { LatencyByTaskResponse, LatencyByTaskRow, LatencyResponse, ThroughputResponse, WindowEcho, WorkerSeriesResponse } from './metrics-responses';
+import type { LatencyByTaskResponse, LatencyByTaskRow, LatencyResponse, ThroughputResponse, WindowEcho, WorkerSeriesResponse } from '@/lib/api/metrics';
 import { checkWindow, resolveWindow, windowFields } from './metrics-window';
 
 const DIMENSIONS = ['all', 'task', 'worker', 'queue'] as const;

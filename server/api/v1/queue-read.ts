@@ -3,6 +3,7 @@
  * and lengths over time from the sampler (GET /api/v1/queues/history).
  */
 import { z } from 'zod';
+import type { QueueHistoryResponse, QueuesResponse } from '@/lib/api/queues';
 import { INSPECT_STALE_MS, type InspectCache } from '../../control/inspect-cache';
 import { HISTORY_RANGES, type HistoryRange } from '../../queues/queue-history';
 import type { QueueSampler } from '../../queues/queue-sampler';
@@ -43,7 +44,8 @@ export async function getQueues(sampler: QueueSampler | null, inspect: InspectCa
         origins: about?.origins ?? [],
       };
     });
-    return { status: 200, body: { source: readout.source, warning: readout.warning, sampledAt: sampler.lastSampleAt, queues } };
+    const body: QueuesResponse = { source: readout.source, warning: readout.warning, sampledAt: sampler.lastSampleAt, queues };
+    return { status: 200, body };
   } catch (err) {
     return apiError(503, `the broker did not answer: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -55,5 +57,6 @@ export function getQueueHistory(sampler: QueueSampler | null, query: URLSearchPa
   if (!parsed.success) return badRequest(parsed.error);
   if (!sampler) return apiError(503, NO_SAMPLER);
   const { range, queue } = parsed.data;
-  return { status: 200, body: sampler.history.window(range, nowMs, queue === undefined ? undefined : [queue]) };
+  const body: QueueHistoryResponse = sampler.history.window(range, nowMs, queue === undefined ? undefined : [queue]);
+  return { status: 200, body };
 }

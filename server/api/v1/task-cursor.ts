@@ -9,8 +9,9 @@
  */
 import { z } from 'zod';
 import type { TaskRecord } from '../../state/task-record';
+import { TASK_SORT_KEYS } from '@/lib/api/tasks';
 
-export const SORT_KEYS = ['arrival', 'received', 'started', 'succeeded', 'runtime'] as const;
+export const SORT_KEYS = TASK_SORT_KEYS;
 export type SortKey = (typeof SORT_KEYS)[number];
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];

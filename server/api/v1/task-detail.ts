@@ -10,29 +10,8 @@ import { exceptionToJson, type JsonObject, type TaskMeta } from '@/lib/celery';
 import type { ClusterState } from '../../state/cluster-state';
 import type { TaskRecord } from '../../state/task-record';
 import { apiError, type ApiResponse } from '../api-error';
-import { taskLinks, type V1Task, v1Task } from './task-json';
-
-export interface TimelineEntry {
-  readonly type: string;
-  /** Sender timestamp, Unix seconds. */
-  readonly timestamp: number;
-  /**
-   * Who sent it, where the model knows that for this very event: the producer of task-sent, the worker of
-   * each task-retried. (The task's `worker` is the last one that reported on it.)
-   */
-  readonly hostname?: string | null;
-  /** task-retried: the attempt (0 = first run) and its exception. */
-  readonly retries?: number;
-  readonly exception?: string | null;
-}
-
-export interface TaskDetail {
-  /** Null when only the result backend knows the task (Pollen never saw it, or evicted it). */
-  readonly task: V1Task | null;
-  readonly timeline: readonly TimelineEntry[];
-  /** Null without --result-backend. */
-  readonly backend: { readonly meta: JsonObject | null; readonly error: string | null } | null;
-}
+import { taskLinks, v1Task } from './task-json';
+import type { TaskDetail, TimelineEntry } from '@/lib/api/tasks';
 
 export async function getTaskDetail(state: ClusterState, backend: ResultBackend | null, id: string): Promise<ApiResponse> {
   const task = state.tasks.get(id) ?? null;

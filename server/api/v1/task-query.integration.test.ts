@@ -9,7 +9,7 @@ import { startCeleryWorker } from '@/test/harness/celery-worker';
 import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
 import { until } from '@/test/harness/until';
-import type { TaskPage } from './task-query';
+import type { TaskPage } from '@/lib/api/tasks';
 
 describe('paging tasks while they keep arriving, Python worker on redis', () => {
   let redis: RedisServer;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterState } from '../../state/cluster-state';
-import { listTasks, type TaskPage } from './task-query';
+import type { TaskPage } from '@/lib/api/tasks';
+import { listTasks } from './task-query';
 import { _addTask, _emptyState } from './task-test-events';
 
 const T0 = 1_790_000_000;

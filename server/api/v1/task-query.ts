@@ -10,7 +10,8 @@ import { apiError, type ApiResponse, badRequest } from '../api-error';
 import { arrivalEpoch, inArrivalOrder } from './task-arrival';
 import { comparePositions, decodeCursor, encodeCursor, type Position, SORT_KEYS, SORT_ORDERS, sortValue } from './task-cursor';
 import { compileFilter, queryFields, taskFilterShape } from './task-filter';
-import { taskLinks, type V1Task, v1Task } from './task-json';
+import { taskLinks, v1Task } from './task-json';
+import type { TaskPage } from '@/lib/api/tasks';
 
 /** A page large enough for any screen, small enough to render and send quickly. */
 export const MAX_PAGE = 1000;
@@ -29,14 +30,6 @@ export const listQuery = z.object({
   sort: z.enum(SORT_KEYS, { message: `expected one of ${SORT_KEYS.join(', ')}` }).default('arrival').describe('arrival (the order Pollen first saw the tasks, default), received, started, succeeded or runtime'),
   order: z.enum(SORT_ORDERS, { message: 'expected asc or desc' }).default('desc').describe('desc (default: newest or longest first) or asc'),
 });
-
-export interface TaskPage {
-  readonly tasks: readonly V1Task[];
-  /** Pass it as `cursor` for the next page; null when no task is past this page. */
-  readonly next_cursor: string | null;
-  /** Tasks matching the filters, on every page. */
-  readonly total_matching: number;
-}
 
 export function listTasks(state: ClusterState, query: URLSearchParams): ApiResponse {
   const parsed = listQuery.safeParse(queryFields(query));

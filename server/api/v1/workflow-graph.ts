@@ -10,37 +10,14 @@
 import { retryOf } from '../../retry/retry-link';
 import type { ClusterState } from '../../state/cluster-state';
 import type { TaskLinks } from './task-json';
+import type { Workflow, WorkflowEdge, WorkflowEdgeKind, WorkflowNode } from '@/lib/api/tasks';
 
 /** Enough for any real canvas; a fan-out of many thousands is shown cut, not sent whole. */
 export const MAX_WORKFLOW_NODES = 1000;
 /** Deeper than any real chain of parents; guards against a loop of ids. */
 const MAX_ANCESTORS = 1000;
 
-export type WorkflowEdgeKind = 'child' | 'retry';
-
-export interface WorkflowNode {
-  readonly id: string;
-  readonly name: string | null;
-  readonly state: string | null;
-  /** Whether Pollen holds the task (false: only its id is known, from a child). */
-  readonly known: boolean;
-  /** Celery's own retries of it (same id). */
-  readonly retries: number;
-}
-
-export interface WorkflowEdge {
-  readonly from: string;
-  readonly to: string;
-  readonly kind: WorkflowEdgeKind;
-}
-
-export interface Workflow {
-  readonly root: string;
-  readonly nodes: readonly WorkflowNode[];
-  readonly edges: readonly WorkflowEdge[];
-  /** More tasks belong to the workflow than MAX_WORKFLOW_NODES. */
-  readonly truncated: boolean;
-}
+export type { Workflow, WorkflowEdge, WorkflowEdgeKind, WorkflowNode };
 
 /** Null when Pollen does not hold the task. */
 export function workflowOf(state: ClusterState, id: string, links: TaskLinks, maxNodes = MAX_WORKFLOW_NODES): Workflow | null {

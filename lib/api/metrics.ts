@@ -1,7 +1,7 @@
 /**
- * JSON shapes of /api/v1/metrics/*. Types only, with no server imports, so that the dashboard can share
- * them (they belong in lib/ once the UI uses them). Times are epoch ms; latencies are seconds, their
- * quantiles within 1 % (DDSketch), min/max/mean exact; counts are task events by the state they report.
+ * JSON shapes of /api/v1/metrics/*, shared by the server that writes them and the dashboard that reads
+ * them. Times are epoch ms; latencies are seconds, their quantiles within 1 % (DDSketch), min/max/mean
+ * exact; counts are task events by the state they report.
  */
 
 export type CountStateName = 'sent' | 'received' | 'started' | 'succeeded' | 'failed' | 'retried' | 'revoked' | 'rejected';

@@ -1,0 +1,148 @@
+/**
+ * JSON shapes of /api/v1/tasks*, shared by the server that writes them and the dashboard that reads them:
+ * snake_case, Celery's names, the reprs the events carried (strings, not parsed), times in Unix seconds.
+ */
+import type { JsonObject } from '@/lib/celery';
+
+/** One failed run that Celery retried (Task.retry, same id), from its task-retried event. */
+export interface RetryAttemptJson {
+  /** Which attempt failed: 0 for the first run, 1 for the first retry, ... */
+  readonly retries: number;
+  /** Sender timestamp of the task-retried event. */
+  readonly timestamp: number;
+  readonly exception: string | null;
+  readonly traceback: string | null;
+  readonly worker: string | null;
+}
+
+export interface V1Task {
+  readonly uuid: string;
+  readonly name: string | null;
+  readonly state: string;
+  /** Node name of the worker that received or ran it. */
+  readonly worker: string | null;
+  /** Node name of the producer, from task-sent. */
+  readonly client: string | null;
+  readonly queue: string | null;
+  readonly exchange: string | null;
+  readonly routing_key: string | null;
+  /** Python reprs (Celery's saferepr, cut at 1024 characters). */
+  readonly args: string | null;
+  readonly kwargs: string | null;
+  readonly result: string | null;
+  readonly exception: string | null;
+  readonly traceback: string | null;
+  readonly sent: number | null;
+  readonly received: number | null;
+  readonly started: number | null;
+  readonly succeeded: number | null;
+  readonly failed: number | null;
+  readonly retried: number | null;
+  readonly revoked: number | null;
+  readonly rejected: number | null;
+  /** When the current state was reached. */
+  readonly timestamp: number;
+  readonly runtime: number | null;
+  readonly eta: string | null;
+  readonly expires: string | null;
+  /** Celery's own retries (Task.retry, same id). */
+  readonly retries: number;
+  readonly retry_history: readonly RetryAttemptJson[];
+  readonly root_id: string | null;
+  readonly parent_id: string | null;
+  readonly children: readonly string[];
+  /** The task this one re-sends, when Pollen sent it as a retry. */
+  readonly retry_of: string | null;
+  /** The tasks Pollen sent as retries of this one. */
+  readonly retried_as: readonly string[];
+  /** Its worker went offline while it was received or started. */
+  readonly lost: boolean;
+  readonly revoke: { readonly terminated: boolean; readonly signum: number | null; readonly expired: boolean } | null;
+}
+
+/** GET /api/v1/tasks. */
+export interface TaskPage {
+  readonly tasks: readonly V1Task[];
+  /** Pass it as `cursor` for the next page; null when no task is past this page. */
+  readonly next_cursor: string | null;
+  /** Tasks matching the filters, on every page. */
+  readonly total_matching: number;
+}
+
+/** The sort keys of GET /api/v1/tasks. */
+export const TASK_SORT_KEYS = ['arrival', 'received', 'started', 'succeeded', 'runtime'] as const;
+export type TaskSortKey = (typeof TASK_SORT_KEYS)[number];
+
+export interface TimelineEntry {
+  readonly type: string;
+  /** Sender timestamp, Unix seconds. */
+  readonly timestamp: number;
+  /**
+   * Who sent it, where the model knows that for this very event: the producer of task-sent, the worker of
+   * each task-retried. (The task's `worker` is the last one that reported on it.)
+   */
+  readonly hostname?: string | null;
+  /** task-retried: the attempt (0 = first run) and its exception. */
+  readonly retries?: number;
+  readonly exception?: string | null;
+}
+
+/** GET /api/v1/tasks/:id. */
+export interface TaskDetail {
+  /** Null when only the result backend knows the task (Pollen never saw it, or evicted it). */
+  readonly task: V1Task | null;
+  readonly timeline: readonly TimelineEntry[];
+  /** Null without --result-backend. */
+  readonly backend: { readonly meta: JsonObject | null; readonly error: string | null } | null;
+}
+
+export type WorkflowEdgeKind = 'child' | 'retry';
+
+export interface WorkflowNode {
+  readonly id: string;
+  readonly name: string | null;
+  readonly state: string | null;
+  /** Whether Pollen holds the task (false: only its id is known, from a child). */
+  readonly known: boolean;
+  /** Celery's own retries of it (same id). */
+  readonly retries: number;
+}
+
+export interface WorkflowEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly kind: WorkflowEdgeKind;
+}
+
+/** GET /api/v1/tasks/:id/workflow. */
+export interface Workflow {
+  readonly root: string;
+  readonly nodes: readonly WorkflowNode[];
+  readonly edges: readonly WorkflowEdge[];
+  /** More tasks belong to the workflow than the server's cap. */
+  readonly truncated: boolean;
+}
+
+/** POST /api/v1/tasks/:id/retry. */
+export interface RetrySent {
+  readonly 'task-id': string;
+}
+
+export interface Refusal {
+  readonly id: string;
+  readonly reason: string;
+}
+
+/** POST /api/v1/tasks/retry (not a dry run). */
+export interface BulkRetryResult {
+  readonly matched: number;
+  readonly sent: readonly { readonly id: string; readonly new_id: string }[];
+  readonly refused: readonly Refusal[];
+}
+
+/** POST /api/v1/tasks/revoke (not a dry run). */
+export interface BulkRevokeResult {
+  readonly matched: number;
+  readonly revoked: readonly string[];
+  readonly refused: readonly Refusal[];
+}

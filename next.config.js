@@ -3,17 +3,19 @@
 // server sets POLLEN_URL_PREFIX for the build and for the running Next, and rebuilds when it changes.
 const prefix = process.env.POLLEN_URL_PREFIX ?? '';
 // Each prefix gets its own build, so switching between prefixes (or serving two at once) never rebuilds
-// under a running server. server/http/next-build.ts names the same folder (nextDistDir).
-const distDir = prefix === '' ? '.next' : `.next-prefix/${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+// under a running server; POLLEN_NEXT_BUILD names a build of its own (a second checkout's tests running
+// beside the first). server/http/next-build.ts names the same folder (nextDistDir).
+const buildName = process.env.POLLEN_NEXT_BUILD || prefix.replace(/[^A-Za-z0-9_-]/g, '_');
+const distDir = buildName === '' ? '.next' : `.next-prefix/${buildName}`;
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // The server is a separate Node program that imports lib/; Next only builds app/ and components/.
-  // A prefixed build reads a tsconfig that server/http/next-build.ts writes beside its folder: Next adds its
+  // Any other build reads a tsconfig that server/http/next-build.ts writes beside its folder: Next adds its
   // build folder's type globs to the tsconfig it reads, and the repository's must stay as committed.
-  typescript: { ignoreBuildErrors: false, ...(prefix !== '' && { tsconfigPath: `${distDir}.tsconfig.json` }) },
+  typescript: { ignoreBuildErrors: false, ...(distDir !== '.next' && { tsconfigPath: `${distDir}.tsconfig.json` }) },
   distDir,
   ...(prefix !== '' && { basePath: prefix }),
   env: { NEXT_PUBLIC_POLLEN_URL_PREFIX: prefix },

@@ -28,8 +28,9 @@ export default defineConfig({
       ],
     },
   },
-  // README's main-job line, exactly: the smoke test proves that it serves the dashboard on :5555.
-  webServer: {
+  // README's main-job line, exactly: the smoke test proves that it serves the dashboard on :5555. The other
+  // specs start their own cluster (e2e/fixtures/cluster.ts); POLLEN_E2E_NO_DEMO=1 runs them without it.
+  webServer: process.env['POLLEN_E2E_NO_DEMO'] ? undefined : {
     command: 'npm run demo',
     url: 'http://127.0.0.1:5555/healthcheck',
     reuseExistingServer: !process.env['CI'],

@@ -1,7 +1,7 @@
 'use client';
 import { useEffect, useState } from 'react';
 import type { ServerInfo } from '@/lib/push/contract';
-import { getSocket } from './socket';
+import { getSocket } from '../live/socket';
 
 type Link = { state: 'connecting' } | { state: 'connected'; info: ServerInfo } | { state: 'disconnected'; reason: string };
 
@@ -28,7 +28,7 @@ export function ServerStatus() {
     <section className="card" aria-label="Server">
       <dl className="facts">
         <dt>Live link</dt>
-        <dd data-testid="link-state" className={link.state === 'connected' ? 'status-ok' : link.state === 'disconnected' ? 'status-bad' : undefined}>
+        <dd data-testid="server-link" className={link.state === 'connected' ? 'status-ok' : link.state === 'disconnected' ? 'status-bad' : undefined}>
           {link.state === 'connected' ? 'connected' : link.state === 'connecting' ? 'connecting…' : `disconnected (${link.reason})`}
         </dd>
         {link.state === 'connected' && (

@@ -7,20 +7,22 @@ import { nextDistDir, writePrefixedTsconfig } from './next-build';
 import { REPO_ROOT } from '@/test/harness/ts-worker';
 
 /** next.config.js as Next loads it, in a fresh process (it reads the prefix from the environment once). */
-function nextConfig(prefix: string): { distDir: string; basePath?: string; typescript: { tsconfigPath?: string } } {
+function nextConfig(prefix: string, build = ''): { distDir: string; basePath?: string; typescript: { tsconfigPath?: string } } {
   const script = "import('./next.config.js').then((m) => process.stdout.write(JSON.stringify(m.default)))";
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, env: { ...process.env, POLLEN_URL_PREFIX: prefix } }).toString());
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, env: { ...process.env, POLLEN_URL_PREFIX: prefix, POLLEN_NEXT_BUILD: build } }).toString());
 }
 
 describe('one build folder per URL prefix', () => {
   it('next.config.js and the server name the same folder, and a prefixed build reads its own tsconfig', () => {
     for (const prefix of ['', '/flower', '/a.b/c']) {
       const config = nextConfig(prefix);
-      expect(config.distDir).toBe(nextDistDir(prefix));
+      expect(config.distDir).toBe(nextDistDir(prefix, {}));
       expect(config.basePath).toBe(prefix === '' ? undefined : prefix);
-      expect(config.typescript.tsconfigPath).toBe(prefix === '' ? undefined : `${nextDistDir(prefix)}.tsconfig.json`);
+      expect(config.typescript.tsconfigPath).toBe(prefix === '' ? undefined : `${nextDistDir(prefix, {})}.tsconfig.json`);
     }
-    expect(nextDistDir('/flower')).not.toBe(nextDistDir(''));
+    expect(nextDistDir('/flower', {})).not.toBe(nextDistDir('', {}));
+    expect(nextConfig('', 'mine').distDir).toBe(nextDistDir('', { POLLEN_NEXT_BUILD: 'mine' }));
+    expect(nextDistDir('', { POLLEN_NEXT_BUILD: 'mine' })).toBe('.next-prefix/mine');
   });
 
   it('writes the prefixed tsconfig as the repository one seen from beside the build folder', () => {

@@ -23,9 +23,13 @@ function newestChange(path: string): number {
   return newest;
 }
 
-/** The build folder for a URL prefix, as next.config.js names it (Next bakes basePath into the build). */
-export function nextDistDir(urlPrefix: string): string {
-  return urlPrefix === '' ? '.next' : `.next-prefix/${urlPrefix.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+/**
+ * The build folder for a URL prefix (Next bakes basePath into the build), or for the build POLLEN_NEXT_BUILD
+ * names, as next.config.js names it.
+ */
+export function nextDistDir(urlPrefix: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const name = env['POLLEN_NEXT_BUILD'] || urlPrefix.replace(/[^A-Za-z0-9_-]/g, '_');
+  return name === '' ? '.next' : `.next-prefix/${name}`;
 }
 
 /** Where a build records the URL prefix it was made for: two prefixes could share a folder name. */
@@ -43,12 +47,12 @@ export function buildIsCurrent(dir: string, urlPrefix = ''): boolean {
 }
 
 /**
- * A prefixed build's tsconfig, beside its build folder (next.config.js points Next at it; Next empties the
+ * A tsconfig for any build but the default one, beside its build folder (next.config.js points Next at it; Next empties the
  * folder itself): the repository's, seen from there, so that Next's edits to it stay out of the repository.
  */
 export function writePrefixedTsconfig(dir: string, urlPrefix: string): void {
-  if (urlPrefix === '') return;
   const distDir = nextDistDir(urlPrefix);
+  if (distDir === '.next') return;
   const up = distDir.split('/').slice(1).map(() => '..').join('/');
   const tsconfig = {
     extends: `${up}/tsconfig.json`,

@@ -1,0 +1,86 @@
+/**
+ * The dashboard's HTTP calls. Reads go through TanStack Query (`fetchJson` as the query function);
+ * controls through `sendControl`, which adds the CSRF header the server asks of browsers and turns every
+ * outcome into a ControlResult the page shows as it is.
+ */
+import { CSRF_HEADER, type Session } from '@/lib/api/session';
+import { apiPath, encodeParams, type QueryParams } from './api-path';
+
+/** A non-2xx answer: the server's own message (`{"error": ...}`, Flower's `{"message": ...}` or text). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function errorMessage(response: Response): Promise<string> {
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (body && typeof body === 'object') {
+      const record = body as Record<string, unknown>;
+      const message = record['error'] ?? record['message'];
+      if (typeof message === 'string') return message;
+    }
+    if (typeof body === 'string') return body;
+  } catch {
+    // Flower's refusals are plain text, shown as they are.
+  }
+  return text.trim() === '' ? `${response.status} ${response.statusText}` : text.trim();
+}
+
+export async function fetchJson<T>(path: string, params: QueryParams = {}, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(apiPath(path, params), { headers: { accept: 'application/json' }, credentials: 'same-origin', ...(signal && { signal }) });
+  if (!response.ok) throw new ApiError(response.status, await errorMessage(response));
+  return (await response.json()) as T;
+}
+
+/** What a control did, as the page shows it: the server's message, or its error with the status. */
+export type ControlResult<T = unknown> =
+  | { readonly ok: true; readonly message: string; readonly body: T }
+  | { readonly ok: false; readonly status: number; readonly message: string };
+
+export interface ControlRequest {
+  readonly method?: 'POST' | 'DELETE';
+  /** Flower's control endpoints take form fields. */
+  readonly form?: QueryParams;
+  /** Pollen's /api/v1 actions take JSON. */
+  readonly json?: unknown;
+}
+
+let session: Promise<Session> | null = null;
+
+/** The session (for its CSRF token); fetched once per page load, again after a failure. */
+export function loadSession(): Promise<Session> {
+  session ??= fetchJson<Session>('/api/v1/session').catch((err: unknown) => {
+    session = null;
+    throw err;
+  });
+  return session;
+}
+
+export async function sendControl<T = unknown>(path: string, request: ControlRequest = {}): Promise<ControlResult<T>> {
+  try {
+    const { csrfToken } = await loadSession();
+    const headers: Record<string, string> = { accept: 'application/json', [CSRF_HEADER]: csrfToken };
+    let body: string | undefined;
+    if (request.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.json);
+    } else if (request.form !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = encodeParams(request.form);
+    }
+    const response = await fetch(apiPath(path), { method: request.method ?? 'POST', headers, credentials: 'same-origin', ...(body !== undefined && { body }) });
+    if (!response.ok) return { ok: false, status: response.status, message: await errorMessage(response) };
+    const json = (await response.json()) as T;
+    const message = json && typeof json === 'object' && typeof (json as Record<string, unknown>)['message'] === 'string' ? String((json as Record<string, unknown>)['message']) : 'Done';
+    return { ok: true, message, body: json };
+  } catch (err) {
+    return { ok: false, status: 0, message: err instanceof Error ? err.message : String(err) };
+  }
+}

@@ -1,0 +1,127 @@
+'use client';
+/**
+ * A control button: it asks for confirmation in a dialog (with the control's own fields, if any), sends
+ * the command, and shows what came back, line by line, until dismissed. Closed controls (read-only mode,
+ * or a server that needs authentication for them) show disabled with the reason.
+ */
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { useSession } from '../api/use-session';
+import type { ControlReport } from './control-report';
+
+export interface ConfirmActionProps {
+  /** The button's text. */
+  readonly label: string;
+  /** The dialog's question, e.g. "Revoke task 1f2e…?". */
+  readonly title: string;
+  /** What the command will do, in words an operator checks before confirming. */
+  readonly description?: ReactNode;
+  /** Fields of the command (signal, rate, …), rendered inside the dialog. */
+  readonly fields?: ReactNode;
+  readonly confirmLabel?: string;
+  readonly danger?: boolean;
+  /** Disabled for a reason of the caller's (e.g. the task has finished): the reason is the tooltip. */
+  readonly disabledReason?: string | null;
+  /** data-testid of the button; the dialog gets `${testId}-dialog`, its confirm `${testId}-confirm`. */
+  readonly testId: string;
+  readonly run: () => Promise<ControlReport>;
+  /** Called after the command ran (to refresh what it changed). */
+  readonly onDone?: (report: ControlReport) => void;
+  readonly className?: string;
+}
+
+export function ConfirmAction(props: ConfirmActionProps) {
+  const { controlsEnabled, readOnly, session } = useSession();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [report, setReport] = useState<ControlReport | null>(null);
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (element === null) return;
+    if (open && !element.open) element.showModal();
+    if (!open && element.open) element.close();
+  }, [open]);
+
+  const closedReason = readOnly
+    ? 'Read-only mode: controls are disabled'
+    : session !== null && !controlsEnabled
+      ? 'Controls need authentication (start Pollen with --basic-auth or --api-tokens, or --unauthenticated-api)'
+      : (props.disabledReason ?? null);
+  const disabled = session === null || closedReason !== null;
+
+  const confirm = async (): Promise<void> => {
+    setBusy(true);
+    try {
+      const result = await props.run();
+      setReport(result);
+      props.onDone?.(result);
+    } catch (err) {
+      setReport({ ok: false, lines: [{ ok: false, message: err instanceof Error ? err.message : String(err) }] });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <button
+        type="button"
+        className={`button${props.danger ? ' danger' : ''}${props.className ? ` ${props.className}` : ''}`}
+        data-testid={props.testId}
+        disabled={disabled}
+        title={closedReason ?? undefined}
+        onClick={() => {
+          setReport(null);
+          setOpen(true);
+        }}
+      >
+        {props.label}
+      </button>
+      <dialog ref={dialog} className="dialog" data-testid={`${props.testId}-dialog`} onClose={() => setOpen(false)} aria-label={props.title}>
+        <form
+          method="dialog"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (report === null) void confirm();
+            else setOpen(false);
+          }}
+        >
+          <h2>{props.title}</h2>
+          {props.description !== undefined && <div className="dialog-description">{props.description}</div>}
+          {report === null && props.fields}
+          {report !== null && <ReportView report={report} testId={`${props.testId}-result`} />}
+          <div className="dialog-actions">
+            {report === null ? (
+              <>
+                <button type="button" className="button ghost" onClick={() => setOpen(false)} disabled={busy}>
+                  Cancel
+                </button>
+                <button type="submit" className={`button${props.danger ? ' danger' : ' primary'}`} data-testid={`${props.testId}-confirm`} disabled={busy}>
+                  {busy ? 'Sending…' : (props.confirmLabel ?? props.label)}
+                </button>
+              </>
+            ) : (
+              <button type="submit" className="button primary" data-testid={`${props.testId}-close`}>
+                Close
+              </button>
+            )}
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}
+
+export function ReportView({ report, testId }: { report: ControlReport; testId: string }) {
+  return (
+    <ul className={`report ${report.ok ? 'ok' : 'bad'}`} data-testid={testId} role="status">
+      {report.lines.map((line, i) => (
+        <li key={i} className={line.ok ? 'status-ok' : 'status-bad'}>
+          <span aria-hidden="true">{line.ok ? '✓' : '✗'}</span> {line.target !== undefined && <strong>{line.target}: </strong>}
+          {line.message}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,106 @@
+'use client';
+/** Live values for pages, each one subscription (use-subscription.ts) kept as React state. */
+import { useCallback, useEffect, useState } from 'react';
+import type { BrokerLink, Overview, PushedTask, PushedWorker, PushUpdate, ServerInfo } from '@/lib/push/contract';
+import { getSocket, lastHeard } from './socket';
+import { type SubscriptionState, useSubscription } from './use-subscription';
+
+type Of<T extends PushUpdate['topic']> = Extract<PushUpdate, { topic: T }>;
+
+/** Task counts by state, workers online/offline and recent throughput; null until the first update. */
+export function useLiveOverview(): SubscriptionState & { overview: Overview | null } {
+  const [overview, setOverview] = useState<Overview | null>(null);
+  const state = useSubscription<Of<'overview'>>({ topic: 'overview' }, (update) => setOverview(update.overview));
+  return { ...state, overview };
+}
+
+/** One task as events change it: undefined until the first update, null when the server does not hold it. */
+export function useLiveTask(uuid: string): SubscriptionState & { task: PushedTask | null | undefined } {
+  const [task, setTask] = useState<PushedTask | null | undefined>(undefined);
+  const state = useSubscription<Of<'task'>>({ topic: 'task', uuid }, (update) => setTask(update.task));
+  return { ...state, task };
+}
+
+/** One worker's event-derived record: undefined until the first update, null when unknown. */
+export function useLiveWorker(hostname: string): SubscriptionState & { worker: PushedWorker | null | undefined } {
+  const [worker, setWorker] = useState<PushedWorker | null | undefined>(undefined);
+  const state = useSubscription<Of<'worker'>>({ topic: 'worker', hostname }, (update) => setWorker(update.worker));
+  return { ...state, worker };
+}
+
+/** Applies a list update (removed, then upserted; `reset` replaces the list) to a map keyed by `key`. */
+export function applyListUpdate<T>(current: ReadonlyMap<string, T>, update: { reset: boolean; upserted: readonly T[]; removed: readonly string[] }, key: (item: T) => string): Map<string, T> {
+  const next = update.reset ? new Map<string, T>() : new Map(current);
+  for (const id of update.removed) next.delete(id);
+  for (const item of update.upserted) next.set(key(item), item);
+  return next;
+}
+
+/** Every worker the server knows, by hostname. */
+export function useLiveWorkers(): SubscriptionState & { workers: ReadonlyMap<string, PushedWorker>; loaded: boolean } {
+  const [workers, setWorkers] = useState<{ map: ReadonlyMap<string, PushedWorker>; loaded: boolean }>({ map: new Map(), loaded: false });
+  const onUpdate = useCallback((update: Of<'workers'>) => {
+    setWorkers((current) => ({ map: applyListUpdate(current.map, update, (w) => w.hostname), loaded: true }));
+  }, []);
+  const state = useSubscription<Of<'workers'>>({ topic: 'workers' }, onUpdate);
+  return { ...state, workers: workers.map, loaded: workers.loaded };
+}
+
+export interface LiveTaskFilter {
+  readonly state?: string;
+  readonly name?: string;
+  readonly worker?: string;
+  readonly search?: string;
+  readonly limit?: number;
+}
+
+/** The newest tasks matching a filter (as GET /api/tasks filters), newest first, at most `limit`. */
+export function useLiveTasks(filter: LiveTaskFilter): SubscriptionState & { tasks: readonly PushedTask[]; loaded: boolean } {
+  const [rows, setRows] = useState<{ map: ReadonlyMap<string, PushedTask>; loaded: boolean }>({ map: new Map(), loaded: false });
+  const limit = filter.limit ?? 50;
+  const onUpdate = useCallback((update: Of<'tasks'>) => {
+    setRows((current) => ({ map: applyListUpdate(current.map, update, (t) => t.uuid), loaded: true }));
+  }, []);
+  const request = { topic: 'tasks' as const, ...definedFields(filter), limit };
+  const state = useSubscription<Of<'tasks'>>(request, onUpdate);
+  const tasks = [...rows.map.values()].sort((a, b) => b.timestamp - a.timestamp).slice(0, limit);
+  return { ...state, tasks, loaded: rows.loaded };
+}
+
+function definedFields(filter: LiveTaskFilter): Omit<LiveTaskFilter, 'limit'> {
+  const out: Record<string, string> = {};
+  for (const key of ['state', 'name', 'worker', 'search'] as const) {
+    const value = filter[key];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+export type LinkState =
+  | { readonly state: 'connecting' }
+  | { readonly state: 'connected'; readonly info: ServerInfo; readonly broker: BrokerLink | null }
+  | { readonly state: 'disconnected'; readonly reason: string };
+
+/** The page's link to the Pollen server, and the server's link to the broker (for the banner). */
+export function useServerLink(): LinkState {
+  const [link, setLink] = useState<LinkState>({ state: 'connecting' });
+  useEffect(() => {
+    const socket = getSocket();
+    if (socket.connected && lastHeard.info !== null) setLink({ state: 'connected', info: lastHeard.info, broker: lastHeard.broker });
+    const onConnected = (info: ServerInfo) => setLink((current) => ({ state: 'connected', info, broker: current.state === 'connected' ? current.broker : null }));
+    const onBroker = (broker: BrokerLink) => setLink((current) => (current.state === 'connected' ? { ...current, broker } : current));
+    const onDisconnect = (reason: string) => setLink({ state: 'disconnected', reason });
+    const onError = (err: Error) => setLink({ state: 'disconnected', reason: err.message });
+    socket.on('server:connected', onConnected);
+    socket.on('broker:link-changed', onBroker);
+    socket.on('disconnect', onDisconnect);
+    socket.on('connect_error', onError);
+    return () => {
+      socket.off('server:connected', onConnected);
+      socket.off('broker:link-changed', onBroker);
+      socket.off('disconnect', onDisconnect);
+      socket.off('connect_error', onError);
+    };
+  }, []);
+  return link;
+}

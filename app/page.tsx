@@ -1,14 +1,8 @@
-import { ServerStatus } from '@/components/server/server-status';
+import type { Metadata } from 'next';
+import { OverviewPage } from '@/components/overview/overview-page';
 
-// The overview page. Until the collector feeds it, it shows the live link to the Pollen server.
-export default function OverviewPage() {
-  return (
-    <main>
-      <h1>
-        <span>Pollen</span> for Celery
-      </h1>
-      <p className="lead">Live monitoring and control for Celery clusters.</p>
-      <ServerStatus />
-    </main>
-  );
+export const metadata: Metadata = { title: { absolute: 'Pollen' } };
+
+export default function Page() {
+  return <OverviewPage />;
 }

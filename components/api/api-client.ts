@@ -65,7 +65,11 @@ export function loadSession(): Promise<Session> {
 
 export async function sendControl<T = unknown>(path: string, request: ControlRequest = {}): Promise<ControlResult<T>> {
   try {
-    const { csrfToken } = await loadSession();
+    const session = await loadSession();
+    // The page's first requests go out in parallel and each may set a fresh cookie: the server compares
+    // the header with the cookie the browser kept, so send that one (double submit).
+    const cookie = /(?:^|;\s*)pollen_csrf=([^;]*)/.exec(document.cookie)?.[1];
+    const csrfToken = cookie !== undefined ? decodeURIComponent(cookie) : session.csrfToken;
     const headers: Record<string, string> = { accept: 'application/json', [CSRF_HEADER]: csrfToken };
     let body: string | undefined;
     if (request.json !== undefined) {

@@ -4,7 +4,7 @@
 export function formatTimestamp(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '—';
   const date = new Date(seconds * 1000);
-  return `${date.toLocaleString([], { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })}.${String(date.getMilliseconds()).padStart(3, '0')}`;
+  return `${date.toLocaleString([], { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })}.${String(date.getMilliseconds()).padStart(3, '0')}`;
 }
 
 /** How long ago a Unix-seconds timestamp was, coarsely ("4 s ago", "3 min ago"). */

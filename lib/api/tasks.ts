@@ -140,9 +140,20 @@ export interface BulkRetryResult {
   readonly refused: readonly Refusal[];
 }
 
+/** One worker's answer to the revoke broadcast. */
+export interface RevokeReply {
+  readonly worker: string;
+  /** The worker flagged the tasks as revoked (and signalled them, with terminate). */
+  readonly ok: boolean;
+  /** Celery's own words, e.g. "tasks 1f2e… flagged as revoked", or the error. */
+  readonly message: string;
+}
+
 /** POST /api/v1/tasks/revoke (not a dry run). */
 export interface BulkRevokeResult {
   readonly matched: number;
   readonly revoked: readonly string[];
   readonly refused: readonly Refusal[];
+  /** The workers that answered within --inspect-timeout, by name; empty when nothing was revoked. */
+  readonly replies: readonly RevokeReply[];
 }

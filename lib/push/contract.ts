@@ -23,6 +23,8 @@ export interface ServerInfo {
   readonly version: string;
   /** The broker URL with its password masked, or null when none is configured. */
   readonly broker: string | null;
+  /** The result backend URL, password masked, or null when none is configured. */
+  readonly resultBackend: string | null;
   /** Unix milliseconds. */
   readonly startedAt: number;
 }

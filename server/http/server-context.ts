@@ -24,7 +24,7 @@ export interface ServerContext extends RouteContext {
 }
 
 export async function createServerContext(config: ServerConfig, log: Logger): Promise<ServerContext> {
-  const info: ServerInfo = { name: 'pollen', version: VERSION, broker: config.broker?.display ?? null, startedAt: Date.now() };
+  const info: ServerInfo = { name: 'pollen', version: VERSION, broker: config.broker?.display ?? null, resultBackend: config.resultBackend?.display ?? null, startedAt: Date.now() };
   const state = new ClusterState({ maxTasks: config.maxTasks, maxWorkers: config.maxWorkers, purgeOfflineAfter: config.purgeOfflineWorkers });
   const metrics = new Metrics();
   const backend = config.resultBackend ? createResultBackend(config.resultBackend.href) : null;

@@ -15,7 +15,7 @@ import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
 import { startRabbit, type RabbitServer } from '@/test/harness/rabbitmq-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
 import { until } from '@/test/harness/until';
-import type { TaskDetail } from '@/lib/api/tasks';
+import type { BulkRevokeResult, TaskDetail } from '@/lib/api/tasks';
 import type { Workflow } from '../api/v1/workflow-graph';
 
 const SEND_TASK = new URL('../../test/python/send_task.py', import.meta.url).pathname;
@@ -218,6 +218,14 @@ describe.each(['redis', 'amqp'] as const)('retry on %s with real Python workers'
     expect(status).toBe(200);
     expect(body).toMatchObject({ matched: 3, revoked: waiting, refused: [{ id: done, reason: expect.stringContaining('is SUCCESS') }] });
     const worker = `plain-${kind}@pollen`;
+    // Both workers confirm, in Celery's words, naming the ids they flagged.
+    const { replies } = body as BulkRevokeResult;
+    expect(replies.map((r) => r.worker)).toEqual([`ext-${kind}@pollen`, worker]);
+    for (const reply of replies) {
+      expect(reply.ok).toBe(true);
+      expect(reply.message).toContain('flagged as revoked');
+      for (const id of waiting) expect(reply.message).toContain(id);
+    }
     await until('the worker to hold both ids as revoked', async () => {
       const workers = (await pollen.request(`/api/workers?refresh=true&workername=${encodeURIComponent(worker)}`)).body as Record<string, { revoked?: string[] }>;
       return waiting.every((id) => workers[worker]?.revoked?.includes(id));

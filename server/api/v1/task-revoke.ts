@@ -3,6 +3,9 @@
  * `control.revoke([...])` does: every worker adds them to its revoked set, so a task not received yet is
  * dropped wherever it lands. Finished tasks are refused (nothing to stop); ids Pollen does not hold are
  * revoked anyway, since they may still wait in a queue.
+ *
+ * Unlike Flower's fire-and-forget revoke, it waits for the workers' replies (as `celery control revoke`
+ * does), so an operator sees which workers flagged the tasks, and which said nothing.
  */
 import { z } from 'zod';
 import { flowerBoolean } from '../../flower-boolean';
@@ -11,6 +14,8 @@ import { READY_STATES } from '../../state/task-record';
 import { apiError, type ApiResponse, badRequest } from '../api-error';
 import { bulkShape, selectTasks } from './bulk-select';
 import { NO_BROKER, type Refusal } from './task-retry';
+import type { ControlReply } from '@/lib/celery';
+import type { RevokeReply } from '@/lib/api/tasks';
 
 /** A signal as Celery's `signals.signum` takes it: an upper-case name (SIGKILL or KILL) or a number. */
 const signal = z
@@ -40,12 +45,27 @@ export async function revokeMany(json: unknown, context: RouteContext): Promise<
   }
   const matched = selected.ids.length;
   if (dryRun) return { status: 200, body: { matched, revocable: revocable.length, refused } };
+  let replies: RevokeReply[] = [];
   if (revocable.length > 0) {
+    // Stop as soon as every worker the events call alive has answered; with none known alive, wait out the
+    // timeout: a worker started without -E still acts on the revoke and replies.
+    const alive = state.onlineWorkers(Date.now() / 1000).length;
     try {
-      await client.control.broadcast('revoke', { task_id: revocable, terminate, signal: signum });
+      const answers = await client.control.broadcast('revoke', { task_id: revocable, terminate, signal: signum }, { reply: true, timeout: context.config.inspectTimeoutMs, limit: alive > 0 ? alive : null });
+      replies = answers.map(revokeReply).sort((a, b) => a.worker.localeCompare(b.worker));
     } catch (err) {
       return apiError(503, `the revoke could not be sent: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  return { status: 200, body: { matched, revoked: revocable, refused } };
+  return { status: 200, body: { matched, revoked: revocable, refused, replies } };
+}
+
+/** Celery answers `{"ok": "tasks ... flagged as revoked"}`, or `{"error": ...}` when the command failed. */
+function revokeReply(reply: ControlReply): RevokeReply {
+  const value = reply.value;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    if (typeof value['ok'] === 'string') return { worker: reply.node, ok: true, message: value['ok'] };
+    if (value['error'] !== undefined) return { worker: reply.node, ok: false, message: String(value['error']) };
+  }
+  return { worker: reply.node, ok: false, message: `unexpected reply: ${JSON.stringify(value)}` };
 }

@@ -42,7 +42,7 @@ export const V1_TASK_ROUTES: readonly Route[] = [
     path: '/api/v1/tasks/revoke',
     access: 'control',
     doc: {
-      summary: 'Revokes many tasks, by ids or filters, in one broadcast: {matched, revoked: [ids], refused}; dry_run: {matched, revocable, refused}',
+      summary: "Revokes many tasks, by ids or filters, in one broadcast, and waits up to --inspect-timeout for the workers' replies: {matched, revoked: [ids], refused, replies: [{worker, ok, message}]}; dry_run: {matched, revocable, refused}",
       tags: TAGS,
       body: bulkRevokeBody,
       responses: { 200: 'what was revoked and what was refused', 400: 'bad body, no criterion, or more than 1000 tasks', 503: 'no broker' },

@@ -1,0 +1,105 @@
+'use client';
+/**
+ * Every task type the cluster knows: how much of it finished and failed over the window, how long it
+ * took, and the limits its workers apply, with controls to change them. Counts are fetched per shown
+ * row, so a long list is paged rather than fetched whole.
+ */
+import { useState } from 'react';
+import { RangePicker } from '../queues/range-picker';
+import { TaskTypeRow } from './task-type-row';
+import styles from './task-types.module.css';
+import { TASK_TYPE_RANGES, type TaskTypeRange, useRefreshWorkers, useTaskTypes } from './use-task-types';
+
+const PAGE_SIZE = 25;
+
+export function TaskTypesView() {
+  const [range, setRange] = useState<TaskTypeRange>('15m');
+  const [filter, setFilter] = useState('');
+  const [page, setPage] = useState(0);
+  const [expanded, setExpanded] = useState<string | null>(null);
+  const { rows, error, loading } = useTaskTypes(range);
+  const refreshWorkers = useRefreshWorkers();
+
+  const needle = filter.trim().toLowerCase();
+  const matching = needle === '' ? rows : rows.filter((row) => row.name.toLowerCase().includes(needle));
+  const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
+  const current = Math.min(page, pages - 1);
+  const shown = matching.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
+
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <h1>Task types</h1>
+          <p>Throughput, failures and latency per task name over the window; limits as each worker reports them.</p>
+        </div>
+        <div className="row">
+          <input
+            type="search"
+            aria-label="Filter task names"
+            placeholder="Filter task names"
+            value={filter}
+            onChange={(e) => {
+              setFilter(e.target.value);
+              setPage(0);
+            }}
+            data-testid="task-types-filter"
+          />
+          <RangePicker ranges={TASK_TYPE_RANGES} value={range} onChange={setRange} testId="task-types-range" />
+        </div>
+      </div>
+      {error && (
+        <p className="card status-bad" role="alert">
+          {error.message}
+        </p>
+      )}
+      <div className={`card ${styles.tableCard}`}>
+        <table className={`data ${styles.table}`} data-testid="task-types-table">
+          <thead>
+            <tr>
+              <th>Task</th>
+              <th>Workers</th>
+              <th className="num">Succeeded</th>
+              <th className="num">Failed</th>
+              <th className="num" title="failure rate: failed / (succeeded + failed)">Failures</th>
+              <th className="num" title="succeeded + failed, per second over the window; the line is per minute">Throughput</th>
+              <th className="num" title="runtime">p50</th>
+              <th className="num" title="runtime">p90</th>
+              <th className="num" title="runtime">p99</th>
+              <th className="num" title="from sent or received to started">Wait p90</th>
+              <th title="rate limit, and time limits soft / hard, as the workers report them">Limits</th>
+              <th>Controls</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((row) => (
+              <TaskTypeRow
+                key={row.name}
+                row={row}
+                range={range}
+                expanded={expanded === row.name}
+                onToggle={() => setExpanded((name) => (name === row.name ? null : row.name))}
+                onControlDone={() => void refreshWorkers()}
+              />
+            ))}
+          </tbody>
+        </table>
+        {!loading && matching.length === 0 && <p className="empty">{rows.length === 0 ? 'No task type seen yet: none in events, metrics or the workers’ registered lists.' : 'No task name matches the filter.'}</p>}
+        {loading && rows.length === 0 && <p className="empty">Loading…</p>}
+        {pages > 1 && (
+          <div className="row">
+            <button type="button" className="button small" disabled={current === 0} onClick={() => setPage(current - 1)}>
+              Previous
+            </button>
+            <span className="muted">
+              {current * PAGE_SIZE + 1}–{Math.min(matching.length, (current + 1) * PAGE_SIZE)} of {matching.length}
+            </span>
+            <button type="button" className="button small" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
+              Next
+            </button>
+          </div>
+        )}
+      </div>
+    </>
+  );
+}

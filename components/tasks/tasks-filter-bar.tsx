@@ -1,0 +1,156 @@
+'use client';
+/** The Tasks page's filters; each change rewrites the URL, which is where the page reads them from. */
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import type { QueuesResponse } from '@/lib/api/queues';
+import { fetchJson } from '../api/api-client';
+import { RANGE_PRESETS, type TaskQuery } from './task-query';
+import styles from './tasks.module.css';
+
+const STATES = ['PENDING', 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED'];
+const SEARCH_DELAY_MS = 300;
+
+/** The known values for a select, the current one kept even when the server no longer lists it. */
+function withCurrent(values: readonly string[], current: string): string[] {
+  const sorted = [...new Set(values)].sort();
+  return current !== '' && !sorted.includes(current) ? [current, ...sorted] : sorted;
+}
+
+export function TasksFilterBar({ query, onChange }: { query: TaskQuery; onChange: (next: TaskQuery) => void }) {
+  const types = useQuery({ queryKey: ['task-types'], queryFn: ({ signal }) => fetchJson<{ 'task-types': string[] }>('/api/task/types', {}, signal), staleTime: 30_000 });
+  const workers = useQuery({ queryKey: ['worker-names'], queryFn: ({ signal }) => fetchJson<Record<string, boolean>>('/api/workers', { status: true }, signal), staleTime: 30_000 });
+  const queues = useQuery({ queryKey: ['queue-names'], queryFn: ({ signal }) => fetchJson<QueuesResponse>('/api/v1/queues', {}, signal), staleTime: 30_000 });
+
+  // The box is typed into freely; the list follows once typing pauses.
+  const [search, setSearch] = useState(query.search);
+  // What this box last put in the URL: a URL that moves on to it must not undo what was typed since.
+  const sent = useRef(query.search);
+  const [between, setBetween] = useState(query.receivedAfter !== '' || query.receivedBefore !== '');
+  useEffect(() => {
+    if (query.search !== sent.current) setSearch(query.search);
+    sent.current = query.search;
+  }, [query.search]);
+  useEffect(() => {
+    if (search === query.search) return undefined;
+    const timer = setTimeout(() => {
+      sent.current = search;
+      onChange({ ...query, search });
+    }, SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [search, query, onChange]);
+
+  const state = query.states.length > 1 ? query.states.join(',') : (query.states[0] ?? '');
+  const stateOptions = query.states.length > 1 ? [state, ...STATES] : STATES;
+  const filtered = query.states.length > 0 || query.name !== '' || query.worker !== '' || query.queue !== '' || query.range !== '' || query.receivedAfter !== '' || query.receivedBefore !== '' || query.search !== '';
+
+  return (
+    <div className={styles.filters} role="search" aria-label="Filter tasks">
+      <label className={styles.search}>
+        Search
+        <input
+          type="search"
+          data-testid="tasks-search"
+          placeholder="id, name, args, kwargs, result… or name:x state:y"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              sent.current = search;
+              onChange({ ...query, search });
+            }
+          }}
+        />
+      </label>
+      <label>
+        State
+        <select data-testid="filter-state" value={state} onChange={(e) => onChange({ ...query, states: e.target.value === '' ? [] : e.target.value.split(',') })}>
+          <option value="">any</option>
+          {stateOptions.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Task
+        <select data-testid="filter-name" value={query.name} onChange={(e) => onChange({ ...query, name: e.target.value })}>
+          <option value="">any</option>
+          {withCurrent(types.data?.['task-types'] ?? [], query.name).map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Worker
+        <select data-testid="filter-worker" value={query.worker} onChange={(e) => onChange({ ...query, worker: e.target.value })}>
+          <option value="">any</option>
+          {withCurrent(Object.keys(workers.data ?? {}), query.worker).map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Queue
+        <select data-testid="filter-queue" value={query.queue} onChange={(e) => onChange({ ...query, queue: e.target.value })}>
+          <option value="">any</option>
+          {withCurrent((queues.data?.queues ?? []).map((q) => q.name), query.queue).map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Received
+        <select
+          data-testid="filter-range"
+          value={query.range === '' && between ? 'custom' : query.range}
+          onChange={(e) => {
+            const custom = e.target.value === 'custom';
+            setBetween(custom);
+            onChange({ ...query, range: custom ? '' : e.target.value, ...(!custom && { receivedAfter: '', receivedBefore: '' }) });
+          }}
+        >
+          <option value="">any time</option>
+          {RANGE_PRESETS.map((preset) => (
+            <option key={preset.value} value={preset.value}>
+              {preset.label}
+            </option>
+          ))}
+          <option value="custom">between…</option>
+        </select>
+      </label>
+      {query.range === '' && between && (
+        <>
+          <label>
+            after
+            <input type="datetime-local" step="1" data-testid="filter-received-after" value={query.receivedAfter} onChange={(e) => onChange({ ...query, receivedAfter: e.target.value })} />
+          </label>
+          <label>
+            before
+            <input type="datetime-local" step="1" data-testid="filter-received-before" value={query.receivedBefore} onChange={(e) => onChange({ ...query, receivedBefore: e.target.value })} />
+          </label>
+        </>
+      )}
+      {filtered && (
+        <button
+          type="button"
+          className="button ghost"
+          data-testid="filters-clear"
+          onClick={() => {
+            setSearch('');
+            setBetween(false);
+            onChange({ ...query, states: [], name: '', worker: '', queue: '', range: '', receivedAfter: '', receivedBefore: '', search: '' });
+          }}
+        >
+          Clear filters
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * One row per worker, joining what moves (the pushed event fields: liveness, active, processed,
+ * heartbeats) with what only inspect knows (pool, queues). A worker can be known to one side only: a
+ * worker that never sent an event but answers inspect, or one that just appeared and was not inspected.
+ */
+import type { PushedWorker } from '@/lib/push/contract';
+import { activeCount, poolName, poolProcesses, poolStats, type WorkerEventFields, type WorkerJson, type WorkersResponse } from '@/lib/api/workers';
+
+export interface WorkerRow {
+  readonly hostname: string;
+  readonly alive: boolean;
+  readonly pool: string | null;
+  readonly maxConcurrency: number | null;
+  /** Pool processes right now (prefork lists them; a grown pool has more than max-concurrency). */
+  readonly processes: number | null;
+  readonly active: number | null;
+  readonly processed: number | null;
+  readonly loadavg: readonly number[] | null;
+  /** Unix seconds of the last heartbeat received, or of its last event once offline. */
+  readonly lastSeen: number | null;
+  readonly software: string | null;
+  readonly queues: readonly string[] | null;
+}
+
+/** The event fields of a pushed worker, read as the REST shape (push sends the same fields). */
+function eventFields(worker: PushedWorker): WorkerEventFields & { active?: number | null } {
+  return worker as unknown as WorkerEventFields & { active?: number | null };
+}
+
+export function lastSeen(worker: Pick<WorkerEventFields, 'heartbeats' | 'timestamp'> | undefined): number | null {
+  const beats = worker?.heartbeats ?? [];
+  const last = beats[beats.length - 1];
+  if (last !== undefined) return last;
+  return worker?.timestamp !== undefined && worker.timestamp > 0 ? worker.timestamp : null;
+}
+
+export function software(worker: Pick<WorkerEventFields, 'sw_ident' | 'sw_ver'> | undefined): string | null {
+  const parts = [worker?.sw_ident, worker?.sw_ver].filter((part): part is string => typeof part === 'string' && part !== '');
+  return parts.length > 0 ? parts.join(' ') : null;
+}
+
+export function workerRow(hostname: string, pushed: PushedWorker | undefined, inspected: WorkerJson | undefined): WorkerRow {
+  const live = pushed === undefined ? undefined : eventFields(pushed);
+  const events: (WorkerEventFields & { active?: unknown }) | undefined = live ?? inspected;
+  const pool = poolStats(inspected?.stats);
+  const liveActive = typeof live?.active === 'number' ? live.active : null;
+  return {
+    hostname,
+    alive: events?.alive ?? false,
+    pool: poolName(pool),
+    maxConcurrency: typeof pool?.['max-concurrency'] === 'number' ? pool['max-concurrency'] : null,
+    processes: poolProcesses(pool),
+    active: liveActive ?? activeCount(inspected),
+    processed: events?.processed ?? null,
+    loadavg: events?.loadavg ?? null,
+    lastSeen: lastSeen(events),
+    software: software(events),
+    queues: inspected?.active_queues ? inspected.active_queues.map((queue) => queue.name) : null,
+  };
+}
+
+/** Every worker either side knows, by hostname. */
+export function workerRows(live: ReadonlyMap<string, PushedWorker>, inspected: WorkersResponse | undefined): WorkerRow[] {
+  const names = new Set<string>([...live.keys(), ...Object.keys(inspected ?? {})]);
+  return [...names].sort((a, b) => a.localeCompare(b)).map((name) => workerRow(name, live.get(name), inspected?.[name]));
+}
+
+export function formatLoad(loadavg: readonly number[] | null | undefined): string {
+  return loadavg && loadavg.length > 0 ? loadavg.map((value) => value.toFixed(2)).join(' ') : '—';
+}

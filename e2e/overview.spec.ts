@@ -68,11 +68,11 @@ test('the overview follows a burst of tasks live: workers, states, throughput, l
   await page.screenshot({ path: testInfo.outputPath('overview-light.png'), fullPage: true });
 
   // A longer window still holds the burst, in per-minute buckets.
-  await page.getByTestId('range-1h').click();
-  await expect(page.getByTestId('range-1h')).toHaveAttribute('aria-pressed', 'true');
+  await page.getByTestId('throughput-range-1h').click();
+  await expect(page.getByTestId('throughput-range-1h')).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByTestId('throughput-totals')).toContainText('per-minute averages', { timeout: 10_000 });
   expect(await figure(page.getByTestId('throughput-succeeded'))).toBeGreaterThanOrEqual(30);
-  await page.getByTestId('range-15m').click();
+  await page.getByTestId('throughput-range-15m').click();
 
   await page.getByTestId('theme-toggle').click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');

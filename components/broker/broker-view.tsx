@@ -8,8 +8,8 @@ import type { BrokerLink, ServerInfo } from '@/lib/push/contract';
 import { fetchJson } from '../api/api-client';
 import { formatAgo, formatTimestamp } from '../format/format-values';
 import { useServerLink } from '../live/live-hooks';
-import { QueuesTable } from '../queues/queues-table';
-import { QUEUES_INTERVAL_MS, queuesErrorMessage, useQueues } from '../queues/use-queues';
+import { QueuesNowCard } from '../queues/queues-now-card';
+import { QUEUES_INTERVAL_MS } from '../queues/use-queues';
 
 interface HealthJson {
   readonly broker: BrokerLink | null;
@@ -63,7 +63,6 @@ export function BrokerView() {
   const live = useServerLink();
   const server = useQuery({ queryKey: ['server'], queryFn: ({ signal }) => fetchJson<ServerInfo>('/api/v1/server', {}, signal), staleTime: Infinity });
   const health = useQuery({ queryKey: ['health'], queryFn: ({ signal }) => fetchJson<HealthJson>('/api/v1/health', {}, signal), refetchInterval: QUEUES_INTERVAL_MS });
-  const queues = useQueues();
 
   const url = live.state === 'connected' ? live.info.broker : (server.data?.broker ?? null);
   const resultBackend = live.state === 'connected' ? live.info.resultBackend : (server.data?.resultBackend ?? null);
@@ -115,18 +114,7 @@ export function BrokerView() {
             </dl>
           )}
         </section>
-        <section className="card" aria-label="Queues">
-          <h2>Queues</h2>
-          {queues.error ? (
-            <p className="status-bad" role="alert">
-              {queuesErrorMessage(queues.error)}
-            </p>
-          ) : queues.data ? (
-            <QueuesTable data={queues.data} linkToHistory />
-          ) : (
-            <p className="empty">Loading…</p>
-          )}
-        </section>
+        <QueuesNowCard title="Queues" linkToHistory />
       </div>
     </>
   );

@@ -2,6 +2,7 @@
 /** Succeeded and failed tasks per second over the chosen window (GET /api/v1/metrics/overview). */
 import type { UseQueryResult } from '@tanstack/react-query';
 import type { OverviewResponse } from '@/lib/api/metrics';
+import { RangePicker } from '../charts/range-picker';
 import { TimeSeriesChart } from '../charts/time-series-chart';
 import { formatCount, formatRate } from '../format/format-values';
 import { OVERVIEW_RANGES, type OverviewRange } from './overview-range';
@@ -32,13 +33,7 @@ export function ThroughputCard({ range, onRange, query }: Props) {
     <section className="card" aria-label="Throughput">
       <div className={styles.cardHeader}>
         <h2>Throughput</h2>
-        <div className="segmented" role="group" aria-label="Time range" data-testid="throughput-range">
-          {OVERVIEW_RANGES.map((r) => (
-            <button key={r} type="button" aria-pressed={r === range} onClick={() => onRange(r)} data-testid={`range-${r}`}>
-              {r}
-            </button>
-          ))}
-        </div>
+        <RangePicker ranges={OVERVIEW_RANGES} value={range} onChange={onRange} testId="throughput-range" />
       </div>
       {query.isError && !data ? (
         <p className={styles.error} role="alert">

@@ -3,13 +3,12 @@
 import { useState } from 'react';
 import { QUEUE_HISTORY_RANGES, type QueueHistoryRange } from '@/lib/api/queues';
 import { QueueHistoryChart } from './queue-history-chart';
-import { QueuesTable } from './queues-table';
-import { RangePicker } from './range-picker';
-import { queuesErrorMessage, useQueueHistory, useQueues } from './use-queues';
+import { RangePicker } from '../charts/range-picker';
+import { QueuesNowCard } from './queues-now-card';
+import { queuesErrorMessage, useQueueHistory } from './use-queues';
 
 export function QueuesView() {
   const [range, setRange] = useState<QueueHistoryRange>('15m');
-  const queues = useQueues();
   const history = useQueueHistory(range);
   return (
     <>
@@ -33,18 +32,7 @@ export function QueuesView() {
             <p className="empty">Loading…</p>
           )}
         </section>
-        <section className="card" aria-label="Queue lengths now">
-          <h2>Now</h2>
-          {queues.error ? (
-            <p className="status-bad" role="alert">
-              {queuesErrorMessage(queues.error)}
-            </p>
-          ) : queues.data ? (
-            <QueuesTable data={queues.data} />
-          ) : (
-            <p className="empty">Loading…</p>
-          )}
-        </section>
+        <QueuesNowCard title="Now" />
       </div>
     </>
   );

@@ -4,9 +4,10 @@
  * command goes once to each chosen worker and the result has one line per worker.
  */
 import { useState } from 'react';
-import { sendControl } from '../api/api-client';
+import type { ControlResult } from '../api/api-client';
 import { ConfirmAction } from '../controls/confirm-action';
 import { type ControlReport, reportOfMany } from '../controls/control-report';
+import { sendRateLimit, sendTimeLimits } from '../controls/task-limit-commands';
 import type { WorkerTaskLimits } from './registered-limits';
 import styles from './task-types.module.css';
 
@@ -16,9 +17,8 @@ interface LimitControlProps {
   readonly onDone: () => void;
 }
 
-async function toEachWorker(workers: readonly string[], path: string, form: (worker: string) => Record<string, string>): Promise<ControlReport> {
-  const results = await Promise.all(workers.map(async (target) => ({ target, result: await sendControl(path, { form: form(target) }) })));
-  return reportOfMany(results);
+async function toEachWorker(workers: readonly string[], send: (worker: string) => Promise<ControlResult>): Promise<ControlReport> {
+  return reportOfMany(await Promise.all(workers.map(async (target) => ({ target, result: await send(target) }))));
 }
 
 /** Online workers by default: an offline one cannot answer. */
@@ -49,7 +49,6 @@ function WorkerChoice({ workers, selected, toggle, testId }: { workers: readonly
   );
 }
 
-const path = (kind: 'rate-limit' | 'timeout', task: string) => `/api/task/${kind}/${encodeURIComponent(task)}`;
 const noWorkers = (workers: readonly WorkerTaskLimits[]) => (workers.length === 0 ? 'No worker reports this task in its registered list' : null);
 
 export function RateLimitAction({ task, workers, onDone }: LimitControlProps) {
@@ -74,7 +73,7 @@ export function RateLimitAction({ task, workers, onDone }: LimitControlProps) {
         </>
       }
       confirmLabel={rate.trim() === '' || rate.trim() === '0' ? 'Lift the limit' : `Set ${rate.trim()}`}
-      run={() => toEachWorker(targets, path('rate-limit', task), (workername) => ({ workername, ratelimit: rate.trim() }))}
+      run={() => toEachWorker(targets, (worker) => sendRateLimit(task, worker, rate))}
       onDone={() => {
         choice.reset();
         onDone();
@@ -88,7 +87,6 @@ export function TimeLimitAction({ task, workers, onDone }: LimitControlProps) {
   const [hard, setHard] = useState('');
   const choice = useWorkerChoice(workers);
   const targets = [...choice.selected];
-  const form = (workername: string): Record<string, string> => ({ workername, ...(soft.trim() !== '' && { soft: soft.trim() }), ...(hard.trim() !== '' && { hard: hard.trim() }) });
   return (
     <ConfirmAction
       label="Time limit"
@@ -113,7 +111,7 @@ export function TimeLimitAction({ task, workers, onDone }: LimitControlProps) {
         </>
       }
       confirmLabel="Set time limits"
-      run={() => toEachWorker(targets, path('timeout', task), form)}
+      run={() => toEachWorker(targets, (worker) => sendTimeLimits(task, worker, soft, hard))}
       onDone={() => {
         choice.reset();
         onDone();

@@ -5,7 +5,7 @@
  * row, so a long list is paged rather than fetched whole.
  */
 import { useState } from 'react';
-import { RangePicker } from '../queues/range-picker';
+import { RangePicker } from '../charts/range-picker';
 import { TaskTypeRow } from './task-type-row';
 import styles from './task-types.module.css';
 import { TASK_TYPE_RANGES, type TaskTypeRange, useRefreshWorkers, useTaskTypes } from './use-task-types';

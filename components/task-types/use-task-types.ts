@@ -7,7 +7,8 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo } from 'react';
 import type { LatencyByTaskResponse, LatencyByTaskRow, ThroughputResponse } from '@/lib/api/metrics';
 import { fetchJson } from '../api/api-client';
-import { limitsByTask, type WorkerTaskLimits, type WorkersJson } from './registered-limits';
+import type { WorkersResponse } from '@/lib/api/workers';
+import { limitsByTask, type WorkerTaskLimits } from './registered-limits';
 
 export const TASK_TYPE_RANGES = ['15m', '1h', '24h'] as const;
 export type TaskTypeRange = (typeof TASK_TYPE_RANGES)[number];
@@ -35,7 +36,7 @@ export function useTaskTypes(range: TaskTypeRange) {
   });
   const workers = useQuery({
     queryKey: WORKERS_KEY,
-    queryFn: ({ signal }) => fetchJson<WorkersJson>('/api/workers', {}, signal),
+    queryFn: ({ signal }) => fetchJson<WorkersResponse>('/api/workers', {}, signal),
     refetchInterval: LIVE_INTERVAL_MS,
   });
 
@@ -56,7 +57,7 @@ export function useRefreshWorkers(): () => Promise<void> {
   const client = useQueryClient();
   return useCallback(async () => {
     try {
-      const fresh = await fetchJson<WorkersJson>('/api/workers', { refresh: true });
+      const fresh = await fetchJson<WorkersResponse>('/api/workers', { refresh: true });
       client.setQueryData(WORKERS_KEY, fresh);
     } catch {
       // The next poll brings it; the control's own result already says what the workers answered.

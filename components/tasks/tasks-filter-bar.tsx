@@ -16,6 +16,23 @@ function withCurrent(values: readonly string[], current: string): string[] {
   return current !== '' && !sorted.includes(current) ? [current, ...sorted] : sorted;
 }
 
+/** A filter on one name (task, worker, queue): "any" or one of the names the server knows. */
+function NameSelect(props: { label: string; testId: string; value: string; values: readonly string[]; onChange: (value: string) => void }) {
+  return (
+    <label>
+      {props.label}
+      <select data-testid={props.testId} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        <option value="">any</option>
+        {withCurrent(props.values, props.value).map((name) => (
+          <option key={name} value={name}>
+            {name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function TasksFilterBar({ query, onChange }: { query: TaskQuery; onChange: (next: TaskQuery) => void }) {
   const types = useQuery({ queryKey: ['task-types'], queryFn: ({ signal }) => fetchJson<{ 'task-types': string[] }>('/api/task/types', {}, signal), staleTime: 30_000 });
   const workers = useQuery({ queryKey: ['worker-names'], queryFn: ({ signal }) => fetchJson<Record<string, boolean>>('/api/workers', { status: true }, signal), staleTime: 30_000 });
@@ -72,39 +89,9 @@ export function TasksFilterBar({ query, onChange }: { query: TaskQuery; onChange
           ))}
         </select>
       </label>
-      <label>
-        Task
-        <select data-testid="filter-name" value={query.name} onChange={(e) => onChange({ ...query, name: e.target.value })}>
-          <option value="">any</option>
-          {withCurrent(types.data?.['task-types'] ?? [], query.name).map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Worker
-        <select data-testid="filter-worker" value={query.worker} onChange={(e) => onChange({ ...query, worker: e.target.value })}>
-          <option value="">any</option>
-          {withCurrent(Object.keys(workers.data ?? {}), query.worker).map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Queue
-        <select data-testid="filter-queue" value={query.queue} onChange={(e) => onChange({ ...query, queue: e.target.value })}>
-          <option value="">any</option>
-          {withCurrent((queues.data?.queues ?? []).map((q) => q.name), query.queue).map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <NameSelect label="Task" testId="filter-name" value={query.name} values={types.data?.['task-types'] ?? []} onChange={(name) => onChange({ ...query, name })} />
+      <NameSelect label="Worker" testId="filter-worker" value={query.worker} values={Object.keys(workers.data ?? {})} onChange={(worker) => onChange({ ...query, worker })} />
+      <NameSelect label="Queue" testId="filter-queue" value={query.queue} values={(queues.data?.queues ?? []).map((q) => q.name)} onChange={(queue) => onChange({ ...query, queue })} />
       <label>
         Received
         <select

@@ -5,15 +5,11 @@
  */
 import { useState } from 'react';
 import { parseRegistered, type RegisteredTask, type WorkerJson } from '@/lib/api/workers';
-import { sendControl } from '../api/api-client';
 import { ConfirmAction } from '../controls/confirm-action';
 import { reportOf } from '../controls/control-report';
+import { sendRateLimit, sendTimeLimits } from '../controls/task-limit-commands';
 import { formatCount } from '../format/format-values';
 import styles from './workers.module.css';
-
-function taskPath(action: 'rate-limit' | 'timeout', task: string): string {
-  return `/api/task/${action}/${encodeURIComponent(task)}`;
-}
 
 function RegisteredRow({ hostname, task, executed }: { hostname: string; task: RegisteredTask; executed: number | undefined }) {
   const [rate, setRate] = useState(task.attributes['rate_limit'] ?? '');
@@ -53,7 +49,7 @@ function RegisteredRow({ hostname, task, executed }: { hostname: string; task: R
             }
             confirmLabel="Set rate limit"
             testId={`worker-rate-limit-${task.name}`}
-            run={async () => reportOf(await sendControl(taskPath('rate-limit', task.name), { form: { workername: hostname, ratelimit: rate.trim() } }), hostname)}
+            run={async () => reportOf(await sendRateLimit(task.name, hostname, rate), hostname)}
           />
           <ConfirmAction
             label="Time limits…"
@@ -74,9 +70,7 @@ function RegisteredRow({ hostname, task, executed }: { hostname: string; task: R
             }
             confirmLabel="Set time limits"
             testId={`worker-time-limit-${task.name}`}
-            run={async () =>
-              reportOf(await sendControl(taskPath('timeout', task.name), { form: { workername: hostname, soft: soft.trim() === '' ? undefined : soft.trim(), hard: hard.trim() === '' ? undefined : hard.trim() } }), hostname)
-            }
+            run={async () => reportOf(await sendTimeLimits(task.name, hostname, soft, hard), hostname)}
           />
         </span>
       </td>

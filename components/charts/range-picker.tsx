@@ -4,7 +4,7 @@ export function RangePicker<R extends string>({ ranges, value, onChange, testId 
   return (
     <div className="segmented" role="group" aria-label="Time range" data-testid={testId}>
       {ranges.map((range) => (
-        <button key={range} type="button" aria-pressed={range === value} onClick={() => onChange(range)}>
+        <button key={range} type="button" aria-pressed={range === value} onClick={() => onChange(range)} data-testid={`${testId}-${range}`}>
           {range}
         </button>
       ))}

@@ -1,0 +1,34 @@
+import { expect, test } from '@playwright/test';
+import { startRedis } from '../test/harness/redis-server';
+import { startPollen } from './fixtures/pollen-process';
+
+test('a broker that goes down puts a banner across every page, and it goes when the broker is back', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const redis = await startRedis();
+  const pollen = await startPollen({ broker: redis.url(0) });
+  try {
+    await page.goto(`${pollen.origin}/workers`);
+    await expect(page.getByTestId('link-state')).toHaveText('live');
+    await expect(page.getByTestId('broker-banner')).toHaveCount(0);
+
+    await redis.stop();
+    const banner = page.getByTestId('broker-banner');
+    await expect(banner).toBeVisible({ timeout: 20_000 });
+    await expect(banner).toContainText(redis.url(0));
+    await expect(banner).toContainText(/reconnecting|closed|connecting/);
+    // Every page carries it: it lives in the header, not in one page.
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Tasks' }).click();
+    await expect(page).toHaveURL(/\/tasks$/);
+    await expect(banner).toBeVisible();
+    // What Pollen holds stays readable while the broker is away.
+    await expect(page.getByTestId('tasks-total')).toHaveText('0', { timeout: 10_000 });
+    await page.screenshot({ path: testInfo.outputPath('broker-down.png'), fullPage: true });
+
+    await redis.restart();
+    await expect(banner).toHaveCount(0, { timeout: 45_000 });
+    await expect(page.getByTestId('link-state')).toHaveText('live');
+  } finally {
+    await pollen.stop();
+    await redis.stop();
+  }
+});

@@ -1,3 +1,4 @@
+import type { BulkRevokeResult } from '@/lib/api/tasks';
 import type { ControlResult } from '../api/api-client';
 
 /** One line of what a control did: per worker for commands sent to several, else one line. */
@@ -28,4 +29,13 @@ export function reportOfMany(results: readonly { target: string; result: Control
 
 function describeFailure(result: Extract<ControlResult, { ok: false }>): string {
   return result.status === 0 ? `Could not reach the server: ${result.message}` : `${result.message} (HTTP ${result.status})`;
+}
+
+/** The workers' answers to a revoke broadcast, one line each, or one line saying none confirmed it. */
+export function revokeReplyLines(result: BulkRevokeResult): ReportLine[] {
+  const lines: ReportLine[] = result.replies.map((reply) => ({ target: reply.worker, ok: reply.ok, message: reply.message }));
+  if (result.revoked.length > 0 && lines.length === 0) {
+    lines.push({ ok: false, message: 'The revoke was broadcast, but no worker replied in time: check that the workers are online.' });
+  }
+  return lines;
 }

@@ -8,24 +8,15 @@ import { useState } from 'react';
 import type { BulkRevokeResult, RetrySent } from '@/lib/api/tasks';
 import { sendControl } from '../api/api-client';
 import { ConfirmAction } from '../controls/confirm-action';
-import { type ControlReport, type ReportLine, reportOf } from '../controls/control-report';
+import { type ControlReport, type ReportLine, reportOf, revokeReplyLines } from '../controls/control-report';
 import styles from './task.module.css';
-import { READY_STATES } from './use-task-detail';
+import { READY_STATES, RETRYABLE_STATES, TERMINATE_SIGNALS } from '../tasks/task-states';
 
-const SIGNALS = ['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGUSR1', 'SIGQUIT', 'SIGHUP'] as const;
-const RETRYABLE = new Set(['FAILURE', 'REVOKED']);
 
 async function revoke(id: string, terminate: boolean, signal: string): Promise<ControlReport> {
   const result = await sendControl<BulkRevokeResult>('/api/v1/tasks/revoke', { json: { ids: [id], terminate, signal } });
   if (!result.ok) return reportOf(result);
-  const { refused, replies } = result.body;
-  const lines: ReportLine[] = [
-    ...refused.map((refusal) => ({ ok: false, message: refusal.reason })),
-    ...replies.map((reply) => ({ target: reply.worker, ok: reply.ok, message: reply.message })),
-  ];
-  if (refused.length === 0 && replies.length === 0) {
-    lines.push({ ok: false, message: 'The revoke was broadcast, but no worker replied in time: check that the workers are online.' });
-  }
+  const lines: ReportLine[] = [...result.body.refused.map((refusal) => ({ ok: false, message: refusal.reason })), ...revokeReplyLines(result.body)];
   return { ok: lines.every((line) => line.ok), lines };
 }
 
@@ -66,7 +57,7 @@ export function TaskControls({ id, name, state, onChanged }: { id: string; name:
             <label className="field">
               Signal
               <select value={signal} onChange={(event) => setSignal(event.target.value)} data-testid="task-terminate-signal">
-                {SIGNALS.map((name) => (
+                {TERMINATE_SIGNALS.map((name) => (
                   <option key={name} value={name}>
                     {name}
                   </option>
@@ -85,7 +76,7 @@ export function TaskControls({ id, name, state, onChanged }: { id: string; name:
           label="Retry"
           title={`Retry ${label}?`}
           description="Sends the task again, under a new id, with the same name, arguments and queue. The new task links back to this one."
-          disabledReason={state !== null && RETRYABLE.has(state) ? null : 'Only a failed or revoked task can be retried'}
+          disabledReason={state !== null && RETRYABLE_STATES.has(state) ? null : 'Only a failed or revoked task can be retried'}
           testId="task-retry"
           run={retry}
           onDone={onChanged}

@@ -3,13 +3,14 @@
 import Link from 'next/link';
 import { ApiError } from '../api/api-client';
 import { StateBadge } from '../tasks/state-badge';
+import { READY_STATES } from '../tasks/task-states';
 import { BackendMeta, RetryHistory, TaskArguments, TaskFailure } from './task-payload';
 import { TaskControls } from './task-controls';
 import { TaskFamily, TaskIdentity, TaskTimes } from './task-facts';
 import { ProgressBar, progressOf } from './task-progress';
 import { TaskTimeline } from './task-timeline';
 import styles from './task.module.css';
-import { READY_STATES, useTaskData } from './use-task-detail';
+import { useTaskData } from './use-task-detail';
 import { WorkflowGraph } from './workflow-graph';
 
 export function TaskPage({ id }: { id: string }) {

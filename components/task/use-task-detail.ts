@@ -11,9 +11,8 @@ import type { TaskDetail, Workflow } from '@/lib/api/tasks';
 import type { PushedTask } from '@/lib/push/contract';
 import { ApiError, fetchJson } from '../api/api-client';
 import { useLiveTask } from '../live/live-hooks';
+import { READY_STATES } from '../tasks/task-states';
 
-/** Celery's READY_STATES: nothing more will happen to the task. */
-export const READY_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
 
 export interface TaskData {
   readonly live: PushedTask | null | undefined;
@@ -57,18 +56,16 @@ export function useTaskData(id: string): TaskData {
     },
   });
 
-  const signature = live ? `${live.state}|${live.timestamp}|${String(live['retries'])}|${Array.isArray(live['children']) ? live['children'].length : 0}` : String(live);
-  useEffect(() => {
-    if (live === undefined) return;
-    void queryClient.invalidateQueries({ queryKey: ['task-detail', id] });
-    void queryClient.invalidateQueries({ queryKey: ['task-workflow', id] });
-    // `live` is read through `signature`: only a change worth a fetch triggers one.
-  }, [signature, id, queryClient]);
-
   const refresh = useCallback(() => {
     void queryClient.invalidateQueries({ queryKey: ['task-detail', id] });
     void queryClient.invalidateQueries({ queryKey: ['task-workflow', id] });
   }, [id, queryClient]);
+
+  const signature = live ? `${live.state}|${live.timestamp}|${String(live['retries'])}|${Array.isArray(live['children']) ? live['children'].length : 0}` : String(live);
+  useEffect(() => {
+    // `live` is read through `signature`: only a change worth a fetch triggers one.
+    if (signature !== 'undefined') refresh();
+  }, [signature, refresh]);
 
   const detail = detailQuery.data;
   const state = live?.state ?? detail?.task?.state ?? stringField(detail?.backend?.meta?.['status']);

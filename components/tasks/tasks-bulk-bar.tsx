@@ -7,16 +7,15 @@ import { useState } from 'react';
 import type { BulkRetryResult, BulkRevokeResult } from '@/lib/api/tasks';
 import { sendControl } from '../api/api-client';
 import { ConfirmAction } from '../controls/confirm-action';
-import type { ControlReport, ReportLine } from '../controls/control-report';
+import { type ControlReport, type ReportLine, revokeReplyLines } from '../controls/control-report';
 import { formatCount } from '../format/format-values';
 import type { TaskRow } from './task-row-store';
+import { RETRYABLE_STATES, TERMINATE_SIGNALS } from './task-states';
 import styles from './tasks.module.css';
 
 const PER_CALL = 1000;
 /** Lines past this are summed up in one, so the dialog stays readable for a large selection. */
 const MAX_LINES = 40;
-const SIGNALS = ['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1'];
-const RETRYABLE = new Set(['FAILURE', 'REVOKED']);
 
 function chunks(ids: readonly string[]): string[][] {
   const out: string[][] = [];
@@ -54,13 +53,12 @@ export function TasksBulkBar({ selected, rowOf, onClear }: TasksBulkBarProps) {
   const [terminate, setTerminate] = useState(false);
   const [signal, setSignal] = useState('SIGTERM');
   const ids = [...selected];
-  const retryable = ids.filter((id) => RETRYABLE.has(rowOf(id)?.state ?? '')).length;
+  const retryable = ids.filter((id) => RETRYABLE_STATES.has(rowOf(id)?.state ?? '')).length;
   const none = ids.length === 0 ? 'Select tasks first' : null;
 
   const revoke = (): Promise<ControlReport> =>
     post<BulkRevokeResult>('/api/v1/tasks/revoke', (part) => ({ ids: part, terminate, signal }), ids, (body) => [
-      ...body.replies.map((reply) => ({ target: reply.worker, ok: reply.ok, message: reply.message })),
-      ...(body.revoked.length > 0 && body.replies.length === 0 ? [{ ok: false, message: 'No worker replied: the revoke was broadcast, but none confirmed it' }] : []),
+      ...revokeReplyLines(body),
       ...body.revoked.map((id) => ({ target: id, ok: true, message: terminate ? `revoked, terminated with ${signal}` : 'revoked' })),
       ...body.refused.map((r) => ({ target: r.id, ok: false, message: r.reason })),
     ]);
@@ -87,7 +85,7 @@ export function TasksBulkBar({ selected, rowOf, onClear }: TasksBulkBarProps) {
             <label>
               signal
               <select data-testid="bulk-signal" value={signal} disabled={!terminate} onChange={(e) => setSignal(e.target.value)}>
-                {SIGNALS.map((s) => (
+                {TERMINATE_SIGNALS.map((s) => (
                   <option key={s}>{s}</option>
                 ))}
               </select>

@@ -64,106 +64,115 @@ function RequestCells({ request }: { request: InspectedRequest }) {
   );
 }
 
+/** A column past the four every request has (id, name, args, kwargs). */
+interface Column<T> {
+  readonly label: string;
+  /** 'num' right-aligns (header too); 'nowrap' keeps times on one line. */
+  readonly align?: 'num' | 'nowrap';
+  readonly cell: (row: T) => ReactNode;
+}
+
+function RequestSection<T>(props: {
+  title: string;
+  rows: readonly T[] | null;
+  at: number | undefined;
+  now: number;
+  testId: string;
+  empty: string;
+  request: (row: T) => InspectedRequest;
+  columns: readonly Column<T>[];
+}) {
+  const { rows, columns } = props;
+  return (
+    <Section title={props.title} count={rows?.length ?? null} at={props.at} now={props.now} testId={props.testId}>
+      {rows === null ? (
+        <NotAnswered />
+      ) : rows.length === 0 ? (
+        <p className="empty">{props.empty}</p>
+      ) : (
+        <table className="data">
+          <thead>
+            <tr>
+              <th>Task id</th>
+              <th>Name</th>
+              <th>Args</th>
+              <th>Kwargs</th>
+              {columns.map((column) => (
+                <th key={column.label} className={column.align === 'num' ? 'num' : undefined}>
+                  {column.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => {
+              const request = props.request(row);
+              return (
+                <tr key={request.id}>
+                  <RequestCells request={request} />
+                  {columns.map((column) => (
+                    <td key={column.label} className={column.align === 'num' ? 'num' : column.align === 'nowrap' ? styles.nowrap : undefined}>
+                      {column.cell(row)}
+                    </td>
+                  ))}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </Section>
+  );
+}
+
+const asIs = (request: InspectedRequest): InspectedRequest => request;
+
 export function WorkerTaskLists({ record, now }: { record: WorkerJson | undefined; now: number }) {
-  const active = activeRequests(record);
-  const reserved = record?.reserved ?? null;
-  const scheduled = record?.scheduled ?? null;
   const revoked = record?.revoked ?? null;
   const at = record?.inspected_at ?? {};
 
   return (
     <div className="stack">
-      <Section title="Active" count={active?.length ?? null} at={at.active} now={now} testId="worker-active-tasks">
-        {active === null ? (
-          <NotAnswered />
-        ) : active.length === 0 ? (
-          <p className="empty">No task running.</p>
-        ) : (
-          <table className="data">
-            <thead>
-              <tr>
-                <th>Task id</th>
-                <th>Name</th>
-                <th>Args</th>
-                <th>Kwargs</th>
-                <th>Started</th>
-                <th className="num">Running for</th>
-                <th className="num">Pool pid</th>
-              </tr>
-            </thead>
-            <tbody>
-              {active.map((request) => (
-                <tr key={request.id}>
-                  <RequestCells request={request} />
-                  <td className={styles.nowrap}>{formatTimestamp(request.time_start)}</td>
-                  <td className="num">{typeof request.time_start === 'number' ? formatDuration(Math.max(0, now / 1000 - request.time_start)) : '—'}</td>
-                  <td className="num">{request.worker_pid ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Section>
-
-      <Section title="Reserved" count={reserved?.length ?? null} at={at.reserved} now={now} testId="worker-reserved-tasks">
-        {reserved === null ? (
-          <NotAnswered />
-        ) : reserved.length === 0 ? (
-          <p className="empty">No task prefetched and waiting for a free pool slot.</p>
-        ) : (
-          <table className="data">
-            <thead>
-              <tr>
-                <th>Task id</th>
-                <th>Name</th>
-                <th>Args</th>
-                <th>Kwargs</th>
-                <th>Queue</th>
-                <th>Acknowledged</th>
-              </tr>
-            </thead>
-            <tbody>
-              {reserved.map((request) => (
-                <tr key={request.id}>
-                  <RequestCells request={request} />
-                  <td>{request.delivery_info?.routing_key ?? '—'}</td>
-                  <td>{request.acknowledged === undefined ? '—' : request.acknowledged ? 'yes' : 'no'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Section>
-
-      <Section title="Scheduled" count={scheduled?.length ?? null} at={at.scheduled} now={now} testId="worker-scheduled-tasks">
-        {scheduled === null ? (
-          <NotAnswered />
-        ) : scheduled.length === 0 ? (
-          <p className="empty">No task waiting for its ETA or countdown.</p>
-        ) : (
-          <table className="data">
-            <thead>
-              <tr>
-                <th>Task id</th>
-                <th>Name</th>
-                <th>Args</th>
-                <th>Kwargs</th>
-                <th>ETA</th>
-                <th className="num">Priority</th>
-              </tr>
-            </thead>
-            <tbody>
-              {scheduled.map((entry) => (
-                <tr key={entry.request.id}>
-                  <RequestCells request={entry.request} />
-                  <td className={styles.nowrap}>{entry.eta ? formatTimestamp(Date.parse(entry.eta) / 1000) : '—'}</td>
-                  <td className="num">{entry.priority ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Section>
+      <RequestSection
+        title="Active"
+        rows={activeRequests(record)}
+        at={at.active}
+        now={now}
+        testId="worker-active-tasks"
+        empty="No task running."
+        request={asIs}
+        columns={[
+          { label: 'Started', align: 'nowrap', cell: (r) => formatTimestamp(r.time_start) },
+          { label: 'Running for', align: 'num', cell: (r) => (typeof r.time_start === 'number' ? formatDuration(Math.max(0, now / 1000 - r.time_start)) : '—') },
+          { label: 'Pool pid', align: 'num', cell: (r) => r.worker_pid ?? '—' },
+        ]}
+      />
+      <RequestSection
+        title="Reserved"
+        rows={record?.reserved ?? null}
+        at={at.reserved}
+        now={now}
+        testId="worker-reserved-tasks"
+        empty="No task prefetched and waiting for a free pool slot."
+        request={asIs}
+        columns={[
+          { label: 'Queue', cell: (r) => r.delivery_info?.routing_key ?? '—' },
+          { label: 'Acknowledged', cell: (r) => (r.acknowledged === undefined ? '—' : r.acknowledged ? 'yes' : 'no') },
+        ]}
+      />
+      <RequestSection
+        title="Scheduled"
+        rows={record?.scheduled ?? null}
+        at={at.scheduled}
+        now={now}
+        testId="worker-scheduled-tasks"
+        empty="No task waiting for its ETA or countdown."
+        request={(entry) => entry.request}
+        columns={[
+          { label: 'ETA', align: 'nowrap', cell: (entry) => (entry.eta ? formatTimestamp(Date.parse(entry.eta) / 1000) : '—') },
+          { label: 'Priority', align: 'num', cell: (entry) => entry.priority ?? '—' },
+        ]}
+      />
 
       <Section title="Revoked" count={revoked?.length ?? null} at={at.revoked} now={now} testId="worker-revoked-tasks">
         {revoked === null ? (

@@ -29,7 +29,7 @@ export function useLiveWorker(hostname: string): SubscriptionState & { worker: P
 }
 
 /** Applies a list update (removed, then upserted; `reset` replaces the list) to a map keyed by `key`. */
-export function applyListUpdate<T>(current: ReadonlyMap<string, T>, update: { reset: boolean; upserted: readonly T[]; removed: readonly string[] }, key: (item: T) => string): Map<string, T> {
+function applyListUpdate<T>(current: ReadonlyMap<string, T>, update: { reset: boolean; upserted: readonly T[]; removed: readonly string[] }, key: (item: T) => string): Map<string, T> {
   const next = update.reset ? new Map<string, T>() : new Map(current);
   for (const id of update.removed) next.delete(id);
   for (const item of update.upserted) next.set(key(item), item);
@@ -44,36 +44,6 @@ export function useLiveWorkers(): SubscriptionState & { workers: ReadonlyMap<str
   }, []);
   const state = useSubscription<Of<'workers'>>({ topic: 'workers' }, onUpdate);
   return { ...state, workers: workers.map, loaded: workers.loaded };
-}
-
-export interface LiveTaskFilter {
-  readonly state?: string;
-  readonly name?: string;
-  readonly worker?: string;
-  readonly search?: string;
-  readonly limit?: number;
-}
-
-/** The newest tasks matching a filter (as GET /api/tasks filters), newest first, at most `limit`. */
-export function useLiveTasks(filter: LiveTaskFilter): SubscriptionState & { tasks: readonly PushedTask[]; loaded: boolean } {
-  const [rows, setRows] = useState<{ map: ReadonlyMap<string, PushedTask>; loaded: boolean }>({ map: new Map(), loaded: false });
-  const limit = filter.limit ?? 50;
-  const onUpdate = useCallback((update: Of<'tasks'>) => {
-    setRows((current) => ({ map: applyListUpdate(current.map, update, (t) => t.uuid), loaded: true }));
-  }, []);
-  const request = { topic: 'tasks' as const, ...definedFields(filter), limit };
-  const state = useSubscription<Of<'tasks'>>(request, onUpdate);
-  const tasks = [...rows.map.values()].sort((a, b) => b.timestamp - a.timestamp).slice(0, limit);
-  return { ...state, tasks, loaded: rows.loaded };
-}
-
-function definedFields(filter: LiveTaskFilter): Omit<LiveTaskFilter, 'limit'> {
-  const out: Record<string, string> = {};
-  for (const key of ['state', 'name', 'worker', 'search'] as const) {
-    const value = filter[key];
-    if (value !== undefined && value !== '') out[key] = value;
-  }
-  return out;
 }
 
 export type LinkState =

@@ -190,6 +190,10 @@ export class Worker {
     this.log.info('shutting down');
     // A stop during start: let the start finish (or give up) first, so that nothing it opens is left open.
     await this.starting?.catch(() => undefined);
+    // Stop taking new messages first, as Celery's warm shutdown does: otherwise a busy queue keeps the
+    // pool from ever going idle. The consumer stays open for the acks of the tasks still running.
+    const consumer = this.consumer;
+    if (consumer) for (const queue of consumer.queues()) await consumer.cancelQueue(queue).catch(() => undefined);
     for (const request of this.pool.takeWaiting()) await request.reject(true).catch(() => undefined);
     if (graceful && this.pool.active.size > 0) {
       const limit = this.shutdownTimeoutMs;
@@ -201,6 +205,9 @@ export class Worker {
     }
     await this.consumer?.close().catch(() => undefined);
     await this.pidbox?.close().catch(() => undefined);
+    // Task events still buffered go out before worker-offline: a monitor takes any event from a worker as
+    // a sign of life, so one arriving after worker-offline would show the stopped worker online again.
+    await this.events.drain();
     await this.heart.stop().catch(() => undefined);
     await this.events.drain();
     if (this.ownsBackend) await this.backend?.close().catch(() => undefined);

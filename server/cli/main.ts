@@ -12,9 +12,11 @@ import { startServer } from '../http/create-server';
 import { createLogger } from '@/lib/runtime/logger';
 import { VERSION } from '@/lib/runtime/version';
 import { workerCommand } from '@/worker/cli/worker-command';
+import { type DemoCluster, startDemoCluster } from '@/worker/demo/demo-cluster';
 import { addServeOptions, normalizeFlowerFlags, withEnvironment } from './serve-options';
 
-async function serve(input: Record<string, unknown>): Promise<void> {
+/** Runs the dashboard; with `demo`, also the demo cluster on the same broker (worker/demo). */
+async function serve(input: Record<string, unknown>, demo = false): Promise<void> {
   const log = createLogger();
   // A promise nobody awaited must cost a log line, not the dashboard.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
@@ -38,14 +40,19 @@ async function serve(input: Record<string, unknown>): Promise<void> {
   const { readOnly, basicAuth, apiTokens, unauthenticatedApi } = config;
   const controls = readOnly ? 'read-only' : basicAuth.length + apiTokens.length > 0 ? 'authenticated' : unauthenticatedApi ? 'open without authentication' : 'closed (no --basic-auth or --api-tokens)';
   log.info({ url: server.url, broker: config.broker?.display ?? null, version: VERSION, controls }, `Pollen is running at ${server.url}`);
+  let cluster: DemoCluster | null = null;
+  if (demo) {
+    cluster = await startDemoCluster({ broker: String(input['broker']), resultBackend: String(input['resultBackend']), log });
+    log.info({ workers: cluster.workers }, 'the demo cluster is running: open the dashboard');
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) process.exit(1); // a second Ctrl-C does not wait
     stopping = true;
     log.info({ signal }, 'stopping');
-    server
-      .close()
+    Promise.resolve(cluster?.stop())
+      .then(() => server.close())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         log.error({ err }, 'unclean stop');
@@ -66,7 +73,7 @@ addServeOptions(program, { demo: false }).action((_options, command: Command) =>
 
 addServeOptions(program.command('demo').description('run the dashboard with an embedded demo cluster (in-process broker; nothing to install)'), { demo: true }).action(
   // The demo's broker is in this process and holds nothing of value: its controls are open.
-  (_options, command: Command) => serve({ unauthenticatedApi: true, ...withEnvironment(command, process.env), broker: 'memory://', resultBackend: 'memory://' }),
+  (_options, command: Command) => serve({ unauthenticatedApi: true, ...withEnvironment(command, process.env), broker: 'memory://', resultBackend: 'memory://' }, true),
 );
 
 program.addCommand(workerCommand());

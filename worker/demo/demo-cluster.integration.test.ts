@@ -1,0 +1,75 @@
+/**
+ * The demo cluster on the in-process broker, watched by a real Pollen server in the same process (the
+ * memory broker is process-wide): the scenarios it promises show up as the dashboard would see them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@/lib/runtime/logger';
+import type { TaskDetail, TaskPage } from '@/lib/api/tasks';
+import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
+import { until } from '@/test/harness/until';
+import { type DemoCluster, startDemoCluster } from './demo-cluster';
+
+describe('the demo cluster', () => {
+  let pollen: TestPollen;
+  let cluster: DemoCluster;
+
+  beforeAll(async () => {
+    pollen = await startPollen({ broker: 'memory://', resultBackend: 'memory://' });
+    cluster = await startDemoCluster({
+      broker: 'memory://',
+      resultBackend: 'memory://',
+      log: createLogger('warn'),
+      traffic: { tickMs: 250, steady: 3, burstEveryTicks: 20, burstTicks: 2, burstSize: 15 },
+      onlineMs: 4000,
+      offlineMs: 3000,
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await pollen?.close();
+  });
+
+  const count = async (query: Record<string, string>): Promise<number> => {
+    const { body } = await pollen.request(`/api/v1/tasks?${new URLSearchParams({ ...query, limit: '1' }).toString()}`);
+    return (body as TaskPage).total_matching;
+  };
+
+  it('runs its three workers and sends every kind of task', async () => {
+    const state = pollen.server.context.state;
+    await until('the three demo workers online', () => cluster.workers.every((name) => state.workers.get(name)?.alive(Date.now() / 1000)), 15_000);
+    for (const name of ['emails.send', 'images.thumbnail', 'crawler.fetch', 'reports.generate', 'ai.generate_text', 'reports.aggregate']) {
+      await until(`a ${name} task`, async () => (await count({ name })) > 0, 20_000);
+    }
+  }, 60_000);
+
+  it('shows success, failure after retries, Celery retries and expired (revoked) tasks', async () => {
+    await until('a succeeded task', async () => (await count({ state: 'SUCCESS' })) > 0, 20_000);
+    // payments.charge retries twice, 2 s apart, then fails.
+    await until('a payment failing after its retries', async () => (await count({ state: 'FAILURE', name: 'payments.charge' })) > 0, 30_000);
+    await until('an expired reminder revoked', async () => (await count({ state: 'REVOKED', name: 'notifications.remind' })) > 0, 30_000);
+    await until('a chord body that ran', async () => (await count({ state: 'SUCCESS', name: 'reports.aggregate' })) > 0, 30_000);
+    const retried = [...pollen.server.context.state.tasks.values()].some((task) => task.retries > 0);
+    expect(retried).toBe(true);
+  }, 90_000);
+
+  it('reports PROGRESS from the long report', async () => {
+    const progress = await until('a report in PROGRESS', async () => {
+      const { body } = await pollen.request('/api/v1/tasks?name=reports.generate&state=STARTED&limit=5');
+      for (const task of (body as TaskPage).tasks) {
+        const detail = (await pollen.request(`/api/v1/tasks/${task.uuid}`)).body as TaskDetail;
+        const meta = detail.backend?.meta;
+        if (meta?.['status'] === 'PROGRESS') return meta['result'] as { current: number; total: number };
+      }
+      return null;
+    }, 30_000);
+    expect(progress.total).toBeGreaterThan(0);
+    expect(progress.current).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('takes its flapping worker offline and brings it back', async () => {
+    const state = pollen.server.context.state;
+    await until('ai@demo offline', () => state.workers.get('ai@demo')?.alive(Date.now() / 1000) === false, 30_000);
+    await until('ai@demo back online', () => state.workers.get('ai@demo')?.alive(Date.now() / 1000) === true, 30_000);
+  }, 70_000);
+});

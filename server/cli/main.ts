@@ -71,10 +71,15 @@ const program: Command = new Command()
   .enablePositionalOptions();
 addServeOptions(program, { demo: false }).action((_options, command: Command) => serve(withEnvironment(command, process.env)));
 
-addServeOptions(program.command('demo').description('run the dashboard with an embedded demo cluster (in-process broker; nothing to install)'), { demo: true }).action(
-  // The demo's broker is in this process and holds nothing of value: its controls are open.
-  (_options, command: Command) => serve({ unauthenticatedApi: true, ...withEnvironment(command, process.env), broker: 'memory://', resultBackend: 'memory://' }, true),
-);
+addServeOptions(
+  program.command('demo').description('run the dashboard with an embedded demo cluster (an in-process broker unless --broker is given; nothing to install)'),
+  { demo: true },
+).action((_options, command: Command) => {
+  const options = withEnvironment(command, process.env, { demo: true });
+  // The demo's cluster exists to be poked at: its controls are open. Its results stay in this process
+  // unless a backend is named, which works on any broker since the demo workers share the process.
+  return serve({ unauthenticatedApi: true, ...options, broker: options['broker'] ?? 'memory://', resultBackend: options['resultBackend'] ?? 'memory://' }, true);
+});
 
 program.addCommand(workerCommand());
 

@@ -5,7 +5,7 @@ import { addServeOptions, normalizeFlowerFlags, withEnvironment } from './serve-
 function parse(argv: string[], env: Record<string, string>, demo = false): Record<string, unknown> {
   let options: Record<string, unknown> = {};
   const command = addServeOptions(new Command().exitOverride(), { demo }).action((_o, cmd: Command) => {
-    options = withEnvironment(cmd, env);
+    options = withEnvironment(cmd, env, { demo });
   });
   command.parse(normalizeFlowerFlags(argv), { from: 'user' });
   return options;
@@ -25,8 +25,10 @@ describe('serve flags and environment', () => {
     expect(parse(['--purge_offline_workers=60', '--read_only'], {})).toMatchObject({ purgeOfflineWorkers: '60', readOnly: true });
   });
 
-  it('keeps the broker and auth-opening flags off the demo', () => {
-    expect(() => parse(['--broker', 'redis://x'], {}, true)).toThrow(/unknown option/);
-    expect(parse([], { CELERY_BROKER_URL: 'redis://x' }, true)['broker']).toBeUndefined();
+  it('lets the demo take a broker from its command line only, never from the environment', () => {
+    expect(parse(['--broker', 'redis://x', '--result-backend', 'redis://x/1'], {}, true)).toMatchObject({ broker: 'redis://x', resultBackend: 'redis://x/1' });
+    expect(parse([], { CELERY_BROKER_URL: 'redis://x', POLLEN_BROKER: 'redis://y', FLOWER_RESULT_BACKEND: 'redis://z' }, true)).not.toHaveProperty('broker');
+    expect(parse([], { CELERY_RESULT_BACKEND: 'redis://z' }, true)).not.toHaveProperty('resultBackend');
+    expect(() => parse(['--unauthenticated-api'], {}, true)).toThrow(/unknown option/);
   });
 });

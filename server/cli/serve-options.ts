@@ -13,19 +13,22 @@ interface FlagSpec {
   readonly default?: string | boolean;
   /** Environment names read after POLLEN_<FLAG> and FLOWER_<FLAG>. */
   readonly env?: readonly string[];
-  /** Not offered by `pollen demo` (its broker and backend are in process, its controls open). */
-  readonly serveOnly?: boolean;
+  /**
+   * How `pollen demo` takes it: `omit` (its controls are open anyway); `command-line` only, never from
+   * the environment, so that a CELERY_BROKER_URL set for real work never gets the demo's traffic.
+   */
+  readonly demo?: 'omit' | 'command-line';
 }
 
 const FLAGS: readonly FlagSpec[] = [
-  { flags: '--broker <url>', description: 'Celery broker URL: redis://, rediss://, sentinel://, amqp://, amqps://', env: ['CELERY_BROKER_URL'], serveOnly: true },
-  { flags: '--result-backend <url>', description: 'Celery result backend (redis://...): task results, abort, and retry from stored arguments', env: ['CELERY_RESULT_BACKEND'], serveOnly: true },
+  { flags: '--broker <url>', description: 'Celery broker URL: redis://, rediss://, sentinel://, amqp://, amqps://', env: ['CELERY_BROKER_URL'], demo: 'command-line' },
+  { flags: '--result-backend <url>', description: 'Celery result backend (redis://...): task results, abort, and retry from stored arguments', env: ['CELERY_RESULT_BACKEND'], demo: 'command-line' },
   { flags: '--port <port>', description: 'port of the dashboard and API', default: String(DEFAULT_PORT), env: ['PORT'] },
   { flags: '--address <host>', description: "interface to listen on ('' for all, as Flower)", default: '' },
   { flags: '--url-prefix <path>', description: 'serve everything under this path, e.g. flower (behind a reverse proxy)', default: '' },
   { flags: '--basic-auth <user:pass,...>', description: 'require HTTP basic authentication with one of these credentials' },
   { flags: '--api-tokens <token,...>', description: 'bearer tokens accepted for the API (Authorization: Bearer <token>), at least 16 characters each' },
-  { flags: '--unauthenticated-api [bool]', description: 'open the control endpoints without authentication (Flower: FLOWER_UNAUTHENTICATED_API=true)', default: false, serveOnly: true },
+  { flags: '--unauthenticated-api [bool]', description: 'open the control endpoints without authentication (Flower: FLOWER_UNAUTHENTICATED_API=true)', default: false, demo: 'omit' },
   { flags: '--read-only [bool]', description: 'refuse every control (revoke, rate limit, shutdown, ...) with 403', default: false },
   { flags: '--max-tasks <n>', description: 'tasks kept in memory, newest first; finished tasks are dropped first', default: String(DEFAULT_MAX_TASKS) },
   { flags: '--max-workers <n>', description: 'workers kept in memory; the longest offline are forgotten first', default: String(DEFAULT_MAX_WORKERS) },
@@ -44,10 +47,10 @@ function envNames(spec: FlagSpec): string[] {
   return [`POLLEN_${upper}`, `FLOWER_${upper}`, ...(spec.env ?? [])];
 }
 
-/** Adds the dashboard's flags to a command (`pollen` itself, or `pollen demo` without broker and auth). */
+/** Adds the dashboard's flags to a command (`pollen` itself, or `pollen demo`). */
 export function addServeOptions(command: Command, { demo }: { demo: boolean }): Command {
   for (const spec of FLAGS) {
-    if (demo && spec.serveOnly) continue;
+    if (demo && spec.demo === 'omit') continue;
     const option = new Option(spec.flags, spec.description);
     if (spec.default !== undefined) option.default(spec.default);
     command.addOption(option);
@@ -56,9 +59,10 @@ export function addServeOptions(command: Command, { demo }: { demo: boolean }): 
 }
 
 /** Fills every flag not given on the command line from the environment; returns the options to validate. */
-export function withEnvironment(command: Command, env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+export function withEnvironment(command: Command, env: Readonly<Record<string, string | undefined>>, { demo = false }: { demo?: boolean } = {}): Record<string, unknown> {
   const options: Record<string, unknown> = { ...command.opts() };
   for (const spec of FLAGS) {
+    if (demo && spec.demo === 'command-line') continue;
     const option = command.options.find((o) => o.flags === spec.flags);
     if (option === undefined) continue;
     const key = option.attributeName();

@@ -11,6 +11,7 @@
  * mishandles a source whose highest key is 0 (values in (1/γ, 1], i.e. about 1 s) — it calls
  * `_extendRange(min, 0)`, reads `0 || min`, and leaves NaN bins (p99 of {0.01, 0.5, 1.0} came out 0.5).
  */
+import type { LatencyStats } from '@/lib/api/metrics';
 import { DDSketch } from '@datadog/sketches-js';
 
 /** Values below this many seconds count as zero; above MAX_VALUE they are clamped. Bounds the key range. */
@@ -50,16 +51,8 @@ export function addSummary(target: DDSketch, count: number, zeroCount: number, s
   if (max > target.max) target.max = max;
 }
 
-/** Seconds; quantiles are within the sketch's relative accuracy, min/max/mean are exact. */
-export interface LatencySummary {
-  readonly count: number;
-  readonly min: number | null;
-  readonly max: number | null;
-  readonly mean: number | null;
-  readonly p50: number | null;
-  readonly p90: number | null;
-  readonly p99: number | null;
-}
+/** Seconds; quantiles are within the sketch's relative accuracy, min/max/mean are exact. The API sends it as it is. */
+export type LatencySummary = LatencyStats;
 
 export const EMPTY_SUMMARY: LatencySummary = { count: 0, min: null, max: null, mean: null, p50: null, p90: null, p99: null };
 

@@ -25,6 +25,11 @@ export interface WorkerOptions {
   readonly heartbeatInterval?: number;
   /** Send task events (task-received, ...). Worker events are always sent. Default true. */
   readonly taskEvents?: boolean;
+  /**
+   * Announce the tasks this worker sends (retries, chain steps, callbacks, chord bodies) with task-sent
+   * events, as a Python worker does with `task_send_sent_event`; default false.
+   */
+  readonly sendSentEvents?: boolean;
   /** Store name, args, kwargs, worker, retries and queue with results (Celery's result_extended). Default true. */
   readonly resultExtended?: boolean;
   /** How long a warm shutdown waits for running tasks before it gives them back (ms); default: as long as they take. */

@@ -71,7 +71,7 @@ describe('worker results', () => {
     await start('ts@a');
     await start('ts@b');
     if (!url.ok) throw new Error(url.error);
-    const producer = { transport: new MemoryTransport(url.value, bus), backend, origin: 'client@test', defaultQueue: 'celery' };
+    const producer = { transport: new MemoryTransport(url.value, bus), backend, origin: 'client@test', defaultQueue: 'celery', sentEvents: null };
     const chainId = await applySignature(producer, { ...sig('celery.chain'), kwargs: { tasks: [sig('t.add', [1, 2]), sig('t.add', [10]), sig('t.add', [100])] as never } });
     expect((await backend.waitForReady(chainId, 3000)).result).toBe(113);
     const chordId = await applySignature(producer, {

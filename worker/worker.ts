@@ -14,6 +14,7 @@ import { VERSION } from '@/lib/runtime/version';
 import type { App } from './task/app';
 import { exceptionInfo, exceptionRepr, NotRegistered, WorkerShutdown } from './task/task-errors';
 import type { Producer } from './canvas/producer';
+import { SentEvents } from './events/sent-events';
 import { PidboxNode } from './control/pidbox-node';
 import { EventDispatcher } from './events/event-dispatcher';
 import { Heart } from './events/heart';
@@ -70,7 +71,14 @@ export class Worker {
     this.initialQueues = options.queues && options.queues.length > 0 ? options.queues : ['celery'];
     this.prefetchMultiplier = options.prefetchMultiplier ?? 4;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? null;
-    this.producer = { transport: this.transport, backend: this.backend, origin: this.hostname, defaultQueue: this.initialQueues[0] as string };
+    this.producer = {
+      transport: this.transport,
+      backend: this.backend,
+      origin: this.hostname,
+      defaultQueue: this.initialQueues[0] as string,
+      // Named gen<pid>@host as a Python worker's child: a monitor must not take the announcement for the worker's.
+      sentEvents: options.sendSentEvents ? new SentEvents(this.transport) : null,
+    };
     this.events = new EventDispatcher(this.transport, this.hostname, this.clock, {
       taskEvents: options.taskEvents ?? true,
       onError: (err) => this.log.debug({ err: String(err) }, 'an event could not be sent'),

@@ -11,6 +11,7 @@ import { createTransport, parseBrokerUrl, type Transport } from '@/lib/broker';
 import { type JsonObject, type JsonValue, names, type Signature } from '@/lib/celery';
 import { PidboxClient } from '@/lib/control';
 import { applySignature } from '../canvas/apply-signature';
+import { SentEvents } from '../events/sent-events';
 import type { Producer } from '../canvas/producer';
 import { AsyncResult, GroupResult, type ResultContext } from './async-result';
 import { type GroupSignature, signature } from './canvas-builders';
@@ -26,6 +27,11 @@ export interface ClientOptions {
   readonly defaultQueue?: string;
   /** The sender's node name in every message (`origin`); default `gen<pid>@<host>` as Celery's. */
   readonly origin?: string;
+  /**
+   * Announce each task with a task-sent event (Celery's `task_send_sent_event`), so that monitors show
+   * tasks still waiting in their queue as PENDING; default false, as Celery's.
+   */
+  readonly sendSentEvents?: boolean;
 }
 
 /** A client over a transport and backend that already exist (tests, a server sharing its connections). */
@@ -34,6 +40,7 @@ export interface ClientParts {
   readonly backend: ResultBackend | null;
   readonly defaultQueue?: string;
   readonly origin?: string;
+  readonly sendSentEvents?: boolean;
   /** Close the transport and backend with the client (default: false, they belong to the caller). */
   readonly ownsConnections?: boolean;
 }
@@ -47,6 +54,7 @@ export function createClient(options: ClientOptions): Client {
     backend,
     ...(options.defaultQueue !== undefined && { defaultQueue: options.defaultQueue }),
     ...(options.origin !== undefined && { origin: options.origin }),
+    ...(options.sendSentEvents !== undefined && { sendSentEvents: options.sendSentEvents }),
     ownsConnections: true,
   });
 }
@@ -66,11 +74,13 @@ export class Client {
     this.backend = parts.backend;
     this.ownsConnections = parts.ownsConnections ?? false;
     this.control = new PidboxClient(parts.transport);
+    const origin = parts.origin ?? `gen${process.pid}@${hostname()}`;
     this.producer = {
       transport: parts.transport,
       backend: parts.backend,
-      origin: parts.origin ?? `gen${process.pid}@${hostname()}`,
+      origin,
       defaultQueue: parts.defaultQueue ?? names.DEFAULT_QUEUE,
+      sentEvents: parts.sendSentEvents ? new SentEvents(parts.transport, origin) : null,
     };
     this.results = { backend: parts.backend, control: this.control };
   }

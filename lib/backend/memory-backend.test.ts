@@ -7,7 +7,7 @@ import { encodeTaskMeta, type TaskMeta } from '@/lib/celery';
 import { chordError } from './chord-error';
 import { chordKeys, groupKey, MalformedResultError, ResultTimeoutError, taskKey } from './codec';
 import type { ChannelWatcher } from './kv-store';
-import { MemoryBackend, MemoryStore } from './memory-backend';
+import { MemoryBackend, MemoryStore, SWEEP_INTERVAL_MS } from './memory-backend';
 import type { ChordJoin, ChordPart } from './result-backend';
 import { taskMeta } from './test-meta';
 
@@ -267,6 +267,67 @@ describe('chords', () => {
     memory.set(chordKeys('g').size, 'two');
     await expect(backend.chordPartReturn(part(0))).rejects.toThrow(MalformedResultError);
     await expect(backend.setChordSize('g', -1)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('active expiry (the demo writes results it never reads again)', () => {
+  const part = (groupId: string, groupIndex: number): ChordPart => ({ groupId, groupIndex, taskId: `${groupId}-${groupIndex}`, state: 'SUCCESS', result: groupIndex });
+
+  it('drops expired results nobody reads on a later write past the sweep interval; keeps live and unexpiring keys', async () => {
+    let now = 1_000_000;
+    const memory = new MemoryStore(() => now);
+    const short = new MemoryBackend(memory, { expires: 5 });
+    const long = new MemoryBackend(memory, { expires: 60 });
+    await short.store(taskMeta('a', 'SUCCESS'));
+    await short.store(taskMeta('b', 'FAILURE'));
+    await long.store(taskMeta('kept', 'SUCCESS'));
+    memory.set('forever', 'x');
+    expect(memory.size).toBe(4);
+    now += 5000;
+    // Nothing reads a or b; only another write comes.
+    await long.store(taskMeta('c', 'SUCCESS'));
+    expect(memory.size).toBe(3);
+    expect(memory.ttl(taskKey('kept'))).toBe(55);
+    expect(memory.ttl('forever')).toBe(-1);
+    expect(memory.has(taskKey('c'))).toBe(true);
+  });
+
+  it('sweeps at most once per interval of its clock', async () => {
+    let now = 1_000_000;
+    const memory = new MemoryStore(() => now);
+    const backend = new MemoryBackend(memory, { expires: 1 });
+    memory.set('x', '1'); // sweeps, the next one is due in SWEEP_INTERVAL_MS
+    now += 500;
+    await backend.store(taskMeta('a', 'SUCCESS')); // expires at +1500
+    now += 500;
+    memory.set('y', '1'); // sweeps, a still live
+    now += 600;
+    memory.set('z', '1'); // a expired, but the next sweep is not due
+    expect(memory.size).toBe(4);
+    now = 1_000_000 + 2 * SWEEP_INTERVAL_MS;
+    memory.set('z', '2');
+    expect(memory.size).toBe(3);
+    expect(memory.ttl(taskKey('a'))).toBe(-2);
+  });
+
+  it('drops the chord keys (sorted set .j, .s) once they expire, keeps a chord stored without expiry', async () => {
+    let now = 1_000_000;
+    const memory = new MemoryStore(() => now);
+    const expiring = new MemoryBackend(memory, { expires: 5 });
+    const forever = new MemoryBackend(memory, { expires: 0 });
+    await expiring.setChordSize('g', 3);
+    await expiring.chordPartReturn(part('g', 0));
+    await forever.setChordSize('h', 3);
+    await forever.chordPartReturn(part('h', 0));
+    expect(memory.size).toBe(4);
+    expect(memory.ttl(chordKeys('g').parts)).toBe(5);
+    now += 5000;
+    memory.set('later', 'x');
+    expect(memory.size).toBe(3);
+    expect(memory.ttl(chordKeys('h').parts)).toBe(-1);
+    expect(memory.ttl(chordKeys('h').size)).toBe(-1);
+    // The part that would have completed g finds no size and no earlier part: it never joins, as on Redis.
+    expect(await expiring.chordPartReturn(part('g', 1))).toBeNull();
   });
 });
 

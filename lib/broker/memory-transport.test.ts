@@ -44,4 +44,17 @@ describe('memory transport task queues', () => {
     expect(replies).toEqual(['w@h']);
     await queue.close();
   });
+
+  it('tells what it holds: every queue with its length, bindings and listeners, none left by a closed reply queue', async () => {
+    const bus = new MemoryBroker();
+    const t = transport(bus);
+    await t.publish('', 'q', task('a'));
+    await t.publish('', 'q', task('b'));
+    const replies = await t.openReplyQueue(() => undefined);
+    const held = bus.holdings();
+    expect(held.queues.get('q')).toBe(2);
+    expect(held.bindings).toBe(1);
+    await replies.close();
+    expect(bus.holdings().bindings).toBe(0);
+  });
 });

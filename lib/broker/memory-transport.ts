@@ -84,6 +84,17 @@ export class MemoryBroker {
   deleteQueue(queue: string): void {
     this.lists.delete(queue);
   }
+
+  /** What the broker holds, for benchmarks that must see a queue nobody consumes (a reply queue left behind). */
+  holdings(): { readonly queues: ReadonlyMap<string, number>; readonly bindings: number; readonly listeners: number } {
+    const queues = new Map<string, number>();
+    for (const [name, list] of this.lists) queues.set(name, list.length);
+    let bindings = 0;
+    for (const table of this.bindings.values()) for (const bound of table.values()) bindings += bound.size;
+    let listeners = this.waiters.size;
+    for (const set of this.subscribers.values()) listeners += set.size;
+    return { queues, bindings, listeners };
+  }
 }
 
 /** The process-wide broker behind every `memory://` URL. */

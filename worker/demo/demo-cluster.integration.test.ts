@@ -8,6 +8,7 @@ import type { TaskDetail, TaskPage } from '@/lib/api/tasks';
 import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
 import { until } from '@/test/harness/until';
 import { type DemoCluster, startDemoCluster } from './demo-cluster';
+import { DEMO_QUEUES } from './demo-queues';
 
 describe('the demo cluster', () => {
   let pollen: TestPollen;
@@ -19,7 +20,8 @@ describe('the demo cluster', () => {
       broker: 'memory://',
       resultBackend: 'memory://',
       log: createLogger('warn'),
-      traffic: { tickMs: 250, steady: 3, burstEveryTicks: 20, burstTicks: 2, burstSize: 15 },
+      // Faster ticks, but the crawler's sitemaps no faster than its real rate limit lets it fetch them.
+      traffic: { tickMs: 250, steady: 3, burstEveryTicks: 20, burstTicks: 2, burstSize: 15, sitemapEveryTicks: 100, sitemapSize: 10 },
       onlineMs: 4000,
       offlineMs: 3000,
     });
@@ -35,12 +37,38 @@ describe('the demo cluster', () => {
     return (body as TaskPage).total_matching;
   };
 
-  it('runs its three workers and sends every kind of task', async () => {
+  it('runs its four workers and sends every kind of task', async () => {
     const state = pollen.server.context.state;
-    await until('the three demo workers online', () => cluster.workers.every((name) => state.workers.get(name)?.alive(Date.now() / 1000)), 15_000);
-    for (const name of ['emails.send', 'images.thumbnail', 'crawler.fetch', 'reports.generate', 'ai.generate_text', 'reports.aggregate']) {
+    expect(cluster.workers).toHaveLength(4);
+    await until('the demo workers online', () => cluster.workers.every((name) => state.workers.get(name)?.alive(Date.now() / 1000)), 15_000);
+    for (const name of ['emails.send', 'images.thumbnail', 'crawler.fetch', 'reports.generate', 'ai.generate_text', 'reports.aggregate', 'webhooks.deliver', 'payments.charge']) {
       await until(`a ${name} task`, async () => (await count({ name })) > 0, 20_000);
     }
+  }, 60_000);
+
+  it("puts tasks in every one of Celery's states, the waiting ones for seconds", async () => {
+    // Waiting states last as long as a queue or a rate limit holds the task: long enough to see on a page.
+    const seen = new Map<string, number>();
+    const lastedMs = new Map<string, number>();
+    const first = new Map<string, { state: string; at: number }>();
+    const states = ['PENDING', 'RECEIVED', 'STARTED', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED'];
+    const done = (): boolean => states.every((s) => seen.has(s)) && ['PENDING', 'RETRY'].every((s) => (lastedMs.get(s) ?? 0) >= 1000);
+    await until('every state', () => {
+      const now = Date.now();
+      for (const task of pollen.server.context.state.tasks.values()) {
+        seen.set(task.state, (seen.get(task.state) ?? 0) + 1);
+        const was = first.get(task.uuid);
+        if (was?.state === task.state) lastedMs.set(task.state, Math.max(lastedMs.get(task.state) ?? 0, now - was.at));
+        else first.set(task.uuid, { state: task.state, at: now });
+      }
+      return done();
+    }, 40_000).catch((err: unknown) => {
+      throw new Error(`${String(err)}; seen: ${JSON.stringify(Object.fromEntries(seen))}, longest PENDING/RETRY (ms): ${JSON.stringify(Object.fromEntries(lastedMs))}`);
+    });
+    // The queue is known from the task-sent events alone.
+    const crawls = [...pollen.server.context.state.tasks.values()].filter((t) => t.name === 'crawler.fetch');
+    expect(crawls.length).toBeGreaterThan(0);
+    expect(new Set(crawls.map((t) => t.queue))).toEqual(new Set([DEMO_QUEUES.low]));
   }, 60_000);
 
   it('shows success, failure after retries, Celery retries and expired (revoked) tasks', async () => {

@@ -55,14 +55,34 @@ demoApp.task('reports.aggregate', { params: ['parts'] }, (_ctx, parts: { bytes?:
   bytes: parts.reduce((sum, part) => sum + (part.bytes ?? 0), 0),
 }));
 
-/** Polite crawling: at most 30 fetches a minute on each worker, whatever the traffic sends. */
-demoApp.task('crawler.fetch', { params: ['url'], rateLimit: '30/m' }, async (ctx, url: string) => {
+export const FLAKY_MIRROR = 'https://mirror.example.com/';
+
+/**
+ * Polite crawling: at most 30 fetches a minute on each worker, so a sitemap waits in its queue (PENDING)
+ * and in the worker (RECEIVED) for its turn. The flaky mirror answers 503 until it has warmed up: the
+ * crawler comes back to it later (RETRY), behind the pages still waiting.
+ */
+demoApp.task('crawler.fetch', { params: ['url'], rateLimit: '30/m', maxRetries: 3, defaultRetryDelay: 2 }, async (ctx, url: string) => {
   await work(ctx, between(50, 250));
+  if (url.startsWith(FLAKY_MIRROR) && ctx.retries === 0) ctx.retry({ exc: new Error(`503 Service Unavailable: ${url}`) });
   return { url, status: Math.random() < 0.95 ? 200 : 404 };
 });
 
-/** Slow like a language model: 5 to 15 s. */
-demoApp.task('ai.generate_text', { params: ['prompt'], trackStarted: true, softTimeLimit: 30 }, async (ctx, prompt: string) => {
+/**
+ * Webhook deliveries acknowledge late: a delivery cut short by a crash is redelivered. A payload without
+ * an event type can never be delivered, so it is rejected for good (REJECTED) rather than retried.
+ */
+demoApp.task('webhooks.deliver', { params: ['endpoint', 'payload'], acksLate: true }, async (ctx, endpoint: string, payload: { event?: string }) => {
+  await work(ctx, between(20, 100));
+  if (typeof payload.event !== 'string') ctx.reject(false, 'malformed payload: no event type');
+  return { endpoint, event: payload.event, delivered: true };
+});
+
+/**
+ * Slow like a language model: 5 to 15 s. Acknowledged late, as long idempotent jobs should be, so a
+ * worker that stops mid-answer leaves the prompt to the next one instead of losing it.
+ */
+demoApp.task('ai.generate_text', { params: ['prompt'], trackStarted: true, softTimeLimit: 30, acksLate: true }, async (ctx, prompt: string) => {
   const seconds = between(5, 15);
   await work(ctx, seconds * 1000);
   return { prompt, tokens: Math.round(seconds * 40) };

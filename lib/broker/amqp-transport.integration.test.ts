@@ -2,7 +2,8 @@
  * The AMQP transport's task queues and remote control, against a real RabbitMQ and real Python Celery 5.2
  * (py-amqp 5.1): our declarations and Celery's coexist, tasks go both ways, acknowledgements, prefetch
  * and redelivery behave as a Celery worker's, pidbox requests and replies interoperate in both directions,
- * and a big integer header written by py-amqp does not knock the consumer offline.
+ * and a big integer header written by py-amqp does not knock the consumer offline; an event published
+ * just before close() is not lost.
  */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -15,6 +16,7 @@ import {
   decodeControlRequest,
   encodeControlReply,
   encodeControlRequest,
+  encodeEventJson,
   encodeTaskMessage,
   type CeleryMessage,
   type ControlRequest,
@@ -27,6 +29,7 @@ import { runPython, startCeleryWorker } from '@/test/harness/celery-worker';
 import { type RabbitServer, startRabbit } from '@/test/harness/rabbitmq-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
 import { until } from '@/test/harness/until';
+import { declareExchange } from './amqp-entities';
 import { parseBrokerUrl } from './broker-url';
 import { createTransport } from './create-transport';
 import type { ConsumeOptions, Delivery, Transport } from './transport';
@@ -327,5 +330,22 @@ describe('AMQP remote control (pidbox) with Python Celery', () => {
     expect(decodeControlReply(replies[0] as CeleryMessage)).toMatchObject({ ok: true, value: { node: PY_NODE, value: { ok: 'pong' }, ticket } });
     await queue.close();
     expect(await messageCount(names.replyQueue(queue.oid))).toBeNull();
+  });
+});
+
+describe('AMQP transport close', () => {
+  it('an event published just before close() still arrives (a stopping worker says worker-offline last)', async () => {
+    const watcher = await admin.createChannel();
+    await declareExchange(watcher, names.EVENT_EXCHANGE);
+    const { queue } = await watcher.assertQueue('', { exclusive: true });
+    await watcher.bindQueue(queue, names.EVENT_EXCHANGE, 'worker.#');
+    const keys: string[] = [];
+    await watcher.consume(queue, (m) => void (m && keys.push(m.fields.routingKey)), { noAck: true });
+    const t = transport();
+    const offline = encodeEventJson({ hostname: 'closing@pollen', type: 'worker-offline', timestamp: Date.now() / 1000 }, 'closing@pollen');
+    await t.publishFanout(names.EVENT_EXCHANGE, offline.routingKey, offline.message);
+    await t.close();
+    await until('worker-offline', () => keys.includes('worker.offline'), 5_000);
+    await watcher.close();
   });
 });

@@ -245,9 +245,18 @@ export class AmqpTransport implements Transport {
     this.session?.end();
     this.session = null;
     const connection = this.connection;
+    const channel = this.channel;
     this.connection = null;
     this.channel = null;
-    if (connection && !(await within(CLOSE_TIMEOUT_MS, connection.close()))) {
+    // amqplib can write connection.close to the socket before a publish still buffered on the main channel
+    // (no confirms), and RabbitMQ ignores what follows connection.close: a worker's last event,
+    // worker-offline, was lost so. channel.close goes out after that publish and its close-ok comes back
+    // after RabbitMQ has taken it.
+    const closing = async (open: ChannelModel): Promise<void> => {
+      await channel?.close().catch(() => undefined);
+      await open.close();
+    };
+    if (connection && !(await within(CLOSE_TIMEOUT_MS, closing(connection)))) {
       // The broker did not answer (a cut link not noticed yet): drop the socket.
       (connection.connection as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
     }

@@ -1,6 +1,6 @@
 /**
- * `pollen demo --broker redis://…`: the same demo workers and traffic on a real Redis, and a real Python
- * Celery worker started on that broker shows up beside them.
+ * `pollen demo --broker redis://…` and `--broker amqp://…`: the same demo workers and traffic on a real
+ * Redis and a real RabbitMQ, and a real Python Celery worker started on that broker shows up beside them.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,10 +8,34 @@ import type { TaskPage } from '@/lib/api/tasks';
 import { startCeleryWorker } from '@/test/harness/celery-worker';
 import { type Child, startChild } from '@/test/harness/child';
 import { freePort } from '@/test/harness/free-port';
+import { type RabbitServer, startRabbit } from '@/test/harness/rabbitmq-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
 import { until } from '@/test/harness/until';
 
 const BIN = fileURLToPath(new URL('../../server/cli/bin.mjs', import.meta.url));
+/** The demo's other workers may change; these two are the ones it promises. */
+const DEMO_WORKERS = ['shop@demo', 'ai@demo'];
+
+/** Returned before it is ready, so that afterAll can stop it even when it never gets there. */
+function startDemo(broker: string, port: number): Child {
+  // CELERY_BROKER_URL is ignored by the demo: only --broker points it at a real broker.
+  return startChild(process.execPath, [BIN, 'demo', '--broker', broker, '--port', String(port), '--address', '127.0.0.1'], {
+    env: { ...process.env, CELERY_BROKER_URL: 'redis://127.0.0.1:1/0', LOG_LEVEL: 'info' },
+  });
+}
+
+const json = async <T>(base: string, path: string): Promise<T> => (await (await fetch(`${base}${path}`)).json()) as T;
+
+async function expectOnline(base: string, workers: readonly string[]): Promise<void> {
+  await until(`${workers.join(', ')} online`, async () => {
+    const status = await json<Record<string, boolean>>(base, '/api/workers?status=true');
+    return workers.every((name) => status[name] === true);
+  }, 60_000);
+}
+
+async function expectDemoTraffic(base: string, broker: string): Promise<void> {
+  await until(`demo e-mails sent over ${broker}`, async () => (await json<TaskPage>(base, '/api/v1/tasks?name=emails.send&state=SUCCESS&limit=1')).total_matching > 0, 30_000);
+}
 
 describe('pollen demo on a real Redis', () => {
   let redis: RedisServer;
@@ -23,10 +47,7 @@ describe('pollen demo on a real Redis', () => {
     redis = await startRedis();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    // CELERY_BROKER_URL is ignored by the demo: only --broker points it at a real broker.
-    demo = startChild(process.execPath, [BIN, 'demo', '--broker', redis.url(0), '--port', String(port), '--address', '127.0.0.1'], {
-      env: { ...process.env, CELERY_BROKER_URL: 'redis://127.0.0.1:1/0', LOG_LEVEL: 'info' },
-    });
+    demo = startDemo(redis.url(0), port);
     await demo.waitFor(/Pollen is running/, 180_000);
     // On a queue of its own: the demo's task names are not registered in test/python/tasks.py.
     python = await startCeleryWorker({ broker: redis.url(0), backend: redis.url(1), nodename: 'py-demo@pollen', queues: ['python'], events: true });
@@ -38,16 +59,42 @@ describe('pollen demo on a real Redis', () => {
     await redis?.stop();
   });
 
-  const json = async <T>(path: string): Promise<T> => (await (await fetch(`${base}${path}`)).json()) as T;
+  it('runs the demo workers and traffic there, with the Python worker beside them', async () => {
+    await expectOnline(base, [...DEMO_WORKERS, 'py-demo@pollen']);
+    await expectDemoTraffic(base, 'Redis');
+    const server = await json<{ broker: string }>(base, '/api/v1/server');
+    expect(server.broker).toBe(redis.url(0));
+  }, 120_000);
+});
+
+describe('pollen demo on a real RabbitMQ', () => {
+  let rabbit: RabbitServer;
+  let demo: Child;
+  let python: Child;
+  let base: string;
+
+  beforeAll(async () => {
+    rabbit = await startRabbit();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    demo = startDemo(rabbit.url(), port);
+    await demo.waitFor(/Pollen is running/, 180_000);
+    // Celery's app needs some result backend, but nothing here reads the Python worker's results:
+    // an in-process cache spares starting a Redis (rpc:// would also do, but adds reply queues on the broker).
+    python = await startCeleryWorker({ broker: rabbit.url(), backend: 'cache+memory://', nodename: 'py-demo-amqp@pollen', queues: ['python'], events: true });
+  }, 240_000);
+
+  afterAll(async () => {
+    await python?.stop();
+    await demo?.stop();
+    await rabbit?.stop();
+  });
 
   it('runs the demo workers and traffic there, with the Python worker beside them', async () => {
-    const workers = await until('the demo workers and the Python worker', async () => {
-      const status = await json<Record<string, boolean>>('/api/workers?status=true');
-      return ['shop@demo', 'batch@demo', 'ai@demo', 'py-demo@pollen'].every((name) => status[name] === true) ? status : null;
-    }, 60_000);
-    expect(Object.keys(workers)).toEqual(expect.arrayContaining(['shop@demo', 'py-demo@pollen']));
-    await until('demo e-mails sent over Redis', async () => (await json<TaskPage>('/api/v1/tasks?name=emails.send&state=SUCCESS&limit=1')).total_matching > 0, 30_000);
-    const server = await json<{ broker: string }>('/api/v1/server');
-    expect(server.broker).toBe(redis.url(0));
+    await expectOnline(base, [...DEMO_WORKERS, 'py-demo-amqp@pollen']);
+    await expectDemoTraffic(base, 'AMQP');
+    const server = await json<{ broker: string }>(base, '/api/v1/server');
+    // As Celery and Flower print broker URLs: the password hidden, the rest as given.
+    expect(server.broker).toBe(`amqp://guest:********@127.0.0.1:${rabbit.port}/%2F`);
   }, 120_000);
 });

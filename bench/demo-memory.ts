@@ -17,8 +17,6 @@
  *
  * The first run may build the dashboard (next build, minutes). Logs at warn and above go to stderr.
  */
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { defaultMemoryStore } from '@/lib/backend';
 import { defaultMemoryBroker } from '@/lib/broker/memory-transport';
 import { createLogger } from '@/lib/runtime/logger';
@@ -27,6 +25,7 @@ import { startServer } from '@/server/http/create-server';
 import { MAX_QUEUES } from '@/server/queues/queue-history';
 import { DEMO_RESULT_EXPIRES, startDemoCluster } from '@/worker/demo/demo-cluster';
 import { DEMO_QUEUES } from '@/worker/demo/demo-queues';
+import { freePort } from '@/test/harness/free-port';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
@@ -43,14 +42,6 @@ const QUEUES: ReadonlySet<string> = new Set(Object.values(DEMO_QUEUES));
 const MiB = 1048576;
 const mib = (bytes: number): string => (bytes / MiB).toFixed(1);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 function brokerFigures(): { demo: number; other: number; lists: number; biggestOther: string; bindings: number; listeners: number } {
   const { queues, bindings, listeners } = defaultMemoryBroker.holdings();

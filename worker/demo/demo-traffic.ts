@@ -1,6 +1,6 @@
 /**
  * The demo's traffic: a steady stream of the demo tasks with a burst every half minute, so that every
- * chart moves; a sitemap for the rate-limited crawler on the low-priority queue every half minute; and
+ * chart moves; a sitemap for the rate-limited crawler on the low-priority queue every 15 s; and
  * every second one of the rarer cases an operator meets (a canvas, a countdown, an ETA, an expiry, a
  * long report, an AI call, a webhook that can only be rejected).
  */
@@ -92,7 +92,7 @@ export class DemoTraffic {
   }
 
   private async send(): Promise<void> {
-    const { steady = 4, burstEveryTicks = 30, burstTicks = 4, burstSize = 30, sitemapEveryTicks = 30, sitemapSize = 10 } = this.options;
+    const { steady = 4, burstEveryTicks = 30, burstTicks = 4, burstSize = 30, sitemapEveryTicks = 15, sitemapSize = 5 } = this.options;
     const tick = this.tick++;
     // The first burst comes a few ticks in, so that a newcomer sees one in their first half minute.
     const inBurst = (((tick - FIRST_BURST_TICK) % burstEveryTicks) + burstEveryTicks) % burstEveryTicks < burstTicks;

@@ -11,10 +11,10 @@ import { freePort } from '@/test/harness/free-port';
 import { type RabbitServer, startRabbit } from '@/test/harness/rabbitmq-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
 import { until } from '@/test/harness/until';
+import { DEMO_QUEUES } from './demo-queues';
 
 const BIN = fileURLToPath(new URL('../../server/cli/bin.mjs', import.meta.url));
-/** The demo's other workers may change; these two are the ones it promises. */
-const DEMO_WORKERS = ['shop@demo', 'ai@demo'];
+const DEMO_WORKERS = ['shop@demo', 'batch@demo', 'crawler@demo', 'ai@demo'];
 
 /** Returned before it is ready, so that afterAll can stop it even when it never gets there. */
 function startDemo(broker: string, port: number): Child {
@@ -34,7 +34,12 @@ async function expectOnline(base: string, workers: readonly string[]): Promise<v
 }
 
 async function expectDemoTraffic(base: string, broker: string): Promise<void> {
-  await until(`demo e-mails sent over ${broker}`, async () => (await json<TaskPage>(base, '/api/v1/tasks?name=emails.send&state=SUCCESS&limit=1')).total_matching > 0, 30_000);
+  const sent = await until(`demo e-mails sent over ${broker}`, async () => {
+    const page = await json<TaskPage>(base, '/api/v1/tasks?name=emails.send&state=SUCCESS&limit=1');
+    return page.tasks[0];
+  }, 30_000);
+  // On a real broker the demo stays on its own queues: real workers consume `celery`.
+  expect(sent.queue).toBe(DEMO_QUEUES.default);
 }
 
 describe('pollen demo on a real Redis', () => {

@@ -9,7 +9,7 @@
 import pino, { type Logger } from 'pino';
 import { createResultBackend, type ResultBackend } from '@/lib/backend';
 import { backoffDelay, createTransport, type Delivery, parseBrokerUrl, type PidboxListener, type QueueConsumer, type Transport } from '@/lib/broker';
-import { ARGSREPR_MAXSIZE, decodeTaskMessage, saferepr, type TaskMessage, TaskState } from '@/lib/celery';
+import { decodeTaskMessage, type TaskMessage, TaskState, taskReprs } from '@/lib/celery';
 import { VERSION } from '@/lib/runtime/version';
 import type { App } from './task/app';
 import { exceptionInfo, exceptionRepr, NotRegistered, WorkerShutdown } from './task/task-errors';
@@ -155,10 +155,11 @@ export class Worker {
       await this.executor.revoked(request, this.revoked.has(message.id) ? 'revoked' : 'expired');
       return;
     }
+    const { argsrepr, kwargsrepr } = taskReprs(message);
     this.events.task('task-received', message.id, {
       name: message.name,
-      args: message.argsrepr ?? saferepr(message.args, { maxlen: ARGSREPR_MAXSIZE, tuple: true }),
-      kwargs: message.kwargsrepr ?? saferepr(message.kwargs, { maxlen: ARGSREPR_MAXSIZE }),
+      args: argsrepr,
+      kwargs: kwargsrepr,
       root_id: message.rootId,
       parent_id: message.parentId,
       retries: message.retries,

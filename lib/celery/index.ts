@@ -25,6 +25,7 @@ export {
   newTaskMessage,
   type NewTask,
   type TaskMessage,
+  taskReprs,
   type TimeLimit,
 } from './task-message';
 export type {

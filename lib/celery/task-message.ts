@@ -170,18 +170,35 @@ export type NewTask = Pick<TaskMessage, 'id' | 'name'> & Partial<Omit<TaskMessag
 /** Maximum length of argsrepr/kwargsrepr, as Celery's `argsrepr_maxsize`. */
 export const ARGSREPR_MAXSIZE = 1024;
 
+/**
+ * Celery's argsrepr and kwargsrepr: the producer's own when it sent them (protocol 2), else `saferepr` of
+ * the values, cut at ARGSREPR_MAXSIZE as Celery cuts them.
+ */
+export function taskReprs(task: {
+  readonly args: JsonValue[];
+  readonly kwargs: JsonObject;
+  readonly argsrepr?: string | null | undefined;
+  readonly kwargsrepr?: string | null | undefined;
+}): { argsrepr: string; kwargsrepr: string } {
+  return {
+    argsrepr: task.argsrepr ?? saferepr(task.args, { maxlen: ARGSREPR_MAXSIZE, tuple: true }),
+    kwargsrepr: task.kwargsrepr ?? saferepr(task.kwargs, { maxlen: ARGSREPR_MAXSIZE }),
+  };
+}
+
 /** Fills Celery's defaults in, as `send_task` would. */
 export function newTaskMessage(task: NewTask, protocol: 1 | 2 = 2): TaskMessage {
   const args = task.args ?? [];
   const kwargs = task.kwargs ?? {};
+  const { argsrepr, kwargsrepr } = taskReprs({ args, kwargs, argsrepr: task.argsrepr, kwargsrepr: task.kwargsrepr });
   return {
     protocol,
     id: task.id,
     name: task.name,
     args,
     kwargs,
-    argsrepr: task.argsrepr ?? saferepr(args, { maxlen: ARGSREPR_MAXSIZE, tuple: true }),
-    kwargsrepr: task.kwargsrepr ?? saferepr(kwargs, { maxlen: ARGSREPR_MAXSIZE }),
+    argsrepr,
+    kwargsrepr,
     eta: task.eta ?? null,
     expires: task.expires ?? null,
     group: task.group ?? null,

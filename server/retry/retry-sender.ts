@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ResultBackend } from '@/lib/backend';
-import { ARGSREPR_MAXSIZE, encodeEventMessage, names, saferepr } from '@/lib/celery';
+import { encodeEventMessage, names, taskReprs } from '@/lib/celery';
 import type { Client } from '@/worker/client';
 import type { InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
@@ -61,8 +61,7 @@ export class RetrySession {
       id,
       original: plan.id,
       name: plan.name,
-      argsrepr: saferepr(plan.args, { maxlen: ARGSREPR_MAXSIZE, tuple: true }),
-      kwargsrepr: saferepr(plan.kwargs, { maxlen: ARGSREPR_MAXSIZE }),
+      ...taskReprs({ args: plan.args, kwargs: plan.kwargs }),
       queue: plan.queue,
       hostname: client.producer.origin,
       timestamp,

@@ -7,12 +7,13 @@
  */
 import os from 'node:os';
 import type { Transport } from '@/lib/broker';
-import { ARGSREPR_MAXSIZE, encodeEventJson, type JsonObject, names, saferepr, type TaskMessage } from '@/lib/celery';
+import { encodeEventJson, type JsonObject, names, type TaskMessage, taskReprs } from '@/lib/celery';
 import { pythonUtcoffset } from './event-dispatcher';
 import { LamportClock } from './lamport-clock';
 
 /** The wire object of a task-sent event, in the order Celery writes its fields. */
 export function taskSentEvent(task: TaskMessage, queue: string, sender: { hostname: string; clock: number; timestamp: number }): JsonObject {
+  const reprs = taskReprs(task);
   return {
     hostname: sender.hostname,
     utcoffset: pythonUtcoffset(new Date(sender.timestamp * 1000)),
@@ -22,8 +23,8 @@ export function taskSentEvent(task: TaskMessage, queue: string, sender: { hostna
     root_id: task.rootId,
     parent_id: task.parentId,
     name: task.name,
-    args: task.argsrepr ?? saferepr(task.args, { maxlen: ARGSREPR_MAXSIZE, tuple: true }),
-    kwargs: task.kwargsrepr ?? saferepr(task.kwargs, { maxlen: ARGSREPR_MAXSIZE }),
+    args: reprs.argsrepr,
+    kwargs: reprs.kwargsrepr,
     retries: task.retries,
     eta: task.eta,
     expires: task.expires,

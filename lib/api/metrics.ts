@@ -60,6 +60,7 @@ export interface LatencyByTaskResponse {
 }
 
 export interface WorkerPointJson {
+  /** Start of the minute, epoch ms. */
   readonly t: number;
   readonly active: number | null;
   readonly processed: number | null;

@@ -5,21 +5,15 @@
  *
  * A worker's ring is about 35 kB (processed as f64, the others as f32), made on first use.
  */
+import type { WorkerPointJson } from '@/lib/api/metrics';
 import { type BucketRange, MINUTE_SLOTS } from './metric-types';
 
 export const GAUGE_FIELDS = ['active', 'loadavg', 'poolSize', 'rssBytes'] as const;
 export type GaugeField = (typeof GAUGE_FIELDS)[number] | 'processed';
 const FIELD_COUNT = GAUGE_FIELDS.length;
 
-export interface WorkerPoint {
-  /** Start of the minute, epoch ms. */
-  readonly t: number;
-  readonly active: number | null;
-  readonly processed: number | null;
-  readonly loadavg: number | null;
-  readonly poolSize: number | null;
-  readonly rssBytes: number | null;
-}
+/** One minute of a worker's gauges (`t`: start of the minute, epoch ms), as `/api/v1/metrics/workers/:name` serves it. */
+export type WorkerPoint = WorkerPointJson;
 
 class GaugeRing {
   /** f32 fields, FIELD_COUNT per minute slot, in GAUGE_FIELDS order. */

@@ -2,66 +2,96 @@
  * Python reprs (args, kwargs, results as Celery's saferepr writes them) laid out on several lines when they
  * are long: brackets open a new indented level, commas between items end a line. The text is never parsed
  * into values, only re-spaced, so what is shown is exactly what the worker reported (cut reprs included).
+ *
+ * Any producer writes these reprs, so a hostile one can nest them thousands deep. The layout is one pass
+ * with no recursion, indents at most MAX_INDENT_DEPTH levels (deeper groups stay on their line as they
+ * are), and stops at `limit` characters: its time and output are linear in the repr, never in depth².
  */
 
 const OPENERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 /** A bracketed group this short stays on one line. */
 const INLINE_WIDTH = 72;
 const INDENT = '  ';
+/** Deeper groups are copied on one line: more indentation would only push the text off the screen. */
+export const MAX_INDENT_DEPTH = 8;
 
-interface Group {
-  readonly open: number;
-  readonly close: number;
+export interface ReprLayout {
+  readonly text: string;
+  /** The layout stopped at the limit: there is more to show. */
+  readonly cut: boolean;
 }
 
-export function layoutRepr(repr: string): string {
-  if (repr.length <= INLINE_WIDTH) return repr;
-  const groups = bracketGroups(repr);
-  if (groups === null) return repr;
-  let out = '';
+/** `repr` laid out on lines, at most `limit` characters of it (the rest on a "show more"). */
+export function layoutRepr(repr: string, limit = Number.POSITIVE_INFINITY): ReprLayout {
+  if (repr.length <= INLINE_WIDTH) return { text: repr, cut: false };
+  const closes = bracketCloses(repr);
+  if (closes === null) return plainText(repr, limit);
+  const parts: string[] = [];
+  let length = 0;
+  const emit = (text: string): void => {
+    parts.push(text);
+    length += text.length;
+  };
   let depth = 0;
-  // Depth of each group laid out over several lines; inline ones are copied as they are.
-  const broken: boolean[] = [];
+  // A line ends before the next token: emitted lazily so that a closing bracket takes its place.
+  let lineBreak = false;
+  const token = (text: string): void => {
+    if (lineBreak) emit(`\n${INDENT.repeat(depth)}`);
+    lineBreak = false;
+    emit(text);
+  };
   let i = 0;
-  while (i < repr.length) {
+  while (i < repr.length && length < limit) {
     const ch = repr[i] as string;
-    const quote = ch === "'" || ch === '"' ? stringEnd(repr, i) : -1;
-    if (quote >= 0) {
-      out += repr.slice(i, quote + 1);
-      i = quote + 1;
+    if (ch === "'" || ch === '"') {
+      const end = stringEnd(repr, i);
+      token(repr.slice(i, end + 1));
+      i = end + 1;
       continue;
     }
-    const group = groups.get(i);
-    if (group !== undefined) {
-      const multiline = group.close - group.open > INLINE_WIDTH && group.close - group.open > 2;
-      if (!multiline) {
-        out += repr.slice(group.open, group.close + 1);
-        i = group.close + 1;
+    const close = closes.get(i);
+    if (close !== undefined) {
+      if (close - i <= INLINE_WIDTH || depth >= MAX_INDENT_DEPTH) {
+        token(repr.slice(i, close + 1));
+        i = close + 1;
         continue;
       }
-      broken.push(true);
+      token(ch);
       depth++;
-      out += `${ch}\n${INDENT.repeat(depth)}`;
+      lineBreak = true;
       i++;
       continue;
     }
-    if ((ch === ')' || ch === ']' || ch === '}') && broken.length > 0) {
-      broken.pop();
+    if ((ch === ')' || ch === ']' || ch === '}') && depth > 0) {
+      // Only the closers of groups laid out over lines get here: the others were copied with their opener.
       depth--;
-      out = `${out.replace(/[ \t]+$/, '').replace(/,?\n?$/, (m) => (m.startsWith(',') ? ',' : ''))}\n${INDENT.repeat(depth)}${ch}`;
+      lineBreak = true;
+      token(ch);
       i++;
       continue;
     }
     if (ch === ',' && depth > 0) {
-      out += `,\n${INDENT.repeat(depth)}`;
+      token(',');
+      lineBreak = true;
       i++;
       while (repr[i] === ' ') i++;
       continue;
     }
-    out += ch;
+    if (ch === ' ' && lineBreak) {
+      i++;
+      continue;
+    }
+    token(ch);
     i++;
   }
-  return out;
+  const text = parts.join('');
+  const cut = i < repr.length || text.length > limit;
+  return { text: cut ? text.slice(0, limit) : text, cut };
+}
+
+/** Text shown as it is, up to `limit` characters (a traceback, a cut repr). */
+export function plainText(text: string, limit = Number.POSITIVE_INFINITY): ReprLayout {
+  return text.length > limit ? { text: text.slice(0, limit), cut: true } : { text, cut: false };
 }
 
 /** Index of the quote closing the string literal that opens at `start`, or -1 when it is cut. */
@@ -74,9 +104,9 @@ function stringEnd(text: string, start: number): number {
   return -1;
 }
 
-/** Matching brackets by the opener's index; null when they do not balance (a cut repr): shown as it is. */
-function bracketGroups(text: string): Map<number, Group> | null {
-  const groups = new Map<number, Group>();
+/** The closing bracket's index by its opener's; null when they do not balance (a cut repr): shown as it is. */
+function bracketCloses(text: string): Map<number, number> | null {
+  const closes = new Map<number, number>();
   const stack: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const ch = text[i] as string;
@@ -89,8 +119,8 @@ function bracketGroups(text: string): Map<number, Group> | null {
     } else if (ch === ')' || ch === ']' || ch === '}') {
       const open = stack.pop();
       if (open === undefined || OPENERS[text[open] as string] !== ch) return null;
-      groups.set(open, { open, close: i });
+      closes.set(open, i);
     }
   }
-  return stack.length === 0 ? groups : null;
+  return stack.length === 0 ? closes : null;
 }

@@ -7,7 +7,7 @@
 import type { JsonObject } from '@/lib/celery';
 import type { RetryAttemptJson, V1Task } from '@/lib/api/tasks';
 import { formatTimestamp } from '../format/format-values';
-import { layoutRepr } from './repr-layout';
+import { PayloadText } from './payload-text';
 import { WorkerLink } from './task-facts';
 import styles from './task.module.css';
 
@@ -20,16 +20,23 @@ function Repr({ label, value, testId }: { label: string; value: string | null; t
           —
         </p>
       ) : (
-        <pre className="code" data-testid={testId}>
-          {layoutRepr(value)}
-        </pre>
+        <PayloadText text={value} layout className="code" testId={testId} />
       )}
     </div>
   );
 }
 
+/**
+ * JSON on one line with Python's separators (`, ` and `: `), laid out by PayloadText as a repr is. JSON
+ * strings hold no raw newline, so every newline of the indented form is layout. The server caps the depth
+ * of what it sends; a RangeError from nesting deeper than the stack still shows a line, not a blank page.
+ */
 function json(value: unknown): string {
-  return JSON.stringify(value, null, 2);
+  try {
+    return JSON.stringify(value, null, 1).replace(/,\n */g, ', ').replace(/\n */g, '');
+  } catch {
+    return '(too deeply nested to show)';
+  }
 }
 
 /** The result as the events said it, else as the backend stores it (a task Pollen never saw). */
@@ -68,15 +75,9 @@ export function TaskFailure({ task, meta, state }: { task: V1Task | null; meta: 
     <section className="card">
       <h2>{state === 'RETRY' ? 'Failed, to be retried' : state === 'FAILURE' || state === 'REJECTED' ? 'Failure' : 'Last failure'}</h2>
       {exception !== null && (
-        <pre className={`code ${styles.exception}`} data-testid="task-exception">
-          {exception}
-        </pre>
+        <PayloadText text={exception} className={`code ${styles.exception}`} testId="task-exception" />
       )}
-      {traceback !== null && (
-        <pre className="code traceback" data-testid="task-traceback">
-          {traceback}
-        </pre>
-      )}
+      {traceback !== null && <PayloadText text={traceback} className="code traceback" testId="task-traceback" />}
     </section>
   );
 }
@@ -98,11 +99,11 @@ export function RetryHistory({ attempts }: { attempts: readonly RetryAttemptJson
                 </span>
               )}
             </div>
-            {attempt.exception && <div className={`mono ${styles.exception}`}>{attempt.exception}</div>}
+            {attempt.exception && <PayloadText text={attempt.exception} className={`mono ${styles.exception}`} />}
             {attempt.traceback && (
               <details>
                 <summary>Traceback</summary>
-                <pre className="code traceback">{attempt.traceback}</pre>
+                <PayloadText text={attempt.traceback} className="code traceback" />
               </details>
             )}
           </li>
@@ -128,9 +129,7 @@ export function BackendMeta({ backend }: { backend: { meta: JsonObject | null; e
             Stored as <strong>{String(backend.meta['status'])}</strong>
             {backend.meta['args'] !== undefined && <span className="muted"> · with its arguments (result_extended)</span>}
           </summary>
-          <pre className="code" data-testid="task-backend-meta">
-            {json(backend.meta)}
-          </pre>
+          <PayloadText text={json(backend.meta)} layout className="code" testId="task-backend-meta" />
         </details>
       )}
     </section>

@@ -6,7 +6,7 @@
  * the timeline is rebuilt from those: one entry per event type seen, plus one task-retried per attempt.
  */
 import type { ResultBackend } from '@/lib/backend';
-import { exceptionToJson, type JsonObject, type TaskMeta } from '@/lib/celery';
+import { exceptionToJson, isJsonObject, type JsonObject, type JsonValue, type TaskMeta } from '@/lib/celery';
 import type { ClusterState } from '../../state/cluster-state';
 import type { TaskRecord } from '../../state/task-record';
 import { apiError, type ApiResponse } from '../api-error';
@@ -19,7 +19,7 @@ export async function getTaskDetail(state: ClusterState, backend: ResultBackend 
   if (backend !== null) {
     try {
       const meta = await backend.get(id);
-      stored = { meta: meta === null ? null : metaJson(meta), error: null };
+      stored = { meta: meta === null ? null : (capDepth(metaJson(meta)) as JsonObject), error: null };
     } catch (err) {
       stored = { meta: null, error: err instanceof Error ? err.message : String(err) };
     }
@@ -70,4 +70,31 @@ export function metaJson(meta: TaskMeta): JsonObject {
   };
   if (meta.extended) Object.assign(out, { name: meta.name, args: meta.args, kwargs: meta.kwargs, worker: meta.worker, retries: meta.retries, queue: meta.queue });
   return out;
+}
+
+/** Deeper than any real result; shallow enough for JSON.stringify (recursive) here and in the browser. */
+export const MAX_META_DEPTH = 64;
+export const TOO_DEEP = `… (nested deeper than ${MAX_META_DEPTH} levels)`;
+
+/**
+ * A copy of `value` with whatever lies deeper than MAX_META_DEPTH replaced by TOO_DEEP. Anything can write
+ * the backend's keys: a result nested 20 000 deep would make JSON.stringify throw a RangeError and the
+ * task's page fail. Iterative, so that the copy itself cannot exhaust the stack.
+ */
+export function capDepth(value: JsonValue): JsonValue {
+  const copy = (v: JsonValue): JsonValue => (Array.isArray(v) ? [] : isJsonObject(v) ? {} : v);
+  const root = copy(value);
+  const pending: [JsonValue, JsonValue, number][] = [[value, root, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [source, target, depth] = next;
+    const entries: [string, JsonValue][] = Array.isArray(source) ? source.map((v, i) => [String(i), v]) : isJsonObject(source) ? Object.entries(source) : [];
+    for (const [key, child] of entries) {
+      const shallow = child === null || typeof child !== 'object';
+      const out = shallow ? child : depth >= MAX_META_DEPTH ? TOO_DEEP : copy(child);
+      if (Array.isArray(target)) target.push(out);
+      else Object.defineProperty(target, key, { value: out, enumerable: true, writable: true, configurable: true });
+      if (!shallow && depth < MAX_META_DEPTH) pending.push([child, out, depth + 1]);
+    }
+  }
+  return root;
 }

@@ -61,7 +61,13 @@ test('a failed Python task shows FAILURE, its exception and traceback', async ({
   await expect(page.getByTestId('task-exception')).toContainText(message);
   await expect(page.getByTestId('task-timeline').locator('li[data-event="failed"]')).toHaveCount(1);
   await expect(page.getByTestId('task-retry')).toBeEnabled();
+  // Celery's task-failed carries no runtime: it is measured from task-started to task-failed, and says so.
+  await expect(page.getByText('(started → failed)')).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('task-failure.png'), fullPage: true });
+  await page.goto(`/tasks?search=${id}`);
+  const runtime = page.locator(`[data-testid="task-row"][data-uuid="${id}"]`).getByTestId('task-row-runtime');
+  await expect(runtime).toHaveText(/\d/);
+  await expect(runtime).toHaveAttribute('title', /task-failed carries no runtime/);
 });
 
 test('revoke and terminate stops a running task on the Python worker, which confirms it', async ({ page, api }, testInfo) => {
@@ -136,6 +142,17 @@ test("Celery's own retries show in the timeline and the retry history, with thei
   await expect(retried).toHaveCount(2);
   await expect(retried.first()).toContainText('transient failure');
   await expect(page.getByTestId('task-facts')).toContainText(/Retries\s*2/);
+  // Beside "Retries 2", the Workflow card does not say the task has no retries.
+  await expect(page.getByTestId('task-workflow-alone')).toContainText('Celery retried it 2 times');
+  const detail = (await (await api.get(`/api/v1/tasks/${id}`)).json()) as TaskDetail;
+  expect(detail.task?.started).toBeGreaterThanOrEqual(detail.task?.received ?? Infinity);
+
+  // Its row says what the page says: the result, not the retried attempts' exception in red.
+  await page.goto(`/tasks?search=${id}`);
+  const row = page.locator(`[data-testid="task-row"][data-uuid="${id}"]`);
+  await expect(row).toHaveAttribute('data-state', 'SUCCESS');
+  await expect(row).toContainText('ok after 2 retries');
+  await expect(row.locator('.status-bad')).toHaveCount(0);
 });
 
 test('a task reporting PROGRESS shows a bar that moves until it succeeds', async ({ page, api }, testInfo) => {

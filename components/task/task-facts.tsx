@@ -70,13 +70,13 @@ export function TaskIdentity({ task, state, storedQueue }: { task: V1Task; state
   );
 }
 
-/** Celery reports a runtime on success only; for a failure, the time from its start to the failure. */
+/** The worker's runtime; for a failure the server measures it from task-started to task-failed. */
 function runtime(task: V1Task): ReactNode {
-  if (task.runtime !== null) return formatDuration(task.runtime);
-  if (task.started === null || task.failed === null || task.failed < task.started) return null;
+  if (task.runtime === null) return null;
+  if (task.runtime_source !== 'started-failed') return formatDuration(task.runtime);
   return (
     <>
-      {formatDuration(task.failed - task.started)} <span className="muted">(started → failed)</span>
+      {formatDuration(task.runtime)} <span className="muted" title="Celery's task-failed carries no runtime">(started → failed)</span>
     </>
   );
 }

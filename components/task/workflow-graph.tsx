@@ -27,6 +27,12 @@ function tone(node: WorkflowNode): string {
   return STATE_TONE[node.state ?? ''] ?? 'muted';
 }
 
+/** Celery's own retries keep the task's id: no other node, but not "no retries" either. */
+function aloneText(retries: number): string {
+  if (retries === 0) return 'This task has no parent, children or retries: it runs on its own.';
+  return `This task has no parent or children. Celery retried it ${retries === 1 ? 'once' : `${retries} times`} under its own id: see its retry history.`;
+}
+
 export function WorkflowGraph({ workflow, current }: { workflow: Workflow; current: string }) {
   const layout = layoutWorkflow(workflow);
   const single = workflow.nodes.length <= 1;
@@ -36,7 +42,7 @@ export function WorkflowGraph({ workflow, current }: { workflow: Workflow; curre
         Workflow <span className="muted">{workflow.nodes.length === 1 ? '1 task' : `${workflow.nodes.length} tasks`}</span>
       </h2>
       {workflow.truncated && <p className="status-warn">The workflow has more tasks than the server draws: it is cut at {workflow.nodes.length}.</p>}
-      {single && <p className="muted">This task has no parent, children or retries: it runs on its own.</p>}
+      {single && <p className="muted" data-testid="task-workflow-alone">{aloneText(workflow.nodes[0]?.retries ?? 0)}</p>}
       <div className={styles.graphScroll}>
         <svg
           className={styles.graph}

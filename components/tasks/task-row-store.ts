@@ -3,7 +3,7 @@
  * batch (four a second) would cost more than rendering the few rows on screen. Rows are immutable
  * objects, replaced when a task changes, so memoised row components re-render only for their own task.
  */
-import type { TaskPage, V1Task } from '@/lib/api/tasks';
+import { runtimeOf, type RuntimeSource, type TaskPage, type V1Task } from '@/lib/api/tasks';
 import type { PushedTask } from '@/lib/push/contract';
 
 export interface TaskRow {
@@ -22,6 +22,7 @@ export interface TaskRow {
   readonly received: number | null;
   readonly started: number | null;
   readonly runtime: number | null;
+  readonly runtimeSource: RuntimeSource | null;
   readonly timestamp: number;
 }
 
@@ -41,6 +42,7 @@ export function rowOfTask(task: V1Task): TaskRow {
     received: task.received,
     started: task.started,
     runtime: task.runtime,
+    runtimeSource: task.runtime_source,
     timestamp: task.timestamp,
   };
 }
@@ -49,6 +51,8 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
 const time = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 
 export function rowOfPushed(task: PushedTask, known: TaskRow | undefined): TaskRow {
+  // Pushed rows are Flower's JSON, with Celery's runtime (none on a failure): the same rule as REST's.
+  const runtime = runtimeOf({ state: task.state, runtime: time(task['runtime']), started: time(task['started']), failed: time(task['failed']) });
   return {
     uuid: task.uuid,
     name: task.name ?? known?.name ?? null,
@@ -63,7 +67,8 @@ export function rowOfPushed(task: PushedTask, known: TaskRow | undefined): TaskR
     sent: time(task['sent']),
     received: time(task['received']),
     started: time(task['started']),
-    runtime: time(task['runtime']),
+    runtime: runtime.seconds,
+    runtimeSource: runtime.source,
     timestamp: task.timestamp,
   };
 }

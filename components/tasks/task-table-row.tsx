@@ -17,6 +17,8 @@ function fullTime(seconds: number | null): string | undefined {
   return seconds === null ? undefined : new Date(seconds * 1000).toLocaleString();
 }
 
+const STARTED_FAILED = "From task-started to task-failed: Celery's task-failed carries no runtime";
+
 function Cell({ value, className }: { value: string | null; className?: string }) {
   return (
     <span role="cell" className={`${styles.cell} ${className ?? ''}`} title={value ?? undefined}>
@@ -66,7 +68,7 @@ export const TaskTableRow = memo(function TaskTableRow({ row, top, selected, onT
       <span role="cell" className={`${styles.cell} ${styles.num}`} title={fullTime(row.started)}>
         {clock(row.started)}
       </span>
-      <span role="cell" className={`${styles.cell} ${styles.num}`}>
+      <span role="cell" className={`${styles.cell} ${styles.num}`} title={row.runtimeSource === 'started-failed' ? STARTED_FAILED : undefined} data-testid="task-row-runtime">
         {formatDuration(row.runtime)}
       </span>
       <span role="cell" className={styles.cell} title={row.worker ?? undefined}>

@@ -30,6 +30,7 @@ export interface V1Task {
   readonly args: string | null;
   readonly kwargs: string | null;
   readonly result: string | null;
+  /** The failure the task is in (FAILURE, or the RETRY it waits in); earlier attempts' are in retry_history. */
   readonly exception: string | null;
   readonly traceback: string | null;
   readonly sent: number | null;
@@ -43,6 +44,11 @@ export interface V1Task {
   /** When the current state was reached. */
   readonly timestamp: number;
   readonly runtime: number | null;
+  /**
+   * Where `runtime` comes from: the worker's task-succeeded, or for a failure the time from task-started to
+   * task-failed (Celery's task-failed carries no runtime).
+   */
+  readonly runtime_source: RuntimeSource | null;
   readonly eta: string | null;
   readonly expires: string | null;
   /** Celery's own retries (Task.retry, same id). */
@@ -58,6 +64,24 @@ export interface V1Task {
   /** Its worker went offline while it was received or started. */
   readonly lost: boolean;
   readonly revoke: { readonly terminated: boolean; readonly signum: number | null; readonly expired: boolean } | null;
+}
+
+export type RuntimeSource = 'worker' | 'started-failed';
+
+/**
+ * Seconds a task ran: the worker's measure (task-succeeded), else for a failure the time from its
+ * task-started to its task-failed, since Celery's task-failed carries no runtime. The list and the task
+ * page both show it, from REST and from live pushes alike.
+ */
+export function runtimeOf(task: { readonly state: string; readonly runtime: number | null; readonly started: number | null; readonly failed: number | null }): {
+  readonly seconds: number | null;
+  readonly source: RuntimeSource | null;
+} {
+  if (task.runtime !== null) return { seconds: task.runtime, source: 'worker' };
+  if (task.state === 'FAILURE' && task.started !== null && task.failed !== null && task.failed >= task.started) {
+    return { seconds: task.failed - task.started, source: 'started-failed' };
+  }
+  return { seconds: null, source: null };
 }
 
 /** GET /api/v1/tasks. */

@@ -117,12 +117,25 @@ export class TaskRecord {
       return false;
     }
     this.mergeFields(event);
-    if (!takesState) return false;
+    if (!takesState) return this.keepOwnFailure(false);
     const changed = state !== this.state;
     this.state = state;
     this.timestamp = event.timestamp;
     this.clock = event.clock;
-    return changed;
+    return this.keepOwnFailure(changed);
+  }
+
+  /**
+   * `exception` and `traceback` are the failure the task is in: FAILURE, or the RETRY it waits in. Celery's
+   * events leave a retried attempt's exception on the task while a later attempt runs and after it
+   * succeeds; that failure is the attempt's, kept in retryHistory, never the task's own.
+   */
+  private keepOwnFailure<T>(result: T): T {
+    if (this.state !== 'FAILURE' && this.state !== 'RETRY') {
+      this.exception = null;
+      this.traceback = null;
+    }
+    return result;
   }
 
   /**
@@ -144,8 +157,17 @@ export class TaskRecord {
   private stamp(type: string, timestamp: number): void {
     switch (type) {
       case 'task-sent': this.sent = timestamp; break;
-      case 'task-received': this.received = timestamp; break;
-      case 'task-started': this.started = timestamp; break;
+      case 'task-received':
+        // Each retry (same id) is received again: the stamps are the newest attempt's, so a late copy of an
+        // earlier receipt changes nothing, and a start before this receipt was an earlier attempt's (its
+        // retry history stands for it): the row and the page never show Started before Received.
+        if (this.received !== null && timestamp <= this.received) break;
+        this.received = timestamp;
+        if (this.started !== null && this.started < timestamp) this.started = null;
+        break;
+      case 'task-started':
+        if ((this.received === null || timestamp >= this.received) && (this.started === null || timestamp > this.started)) this.started = timestamp;
+        break;
       case 'task-succeeded': this.succeeded = timestamp; break;
       case 'task-failed': this.failed = timestamp; break;
       case 'task-retried': this.retried = timestamp; break;

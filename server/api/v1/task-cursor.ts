@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { TaskRecord } from '../../state/task-record';
-import { TASK_SORT_KEYS } from '@/lib/api/tasks';
+import { runtimeOf, TASK_SORT_KEYS } from '@/lib/api/tasks';
 
 export const SORT_KEYS = TASK_SORT_KEYS;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -41,7 +41,7 @@ export function sortValue(task: TaskRecord, key: SortKey, seq: number): number |
     case 'succeeded':
       return task.succeeded;
     case 'runtime':
-      return task.runtime;
+      return runtimeOf(task).seconds;
     default: {
       const unreachable: never = key;
       return unreachable;

@@ -6,7 +6,7 @@ import { childrenIndex } from '../flower-task-json';
 import { retriesIndex, retryOf } from '../../retry/retry-link';
 import type { ClusterState } from '../../state/cluster-state';
 import type { TaskRecord } from '../../state/task-record';
-import type { V1Task } from '@/lib/api/tasks';
+import { runtimeOf, type V1Task } from '@/lib/api/tasks';
 
 export type { V1Task };
 
@@ -21,6 +21,7 @@ export function taskLinks(state: ClusterState): TaskLinks {
 }
 
 export function v1Task(task: TaskRecord, links: TaskLinks): V1Task {
+  const runtime = runtimeOf(task);
   return {
     uuid: task.uuid,
     name: task.name,
@@ -44,7 +45,8 @@ export function v1Task(task: TaskRecord, links: TaskLinks): V1Task {
     revoked: task.revoked,
     rejected: task.rejected,
     timestamp: task.timestamp,
-    runtime: task.runtime,
+    runtime: runtime.seconds,
+    runtime_source: runtime.source,
     eta: task.eta,
     expires: task.expires,
     retries: task.retries,

@@ -11,6 +11,7 @@ import type { TaskDetail } from '../lib/api/tasks';
 import { expect, PY_QUEUE, PY_WORKER, sendTask, test } from './fixtures/cluster';
 
 const SEND_CANVAS = path.join(REPO_ROOT, 'test/python/send_canvas.py');
+const SEND_CHORD = path.join(REPO_ROOT, 'test/python/send_chord.py');
 
 function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -209,4 +210,27 @@ test('a chord made by Python Celery is drawn whole, from any of its tasks', asyn
   if ((await page.locator('html').getAttribute('data-theme')) !== 'dark') await page.getByTestId('theme-toggle').click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await page.screenshot({ path: testInfo.outputPath('task-workflow-dark.png'), fullPage: true });
+});
+
+test('a chord of 5 sent by a Python client: its 5 header tasks under their group, the body after all of them', async ({ page, api, cluster }, testInfo) => {
+  test.setTimeout(90_000);
+  const output = await runPython(SEND_CHORD, { broker: cluster.broker, backend: cluster.backend, args: [PY_QUEUE, '5'] });
+  const ids = JSON.parse(output.split('\n').find((l) => l.trim().startsWith('{')) ?? 'null') as { group: string; header: string[]; body: string };
+  await expect.poll(() => taskState(api, ids.body), { timeout: 30_000 }).toBe('SUCCESS');
+
+  for (const from of [ids.body, ids.header[0] as string]) {
+    await openTask(page, from);
+    const graph = page.getByTestId('task-workflow');
+    await expect(graph.locator('[data-node]')).toHaveCount(7, { timeout: 10_000 });
+    await expect(graph.locator(`[data-node="${ids.group}"][data-kind="group"]`)).toContainText('group of 5');
+    for (const member of [...ids.header, ids.body]) await expect(graph.locator(`a[data-node="${member}"]`)).toHaveAttribute('href', new RegExp(`/task/${member}$`));
+    await expect(graph.locator('path[data-edge="group"]')).toHaveCount(5);
+    await expect(graph.locator('path[data-edge="chord"]')).toHaveCount(5);
+  }
+  // The body sits one column right of its header tasks.
+  const box = async (id: string) => (await page.getByTestId('task-workflow').locator(`[data-node="${id}"]`).boundingBox())!;
+  const bodyX = (await box(ids.body)).x;
+  for (const member of ids.header) expect((await box(member)).x).toBeLessThan(bodyX);
+  await page.getByTestId('task-workflow').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: testInfo.outputPath('task-chord-of-5.png'), fullPage: true });
 });

@@ -1,8 +1,9 @@
 /**
  * A layered layout for a task's workflow graph: a task's layer is its depth from the root (chain steps and
  * callbacks move right, a group's members stack in one column), so the drawing reads as the canvas ran.
- * Every node has one way in (its parent, or the task a retry re-sent), which makes the graph a tree and
- * breadth-first order enough to keep siblings together without crossing edges.
+ * Every node has one way in (its parent, the task a retry re-sent, or its group), but for a chord's body,
+ * which follows every header task: breadth-first order puts it one column after them, and keeps siblings
+ * together without crossing edges.
  */
 import type { Workflow, WorkflowEdge, WorkflowNode } from '@/lib/api/tasks';
 

@@ -120,10 +120,17 @@ export interface TaskDetail {
   readonly backend: { readonly meta: JsonObject | null; readonly error: string | null } | null;
 }
 
-export type WorkflowEdgeKind = 'child' | 'retry';
+/**
+ * child: Celery's parent_id; retry: Pollen re-sent the task; group: a group (or chord header) to one of its
+ * tasks; chord: a chord header task to the chord's body, which runs after all of them.
+ */
+export type WorkflowEdgeKind = 'child' | 'retry' | 'group' | 'chord';
 
 export interface WorkflowNode {
+  /** A task id, or a group id for a `kind: 'group'` node. */
   readonly id: string;
+  /** A group sent by a client (or a chord's header), known from the result backend's group_id: not a task. */
+  readonly kind?: 'group';
   readonly name: string | null;
   readonly state: string | null;
   /** Whether Pollen holds the task (false: only its id is known, from a child). */

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@/lib/runtime/logger';
-import type { TaskDetail, TaskPage } from '@/lib/api/tasks';
+import type { TaskDetail, TaskPage, Workflow } from '@/lib/api/tasks';
 import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
 import { until } from '@/test/harness/until';
 import { type DemoCluster, startDemoCluster } from './demo-cluster';
@@ -80,6 +80,18 @@ describe('the demo cluster', () => {
     const retried = [...pollen.server.context.state.tasks.values()].some((task) => task.retries > 0);
     expect(retried).toBe(true);
   }, 90_000);
+
+  it('draws its chord whole: 5 images.thumbnail header tasks under their group, reports.aggregate after them', async () => {
+    const aggregate = await until('a chord body that ran', async () => ((await pollen.request('/api/v1/tasks?name=reports.aggregate&state=SUCCESS&limit=1')).body as TaskPage).tasks[0], 30_000);
+    const graph = (await pollen.request(`/api/v1/tasks/${aggregate.uuid}/workflow`)).body as Workflow;
+    const group = graph.nodes.find((node) => node.kind === 'group');
+    expect(group, JSON.stringify(graph)).toBeDefined();
+    expect(graph.root).toBe(group?.id);
+    const headers = graph.edges.filter((edge) => edge.kind === 'group').map((edge) => edge.to);
+    expect(headers).toHaveLength(5);
+    for (const id of headers) expect(graph.nodes.find((node) => node.id === id)?.name).toBe('images.thumbnail');
+    expect(graph.edges.filter((edge) => edge.kind === 'chord' && edge.to === aggregate.uuid).map((edge) => edge.from).sort()).toEqual([...headers].sort());
+  }, 60_000);
 
   it('reports PROGRESS from the long report', async () => {
     const progress = await until('a report in PROGRESS', async () => {

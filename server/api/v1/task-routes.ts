@@ -6,7 +6,8 @@ import { taskLinks } from './task-json';
 import { listQuery, listTasks } from './task-query';
 import { bulkRetryBody, retryBody, retryMany, retryOne } from './task-retry';
 import { bulkRevokeBody, revokeMany } from './task-revoke';
-import { workflowOf } from './workflow-graph';
+import { MAX_WORKFLOW_NODES, workflowOf } from './workflow-graph';
+import { groupOfRoot } from './workflow-groups';
 
 const TAGS = ['tasks'];
 
@@ -65,14 +66,18 @@ export const V1_TASK_ROUTES: readonly Route[] = [
     path: '/api/v1/tasks/:id/workflow',
     access: 'read',
     doc: {
-      summary: "The workflow around a task: {root, nodes: [{id, name, state, known, retries}], edges: [{from, to, kind: 'child' | 'retry'}], truncated}",
+      summary: "The workflow around a task: {root, nodes: [{id, name, state, known, retries}], edges: [{from, to, kind: 'child' | 'retry' | 'group' | 'chord'}], truncated}; a client's group or chord header, known from the result backend's group_id, is a node {id: group id, kind: 'group'} above its tasks",
       tags: TAGS,
       responses: { 200: 'the graph', 404: 'unknown task' },
     },
-    handle: ({ params }, { state }) => {
+    handle: async ({ params }, { state, backend }) => {
       const id = params['id'] ?? '';
-      const graph = workflowOf(state, id, taskLinks(state));
-      return graph === null ? apiError(404, `Unknown task '${id}'`) : { status: 200, body: graph };
+      const links = taskLinks(state);
+      const graph = workflowOf(state, id, links);
+      if (graph === null) return apiError(404, `Unknown task '${id}'`);
+      // A client's group or chord header has no parent: its members and the chord body come from the backend.
+      const group = await groupOfRoot(state, backend, graph.root);
+      return { status: 200, body: group === null ? graph : workflowOf(state, id, links, MAX_WORKFLOW_NODES, group) };
     },
   },
   {

@@ -74,4 +74,22 @@ describe('the workflow graph', () => {
     const graph = workflowOf(state, 'x', taskLinks(state));
     expect(graph?.nodes.map((n) => n.id).sort()).toEqual(['x', 'y']);
   });
+
+  it("draws a client's chord from its group: the group above its header tasks, the body after every one of them", () => {
+    const state = _emptyState();
+    for (const [i, h] of ['h1', 'h2', 'h3'].entries()) _addTask(state, h, T0 + i * 0.01, { name: 'tasks.add' });
+    // h2 sent a task of its own while it ran (stored among its children); h3 finished last and sent the body.
+    _addTask(state, 'sub', T0 + 0.1, { parent: 'h2', root: 'h2' });
+    _addTask(state, 'body', T0 + 1, { parent: 'h3', root: 'h3', name: 'tasks.tsum' });
+    const group = { id: 'g', members: ['h1', 'h2', 'h3'], storedChildren: new Map([['h1', new Set<string>()], ['h2', new Set(['sub'])], ['h3', new Set<string>()]]) };
+    const links = taskLinks(state);
+    for (const from of ['body', 'h1']) {
+      const graph = workflowOf(state, from, links, undefined, group);
+      expect(graph?.root).toBe('g');
+      expect(graph?.nodes.find((n) => n.id === 'g')).toMatchObject({ kind: 'group' });
+      expect(edges(graph)).toEqual(['g-group->h1', 'g-group->h2', 'g-group->h3', 'h1-chord->body', 'h2-child->sub', 'h2-chord->body', 'h3-chord->body']);
+    }
+    // Without its group (no backend), the events alone: the body hangs from the last header task only.
+    expect(edges(workflowOf(state, 'body', links))).toEqual(['h3-child->body']);
+  });
 });

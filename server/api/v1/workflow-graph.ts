@@ -6,10 +6,17 @@
  *
  * A task Pollen does not hold (evicted, or never seen) is a node with `known: false`; the walk up stops
  * there. The graph is bounded: past MAX_WORKFLOW_NODES nodes it is cut and says so.
+ *
+ * A group a client sent (a chord's header among them) has no parent to hang from: given its members
+ * (workflow-groups.ts reads them from the result backend), the group is a node above them (`group`
+ * edges), and the chord body follows every member (`chord` edges): the body is the child of the header
+ * task that finished last which that task did not store among its children (it sent it after storing
+ * its result, in on_chord_part_return), whereas the tasks a member sends while it runs are stored.
  */
 import { retryOf } from '../../retry/retry-link';
 import type { ClusterState } from '../../state/cluster-state';
 import type { TaskLinks } from './task-json';
+import type { TaskGroup } from './workflow-groups';
 import type { Workflow, WorkflowEdge, WorkflowEdgeKind, WorkflowNode } from '@/lib/api/tasks';
 
 /** Enough for any real canvas; a fan-out of many thousands is shown cut, not sent whole. */
@@ -20,7 +27,7 @@ const MAX_ANCESTORS = 1000;
 export type { Workflow, WorkflowEdge, WorkflowEdgeKind, WorkflowNode };
 
 /** Null when Pollen does not hold the task. */
-export function workflowOf(state: ClusterState, id: string, links: TaskLinks, maxNodes = MAX_WORKFLOW_NODES): Workflow | null {
+export function workflowOf(state: ClusterState, id: string, links: TaskLinks, maxNodes = MAX_WORKFLOW_NODES, group: TaskGroup | null = null): Workflow | null {
   if (!state.tasks.has(id)) return null;
   const nodes = new Map<string, WorkflowNode>();
   const edges = new Map<string, WorkflowEdge>();
@@ -49,16 +56,38 @@ export function workflowOf(state: ClusterState, id: string, links: TaskLinks, ma
     root = up;
   }
 
+  // A parentless root in a group: the group is the root, above all its members.
+  const members = group !== null && group.members.includes(root) ? group.members : null;
+  if (group !== null && members !== null) {
+    nodes.set(group.id, { id: group.id, kind: 'group', name: null, state: null, known: true, retries: 0 });
+    root = group.id;
+  }
+  let body: string | null = null;
+
   // Down, breadth first from the root.
   let truncated = false;
   const queue = [root];
   const seen = new Set([root]);
   for (let at = 0; at < queue.length; at++) {
     const from = queue[at] as string;
-    const next: [string, WorkflowEdgeKind][] = [
-      ...(links.children.get(from) ?? []).map((to): [string, WorkflowEdgeKind] => [to, 'child']),
-      ...(links.retries.get(from) ?? []).map((to): [string, WorkflowEdgeKind] => [to, 'retry']),
-    ];
+    const next: [string, WorkflowEdgeKind][] =
+      from === root && members !== null
+        ? members.map((to): [string, WorkflowEdgeKind] => [to, 'group'])
+        : [
+            ...(links.children.get(from) ?? []).map((to): [string, WorkflowEdgeKind] => [to, 'child']),
+            ...(links.retries.get(from) ?? []).map((to): [string, WorkflowEdgeKind] => [to, 'retry']),
+          ];
+    if (members !== null && body === null && members.includes(from)) {
+      const stored = group?.storedChildren.get(from);
+      const sent = next.find(([to, kind]) => kind === 'child' && !members.includes(to) && stored !== undefined && !stored.has(to));
+      if (sent !== undefined) {
+        body = sent[0];
+        sent[1] = 'chord';
+        // The walk up from the body drew its parent's link as a child's.
+        edges.delete(`child ${from} ${body}`);
+        for (const member of members) if (member !== from) addEdge(member, body, 'chord');
+      }
+    }
     for (const [to, kind] of next) {
       if (!nodes.has(to)) {
         if (nodes.size >= maxNodes) {
@@ -76,3 +105,4 @@ export function workflowOf(state: ClusterState, id: string, links: TaskLinks, ma
   }
   return { root, nodes: [...nodes.values()], edges: [...edges.values()], truncated };
 }
+

@@ -54,13 +54,18 @@ test('a task whose args, kwargs, result, traceback and stored result are 20 000 
     ...common, type: 'task-received', uuid, name: 'hostile.nest', timestamp: t, clock: 1, retries: 0, root_id: uuid, parent_id: null, eta: null, expires: null,
     args: `(${deepRepr(DEPTH, '1')},)`, kwargs: `{'tree': ${deepRepr(DEPTH, "'leaf'")}}`,
   });
+  const deepException = `RecursionError(${deepRepr(DEPTH, "'x'")})`;
   await publish(cluster.broker, hostname, [
-    received(succeeded, now),
+    received(succeeded, now - 1),
+    { ...common, type: 'task-started', uuid: succeeded, timestamp: now - 0.99, clock: 2 },
+    // A first attempt retried with a deep exception: the timeline and the retry history show it too.
+    { ...common, type: 'task-retried', uuid: succeeded, timestamp: now - 0.98, clock: 3, exception: deepException, traceback: deepTraceback(DEPTH) },
+    { ...received(succeeded, now), retries: 1 },
     { ...common, type: 'task-started', uuid: succeeded, timestamp: now + 0.01, clock: 2 },
     { ...common, type: 'task-succeeded', uuid: succeeded, timestamp: now + 0.02, clock: 3, runtime: 0.01, result: deepRepr(DEPTH, "'deep'") },
     received(failed, now),
     { ...common, type: 'task-started', uuid: failed, timestamp: now + 0.01, clock: 5 },
-    { ...common, type: 'task-failed', uuid: failed, timestamp: now + 0.02, clock: 6, exception: `RecursionError(${deepRepr(DEPTH, "'x'")})`, traceback: deepTraceback(DEPTH) },
+    { ...common, type: 'task-failed', uuid: failed, timestamp: now + 0.02, clock: 6, exception: deepException, traceback: deepTraceback(DEPTH) },
   ]);
   // The stored result too: Celery's key in the backend (db 1), as anything on that Redis could write it.
   const backend = new Redis(cluster.backend);
@@ -79,7 +84,7 @@ test('a task whose args, kwargs, result, traceback and stored result are 20 000 
   const apiStarted = Date.now();
   expect((await api.get(`/api/v1/tasks/${succeeded}`)).status()).toBe(200);
   console.log(`the detail of the 20 000-deep task answered in ${Date.now() - apiStarted} ms`);
-  const successMs = await openTimed(page, `/task/${succeeded}`, ['task-args', 'task-kwargs', 'task-result', 'task-backend-meta']);
+  const successMs = await openTimed(page, `/task/${succeeded}`, ['task-args', 'task-kwargs', 'task-result', 'task-backend-meta', 'task-retry-history']);
   const failureMs = await openTimed(page, `/task/${failed}`, ['task-args', 'task-exception', 'task-traceback']);
   console.log(`20 000-deep payloads shown ${successMs.toFixed(0)} ms (success) and ${failureMs.toFixed(0)} ms (failure) after navigation`);
   testInfo.annotations.push({ type: 'deep-payload-ms', description: `${successMs.toFixed(0)} / ${failureMs.toFixed(0)}` });
@@ -110,5 +115,17 @@ test('a task whose args, kwargs, result, traceback and stored result are 20 000 
   const after = (await args.textContent()) ?? '';
   expect(after.startsWith(before)).toBe(true);
   expect(after.length).toBeLessThanOrEqual(16_000);
+  await expect(page.getByTestId('task-retry-history')).toContainText('RecursionError([[[');
+  expect(((await page.getByTestId('task-timeline').textContent()) ?? '').length).toBeLessThan(2000);
   await page.screenshot({ path: testInfo.outputPath('deep-success.png') });
+
+  // The list: both rows, each cell one short line.
+  const listStarted = Date.now();
+  await page.goto('/tasks?search=hostile.nest');
+  const rows = page.getByTestId('task-row');
+  await expect(rows).toHaveCount(2, { timeout: 15_000 });
+  const listMs = Date.now() - listStarted;
+  console.log(`the list with both rows in ${listMs} ms`);
+  expect(listMs).toBeLessThan(3000);
+  for (const row of await rows.all()) expect(((await row.textContent()) ?? '').length).toBeLessThan(2000);
 });

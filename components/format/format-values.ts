@@ -42,3 +42,8 @@ export function formatPercent(fraction: number | null | undefined): string {
   if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return '—';
   return `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)} %`;
 }
+
+/** `text` cut to `max` characters with an ellipsis: a one-line glimpse of a payload any producer writes. */
+export function clipText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

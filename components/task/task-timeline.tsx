@@ -4,8 +4,11 @@
  * in the queue (sent → received), the prefetch (received → started), the run (started → succeeded).
  */
 import type { TimelineEntry } from '@/lib/api/tasks';
-import { formatDuration, formatTimestamp } from '../format/format-values';
+import { clipText, formatDuration, formatTimestamp } from '../format/format-values';
 import styles from './task.module.css';
+
+/** A retried step names its exception in a line or two; the retry history holds all of it. */
+const EXCEPTION_CHARS = 300;
 
 const TONES: Record<string, string> = {
   'task-sent': 'muted',
@@ -40,7 +43,7 @@ export function TaskTimeline({ entries, worker, retries }: { entries: readonly T
                 <span className={styles.stepTime}>{formatTimestamp(entry.timestamp)}</span>
                 {host && <span className="muted"> on {host}</span>}
                 {i > 1 && <span className="muted"> · {formatDuration(entry.timestamp - first.timestamp)} since {first.type.replace(/^task-/, '')}</span>}
-                {entry.exception && <div className={`mono ${styles.stepException}`}>{entry.exception}</div>}
+                {entry.exception && <div className={`mono ${styles.stepException}`}>{clipText(entry.exception, EXCEPTION_CHARS)}</div>}
               </div>
             </li>
           );

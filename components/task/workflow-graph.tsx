@@ -6,6 +6,7 @@
  */
 import Link from 'next/link';
 import type { Workflow, WorkflowEdge, WorkflowNode } from '@/lib/api/tasks';
+import { clipText } from '../format/format-values';
 import styles from './task.module.css';
 import { layoutWorkflow, NODE_HEIGHT, NODE_WIDTH } from './workflow-layout';
 
@@ -18,10 +19,6 @@ const STATE_TONE: Record<string, string> = {
   STARTED: 'info',
   RECEIVED: 'info',
 };
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
 
 function tone(node: WorkflowNode): string {
   if (!node.known) return 'unknown';
@@ -99,7 +96,7 @@ export function WorkflowGraph({ workflow, current }: { workflow: Workflow; curre
                   <title>{`${label}\n${node.id}\n${node.state ?? 'state unknown'}${node.retries > 0 ? `\n${node.retries} Celery retries` : ''}`}</title>
                   <rect width={NODE_WIDTH} height={NODE_HEIGHT} rx={7} />
                   <text x={10} y={18} className={styles.nodeName}>
-                    {clip(label, 24)}
+                    {clipText(label, 24)}
                   </text>
                   <text x={10} y={36} className={styles.nodeState}>
                     {node.known ? (node.state ?? '?') : 'unknown'}

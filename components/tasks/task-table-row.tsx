@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { memo } from 'react';
-import { formatDuration } from '../format/format-values';
+import { clipText, formatDuration } from '../format/format-values';
 import { StateBadge } from './state-badge';
 import type { TaskRow } from './task-row-store';
 import styles from './tasks.module.css';
@@ -19,10 +19,14 @@ function fullTime(seconds: number | null): string | undefined {
 
 const STARTED_FAILED = "From task-started to task-failed: Celery's task-failed carries no runtime";
 
+/** A cell shows one line: a repr of megabytes (any producer writes them) is cut long before it is drawn. */
+const CELL_CHARS = 300;
+const TITLE_CHARS = 2000;
+
 function Cell({ value, className }: { value: string | null; className?: string }) {
   return (
-    <span role="cell" className={`${styles.cell} ${className ?? ''}`} title={value ?? undefined}>
-      {value ?? '—'}
+    <span role="cell" className={`${styles.cell} ${className ?? ''}`} title={value === null ? undefined : clipText(value, TITLE_CHARS)}>
+      {value === null ? '—' : clipText(value, CELL_CHARS)}
     </span>
   );
 }

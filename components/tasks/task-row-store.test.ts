@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TaskPage, V1Task } from '@/lib/api/tasks';
 import type { PushedTask } from '@/lib/push/contract';
 import { parseTaskQuery, taskQueryString } from './task-query';
-import { TaskRowStore } from './task-row-store';
+import { rowOfPushed, TaskRowStore } from './task-row-store';
 
 function task(n: number, state = 'SUCCESS'): V1Task {
   return { uuid: `t${n}`, name: 'tasks.add', state, worker: 'w@h', queue: 'celery', routing_key: 'celery', args: `(${n},)`, kwargs: '{}', result: null, exception: null, sent: n, received: n, started: n, timestamp: n, runtime: 0.1 } as unknown as V1Task;
@@ -60,5 +60,13 @@ describe('task query in the URL', () => {
     expect(query.states).toEqual(['FAILURE', 'REVOKED']);
     expect(taskQueryString(query)).toBe('?state=FAILURE%2CREVOKED&name=tasks.add&range=1h&search=zebra&sort=runtime&order=asc');
     expect(taskQueryString(parseTaskQuery(new URLSearchParams('')))).toBe('');
+  });
+});
+
+describe('a live row', () => {
+  it("of a FAILURE shows the time from task-started to task-failed, as REST rows do: Celery's task-failed carries no runtime", () => {
+    const row = rowOfPushed({ uuid: 'f', name: 'tasks.fail', state: 'FAILURE', worker: 'w@h', timestamp: 12.5, received: 10, started: 10.25, failed: 12.5, runtime: null, exception: "ValueError('x')" }, undefined);
+    expect(row).toMatchObject({ runtime: 2.25, runtimeSource: 'started-failed', exception: "ValueError('x')" });
+    expect(rowOfPushed({ uuid: 's', name: 'tasks.add', state: 'SUCCESS', worker: 'w@h', timestamp: 2, started: 1, runtime: 0.5 }, undefined)).toMatchObject({ runtime: 0.5, runtimeSource: 'worker' });
   });
 });

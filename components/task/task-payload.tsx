@@ -62,8 +62,8 @@ export function TaskArguments({ task, meta }: { task: V1Task | null; meta: JsonO
 }
 
 /**
- * The exception and traceback. The events keep the last retry's exception after a later attempt succeeds:
- * a succeeded task shows its failed attempts in the retry history instead, not as a failure.
+ * The exception and traceback of the failure the task is in (FAILURE, or the RETRY it waits in): the
+ * model keeps an earlier attempt's only in the retry history, so a succeeded task shows none here.
  */
 export function TaskFailure({ task, meta, state }: { task: V1Task | null; meta: JsonObject | null; state: string | null }) {
   if (state === 'SUCCESS') return null;

@@ -81,6 +81,18 @@ describe('the demo cluster', () => {
     expect(retried).toBe(true);
   }, 90_000);
 
+  it('lists no row that contradicts its task: no retry exception on a success, no start before the receipt, a runtime on a failure', async () => {
+    const rows = async (query: Record<string, string>) => ((await pollen.request(`/api/v1/tasks?${new URLSearchParams({ ...query, limit: '1000' }).toString()}`)).body as TaskPage).tasks;
+    await until('a task that succeeded after a Celery retry', async () => (await rows({ state: 'SUCCESS' })).some((task) => task.retries > 0), 30_000);
+    const all = await rows({});
+    const retriedSuccesses = all.filter((task) => task.state === 'SUCCESS' && task.retries > 0);
+    expect(retriedSuccesses.length).toBeGreaterThan(0);
+    for (const task of retriedSuccesses) expect(task, task.uuid).toMatchObject({ exception: null, traceback: null });
+    for (const task of all) if (task.started !== null && task.received !== null) expect(task.started, task.uuid).toBeGreaterThanOrEqual(task.received);
+    const failures = all.filter((task) => task.state === 'FAILURE' && task.started !== null);
+    for (const task of failures) expect(task, task.uuid).toMatchObject({ runtime: expect.any(Number), runtime_source: 'started-failed' });
+  }, 60_000);
+
   it('draws its chord whole: 5 images.thumbnail header tasks under their group, reports.aggregate after them', async () => {
     const aggregate = await until('a chord body that ran', async () => ((await pollen.request('/api/v1/tasks?name=reports.aggregate&state=SUCCESS&limit=1')).body as TaskPage).tasks[0], 30_000);
     const graph = (await pollen.request(`/api/v1/tasks/${aggregate.uuid}/workflow`)).body as Workflow;

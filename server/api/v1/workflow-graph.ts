@@ -105,4 +105,3 @@ export function workflowOf(state: ClusterState, id: string, links: TaskLinks, ma
   }
   return { root, nodes: [...nodes.values()], edges: [...edges.values()], truncated };
 }
-

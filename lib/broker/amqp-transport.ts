@@ -50,6 +50,8 @@ export class AmqpTransport implements Transport {
   private closing = false;
   private lostAt: number | null = null;
   private lostBecause = '';
+  /** Why reconnecting failed, when it did, during the current outage. */
+  private retryError: string | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private connecting: Promise<void> | null = null;
 
@@ -96,12 +98,17 @@ export class AmqpTransport implements Transport {
       this.session = new AmqpSession(connection);
       if (this.sink) await this.consumeEvents(channel, this.sink);
       this.link.set(LinkStatus.Connected);
-      if (this.lostAt !== null && this.sink) this.sink.gap({ from: this.lostAt, to: Date.now(), reason: this.lostBecause || 'connection lost' });
+      if (this.lostAt !== null && this.sink) this.sink.gap({ from: this.lostAt, to: Date.now(), reason: this.gapReason() });
       this.lostAt = null;
+      // The next outage has a cause of its own: never report this one's again.
+      this.lostBecause = '';
+      this.retryError = null;
       const session = this.session;
       for (const owner of this.owners) owner.attach(session).catch(() => undefined); // each retries by itself
     } catch (err) {
-      this.lostBecause = err instanceof Error ? err.message : String(err);
+      const message = err instanceof Error ? err.message : String(err);
+      if (this.lostAt === null) this.lostBecause = message;
+      else this.retryError = message;
       await connection?.close().catch(() => undefined);
       this.connection = null;
       this.channel = null;
@@ -148,15 +155,24 @@ export class AmqpTransport implements Transport {
     this.session = null;
     for (const owner of this.owners) owner.detach();
     if (this.closing) return;
-    this.lostAt ??= Date.now();
-    this.lostBecause ||= reason;
+    if (this.lostAt === null) {
+      this.lostAt = Date.now();
+      this.lostBecause ||= reason;
+      this.sink?.interrupted(this.lostAt, this.lostBecause);
+    }
     this.scheduleRetry();
+  }
+
+  /** What cut the stream, and then what kept it cut. */
+  private gapReason(): string {
+    const cause = this.lostBecause || 'connection lost';
+    return this.retryError !== null && this.retryError !== cause ? `${cause}; then ${this.retryError}` : cause;
   }
 
   private scheduleRetry(): void {
     if (this.closing || this.retryTimer) return;
     const state = this.link.state();
-    this.link.set(state.status === LinkStatus.Connecting ? LinkStatus.Connecting : LinkStatus.Reconnecting, this.lostBecause);
+    this.link.set(state.status === LinkStatus.Connecting ? LinkStatus.Connecting : LinkStatus.Reconnecting, this.lostAt === null ? this.lostBecause : this.gapReason());
     const delay = backoffDelay(this.link.state().attempts + 1);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

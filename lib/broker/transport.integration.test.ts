@@ -20,11 +20,15 @@ class Collected implements EventSink {
   readonly messages: CeleryMessage[] = [];
   readonly malformedSeen: DecodeError[] = [];
   readonly gaps: StreamGap[] = [];
+  readonly cuts: { since: number; reason: string }[] = [];
   message(message: CeleryMessage): void {
     this.messages.push(message);
   }
   malformed(error: DecodeError): void {
     this.malformedSeen.push(error);
+  }
+  interrupted(since: number, reason: string): void {
+    this.cuts.push({ since, reason });
   }
   gap(gap: StreamGap): void {
     this.gaps.push(gap);

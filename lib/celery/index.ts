@@ -66,10 +66,12 @@ export {
   type ReplyAddress,
 } from './pidbox';
 export {
+  dateDoneSeconds,
   decodeGroupMeta,
   decodeTaskMeta,
   encodeTaskMeta,
   type ExceptionInfo,
+  exceptionRepr,
   exceptionToJson,
   type GroupMeta,
   newTaskMeta,

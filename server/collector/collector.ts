@@ -7,10 +7,11 @@
  * Like Flower it broadcasts `enable_events` every few seconds (unless told not to), so that workers
  * started without -E report too, and it sweeps the model once a second to expire silent workers.
  */
-import type { Transport } from '@/lib/broker';
-import { type CeleryEvent, type CeleryMessage, decodeEventMessage, encodeControlRequest, names } from '@/lib/celery';
+import type { StreamGap, Transport } from '@/lib/broker';
+import { type CeleryEvent, type CeleryMessage, decodeEventMessage, encodeControlRequest, names, type TaskEvent } from '@/lib/celery';
 import type { Logger } from '@/lib/runtime/logger';
 import type { Change, ClusterState } from '../state/cluster-state';
+import type { Settlement } from '../state/task-record';
 import { IngestHealth } from './ingest-health';
 
 export interface CollectorOptions {
@@ -25,6 +26,7 @@ export type ChangeListener = (change: Change, event: CeleryEvent) => void;
 export class Collector {
   readonly health = new IngestHealth();
   private readonly listeners = new Set<ChangeListener>();
+  private readonly gapListeners = new Set<(gap: StreamGap) => void>();
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -39,6 +41,12 @@ export class Collector {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called when the event stream is back after a gap (GapSettlement listens). */
+  onGap(listener: (gap: StreamGap) => void): () => void {
+    this.gapListeners.add(listener);
+    return () => this.gapListeners.delete(listener);
+  }
+
   async start(): Promise<void> {
     this.transport.onStateChange((link) => this.log.info({ link: link.status, error: link.error, attempts: link.attempts }, `broker ${link.status}`));
     await this.transport.subscribeEvents({
@@ -47,9 +55,23 @@ export class Collector {
         this.health.malformed(error, raw, Date.now());
         this.log.debug({ error }, 'malformed event message');
       },
+      interrupted: (since, reason) => {
+        // From here on silence says nothing about the workers: none is taken offline for it.
+        const revived = this.state.streamInterrupted(since / 1000);
+        this.health.interrupted(since, reason);
+        this.log.warn({ since: new Date(since).toISOString(), reason, revived: revived.map((w) => w.hostname) }, 'the event stream is cut: worker liveness is unknown until it is back');
+      },
       gap: (gap) => {
+        this.state.streamResumed(gap.to / 1000);
         this.health.gap(gap);
-        this.log.warn({ from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString(), reason: gap.reason }, 'events may have been missed while the broker link was down');
+        this.log.warn({ from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString(), reason: gap.reason }, 'events may have been missed while the event stream was cut');
+        for (const listener of this.gapListeners) {
+          try {
+            listener(gap);
+          } catch (err) {
+            this.log.error({ err }, 'gap listener failed');
+          }
+        }
       },
     });
     this.every(this.options.sweepIntervalMs ?? 1000, () => {
@@ -84,13 +106,24 @@ export class Collector {
     const localReceived = receivedAt / 1000;
     for (const event of events) {
       if (!event.known) this.health.countCustom(event.type);
-      const change = this.state.apply(event, localReceived);
-      for (const listener of this.listeners) {
-        try {
-          listener(change, event);
-        } catch (err) {
-          this.log.error({ err }, 'change listener failed');
-        }
+      this.notify(this.state.apply(event, localReceived), event);
+    }
+  }
+
+  /**
+   * A task state learnt without its event (GapSettlement): applied through the model and told to every
+   * listener as the event it stands for, so metrics and push follow as they would have.
+   */
+  applySettled(event: TaskEvent, settlement: Settlement): void {
+    this.notify(this.state.settle(event, settlement), event);
+  }
+
+  private notify(change: Change, event: CeleryEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change, event);
+      } catch (err) {
+        this.log.error({ err }, 'change listener failed');
       }
     }
   }

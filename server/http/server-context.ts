@@ -10,6 +10,7 @@ import type { Logger } from '@/lib/runtime/logger';
 import { VERSION } from '@/lib/runtime/version';
 import { Client } from '@/worker/client';
 import { Collector } from '../collector/collector';
+import { GapSettlement } from '../collector/gap-settlement';
 import type { ServerConfig } from '../config';
 import { InspectCache } from '../control/inspect-cache';
 import { WorkerControl } from '../control/worker-control';
@@ -49,11 +50,17 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
     : null;
   queues?.start();
   const stopWorkerStats = inspect ? feedWorkerStats(inspect, metrics, { onlineWorkers: () => state.onlineWorkers(Date.now() / 1000) }) : null;
+  const settlement = collector
+    ? new GapSettlement({ state, backend, inspect, apply: (event, settled) => collector.applySettled(event, settled), log: log.child({ scope: 'settle' }) })
+    : null;
+  const stopSettling = settlement ? collector?.onGap((gap) => settlement.afterGap(gap)) : undefined;
   return {
     info, config, state, collector, inspect, control, client, backend, metrics, prometheus, queues,
     async close() {
       queues?.stop();
       stopWorkerStats?.();
+      stopSettling?.();
+      settlement?.stop();
       await client?.close().catch(() => undefined);
       await collector?.stop();
       await backend?.close().catch(() => undefined);

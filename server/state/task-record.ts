@@ -51,6 +51,18 @@ export interface RetryAttempt {
   readonly worker: string | null;
 }
 
+/**
+ * How a task's state was learnt when its events were missed: after a gap in the event stream, from the
+ * result backend or from the workers' answers to inspect.
+ */
+export interface Settlement {
+  readonly source: 'result backend' | 'inspect';
+  /** Unix seconds. */
+  readonly at: number;
+  /** The gap in the event stream (Unix seconds) that the task's events may have fallen into. */
+  readonly gap: { readonly from: number; readonly to: number; readonly reason: string } | null;
+}
+
 export class TaskRecord {
   name: string | null = null;
   state = 'PENDING';
@@ -93,6 +105,8 @@ export class TaskRecord {
   /** Its worker went offline while it was RECEIVED or STARTED; cleared by any later event. */
   lost = false;
   retryHistory: RetryAttempt[] | null = null;
+  /** Set when the state was learnt without its event; a later event keeps it, as the gap stays a fact. */
+  settled: Settlement | null = null;
   /** Fields of custom events and fields newer Celery adds, as sent. */
   extra: JsonObject | null = null;
 

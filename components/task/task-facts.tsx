@@ -2,7 +2,7 @@
 /** Every field of the task as the events told it: who ran it, where it was routed, when, and its family. */
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import type { V1Task } from '@/lib/api/tasks';
+import type { SettlementJson, V1Task } from '@/lib/api/tasks';
 import { formatDuration, formatTimestamp } from '../format/format-values';
 import { StateBadge } from '../tasks/state-badge';
 import styles from './task.module.css';
@@ -58,6 +58,13 @@ export function TaskIdentity({ task, state, storedQueue }: { task: V1Task; state
         <Fact label="Routing key">{orDash(task.routing_key)}</Fact>
         <Fact label="Retries">{task.retries}</Fact>
         <Fact label="Lost">{task.lost ? <span className="status-bad">yes: its worker went offline while it ran</span> : 'no'}</Fact>
+        {task.settled !== null && (
+          <Fact label="Settled">
+            <span className="status-warn" data-testid="task-settled">
+              {settledText(task.settled)}
+            </span>
+          </Fact>
+        )}
         {task.revoke !== null && (
           <Fact label="Revoked">
             <span className="status-warn" data-testid="task-revoke-info">
@@ -68,6 +75,13 @@ export function TaskIdentity({ task, state, storedQueue }: { task: V1Task; state
       </dl>
     </section>
   );
+}
+
+/** Why the state shown did not come from the task's own events: they fell into a gap in the event stream. */
+function settledText(settled: SettlementJson): string {
+  const learnt = settled.source === 'inspect' ? "from its worker's answer to inspect" : 'from the result backend';
+  const gap = settled.gap === null ? '' : `: its events fell into a gap in the event stream from ${formatTimestamp(settled.gap.from)} to ${formatTimestamp(settled.gap.to)} (${settled.gap.reason})`;
+  return `learnt ${learnt} at ${formatTimestamp(settled.at)}${gap}`;
 }
 
 /** Celery reports a runtime on success only; for a failure, the time from its start to the failure. */

@@ -5,7 +5,7 @@
 import type { ReactNode } from 'react';
 import { poolName, poolProcesses, poolStats, type WorkerEventFields, type WorkerJson } from '@/lib/api/workers';
 import { formatAgo, formatDuration, formatTimestamp } from '../format/format-values';
-import { lastSeen } from './worker-rows';
+import { lastSeen, liveness } from './worker-rows';
 import styles from './workers.module.css';
 
 export function formatBytes(bytes: number | null | undefined): string {
@@ -62,7 +62,7 @@ export function WorkerFacts({ events, record, now }: { events: WorkerEventFields
       <section className="card" aria-labelledby="worker-facts-events">
         <h2 id="worker-facts-events">Worker</h2>
         <dl className="facts">
-          <Fact term="Status">{events === undefined ? '—' : events.alive ? 'online' : `offline${events.offline_since ? ` since ${formatTimestamp(events.offline_since)}` : ''}`}</Fact>
+          <Fact term="Status">{events === undefined ? '—' : events.alive ? liveness(events) : `offline${events.offline_since ? ` since ${formatTimestamp(events.offline_since)}` : ''}`}</Fact>
           <Fact term="PID" testId="worker-fact-pid">
             {events?.pid ?? stats?.pid ?? '—'}
           </Fact>

@@ -58,6 +58,15 @@ export interface V1Task {
   /** Its worker went offline while it was received or started. */
   readonly lost: boolean;
   readonly revoke: { readonly terminated: boolean; readonly signum: number | null; readonly expired: boolean } | null;
+  /** Its state was learnt without its event, after a gap in the event stream; null when every event came. */
+  readonly settled: SettlementJson | null;
+}
+
+/** How a task's state was learnt when its events fell into a gap in the event stream (Unix seconds). */
+export interface SettlementJson {
+  readonly source: 'result backend' | 'inspect';
+  readonly at: number;
+  readonly gap: { readonly from: number; readonly to: number; readonly reason: string } | null;
 }
 
 /** GET /api/v1/tasks. */

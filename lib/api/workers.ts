@@ -86,6 +86,8 @@ export interface WorkerStats {
 export interface WorkerEventFields {
   readonly hostname: string;
   readonly alive: boolean;
+  /** `unknown` while Pollen cannot hear the broker (absent for a worker only inspect knows). */
+  readonly status?: 'online' | 'offline' | 'unknown';
   /** The sender timestamp of its last event, Unix seconds. */
   readonly timestamp?: number;
   readonly pid?: number | null;

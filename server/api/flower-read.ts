@@ -24,6 +24,7 @@ function workerJson(worker: WorkerRecord, now: number): Record<string, unknown> 
   return {
     hostname: worker.hostname,
     alive: worker.alive(now),
+    status: worker.status(now),
     timestamp: worker.lastTimestamp,
     // Pollen keeps what the events say; `inspect` replies (stats, registered, ...) join them with the
     // control plane.

@@ -27,6 +27,7 @@ export class Collector {
   readonly health = new IngestHealth();
   private readonly listeners = new Set<ChangeListener>();
   private readonly gapListeners = new Set<(gap: StreamGap) => void>();
+  private readonly settledListeners = new Set<(change: Change) => void>();
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -111,11 +112,24 @@ export class Collector {
   }
 
   /**
-   * A task state learnt without its event (GapSettlement): applied through the model and told to every
-   * listener as the event it stands for, so metrics and push follow as they would have.
+   * Listeners of task states learnt without their event (GapSettlement), such as push. Metrics do not
+   * listen: they count events received, and the event a settlement stands for may still arrive late (a
+   * worker's buffer flushed after the settlement), which would count it twice.
    */
+  onSettled(listener: (change: Change) => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
+  }
+
   applySettled(event: TaskEvent, settlement: Settlement): void {
-    this.notify(this.state.settle(event, settlement), event);
+    const change = this.state.settle(event, settlement);
+    for (const listener of this.settledListeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.log.error({ err }, 'settlement listener failed');
+      }
+    }
   }
 
   private notify(change: Change, event: CeleryEvent): void {

@@ -7,8 +7,8 @@
  * It runs off the ingest path, twice per gap: soon after the stream is back (workers flush the events
  * they buffered first, which settle most tasks the ordinary way), and once more later for tasks that were
  * still running. Backend reads go in batches, each with a deadline, so a dead backend costs a log line.
- * Every state learnt this way goes through the collector as the event it stands for, so metrics and push
- * see it, and the task keeps how it was learnt (TaskRecord.settled) for its page to show.
+ * Every state learnt this way goes through the collector as the event it stands for, so push and the
+ * model's listeners see it, and the task keeps how it was learnt (TaskRecord.settled) for its page to show.
  */
 import type { ResultBackend } from '@/lib/backend';
 import type { StreamGap } from '@/lib/broker';
@@ -56,8 +56,12 @@ export class GapSettlement {
     private readonly options: SettlementOptions = {},
   ) {}
 
+  /** The last gap in the event stream, for states learnt on a read (settleStored). */
+  private lastGap: StreamGap | null = null;
+
   /** Schedules the passes for a gap that just ended. */
   afterGap(gap: StreamGap): void {
+    this.lastGap = gap;
     for (const delay of this.options.passesAfterMs ?? PASSES_AFTER_MS) {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
@@ -76,17 +80,27 @@ export class GapSettlement {
     return this.running;
   }
 
+  /**
+   * A ready state the backend holds, read for a request, for a task the model still has in flight: the
+   * model takes it at once, so the task page never says RECEIVED above "stored as SUCCESS". Returns
+   * whether it did.
+   */
+  settleStored(meta: TaskMeta): boolean {
+    const event = this.readyEvent(meta);
+    if (event === null) return false;
+    const task = this.sources.state.tasks.get(meta.taskId) as TaskRecord;
+    const gap = this.lastGap !== null && task.timestamp * 1000 <= this.lastGap.to ? this.lastGap : null;
+    this.sources.apply(event, { source: 'result backend', at: Date.now() / 1000, gap: gap && inSeconds(gap) });
+    return true;
+  }
+
   stop(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
 
   private async pass(gap: StreamGap | null): Promise<SettlementReport> {
-    const settlement = (source: Settlement['source']): Settlement => ({
-      source,
-      at: Date.now() / 1000,
-      gap: gap && { from: gap.from / 1000, to: gap.to / 1000, reason: gap.reason },
-    });
+    const settlement = (source: Settlement['source']): Settlement => ({ source, at: Date.now() / 1000, gap: gap && inSeconds(gap) });
     let fromInspect = 0;
     let error: string | null = null;
     try {
@@ -182,6 +196,10 @@ export class GapSettlement {
     if (meta.status === 'FAILURE') return { ...base, type: 'task-failed', exception: meta.exception ? exceptionRepr(meta.exception) : null, traceback: meta.traceback };
     return { ...base, type: 'task-revoked', terminated: false, signum: null, expired: false };
   }
+}
+
+function inSeconds(gap: StreamGap): Settlement['gap'] {
+  return { from: gap.from / 1000, to: gap.to / 1000, reason: gap.reason };
 }
 
 /** Celery 5 answers inspect with args as a list and kwargs as a dict; older workers with reprs. */

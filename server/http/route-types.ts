@@ -3,6 +3,7 @@
  * body; they answer with a status and a body and never see the raw request, so authentication, read-only
  * mode and CSRF are decided once, before them (request-guard.ts), from the route's `access`.
  */
+import type { GapSettlement } from '../collector/gap-settlement';
 import type { z } from 'zod';
 import type { ResultBackend } from '@/lib/backend';
 import type { ServerInfo } from '@/lib/push/contract';
@@ -36,6 +37,8 @@ export interface RouteContext {
   readonly queues: QueueSampler | null;
   /** What /metrics keeps between scrapes (Flower's families, pollen_tasks_total), fed from the collector. */
   readonly prometheus: PrometheusMetrics;
+  /** Settles tasks whose events fell into a gap in the event stream; null without a broker. */
+  readonly settlement: GapSettlement | null;
 }
 
 export interface RouteRequest {

@@ -55,7 +55,7 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
     : null;
   const stopSettling = settlement ? collector?.onGap((gap) => settlement.afterGap(gap)) : undefined;
   return {
-    info, config, state, collector, inspect, control, client, backend, metrics, prometheus, queues,
+    info, config, state, collector, inspect, control, client, backend, metrics, prometheus, queues, settlement,
     async close() {
       queues?.stop();
       stopWorkerStats?.();

@@ -81,6 +81,7 @@ export function attachPush(httpServer: HttpServer, context: RouteContext, option
   });
   const transport = context.collector?.transport ?? null;
   const stopListening = context.collector?.onChange(push.onChange) ?? null;
+  const stopSettled = context.collector?.onSettled(push.onChange) ?? null;
   const stopLink = transport?.onStateChange((link) => io.emit('broker:link-changed', brokerLink(link))) ?? null;
 
   io.on('connection', (socket: PushSocket) => {
@@ -94,6 +95,7 @@ export function attachPush(httpServer: HttpServer, context: RouteContext, option
   // io.close() closes the HTTP server: the push channel's timers and listeners go with it.
   httpServer.once('close', () => {
     stopListening?.();
+    stopSettled?.();
     stopLink?.();
     push.stop();
   });

@@ -8,7 +8,7 @@
  */
 import type { CeleryEvent, TaskEvent, WorkerEvent, CustomEvent } from '@/lib/celery';
 import { IdQueue } from './id-queue';
-import { IN_FLIGHT_STATES, type Settlement, TaskRecord } from './task-record';
+import { eventState, IN_FLIGHT_STATES, type Settlement, TaskRecord } from './task-record';
 import { Hearing, WorkerRecord } from './worker-record';
 
 export interface ClusterStateOptions {
@@ -93,6 +93,8 @@ export class ClusterState {
 
   private applyTask(event: TaskEvent | CustomEvent, localReceived: number): Change {
     const { task, changed } = this.applyToTask(event.uuid as string, event);
+    // The event a settlement stood for came after all: the state is no longer learnt without it.
+    if (task.settled !== null && eventState(event.type) === task.state) task.settled = null;
 
     // task-sent comes from the producer, not a worker: it says nothing about worker liveness.
     let worker: WorkerRecord | null = null;

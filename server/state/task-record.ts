@@ -37,6 +37,11 @@ const EVENT_STATE: Readonly<Record<string, string>> = {
   'task-rejected': 'REJECTED',
 };
 
+/** The state an event type stands for (a custom `task-<name>` event: `<NAME>`). */
+export function eventState(type: string): string {
+  return EVENT_STATE[type] ?? type.slice(type.indexOf('-') + 1).toUpperCase();
+}
+
 /** States in which a task is still someone's work; a worker that vanishes leaves such tasks lost. */
 export const IN_FLIGHT_STATES: ReadonlySet<string> = new Set(['RECEIVED', 'STARTED']);
 export const READY_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
@@ -119,8 +124,7 @@ export class TaskRecord {
   /** Applies one event; returns whether `state` changed. */
   apply(event: TaskEvent | CustomEvent): boolean {
     const type = event.type;
-    const known = EVENT_STATE[type];
-    const state = known ?? type.slice(type.indexOf('-') + 1).toUpperCase();
+    const state = eventState(type);
     this.stamp(type, event.timestamp);
     this.lost = false;
 

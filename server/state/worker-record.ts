@@ -10,6 +10,7 @@
  * was alive stays so, its liveness unknown, and its heartbeat window starts again when the stream is back.
  */
 import type { JsonObject, WorkerEvent } from '@/lib/celery';
+import type { WorkerStatus } from '@/lib/push/contract';
 
 /** Celery's HEARTBEAT_EXPIRE_WINDOW: 200 % of the heartbeat interval. */
 const EXPIRE_WINDOW = 2;
@@ -18,8 +19,6 @@ const HEARTBEATS_KEPT = 4;
 /** Celery assumes 60 s until a worker says otherwise. */
 const DEFAULT_FREQ = 60;
 
-/** A worker's liveness as shown: `unknown` while Pollen cannot hear it (the stream is cut, or just back). */
-export type WorkerStatus = 'online' | 'offline' | 'unknown';
 
 /**
  * When Pollen could hear the event stream, shared by every worker of a model: the current interruption,

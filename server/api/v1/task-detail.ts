@@ -13,13 +13,18 @@ import { apiError, type ApiResponse } from '../api-error';
 import { taskLinks, v1Task } from './task-json';
 import type { TaskDetail, TimelineEntry } from '@/lib/api/tasks';
 
-export async function getTaskDetail(state: ClusterState, backend: ResultBackend | null, id: string): Promise<ApiResponse> {
+/**
+ * `settleStored` takes a ready state the backend holds into the model when the model still has the task in
+ * flight (its event was missed or is late), so the task and its stored record never contradict each other.
+ */
+export async function getTaskDetail(state: ClusterState, backend: ResultBackend | null, id: string, settleStored: ((meta: TaskMeta) => void) | null = null): Promise<ApiResponse> {
   const task = state.tasks.get(id) ?? null;
   let stored: TaskDetail['backend'] = null;
   if (backend !== null) {
     try {
       const meta = await backend.get(id);
       stored = { meta: meta === null ? null : metaJson(meta), error: null };
+      if (meta !== null) settleStored?.(meta);
     } catch (err) {
       stored = { meta: null, error: err instanceof Error ? err.message : String(err) };
     }

@@ -56,5 +56,6 @@ export function v1Task(task: TaskRecord, links: TaskLinks): V1Task {
     retried_as: links.retries.get(task.uuid) ?? [],
     lost: task.lost,
     revoke: task.revoked === null ? null : { terminated: task.terminated, signum: task.signum, expired: task.expired },
+    settled: task.settled,
   };
 }

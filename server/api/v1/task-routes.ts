@@ -58,7 +58,7 @@ export const V1_TASK_ROUTES: readonly Route[] = [
       tags: TAGS,
       responses: { 200: 'the task', 404: 'neither Pollen nor the result backend knows the task' },
     },
-    handle: ({ params }, { state, backend }) => getTaskDetail(state, backend, params['id'] ?? ''),
+    handle: ({ params }, { state, backend, settlement }) => getTaskDetail(state, backend, params['id'] ?? '', settlement && ((meta) => settlement.settleStored(meta))),
   },
   {
     method: 'GET',

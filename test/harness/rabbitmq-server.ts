@@ -23,6 +23,9 @@ export interface RabbitServer {
   stop(): Promise<void>;
   /** Stops the node and starts it again on the same port and data. */
   restart(): Promise<void>;
+  /** Stops the node, keeping its data, until `start`: a broker outage of the test's length. */
+  halt(): Promise<void>;
+  start(): Promise<void>;
 }
 
 /**
@@ -106,6 +109,11 @@ export async function startRabbit(options: { defaultVhost?: string; tls?: { cert
     stop,
     async restart() {
       await child.stop();
+      child = startChild(SERVER, [], { env });
+      await ready();
+    },
+    halt: () => child.stop(),
+    async start() {
       child = startChild(SERVER, [], { env });
       await ready();
     },

@@ -4,9 +4,10 @@
  * Without it, a task whose task-succeeded fell into the gap stays RECEIVED or STARTED for good, while the
  * backend says SUCCESS and Flower, which happened to be listening, shows it finished.
  *
- * It runs off the ingest path, twice per gap: soon after the stream is back (workers flush the events
- * they buffered first, which settle most tasks the ordinary way), and once more later for tasks that were
- * still running. Backend reads go in batches, each with a deadline, so a dead backend costs a log line.
+ * It runs off the ingest path: a first pass soon after the stream is back (workers flush the events they
+ * buffered first, which settle most tasks the ordinary way), then the tasks still in flight from the gap
+ * are looked up every few seconds until they are ready. Backend reads go in batches, each with a
+ * deadline, so a dead backend costs a log line.
  * Every state learnt this way goes through the collector as the event it stands for, so push and the
  * model's listeners see it, and the task keeps how it was learnt (TaskRecord.settled) for its page to show.
  */
@@ -29,8 +30,11 @@ export interface SettlementSources {
 }
 
 export interface SettlementOptions {
-  /** When the passes run, in ms after the stream is back. */
-  readonly passesAfterMs?: readonly number[];
+  /** When the first pass runs after the stream is back (workers flush their buffered events first). */
+  readonly firstPassMs?: number;
+  /** Then how often, and for how long, the tasks still in flight from the gap are looked up again. */
+  readonly followUpEveryMs?: number;
+  readonly followUpForMs?: number;
   readonly batchSize?: number;
   /** How long one batch of backend reads may take before the pass gives up. */
   readonly batchDeadlineMs?: number;
@@ -43,41 +47,67 @@ export interface SettlementReport {
   readonly error: string | null;
 }
 
-const PASSES_AFTER_MS = [2_000, 10_000];
+const FIRST_PASS_MS = 2_000;
+const FOLLOW_UP_EVERY_MS = 5_000;
+const FOLLOW_UP_FOR_MS = 10 * 60_000;
 const BATCH = 200;
 const BATCH_DEADLINE_MS = 3_000;
 
 export class GapSettlement {
   private readonly timers = new Set<NodeJS.Timeout>();
+  private followUp: NodeJS.Timeout | null = null;
   private running: Promise<SettlementReport> | null = null;
+  /** The last gap in the event stream, for states learnt on a read (settleStored). */
+  private lastGap: StreamGap | null = null;
+  /**
+   * Tasks in flight when a gap ended, with that gap, watched until they are ready: their end may come
+   * while their worker still cannot send events (a Celery worker reconnects to the broker on its own
+   * schedule, often many seconds after Pollen), and then only the backend tells.
+   */
+  private readonly suspects = new Map<string, StreamGap>();
+  /** Unix ms (our clock) until which suspects are looked up again. */
+  private followUntil = 0;
 
   constructor(
     private readonly sources: SettlementSources,
     private readonly options: SettlementOptions = {},
   ) {}
 
-  /** The last gap in the event stream, for states learnt on a read (settleStored). */
-  private lastGap: StreamGap | null = null;
-
-  /** Schedules the passes for a gap that just ended. */
+  /** Takes every task in flight as a suspect of the gap that just ended, and schedules the passes. */
   afterGap(gap: StreamGap): void {
     this.lastGap = gap;
-    for (const delay of this.options.passesAfterMs ?? PASSES_AFTER_MS) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        void this.settle(gap).then((report) => this.sources.log.info({ ...report, gap }, 'settled tasks in flight after a gap in the event stream'));
-      }, delay);
-      timer.unref();
-      this.timers.add(timer);
+    for (const task of this.sources.state.tasks.values()) if (!task.ready) this.suspects.set(task.uuid, gap);
+    this.followUntil = Date.now() + (this.options.followUpForMs ?? FOLLOW_UP_FOR_MS);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.settle(true).then((report) => this.sources.log.info({ ...report, gap }, 'settled tasks in flight after a gap in the event stream'));
+    }, this.options.firstPassMs ?? FIRST_PASS_MS);
+    timer.unref();
+    this.timers.add(timer);
+    if (this.followUp === null) {
+      this.followUp = setInterval(() => this.followUpPass(), this.options.followUpEveryMs ?? FOLLOW_UP_EVERY_MS);
+      this.followUp.unref();
     }
   }
 
-  /** One pass; a pass asked for while one runs joins it. Never rejects. */
-  settle(gap: StreamGap | null): Promise<SettlementReport> {
-    this.running ??= this.pass(gap).finally(() => {
+  /** One pass over the suspects (and the workers' answers with `inspect`); joins one that runs. Never rejects. */
+  settle(inspect: boolean): Promise<SettlementReport> {
+    this.running ??= this.pass(inspect).finally(() => {
       this.running = null;
     });
     return this.running;
+  }
+
+  private followUpPass(): void {
+    if (this.suspects.size === 0 || Date.now() > this.followUntil) {
+      this.suspects.clear();
+      if (this.followUp !== null) clearInterval(this.followUp);
+      this.followUp = null;
+      return;
+    }
+    void this.settle(false).then((report) => {
+      if (report.fromBackend > 0 || report.error !== null) this.sources.log.info(report, 'settled tasks still in flight from a gap in the event stream');
+    });
   }
 
   /**
@@ -97,25 +127,36 @@ export class GapSettlement {
   stop(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    if (this.followUp !== null) clearInterval(this.followUp);
+    this.followUp = null;
   }
 
-  private async pass(gap: StreamGap | null): Promise<SettlementReport> {
-    const settlement = (source: Settlement['source']): Settlement => ({ source, at: Date.now() / 1000, gap: gap && inSeconds(gap) });
+  private async pass(inspect: boolean): Promise<SettlementReport> {
+    const at = () => Date.now() / 1000;
     let fromInspect = 0;
     let error: string | null = null;
-    try {
-      fromInspect = await this.fromWorkers(() => settlement('inspect'));
-    } catch (err) {
-      error = `inspect: ${errorText(err)}`;
+    if (inspect) {
+      try {
+        const gap = this.lastGap;
+        fromInspect = await this.fromWorkers(() => ({ source: 'inspect', at: at(), gap: gap && inSeconds(gap) }));
+      } catch (err) {
+        error = `inspect: ${errorText(err)}`;
+      }
     }
-    const inFlight = [...this.sources.state.tasks.values()].filter((task) => !task.ready).map((task) => task.uuid);
+    // Suspects that ended by their own events, or were evicted, need no look-up.
+    const tasks = this.sources.state.tasks;
+    for (const id of this.suspects.keys()) if (tasks.get(id)?.ready !== false) this.suspects.delete(id);
+    const ids = [...this.suspects.keys()];
     let fromBackend = 0;
     try {
-      fromBackend = await this.fromBackend(inFlight, () => settlement('result backend'));
+      fromBackend = await this.fromBackend(ids, (id) => {
+        const gap = this.suspects.get(id);
+        return { source: 'result backend', at: at(), gap: gap === undefined ? null : inSeconds(gap) };
+      });
     } catch (err) {
       error = `${error ? `${error}; ` : ''}result backend: ${errorText(err)}`;
     }
-    return { checked: inFlight.length, fromBackend, fromInspect, error };
+    return { checked: ids.length, fromBackend, fromInspect, error };
   }
 
   /** Tasks the workers hold: running (active), prefetched (reserved) or waiting for their ETA (scheduled). */
@@ -164,7 +205,7 @@ export class GapSettlement {
   }
 
   /** Ready states the backend holds for tasks the model has in flight. */
-  private async fromBackend(ids: readonly string[], settlement: () => Settlement): Promise<number> {
+  private async fromBackend(ids: readonly string[], settlement: (id: string) => Settlement): Promise<number> {
     const backend = this.sources.backend;
     if (backend === null) return 0;
     const size = this.options.batchSize ?? BATCH;
@@ -175,7 +216,8 @@ export class GapSettlement {
       for (const meta of metas) {
         const event = meta && this.readyEvent(meta);
         if (event) {
-          this.sources.apply(event, settlement());
+          this.sources.apply(event, settlement(event.uuid));
+          this.suspects.delete(event.uuid);
           settled++;
         }
       }

@@ -93,7 +93,18 @@ export interface TaskDetail {
   readonly task: V1Task | null;
   readonly timeline: readonly TimelineEntry[];
   /** Null without --result-backend. */
-  readonly backend: { readonly meta: JsonObject | null; readonly error: string | null } | null;
+  readonly backend: BackendReadJson | null;
+}
+
+/** What the result backend said about a task, or why it could not say. */
+export interface BackendReadJson {
+  /**
+   * False when the backend could not be read now (down, stalled: `error` says why); the task is then
+   * served from Pollen's events alone, at once, rather than waiting for the backend to come back.
+   */
+  readonly available: boolean;
+  readonly meta: JsonObject | null;
+  readonly error: string | null;
 }
 
 export type WorkflowEdgeKind = 'child' | 'retry';

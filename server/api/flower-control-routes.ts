@@ -123,9 +123,9 @@ export const FLOWER_CONTROL_ROUTES: readonly Route[] = [
     path: '/api/task/abort/:id',
     access: 'control',
     doc: {
-      summary: "Abort a task (Celery's AbortableAsyncResult.abort(): stores ABORTED, which an AbortableTask sees with is_aborted())",
+      summary: "Abort a task that is not ready (Celery's AbortableAsyncResult.abort(): stores ABORTED, which an AbortableTask sees with is_aborted())",
       tags,
-      responses: { 200: '{"message": "Aborted \'<id>\'"}', 503: 'no result backend, or it could not be reached' },
+      responses: { 200: '{"message": "Aborted \'<id>\'"}', 409: 'the task is already ready (SUCCESS, FAILURE, REVOKED): its result is kept', 503: 'no result backend, or it could not be reached (code backend_unavailable)' },
     },
     handle: abortTask,
   },

@@ -7,12 +7,14 @@
  * naming the parameter where Flower would fail on a bad value.
  */
 import { z } from 'zod';
-import { newTaskMeta } from '@/lib/celery';
+import { newTaskMeta, READY_STATES, type TaskMeta } from '@/lib/celery';
 import type { Client } from '@/worker/client';
 import { flowerBoolean } from '../flower-boolean';
 import type { ControlOutcome, WorkerControl } from '../control/worker-control';
 import type { RouteContext, RouteRequest } from '../http/route-types';
+import { readBackend } from '../backend/request-read';
 import { apiError, type ApiResponse, badRequest } from './api-error';
+import { backendFailure } from './flower-task-result';
 import { rateLimitParam, secondsParam, signalParam, textParam, wholeNumberParam } from './flower-control-params';
 
 /** The state `AbortableAsyncResult.abort()` stores (celery.contrib.abortable.ABORTED); AbortableTask.is_aborted() reads it. */
@@ -130,15 +132,25 @@ export const revokeTask: Handler = async ({ params, fields }, context) => {
 
 /**
  * Celery's `AbortableAsyncResult(id).abort()`: stores ABORTED for the task, which an AbortableTask sees
- * through `is_aborted()`. As in Celery, a task that already succeeded keeps its result.
+ * through `is_aborted()`. Only a task that is not ready: Celery's abort() writes over whatever is stored,
+ * so a finished task would lose its result (or traceback). A task ready in the model or in the backend
+ * answers 409, and the write itself is conditional, so a task finishing at that moment keeps its result.
  */
 export const abortTask: Handler = async ({ params }, context) => {
   if (context.backend === null) return apiError(503, NO_BACKEND);
   const id = params['id'] ?? '';
+  const task = context.state.tasks.get(id);
+  if (task !== undefined && READY_STATES.has(task.state)) return notAbortable(id, task.state);
+  let stored: TaskMeta | null;
   try {
-    await context.backend.store(newTaskMeta(id, ABORTED));
+    stored = await readBackend(context.backend, (backend) => backend.storeUnlessReady(newTaskMeta(id, ABORTED)));
   } catch (err) {
-    return apiError(503, `could not store ${ABORTED} in the result backend: ${err instanceof Error ? err.message : String(err)}`);
+    return backendFailure(err);
   }
+  if (stored !== null) return notAbortable(id, stored.status);
   return { status: 200, body: { message: `Aborted '${id}'` } };
 };
+
+function notAbortable(id: string, state: string): ApiResponse {
+  return apiError(409, `Task '${id}' is already ${state}: only a task that is not ready can be aborted, and its stored result is kept`, 'task_ready');
+}

@@ -7,6 +7,7 @@
  * says why. The first failure is logged as a warning and the recovery at info, not every read.
  */
 import { BrokerKind, type QueueStats, type Transport } from '@/lib/broker';
+import { withDeadline } from '@/lib/runtime/deadline';
 import type { Logger } from '@/lib/runtime/logger';
 import { type ManagementQueue, ManagementApi } from './management-api';
 
@@ -118,16 +119,8 @@ export class QueueReader {
     return readings;
   }
 
-  private async statsOf(queue: string): Promise<QueueStats> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.transport.broker.display} did not answer within ${this.brokerTimeoutMs} ms`)), this.brokerTimeoutMs);
-    });
-    try {
-      return await Promise.race([this.transport.queueStats(queue), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private statsOf(queue: string): Promise<QueueStats> {
+    return withDeadline(this.transport.queueStats(queue), this.brokerTimeoutMs, this.transport.broker.display);
   }
 }
 

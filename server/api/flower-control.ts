@@ -7,6 +7,7 @@
  * naming the parameter where Flower would fail on a bad value.
  */
 import { z } from 'zod';
+import { linkDown } from '@/lib/broker';
 import { newTaskMeta, READY_STATES, type TaskMeta } from '@/lib/celery';
 import type { Client } from '@/worker/client';
 import { flowerBoolean } from '../flower-boolean';
@@ -21,6 +22,8 @@ import { rateLimitParam, secondsParam, signalParam, textParam, wholeNumberParam 
 export const ABORTED = 'ABORTED';
 
 export const NO_BROKER = 'Pollen was started without a broker (--broker), so it cannot reach the workers';
+/** The stable code of an answer refused because the link to the broker is down or stalled. */
+export const BROKER_UNAVAILABLE = 'broker_unavailable';
 export const NO_BACKEND = 'Pollen was started without a result backend (--result-backend)';
 
 export const poolResizeQuery = z.object({ n: wholeNumberParam(1).default(1).describe('processes to add or remove (default 1)') });
@@ -61,10 +64,8 @@ export type Reachable = { readonly ok: true; readonly control: WorkerControl; re
 export function reachBroker(context: RouteContext): Reachable {
   const { collector, control, client } = context;
   if (collector === null || control === null || client === null) return { ok: false, response: apiError(503, NO_BROKER) };
-  const link = collector.transport.state();
-  // A first connection still under way, with no failure yet, is let through: it is how every server starts.
-  const down = link.status === 'reconnecting' || link.status === 'closed' || (link.status === 'connecting' && link.error !== null);
-  if (down) return { ok: false, response: apiError(503, `the broker is ${link.status}${link.error ? ` (${link.error})` : ''}: try again once it is back`) };
+  const down = linkDown(collector.transport.state());
+  if (down !== null) return { ok: false, response: apiError(503, `${down}: try again once it is back`, BROKER_UNAVAILABLE) };
   return { ok: true, control, client };
 }
 

@@ -58,6 +58,13 @@ export function TaskIdentity({ task, state, storedQueue }: { task: V1Task; state
         <Fact label="Routing key">{orDash(task.routing_key)}</Fact>
         <Fact label="Retries">{task.retries}</Fact>
         <Fact label="Lost">{task.lost ? <span className="status-bad">yes: its worker went offline while it ran</span> : 'no'}</Fact>
+        {task.clock_skew !== null && (
+          <Fact label="Clock">
+            <span className="status-warn" data-testid="task-clock-skew">
+              suspect: an event was stamped {skewText(task.clock_skew)} Pollen received it. Its times are shown as sent; lists sort it by when Pollen received it.
+            </span>
+          </Fact>
+        )}
         {task.revoke !== null && (
           <Fact label="Revoked">
             <span className="status-warn" data-testid="task-revoke-info">
@@ -68,6 +75,12 @@ export function TaskIdentity({ task, state, storedQueue }: { task: V1Task; state
       </dl>
     </section>
   );
+}
+
+/** A sender's clock error in words; a stamp such as 1e308 is no duration worth spelling out. */
+function skewText(seconds: number): string {
+  const side = seconds > 0 ? 'ahead of when' : 'before';
+  return Math.abs(seconds) > 100 * 365 * 86400 ? `more than a century ${side}` : `${formatDuration(Math.abs(seconds))} ${side}`;
 }
 
 /** Celery reports a runtime on success only; for a failure, the time from its start to the failure. */

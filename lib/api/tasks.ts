@@ -57,6 +57,12 @@ export interface V1Task {
   readonly retried_as: readonly string[];
   /** Its worker went offline while it was received or started. */
   readonly lost: boolean;
+  /**
+   * Seconds a sender's clock was off (event timestamp minus Pollen's receive time) when one of the task's
+   * events came implausibly far from now (hours ahead, days behind); null while its clocks look right. Its
+   * timestamps are as sent; lists sort it by when Pollen received it instead.
+   */
+  readonly clock_skew: number | null;
   readonly revoke: { readonly terminated: boolean; readonly signum: number | null; readonly expired: boolean } | null;
 }
 

@@ -92,6 +92,7 @@ export class ClusterState {
     }
     const wasReady = task.ready;
     const changed = task.apply(event);
+    task.noteReceipt(event.timestamp, localReceived);
     if (task.ready && !wasReady) this.finished.push(uuid);
 
     // task-sent comes from the producer, not a worker: it says nothing about worker liveness.

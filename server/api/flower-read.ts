@@ -10,7 +10,7 @@ import { parseTaskSearch } from '../search/search-parser';
 import { INSPECT_METHODS, INSPECT_STALE_MS, type InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
-import { sortTime } from '../state/clock-skew';
+import { implausibleSkew, sortTime } from '../state/clock-skew';
 import type { WorkerRecord } from '../state/worker-record';
 import { apiError, type ApiResponse, badRequest, queryObject } from './api-error';
 import { childrenIndex, flowerTask } from './flower-task-json';
@@ -38,6 +38,7 @@ function workerJson(worker: WorkerRecord, now: number): Record<string, unknown> 
     sw_sys: worker.swSys,
     heartbeats: worker.heartbeats,
     clock_skew: worker.clockSkew,
+    clock_suspect: worker.lastReceived > 0 && implausibleSkew(worker.lastTimestamp, worker.lastReceived) !== null,
     offline_since: worker.offlineSince,
   };
 }

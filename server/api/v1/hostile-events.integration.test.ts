@@ -21,12 +21,12 @@ describe('hostile task events on redis', () => {
   let client: Client;
   const ids = { honest: crypto.randomUUID(), future: crypto.randomUUID(), huge: crypto.randomUUID(), named: crypto.randomUUID(), latest: crypto.randomUUID() };
 
-  async function publish(uuid: string, timestamp: number, name = 'tasks.add', type = 'task-received'): Promise<void> {
+  async function publish(uuid: string, timestamp: number, name = 'tasks.add', type = 'task-received', hostname = 'hostile@pollen'): Promise<void> {
     const event: JsonObject = {
-      type, uuid, timestamp, hostname: 'hostile@pollen', utcoffset: 0, pid: 1, clock: 1,
+      type, uuid, timestamp, hostname, utcoffset: 0, pid: 1, clock: 1,
       name, args: '()', kwargs: '{}', retries: 0, eta: null, expires: null, root_id: uuid, parent_id: null,
     };
-    const { message, routingKey } = encodeEventJson(event, 'hostile@pollen');
+    const { message, routingKey } = encodeEventJson(event, hostname);
     await client.transport.publishFanout(names.EVENT_EXCHANGE, routingKey, message);
   }
 
@@ -38,7 +38,7 @@ describe('hostile task events on redis', () => {
       await publish(ids.honest, Date.now() / 1000 - 5);
       return (await pollen.request(`/api/v1/tasks/${ids.honest}`)).status === 200;
     });
-    await publish(ids.future, YEAR_3000);
+    await publish(ids.future, YEAR_3000, 'tasks.add', 'task-received', 'future@pollen');
     await publish(ids.huge, 1e308);
     await publish(ids.huge, 1e308, 'tasks.add', 'task-started');
     await publish(ids.named, Date.now() / 1000 - 2, HOSTILE_NAME);
@@ -83,6 +83,12 @@ describe('hostile task events on redis', () => {
     expect(await detail(ids.huge)).toMatchObject({ received: 1e308, started: 1e308, clock_skew: expect.any(Number) });
     expect(await detail(ids.honest)).toMatchObject({ clock_skew: null });
     expect(await detail(ids.latest)).toMatchObject({ clock_skew: null });
+  });
+
+  it("flags the clock of a worker whose last event was stamped in the year 3000, and only that worker's", async () => {
+    const workers = (await pollen.request('/api/workers')).body as Record<string, { clock_suspect?: boolean }>;
+    expect(workers['future@pollen']?.clock_suspect).toBe(true);
+    expect(workers['hostile@pollen']?.clock_suspect).toBe(false);
   });
 
   it('writes /metrics as a valid exposition with the control characters of a task name spelled out', async () => {

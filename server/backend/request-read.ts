@@ -27,10 +27,22 @@ export class BackendUnavailableError extends Error {
 export async function readBackend<T>(backend: ResultBackend, read: (backend: ResultBackend) => Promise<T>, ms = BACKEND_READ_TIMEOUT_MS): Promise<T> {
   const down = backend.unavailable();
   if (down !== null) throw new BackendUnavailableError(down);
+  const stalled = stalls.get(backend);
+  if (stalled !== undefined && Date.now() < stalled.until) throw new BackendUnavailableError(`${stalled.reason}, ${STALL_HOLD_MS / 1000} s ago at most`);
   try {
-    return await withDeadline(read(backend), ms, backend.display);
+    const value = await withDeadline(read(backend), ms, backend.display);
+    stalls.delete(backend);
+    return value;
   } catch (err) {
-    if (err instanceof DeadlineError) throw new BackendUnavailableError(err.message);
-    throw err;
+    if (!(err instanceof DeadlineError)) throw err;
+    stalls.set(backend, { until: Date.now() + STALL_HOLD_MS, reason: err.message });
+    throw new BackendUnavailableError(err.message);
   }
 }
+
+/**
+ * A backend that missed a deadline (stalled: a paused Redis still looks connected) is taken as down for a
+ * few seconds, so that a bulk action over a thousand tasks fails at once instead of a thousand times slowly.
+ */
+const STALL_HOLD_MS = 5_000;
+const stalls = new WeakMap<ResultBackend, { until: number; reason: string }>();

@@ -65,6 +65,13 @@ export function TaskIdentity({ task, state, storedQueue }: { task: V1Task; state
             </span>
           </Fact>
         )}
+        {task.clock_skew !== null && (
+          <Fact label="Clock">
+            <span className="status-warn" data-testid="task-clock-skew">
+              suspect: an event was stamped {skewText(task.clock_skew)} Pollen received it. Its times are shown as sent; lists sort it by when Pollen received it.
+            </span>
+          </Fact>
+        )}
         {task.revoke !== null && (
           <Fact label="Revoked">
             <span className="status-warn" data-testid="task-revoke-info">
@@ -82,6 +89,12 @@ function settledText(settled: SettlementJson): string {
   const learnt = settled.source === 'inspect' ? "from its worker's answer to inspect" : 'from the result backend';
   const gap = settled.gap === null ? '' : `: its events fell into a gap in the event stream from ${formatTimestamp(settled.gap.from)} to ${formatTimestamp(settled.gap.to)} (${settled.gap.reason})`;
   return `learnt ${learnt} at ${formatTimestamp(settled.at)}${gap}`;
+}
+
+/** A sender's clock error in words; a stamp such as 1e308 is no duration worth spelling out. */
+function skewText(seconds: number): string {
+  const side = seconds > 0 ? 'ahead of when' : 'before';
+  return Math.abs(seconds) > 100 * 365 * 86400 ? `more than a century ${side}` : `${formatDuration(Math.abs(seconds))} ${side}`;
 }
 
 /** Celery reports a runtime on success only; for a failure, the time from its start to the failure. */

@@ -33,6 +33,8 @@ export function formatUptime(seconds: number): string {
 function skew(seconds: number | undefined): string {
   if (seconds === undefined) return '—';
   if (Math.abs(seconds) < 0.001) return 'none';
+  // An event stamped at 1e308 is no duration worth spelling out.
+  if (Math.abs(seconds) > 100 * 365 * 86400) return `more than a century ${seconds > 0 ? 'ahead' : 'behind'}`;
   return `${formatDuration(Math.abs(seconds))} ${seconds > 0 ? 'ahead' : 'behind'}`;
 }
 
@@ -70,7 +72,10 @@ export function WorkerFacts({ events, record, now }: { events: WorkerEventFields
           <Fact term="System">{events?.sw_sys ?? '—'}</Fact>
           <Fact term="Heartbeat">{events?.freq !== undefined ? `every ${formatDuration(events.freq)}` : '—'}</Fact>
           <Fact term="Last heartbeat">{beat === null ? '—' : `${formatAgo(beat, now)} (${formatTimestamp(beat)})`}</Fact>
-          <Fact term="Clock skew">{skew(events?.clock_skew)}</Fact>
+          <Fact term="Clock skew">
+            {skew(events?.clock_skew)}
+            {events?.clock_suspect === true && <span className="status-warn" data-testid="worker-clock-suspect"> · suspect: its times are not to be trusted</span>}
+          </Fact>
           <Fact term="Uptime">{typeof stats?.uptime === 'number' ? formatUptime(stats.uptime) : '—'}</Fact>
           <Fact term="Logical clock">{stats?.clock ?? '—'}</Fact>
         </dl>

@@ -102,6 +102,8 @@ export interface WorkerEventFields {
   readonly heartbeats?: readonly number[];
   /** Seconds the worker's clock is ahead of the server's. */
   readonly clock_skew?: number;
+  /** Its last event was stamped implausibly far from when Pollen received it (hours ahead, days behind). */
+  readonly clock_suspect?: boolean;
   readonly offline_since?: number | null;
 }
 

@@ -11,6 +11,7 @@ import type { SendOptions } from '@/worker/client';
 import { flowerBoolean } from '../flower-boolean';
 import { apiError, type ApiResponse } from './api-error';
 import { numberParam, secondsParam, textParam, wholeNumberParam } from './flower-control-params';
+import { taskIdParam } from './task-id';
 
 /** Flower's '%Y-%m-%d %H:%M:%S.%f', with `T` allowed for the space, the fraction optional, an offset optional. */
 const MOMENT = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -60,7 +61,7 @@ const OPTIONS = {
   exchange: z.string().optional().describe("'' or the queue's own exchange (Celery names it after the queue)"),
   priority: wholeNumberParam(0).pipe(z.number().max(255, 'must be at most 255')).optional().describe('0..9 on Redis, 0..255 on RabbitMQ queues with x-max-priority'),
   headers: jsonObject('headers').optional().describe('extra message headers'),
-  task_id: textParam.optional().describe('the id to give the task (default: a new UUID)'),
+  task_id: taskIdParam.optional().describe('the id to give the task (default: a new UUID)'),
   time_limit: secondsParam.optional().describe('hard time limit in seconds'),
   soft_time_limit: secondsParam.optional().describe('soft time limit in seconds'),
   shadow: textParam.optional().describe('another name for the task in logs and monitors'),

@@ -1,5 +1,6 @@
 /** Flower's read endpoints and probes (FLOWER-API.md §2.1–2.3), as route table entries. */
 import type { Route } from '../http/route-types';
+import { checkTaskId } from './task-id';
 import { getQueueLengths } from './flower-queues';
 import { getTaskInfo, getTasks, getTaskTypes, getWorkers, tasksQuery, workersQuery } from './flower-read';
 
@@ -35,8 +36,8 @@ export const FLOWER_READ_ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/api/task/info/:id',
     access: 'read',
-    doc: { summary: 'One task with every field the events gave', tags: ['flower'], responses: { 200: 'the task', 404: 'unknown task' } },
-    handle: ({ params }, { state }) => getTaskInfo(state, params['id'] ?? ''),
+    doc: { summary: 'One task with every field the events gave', tags: ['flower'], responses: { 200: 'the task', 400: 'not a task id', 404: 'unknown task' } },
+    handle: checkTaskId(({ params }, { state }) => getTaskInfo(state, params['id'] ?? '')),
   },
   {
     method: 'GET',

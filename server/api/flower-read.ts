@@ -10,6 +10,7 @@ import { parseTaskSearch } from '../search/search-parser';
 import { INSPECT_METHODS, INSPECT_STALE_MS, type InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
+import { implausibleSkew, sortTime } from '../state/clock-skew';
 import type { WorkerRecord } from '../state/worker-record';
 import { apiError, type ApiResponse, badRequest, queryObject } from './api-error';
 import { childrenIndex, flowerTask } from './flower-task-json';
@@ -38,6 +39,7 @@ function workerJson(worker: WorkerRecord, now: number): Record<string, unknown> 
     sw_sys: worker.swSys,
     heartbeats: worker.heartbeats,
     clock_skew: worker.clockSkew,
+    clock_suspect: worker.lastReceived > 0 && implausibleSkew(worker.lastTimestamp, worker.lastReceived) !== null,
     offline_since: worker.offlineSince,
   };
 }
@@ -126,11 +128,11 @@ export function getTasks(state: ClusterState, query: URLSearchParams): ApiRespon
   const tasks = [...state.tasks.values()].filter(matches);
   if (q.sort_by === undefined) {
     // Flower's default order: newest state change first.
-    tasks.sort((a, b) => b.timestamp - a.timestamp);
+    tasks.sort((a, b) => sortTime(b, b.timestamp) - sortTime(a, a.timestamp));
   } else {
     const descending = q.sort_by.startsWith('-');
     const key = q.sort_by.replace('-', '') as (typeof SORT_KEYS)[number];
-    const value = (t: TaskRecord): string | number => (key === 'name' ? (t.name ?? '') : key === 'state' ? t.state : (t[key] ?? 0));
+    const value = (t: TaskRecord): string | number => (key === 'name' ? (t.name ?? '') : key === 'state' ? t.state : (sortTime(t, t[key]) ?? 0));
     tasks.sort((a, b) => {
       const [x, y] = [value(a), value(b)];
       const order = x < y ? -1 : x > y ? 1 : 0;

@@ -83,7 +83,7 @@ describe('settling tasks in flight after a gap', () => {
     running = settlement;
     settlement.afterGap(GAP);
     const report = await settlement.settle(false);
-    expect(report.error).toMatch(/result backend: no answer within 50 ms/);
+    expect(report.error).toMatch(/result backend: the result backend did not answer within 50 ms/);
     expect(state.tasks.get('t')?.state).toBe('RECEIVED');
   });
 });

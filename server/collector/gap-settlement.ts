@@ -15,6 +15,7 @@ import type { ResultBackend } from '@/lib/backend';
 import type { StreamGap } from '@/lib/broker';
 import { dateDoneSeconds, exceptionRepr, type JsonValue, READY_STATES, saferepr, type TaskEvent, type TaskMeta } from '@/lib/celery';
 import type { InspectedRequest, ScheduledRequest } from '@/lib/api/workers';
+import { withDeadline } from '@/lib/runtime/deadline';
 import type { Logger } from '@/lib/runtime/logger';
 import type { InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
@@ -212,7 +213,7 @@ export class GapSettlement {
     let settled = 0;
     for (let i = 0; i < ids.length; i += size) {
       const batch = ids.slice(i, i + size);
-      const metas = await deadline(Promise.all(batch.map((id) => backend.get(id))), this.options.batchDeadlineMs ?? BATCH_DEADLINE_MS);
+      const metas = await withDeadline(Promise.all(batch.map((id) => backend.get(id))), this.options.batchDeadlineMs ?? BATCH_DEADLINE_MS, 'the result backend');
       for (const meta of metas) {
         const event = meta && this.readyEvent(meta);
         if (event) {
@@ -249,18 +250,6 @@ function reprOf(value: unknown, tuple: boolean): string | null {
   if (typeof value === 'string') return value;
   if (value === undefined || value === null) return null;
   return saferepr(value as JsonValue, { tuple, maxlen: 1024 });
-}
-
-async function deadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function errorText(err: unknown): string {

@@ -93,6 +93,7 @@ export class ClusterState {
 
   private applyTask(event: TaskEvent | CustomEvent, localReceived: number): Change {
     const { task, changed } = this.applyToTask(event.uuid as string, event);
+    task.noteReceipt(event.timestamp, localReceived);
     // The event a settlement stood for came after all: the state is no longer learnt without it.
     if (task.settled !== null && eventState(event.type) === task.state) task.settled = null;
 

@@ -12,6 +12,7 @@
  * name, args, ...). RETRY is ordered by timestamp instead, because a retried task starts over.
  */
 import type { CustomEvent, JsonObject, TaskEvent } from '@/lib/celery';
+import { implausibleSkew } from './clock-skew';
 
 /**
  * Celery's celery.states.PRECEDENCE (lower index wins; custom states sit where `null` is), except that
@@ -114,11 +115,25 @@ export class TaskRecord {
   settled: Settlement | null = null;
   /** Fields of custom events and fields newer Celery adds, as sent. */
   extra: JsonObject | null = null;
+  /**
+   * Seconds a sender's clock was off from ours (its event's timestamp minus our receive time), once an
+   * event came implausibly far from now (clock-skew.ts); null while every event was plausible.
+   */
+  clockSkew: number | null = null;
+  /** Our receive time (Unix seconds) of the latest event about this task; what a suspect task sorts by. */
+  lastReceivedAt = 0;
 
   constructor(readonly uuid: string) {}
 
   get ready(): boolean {
     return READY_STATES.has(this.state);
+  }
+
+  /** Notes when we received an event about this task, and flags a sender clock that cannot be right. */
+  noteReceipt(timestamp: number, localReceived: number): void {
+    if (localReceived > this.lastReceivedAt) this.lastReceivedAt = localReceived;
+    const skew = implausibleSkew(timestamp, localReceived);
+    if (skew !== null) this.clockSkew = skew;
   }
 
   /** Applies one event; returns whether `state` changed. */

@@ -1,6 +1,7 @@
 /** /api/v1 task queries, workflow graphs, retry and bulk actions. */
 import type { Route } from '../../http/route-types';
 import { apiError } from '../api-error';
+import { checkTaskId } from '../task-id';
 import { getTaskDetail } from './task-detail';
 import { taskLinks } from './task-json';
 import { listQuery, listTasks } from './task-query';
@@ -56,9 +57,9 @@ export const V1_TASK_ROUTES: readonly Route[] = [
     doc: {
       summary: 'One task: {task, timeline, backend: {meta, error}}, the meta as the result backend stores it (result, PROGRESS meta, result_extended fields)',
       tags: TAGS,
-      responses: { 200: 'the task', 404: 'neither Pollen nor the result backend knows the task' },
+      responses: { 200: 'the task', 400: 'not a task id', 404: 'neither Pollen nor the result backend knows the task', 503: 'Pollen holds no events for the task and the result backend cannot be read (code backend_unavailable)' },
     },
-    handle: ({ params }, { state, backend, settlement }) => getTaskDetail(state, backend, params['id'] ?? '', settlement && ((meta) => settlement.settleStored(meta))),
+    handle: checkTaskId(({ params }, { state, backend, settlement }) => getTaskDetail(state, backend, params['id'] ?? '', settlement && ((meta) => settlement.settleStored(meta)))),
   },
   {
     method: 'GET',
@@ -67,13 +68,13 @@ export const V1_TASK_ROUTES: readonly Route[] = [
     doc: {
       summary: "The workflow around a task: {root, nodes: [{id, name, state, known, retries}], edges: [{from, to, kind: 'child' | 'retry'}], truncated}",
       tags: TAGS,
-      responses: { 200: 'the graph', 404: 'unknown task' },
+      responses: { 200: 'the graph', 400: 'not a task id', 404: 'unknown task' },
     },
-    handle: ({ params }, { state }) => {
+    handle: checkTaskId(({ params }, { state }) => {
       const id = params['id'] ?? '';
       const graph = workflowOf(state, id, taskLinks(state));
       return graph === null ? apiError(404, `Unknown task '${id}'`) : { status: 200, body: graph };
-    },
+    }),
   },
   {
     method: 'POST',
@@ -86,8 +87,8 @@ export const V1_TASK_ROUTES: readonly Route[] = [
       tags: TAGS,
       query: retryBody,
       body: retryBody,
-      responses: { 200: 'sent', 400: 'bad parameter', 404: 'unknown task', 409: 'not FAILURE or REVOKED, already retried, or its call or queue is not known faithfully (the reason says which)', 503: 'no broker' },
+      responses: { 200: 'sent', 400: 'not a task id, or bad parameter', 404: 'unknown task', 409: 'not FAILURE or REVOKED, already retried, or its call or queue is not known faithfully (the reason says which)', 503: 'no broker' },
     },
-    handle: ({ params, fields }, context) => retryOne(params['id'] ?? '', fields, context),
+    handle: checkTaskId(({ params, fields }, context) => retryOne(params['id'] ?? '', fields, context)),
   },
 ];

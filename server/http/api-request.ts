@@ -25,7 +25,7 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     if ('status' in match) {
       const message =
         match.status === 404 ? `no such endpoint: ${url.pathname}` : match.status === 405 ? `method ${req.method} not allowed on ${url.pathname}` : `malformed path: ${url.pathname}`;
-      send(res, match.status, { error: message });
+      send(res, match.status, { error: message }, match.status === 405 ? { allow: match.allow.join(', ') } : {});
       return;
     }
     const { route, params } = match;

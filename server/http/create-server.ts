@@ -14,7 +14,7 @@ import { PACKAGE_DIR } from '@/lib/runtime/version';
 import { authenticate } from '../auth/request-guard';
 import { ensureNextBuild, writePrefixedTsconfig } from './next-build';
 import { handleApiRequest, send } from './api-request';
-import { parseRequestTarget, refuseRequestTarget } from './request-target';
+import { parseRequestTarget, refuseRequestTarget, refuseStrayUpgrade } from './request-target';
 import { matchRoute } from './routes';
 import { createServerContext, type ServerContext } from './server-context';
 
@@ -91,6 +91,7 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
     authorize: (headers) => authenticate(config, headers).ok,
     log,
   });
+  http.on('upgrade', (req: IncomingMessage, socket) => refuseStrayUpgrade(req, socket, { prefix, hotReload: config.dev }));
 
   try {
     await new Promise<void>((resolve, reject) => {

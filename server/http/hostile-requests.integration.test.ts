@@ -92,6 +92,19 @@ describe('hostile requests, each answered within a second with the right status'
     });
   });
 
+  const upgrade = (target: string, extra = ''): string =>
+    `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
+
+  it('a WebSocket upgrade that nothing serves is answered and closed; Socket.IO’s still switches protocols', async () => {
+    for (const [target, status] of [['//%/x', 400], ['*', 400], ['/api/tasks', 404], ['/nope', 404], ['/_next/webpack-hmr', 404]] as const) {
+      const response = await rawRequest(port, upgrade(target));
+      expect({ target, status: response.status, closed: response.closed }).toEqual({ target, status, closed: true });
+      expect(JSON.parse(response.body)).toEqual({ error: expect.any(String) });
+    }
+    const socketIo = await rawRequest(port, upgrade('/socket.io/?EIO=4&transport=websocket', `Authorization: ${AUTH}\r\n`));
+    expect(socketIo.status).toBe(101);
+  });
+
   it('HEAD /healthcheck answers 200 with the headers of GET and no body', async () => {
     const response = await rawRequest(port, get('/healthcheck', 'HEAD'), { head: true });
     expect(response.status).toBe(200);

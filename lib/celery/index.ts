@@ -27,6 +27,7 @@ export {
   type TaskMessage,
   taskReprs,
   type TimeLimit,
+  V2_HEADERS,
 } from './task-message';
 export type {
   CeleryEvent,

@@ -29,7 +29,14 @@ export const FLOWER_READ_ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/api/tasks',
     access: 'read',
-    doc: { summary: 'Tasks as an ordered map of uuid to task (Flower\'s shape), filtered, sorted and searched', tags: ['flower'], query: tasksQuery, responses: { 200: 'ordered map of uuid to task', 400: 'bad parameter or search' } },
+    heavy: true,
+    doc: {
+      summary: 'Tasks as an ordered map of uuid to task (Flower\'s shape), filtered, sorted and searched',
+      description: 'Without `limit` (as in Flower) every task comes back, streamed. A few such requests are served at once and a few more wait their turn; beyond that 503 with Retry-After.',
+      tags: ['flower'],
+      query: tasksQuery,
+      responses: { 200: 'ordered map of uuid to task', 400: 'bad parameter or search', 503: 'too many large requests at once; retry after Retry-After seconds' },
+    },
     handle: ({ query }, { state }) => getTasks(state, query),
   },
   {

@@ -14,6 +14,7 @@ import { implausibleSkew, sortTime } from '../state/clock-skew';
 import type { WorkerRecord } from '../state/worker-record';
 import { apiError, type ApiResponse, badRequest, queryObject } from './api-error';
 import { childrenIndex, flowerTask } from './flower-task-json';
+import { StreamedJsonObject } from '../http/streamed-json';
 
 export const workersQuery = z.object({
   status: flowerBoolean.optional(),
@@ -141,7 +142,13 @@ export function getTasks(state: ClusterState, query: URLSearchParams): ApiRespon
   }
   const page = tasks.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
   const children = childrenIndex(state.tasks.values());
-  return { status: 200, body: Object.fromEntries(page.map((t) => [t.uuid, flowerTask(t, children.get(t.uuid) ?? [])])) };
+  // Without a limit (Flower's default) this is every task: written as it is serialized, never whole.
+  return {
+    status: 200,
+    body: new StreamedJsonObject(function* () {
+      for (const t of page) yield [t.uuid, flowerTask(t, children.get(t.uuid) ?? [])] as const;
+    }),
+  };
 }
 
 export function getTaskInfo(state: ClusterState, id: string): ApiResponse {

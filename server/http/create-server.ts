@@ -14,6 +14,7 @@ import { PACKAGE_DIR } from '@/lib/runtime/version';
 import { authenticate } from '../auth/request-guard';
 import { ensureNextBuild, writePrefixedTsconfig } from './next-build';
 import { handleApiRequest, send } from './api-request';
+import { parseRequestTarget, refuseRequestTarget, refuseStrayUpgrade } from './request-target';
 import { matchRoute } from './routes';
 import { createServerContext, type ServerContext } from './server-context';
 
@@ -51,7 +52,11 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
   const prefix = config.urlPrefix;
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://pollen.invalid');
+    const url = parseRequestTarget(req.url);
+    if (url === null) {
+      refuseRequestTarget(res, req.url);
+      return;
+    }
     if (prefix !== '' && url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) {
       send(res, 404, { error: `Pollen is served under ${prefix}/` });
       return;
@@ -86,6 +91,7 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
     authorize: (headers) => authenticate(config, headers).ok,
     log,
   });
+  http.on('upgrade', (req: IncomingMessage, socket) => refuseStrayUpgrade(req, socket, { prefix, hotReload: config.dev }));
 
   try {
     await new Promise<void>((resolve, reject) => {

@@ -58,7 +58,7 @@ export interface RouteRequest {
   readonly csrfToken: string;
 }
 
-/** A status and a body: text/plain when the body is a string, else JSON; extra headers optional. */
+/** A status and a body: text/plain when the body is a string, else JSON (a StreamedJsonObject is written in chunks); extra headers optional. */
 export type RouteResponse = ApiResponse;
 
 /**
@@ -88,6 +88,8 @@ export interface Route {
   /** `/api/task/info/:id`: a `:name` segment matches one path segment. */
   readonly path: string;
   readonly access: RouteAccess;
+  /** Reads the whole model and may answer megabytes: served a few at a time (heavy-requests.ts). */
+  readonly heavy?: boolean;
   readonly doc?: RouteDoc;
   readonly handle: (request: RouteRequest, context: RouteContext) => RouteResponse | Promise<RouteResponse>;
 }

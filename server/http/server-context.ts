@@ -18,9 +18,12 @@ import { feedWorkerStats, Metrics } from '../metrics';
 import { feedPrometheus, PrometheusMetrics } from '../prometheus/prometheus-metrics';
 import { QueueSampler } from '../queues/queue-sampler';
 import { ClusterState } from '../state/cluster-state';
+import { HeavyRequests } from './heavy-requests';
 import type { RouteContext } from './route-types';
 
 export interface ServerContext extends RouteContext {
+  /** The turns of the routes marked `heavy`. */
+  readonly heavyRequests: HeavyRequests;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
   const stopSettling = settlement ? collector?.onGap((gap) => settlement.afterGap(gap)) : undefined;
   return {
     info, config, state, collector, inspect, control, client, backend, metrics, prometheus, queues, settlement,
+    heavyRequests: new HeavyRequests(),
     async close() {
       queues?.stop();
       stopWorkerStats?.();

@@ -12,9 +12,11 @@ import type { Logger } from '@/lib/runtime/logger';
 import { attachPush, type PushServer } from '../push/socket-server';
 import { PACKAGE_DIR } from '@/lib/runtime/version';
 import { authenticate } from '../auth/request-guard';
+import { originDenied } from '../auth/same-origin';
 import { ensureNextBuild, writePrefixedTsconfig } from './next-build';
 import { handleApiRequest, send } from './api-request';
 import { matchRoute } from './routes';
+import { securityHeaders } from './security-headers';
 import { createServerContext, type ServerContext } from './server-context';
 
 export interface PollenServer {
@@ -49,8 +51,10 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
   const context = await createServerContext(config, log);
   const httpLog = log.child({ scope: 'http' });
   const prefix = config.urlPrefix;
+  const security = securityHeaders(config);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    security.apply(res);
     const url = new URL(req.url ?? '/', 'http://pollen.invalid');
     if (prefix !== '' && url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) {
       send(res, 404, { error: `Pollen is served under ${prefix}/` });
@@ -71,6 +75,7 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
       send(res, 404, { error: 'the dashboard is not served by this instance' });
       return;
     }
+    security.preparePage(req, res);
     dashboard.handle(req, res).catch((err: unknown) => {
       httpLog.error({ err, path: url.pathname }, 'page failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
@@ -83,7 +88,7 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
     : createHttpServer(onRequest);
   const io = attachPush(http, context, {
     path: `${prefix}/socket.io`,
-    authorize: (headers) => authenticate(config, headers).ok,
+    refuse: (headers) => originDenied(config, headers) ?? (authenticate(config, headers).ok ? null : 'authentication required'),
     log,
   });
 

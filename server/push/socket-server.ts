@@ -21,8 +21,11 @@ type PushSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 export interface PushOptions {
   /** Socket.IO's path, under the URL prefix. */
   readonly path: string;
-  /** Whether a handshake's headers pass authentication (the same rule as the pages). */
-  readonly authorize: (headers: IncomingHttpHeaders) => boolean;
+  /**
+   * Why a handshake is refused (its origin, its credentials: the same rules as the pages and controls),
+   * or null to let it in. Asked of every engine.io request, so a refused client never gets a session.
+   */
+  readonly refuse: (headers: IncomingHttpHeaders) => string | null;
   /** Where push failures are logged (default: a new logger at `warn`). */
   readonly log?: Logger;
 }
@@ -74,7 +77,10 @@ export function attachPush(httpServer: HttpServer, context: RouteContext, option
     destroyUpgrade: false,
     // Clients send only small requests; anything bigger is not ours.
     maxHttpBufferSize: 1e6,
-    allowRequest: (req, callback) => callback(options.authorize(req.headers) ? null : 'authentication required', options.authorize(req.headers)),
+    allowRequest: (req, callback) => {
+      const refused = options.refuse(req.headers);
+      callback(refused, refused === null);
+    },
   });
   const push = new LivePush({ state: context.state, metrics: context.metrics }, socketOutlet(io), {
     onError: (err) => log.error({ err }, 'push flush failed'),

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import next from 'next';
 import type { ServerConfig } from '../config';
 import type { Logger } from '@/lib/runtime/logger';
@@ -15,6 +16,7 @@ import { authenticate } from '../auth/request-guard';
 import { originDenied } from '../auth/same-origin';
 import { ensureNextBuild, writePrefixedTsconfig } from './next-build';
 import { handleApiRequest, send } from './api-request';
+import { describeListenAddress, type ListenAddress } from './listen-address';
 import { matchRoute } from './routes';
 import { securityHeaders } from './security-headers';
 import { createServerContext, type ServerContext } from './server-context';
@@ -23,8 +25,10 @@ export interface PollenServer {
   readonly http: Server;
   readonly io: PushServer;
   readonly context: ServerContext;
-  /** Where the server listens, e.g. `http://127.0.0.1:5555/flower`. */
+  /** Where to open it, e.g. `http://127.0.0.1:5555/flower` (`localhost` when bound to all interfaces). */
   readonly url: string;
+  /** What it is bound to, as the startup line says it. */
+  readonly listening: ListenAddress;
   close(): Promise<void>;
 }
 
@@ -105,14 +109,15 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
     await dashboard?.close();
     throw err;
   }
-  const shownHost = hostname === '0.0.0.0' ? 'localhost' : hostname.includes(':') ? `[${hostname}]` : hostname;
-  const url = `${tls ? 'https' : 'http'}://${shownHost}:${config.port}${prefix}`;
+  const listening = describeListenAddress(http.address() as AddressInfo);
+  const url = `${tls ? 'https' : 'http'}://${listening.urlHost}:${config.port}${prefix}`;
 
   return {
     http,
     io,
     context,
     url,
+    listening,
     async close() {
       await context.close();
       // Closes every socket and then the HTTP server itself.

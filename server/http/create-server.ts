@@ -93,6 +93,7 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
   const io = attachPush(http, context, {
     path: `${prefix}/socket.io`,
     refuse: (headers) => originDenied(config, headers) ?? (authenticate(config, headers).ok ? null : 'authentication required'),
+    allowedOrigins: config.allowedOrigins,
     log,
   });
 

@@ -50,6 +50,16 @@ describe('Socket.IO handshake origin', () => {
     expect(await handshake(plain, '/socket.io', {}, transport)).toEqual({ connected: true });
   });
 
+  it('answers an allowed origin\'s polling with CORS, so its page can read it, and refuses any other with 403', async () => {
+    const poll = (origin: string) => fetch(`${plain.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin } });
+    const allowed = await poll('https://ops.example.com');
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://ops.example.com');
+    const other = await poll('http://127.0.0.1:1');
+    expect(other.status).toBe(403);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('holds to the same rule under --url-prefix', async () => {
     const own = `http://${new URL(prefixed.url).host}`;
     expect(await handshake(prefixed, '/flower/socket.io', { origin: own }, 'websocket')).toEqual({ connected: true });

@@ -23,9 +23,12 @@ export interface PushOptions {
   readonly path: string;
   /**
    * Why a handshake is refused (its origin, its credentials: the same rules as the pages and controls),
-   * or null to let it in. Asked of every engine.io request, so a refused client never gets a session.
+   * or null to let it in. Asked at each handshake: a refused client never learns a session id, without
+   * which no later request of that session is served.
    */
   readonly refuse: (headers: IncomingHttpHeaders) => string | null;
+  /** Origins besides Pollen's own that may connect (`--allowed-origins`): their polling needs CORS. */
+  readonly allowedOrigins?: readonly string[];
   /** Where push failures are logged (default: a new logger at `warn`). */
   readonly log?: Logger;
 }
@@ -77,6 +80,7 @@ export function attachPush(httpServer: HttpServer, context: RouteContext, option
     destroyUpgrade: false,
     // Clients send only small requests; anything bigger is not ours.
     maxHttpBufferSize: 1e6,
+    ...(options.allowedOrigins !== undefined && options.allowedOrigins.length > 0 && { cors: { origin: [...options.allowedOrigins], credentials: true } }),
     allowRequest: (req, callback) => {
       const refused = options.refuse(req.headers);
       callback(refused, refused === null);

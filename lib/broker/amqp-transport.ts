@@ -10,6 +10,10 @@
  * (amqp-session.ts). Every connection gets the py-amqp header repair (amqp-header-repair.ts), so that a
  * big integer header from a Python producer does not drop it.
  *
+ * A probe goes through the broker to our own event queue every second (startProbing): its return tells
+ * the collector up to when the stream is whole, so a worker's silence past that moment is not taken for
+ * its death. The collector's connection heartbeats every 5 s, so a paused node is noticed within seconds.
+ *
  * On connection loss, or loss of the main channel, everything is declared again after a backoff: a new
  * event queue name (the old one expires by itself), the time in between reported as a gap; consumers and
  * pidbox queues are set up again on the new connection (RabbitMQ has returned their unacked messages).
@@ -38,6 +42,19 @@ import {
   type Transport,
 } from './transport';
 
+/** The AMQP `type` of Pollen's own stream probes (startProbing); never passed on as an event. */
+const PROBE_TYPE = 'pollen.stream-probe';
+const PROBE_EVERY_MS = 1_000;
+
+export interface AmqpTransportOptions {
+  /**
+   * The AMQP connection heartbeat in seconds, unless the URL sets `?heartbeat=`. amqplib otherwise takes
+   * the server's (RabbitMQ: 60 s, so a paused or unreachable node goes unnoticed for two minutes); a
+   * monitor wants to know within seconds that it has stopped hearing the cluster.
+   */
+  readonly amqpHeartbeatSeconds?: number;
+}
+
 export class AmqpTransport implements Transport {
   private readonly link = new Link();
   private connection: ChannelModel | null = null;
@@ -49,13 +66,22 @@ export class AmqpTransport implements Transport {
   private eventQueue: string | null = null;
   private closing = false;
   private lostAt: number | null = null;
+  /**
+   * When the stream was last known whole: the connection made, or the send time of the last probe that
+   * came back. A dead link is noticed only after two missed heartbeats; the gap starts here, not then.
+   */
+  private heardAt = 0;
+  private probeTimer: NodeJS.Timeout | null = null;
   private lostBecause = '';
   /** Why reconnecting failed, when it did, during the current outage. */
   private retryError: string | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private connecting: Promise<void> | null = null;
 
-  constructor(readonly broker: BrokerUrl) {}
+  constructor(
+    readonly broker: BrokerUrl,
+    private readonly options: AmqpTransportOptions = {},
+  ) {}
 
   state(): LinkState {
     return this.link.state();
@@ -82,7 +108,7 @@ export class AmqpTransport implements Transport {
     if (this.closing || this.channel) return;
     let connection: ChannelModel | null = null;
     try {
-      connection = await amqp.connect(this.broker.href.replace(/^(pyamqp|librabbitmq):/, 'amqp:'), this.socketOptions());
+      connection = await amqp.connect(this.connectUrl(), this.socketOptions());
       installHeaderRepair(connection);
       const channel = guarded(await connection.createChannel());
       connection.on('error', (err: Error) => {
@@ -97,6 +123,7 @@ export class AmqpTransport implements Transport {
       this.channel = channel;
       this.session = new AmqpSession(connection);
       if (this.sink) await this.consumeEvents(channel, this.sink);
+      this.heardAt = Date.now();
       this.link.set(LinkStatus.Connected);
       if (this.lostAt !== null && this.sink) this.sink.gap({ from: this.lostAt, to: Date.now(), reason: this.gapReason() });
       this.lostAt = null;
@@ -118,6 +145,13 @@ export class AmqpTransport implements Transport {
     }
   }
 
+  private connectUrl(): string {
+    const href = this.broker.href.replace(/^(pyamqp|librabbitmq):/, 'amqp:');
+    const heartbeat = this.options.amqpHeartbeatSeconds;
+    if (heartbeat === undefined || /[?&]heartbeat=/.test(href)) return href;
+    return `${href}${href.includes('?') ? '&' : '?'}heartbeat=${heartbeat}`;
+  }
+
   /** TLS: certificates are verified unless the URL says `ssl_cert_reqs=none` (as for rediss://). */
   private socketOptions(): Record<string, unknown> {
     if (!this.broker.tls) return {};
@@ -133,6 +167,14 @@ export class AmqpTransport implements Transport {
       (delivery) => {
         if (delivery === null) return; // cancelled by the broker; the close handler reconnects
         const receivedAt = Date.now();
+        if (delivery.properties.type === PROBE_TYPE) {
+          const sentAt = Number(delivery.content.toString('utf8'));
+          if (Number.isFinite(sentAt)) {
+            this.heardAt = Math.max(this.heardAt, sentAt);
+            sink.heard(sentAt);
+          }
+          return;
+        }
         try {
           const message = decodeAmqpDelivery(delivery);
           if (message.ok) sink.message(message.value, receivedAt);
@@ -143,10 +185,34 @@ export class AmqpTransport implements Transport {
       },
       { noAck: true },
     );
+    this.startProbing(channel, queue);
+  }
+
+  /**
+   * Every second, a probe to our own event queue through the default exchange (only this queue gets it,
+   * no other monitor sees it): when it comes back, every event published before it has been delivered.
+   */
+  private startProbing(channel: Channel, queue: string): void {
+    this.stopProbing();
+    this.probeTimer = setInterval(() => {
+      if (this.channel !== channel) return this.stopProbing();
+      try {
+        channel.publish('', queue, Buffer.from(String(Date.now())), { type: PROBE_TYPE });
+      } catch {
+        // The channel is closing; its close handler takes over.
+      }
+    }, PROBE_EVERY_MS);
+    this.probeTimer.unref();
+  }
+
+  private stopProbing(): void {
+    if (this.probeTimer !== null) clearInterval(this.probeTimer);
+    this.probeTimer = null;
   }
 
   private lost(reason: string): void {
     if (this.channel === null && this.connection === null) return;
+    this.stopProbing();
     void this.connection?.close().catch(() => undefined);
     this.channel = null;
     this.connection = null;
@@ -156,7 +222,7 @@ export class AmqpTransport implements Transport {
     for (const owner of this.owners) owner.detach();
     if (this.closing) return;
     if (this.lostAt === null) {
-      this.lostAt = Date.now();
+      this.lostAt = Math.min(Date.now(), this.heardAt || Date.now());
       this.lostBecause ||= reason;
       this.sink?.interrupted(this.lostAt, this.lostBecause);
     }
@@ -253,6 +319,7 @@ export class AmqpTransport implements Transport {
 
   async close(): Promise<void> {
     this.closing = true;
+    this.stopProbing();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.link.set(LinkStatus.Closed);
     // Consumers first: cancelled cleanly, their unsettled deliveries go back to their queues.

@@ -136,6 +136,7 @@ export function watchEventSubscriber(
         lastDataAt = Date.now();
         wholeUntil = Math.max(wholeUntil, sentAt);
         if (stalledAt !== null) resume();
+        sink.heard(sentAt);
       },
       () => {
         if (pingSentAt === sentAt) pingSentAt = null;

@@ -27,6 +27,10 @@ class Collected implements EventSink {
   malformed(error: DecodeError): void {
     this.malformedSeen.push(error);
   }
+  heardUntil = 0;
+  heard(until: number): void {
+    this.heardUntil = Math.max(this.heardUntil, until);
+  }
   interrupted(since: number, reason: string): void {
     this.cuts.push({ since, reason });
   }
@@ -124,6 +128,13 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
     }, 20_000);
     expect(sink.malformedSeen).toEqual([]);
     expect(transport.state()).toMatchObject({ status: 'connected', error: null, attempts: 0 });
+  });
+
+  it('confirms, again and again, up to when the stream is whole', async () => {
+    const before = Date.now();
+    await until('a confirmation after now', () => sink.heardUntil >= before, 5_000);
+    const next = Date.now();
+    await until('a later one', () => sink.heardUntil >= next, 5_000);
   });
 
   it('reports the backlog of its event queue where it has one (AMQP), null on pub/sub', async () => {

@@ -49,6 +49,11 @@ export interface EventSink {
   /** A message that was not a valid envelope; `raw` is kept as a sample. */
   malformed(error: DecodeError, raw: string): void;
   /**
+   * Every event published before `until` (Unix ms) has been delivered: the transport's own probe went
+   * through the broker and came back. Until then, a worker's silence may be Pollen's own deafness.
+   */
+  heard(until: number): void;
+  /**
    * The stream stopped (the connection dropped, or the broker stopped answering): from now on silence says
    * nothing about the workers. `since` is where the coming gap will start.
    */

@@ -56,6 +56,7 @@ export class Collector {
         this.health.malformed(error, raw, Date.now());
         this.log.debug({ error }, 'malformed event message');
       },
+      heard: (until) => this.state.hearing.heard(until / 1000),
       interrupted: (since, reason) => {
         // From here on silence says nothing about the workers: none is taken offline for it.
         const revived = this.state.streamInterrupted(since / 1000);

@@ -40,6 +40,31 @@ describe('a RabbitMQ outage under running tasks', () => {
     await Promise.all([rabbit?.stop(), results?.stop()]);
   });
 
+  it('while the node is paused (SIGSTOP): noticed by the connection heartbeat, an outage and not dead workers', async () => {
+    const tasks: InFlight[] = [];
+    for (const seconds of [3, 25]) {
+      tasks.push({ id: await sendSleep(pollen, 'tasks.sleep', 'py', seconds), worker: PY });
+      tasks.push({ id: await sendSleep(pollen, 'examples.sleep', 'ts', seconds), worker: TS });
+    }
+    await untilStarted(pollen, tasks);
+    const watch = watchOutage(pollen, [PY, TS], tasks);
+    const pausedAt = Date.now();
+    rabbit.pause();
+    try {
+      await until('the stall seen', async () => ((await pollen.request('/api/v1/health')).body as { broker: { status: string } }).broker.status === 'reconnecting', 20_000);
+      const workers = (await pollen.request('/api/workers?refresh=false')).body as Record<string, { status: string }>;
+      expect(workers[PY]?.status).toBe('unknown');
+      expect(workers[TS]?.status).toBe('unknown');
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, pausedAt + 20_000 - Date.now())));
+    } finally {
+      rabbit.resume();
+    }
+    await expectBackendStates(pollen, results.url(0), tasks, 90_000);
+    watch.stop();
+    expect(watch.offline).toEqual([]);
+    expect(watch.lost).toEqual([]);
+  }, 180_000);
+
   it('down for 20 s: workers unknown meanwhile, none offline, no task lost, every final state from the backend', async () => {
     const tasks: InFlight[] = [];
     for (const seconds of [4, 9, 30]) {

@@ -21,6 +21,9 @@ import { ClusterState } from '../state/cluster-state';
 import { HeavyRequests } from './heavy-requests';
 import type { RouteContext } from './route-types';
 
+/** A paused or unreachable RabbitMQ is noticed in two heartbeats: an outage shown, not dead workers. */
+const COLLECTOR_AMQP_HEARTBEAT_S = 5;
+
 export interface ServerContext extends RouteContext {
   /** The turns of the routes marked `heavy`. */
   readonly heavyRequests: HeavyRequests;
@@ -33,7 +36,7 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
   const metrics = new Metrics();
   const backend = config.resultBackend ? createResultBackend(config.resultBackend.href) : null;
   const collector = config.broker
-    ? new Collector(createTransport(config.broker), state, { enableEvents: config.enableEvents }, log.child({ scope: 'collector' }))
+    ? new Collector(createTransport(config.broker, { amqpHeartbeatSeconds: COLLECTOR_AMQP_HEARTBEAT_S }), state, { enableEvents: config.enableEvents }, log.child({ scope: 'collector' }))
     : null;
   collector?.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
   const prometheus = new PrometheusMetrics({ purgeAfterMs: config.purgeOfflineWorkers * 1000 });

@@ -83,6 +83,21 @@ describe('a cut event stream', () => {
   });
 });
 
+describe('silence Pollen has not confirmed it could hear', () => {
+  it('is no sign of death: the worker is unknown until the transport confirms the stream past its expiry', () => {
+    const state = running();
+    // The transport's probe last came back at 1001 (a dead link is not noticed at once).
+    state.hearing.heard(1001);
+    expect(state.sweep(1010)).toEqual([]);
+    expect(state.workers.get('w@h')?.status(1010)).toBe('unknown');
+    expect(state.tasks.get('t1')?.lost).toBe(false);
+    // Heard past its expiry (1004) without a word from it: it went.
+    state.hearing.heard(1005);
+    expect(state.sweep(1010).map((w) => w.hostname)).toEqual(['w@h']);
+    expect(state.tasks.get('t1')?.lost).toBe(true);
+  });
+});
+
 describe('a worker marked offline that speaks again', () => {
   it('with the same pid never died: the lost marks of its tasks go', () => {
     const state = running();

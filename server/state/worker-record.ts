@@ -30,6 +30,17 @@ export class Hearing {
   /** The last interruption that ended: from when, to when. */
   lastCutFrom = -Infinity;
   listeningSince = -Infinity;
+  /**
+   * Up to when the stream is known whole: every event published before it has reached Pollen (the
+   * transport's own probe came back). Silence after it proves nothing yet. Infinity where nothing
+   * confirms (a model fed by hand).
+   */
+  confirmedUntil = Infinity;
+
+  /** The stream is confirmed whole up to `until`; the first call starts the confirming. */
+  heard(until: number): void {
+    this.confirmedUntil = this.confirmedUntil === Infinity ? until : Math.max(this.confirmedUntil, until);
+  }
 
   interrupted(since: number): void {
     this.cutSince ??= since;
@@ -79,15 +90,17 @@ export class WorkerRecord {
     return this.lastTimestamp - this.lastReceived;
   }
 
+  /** Alive, or silent only where Pollen could not yet confirm that it heard (see `status`). */
   alive(now: number): boolean {
     const expires = this.expiresAt();
-    return expires !== null && now < expires;
+    return expires !== null && (now < expires || expires > this.hearing.confirmedUntil);
   }
 
   status(now: number): WorkerStatus {
     if (!this.alive(now)) return 'offline';
     const last = this.heartbeats[this.heartbeats.length - 1] as number;
-    return this.hearing.cutSince !== null || last < this.hearing.listeningSince ? 'unknown' : 'online';
+    const { cutSince, listeningSince } = this.hearing;
+    return cutSince !== null || last < listeningSince || now >= (this.expiresAt() as number) ? 'unknown' : 'online';
   }
 
   /**

@@ -61,3 +61,30 @@ describe("Flower's other flags", () => {
     if (!result.ok) expect(result.errors.join('\n')).toContain(message);
   });
 });
+
+describe('browser flags', () => {
+  const base = { port: 5555, address: '', dev: false } as const;
+
+  it('--allowed-origins takes origins, as a browser sends them in Origin', () => {
+    expect(parseConfig({ ...base, allowedOrigins: 'https://ops.example.com/, http://10.0.0.5:8080' })).toMatchObject({ ok: true, config: { allowedOrigins: ['https://ops.example.com', 'http://10.0.0.5:8080'] } });
+    expect(parseConfig(base)).toMatchObject({ ok: true, config: { allowedOrigins: [], frameAncestors: [] } });
+  });
+
+  it('--frame-ancestors takes self and origins, with a wildcard subdomain', () => {
+    expect(parseConfig({ ...base, frameAncestors: 'self, https://grafana.example.com https://*.corp.example:8443' })).toMatchObject({
+      ok: true,
+      config: { frameAncestors: ["'self'", 'https://grafana.example.com', 'https://*.corp.example:8443'] },
+    });
+  });
+
+  it.each([
+    [{ allowedOrigins: 'ops.example.com' }, '--allowed-origins: expected origins such as https://ops.example.com'],
+    [{ allowedOrigins: 'https://ops.example.com/path' }, '--allowed-origins: expected origins'],
+    [{ frameAncestors: "https://a.example; script-src 'unsafe-inline'" }, '--frame-ancestors: expected'],
+    [{ frameAncestors: '*' }, '--frame-ancestors: expected'],
+  ])('rejects %j naming the flag', (input, message) => {
+    const result = parseConfig({ ...base, ...input });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.join('\n')).toContain(message);
+  });
+});

@@ -39,6 +39,16 @@ export interface ServerConfig {
   readonly readOnly: boolean;
   /** RabbitMQ management API URL for queue lengths (Flower's --broker_api). */
   readonly brokerApi: string | null;
+  /**
+   * Origins (`https://ops.example.com`) besides Pollen's own whose pages may open Socket.IO and send
+   * controls; empty: same origin only.
+   */
+  readonly allowedOrigins: readonly string[];
+  /**
+   * CSP frame-ancestors sources that may embed the pages (`https://grafana.example.com`, `'self'`);
+   * empty: no page may be framed (`frame-ancestors 'none'`, `X-Frame-Options: DENY`).
+   */
+  readonly frameAncestors: readonly string[];
   /** TLS: both paths or neither. */
   readonly certfile: string | null;
   readonly keyfile: string | null;
@@ -55,6 +65,19 @@ const count = (min: number) => z.coerce.number({ message: 'expected a number' })
 const list = z.union([z.string(), z.array(z.string())]).transform((value) =>
   (Array.isArray(value) ? value : value.split(',')).map((item) => item.trim()).filter((item) => item !== ''),
 );
+/** An origin exactly as a browser sends it in `Origin`: scheme, host and port only. */
+function asOrigin(value: string): string | null {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    if (url.username !== '' || url.password !== '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') return null;
+    return url.origin;
+  } catch {
+    return null;
+  }
+}
+/** A CSP host source: `'self'`, or `https://host[:port]` where the host may start with `*.`. */
+const FRAME_SOURCE = /^(?:'self'|https?:\/\/(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::(?:\d{1,5}|\*))?)$/;
 const optionalText = z.string().optional().transform((value) => (value === undefined || value.trim() === '' ? null : value.trim()));
 
 const schema = z.object({
@@ -85,6 +108,20 @@ const schema = z.object({
   unauthenticatedApi: flowerBoolean.default(false),
   readOnly: flowerBoolean.default(false),
   brokerApi: optionalText.refine((value) => value === null || /^https?:\/\/[^/]/.test(value), 'expected an http:// or https:// URL'),
+  allowedOrigins: list.default([]).transform((values, ctx) =>
+    values.map((value) => {
+      const origin = asOrigin(value);
+      if (origin === null) ctx.addIssue({ code: 'custom', message: `expected origins such as https://ops.example.com, not ${JSON.stringify(value)}` });
+      return origin ?? value;
+    }),
+  ),
+  frameAncestors: list.default([]).transform((values, ctx) =>
+    values.flatMap((value) => value.split(/\s+/)).map((value) => {
+      const source = value === 'self' ? "'self'" : value.replace(/\/$/, '');
+      if (!FRAME_SOURCE.test(source)) ctx.addIssue({ code: 'custom', message: `expected 'self' or origins such as https://grafana.example.com, not ${JSON.stringify(value)}` });
+      return source;
+    }),
+  ),
   certfile: optionalText,
   keyfile: optionalText,
 });
@@ -134,6 +171,8 @@ export function parseConfig(input: ConfigInput): ConfigResult {
       unauthenticatedApi: data.unauthenticatedApi,
       readOnly: data.readOnly,
       brokerApi: data.brokerApi,
+      allowedOrigins: data.allowedOrigins,
+      frameAncestors: data.frameAncestors,
       certfile: data.certfile,
       keyfile: data.keyfile,
     },

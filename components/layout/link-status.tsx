@@ -45,7 +45,7 @@ export function LinkBanner() {
       <div className="banner bad" role="alert" data-testid="broker-banner">
         The broker <code>{link.info.broker}</code> is {link.broker.status} since {since}
         {link.broker.error ? `: ${link.broker.error}` : ''}
-        {link.broker.attempts > 0 ? ` (${link.broker.attempts} attempts)` : ''}. No events arrive and controls cannot be sent until it is back.
+        {link.broker.attempts > 0 ? ` (${link.broker.attempts} attempts)` : ''}. No events arrive and controls cannot be sent until it is back; meanwhile workers show as unknown, not offline, and tasks in flight are settled from the result backend and the workers once it is.
       </div>
     );
   }

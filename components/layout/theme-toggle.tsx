@@ -1,13 +1,8 @@
 'use client';
 import { useEffect, useState } from 'react';
+import { THEME_STORAGE_KEY } from '@/lib/theme/theme-script';
 
 export type Theme = 'light' | 'dark';
-
-/** Read before the first paint by THEME_SCRIPT (app/layout.tsx), so a dark page never flashes light. */
-export const THEME_STORAGE_KEY = 'pollen-theme';
-
-/** Sets `data-theme` on <html> from the stored choice, else the system's; runs inline in <head>. */
-export const THEME_SCRIPT = `try{var t=localStorage.getItem('${THEME_STORAGE_KEY}');if(t!=='light'&&t!=='dark')t=matchMedia('(prefers-color-scheme: dark)').matches?'dark':'light';document.documentElement.dataset.theme=t}catch(e){}`;
 
 export function ThemeToggle() {
   const [theme, setTheme] = useState<Theme | null>(null);

@@ -2,7 +2,7 @@
 /** Every field of the task as the events told it: who ran it, where it was routed, when, and its family. */
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import type { V1Task } from '@/lib/api/tasks';
+import type { SettlementJson, V1Task } from '@/lib/api/tasks';
 import { formatDuration, formatTimestamp } from '../format/format-values';
 import { StateBadge } from '../tasks/state-badge';
 import styles from './task.module.css';
@@ -58,6 +58,20 @@ export function TaskIdentity({ task, state, storedQueue }: { task: V1Task; state
         <Fact label="Routing key">{orDash(task.routing_key)}</Fact>
         <Fact label="Retries">{task.retries}</Fact>
         <Fact label="Lost">{task.lost ? <span className="status-bad">yes: its worker went offline while it ran</span> : 'no'}</Fact>
+        {task.settled !== null && (
+          <Fact label="Settled">
+            <span className="status-warn" data-testid="task-settled">
+              {settledText(task.settled)}
+            </span>
+          </Fact>
+        )}
+        {task.clock_skew !== null && (
+          <Fact label="Clock">
+            <span className="status-warn" data-testid="task-clock-skew">
+              suspect: an event was stamped {skewText(task.clock_skew)} Pollen received it. Its times are shown as sent; lists sort it by when Pollen received it.
+            </span>
+          </Fact>
+        )}
         {task.revoke !== null && (
           <Fact label="Revoked">
             <span className="status-warn" data-testid="task-revoke-info">
@@ -68,6 +82,19 @@ export function TaskIdentity({ task, state, storedQueue }: { task: V1Task; state
       </dl>
     </section>
   );
+}
+
+/** Why the state shown did not come from the task's own events: they fell into a gap in the event stream. */
+function settledText(settled: SettlementJson): string {
+  const learnt = settled.source === 'inspect' ? "from its worker's answer to inspect" : 'from the result backend';
+  const gap = settled.gap === null ? '' : `: its events fell into a gap in the event stream from ${formatTimestamp(settled.gap.from)} to ${formatTimestamp(settled.gap.to)} (${settled.gap.reason})`;
+  return `learnt ${learnt} at ${formatTimestamp(settled.at)}${gap}`;
+}
+
+/** A sender's clock error in words; a stamp such as 1e308 is no duration worth spelling out. */
+function skewText(seconds: number): string {
+  const side = seconds > 0 ? 'ahead of when' : 'before';
+  return Math.abs(seconds) > 100 * 365 * 86400 ? `more than a century ${side}` : `${formatDuration(Math.abs(seconds))} ${side}`;
 }
 
 /** The worker's runtime; for a failure the server measures it from task-started to task-failed. */

@@ -5,7 +5,7 @@
  * record (with result_extended it holds the real arguments, not a repr cut at 1024 characters).
  */
 import type { JsonObject } from '@/lib/celery';
-import type { RetryAttemptJson, V1Task } from '@/lib/api/tasks';
+import type { BackendReadJson, RetryAttemptJson, V1Task } from '@/lib/api/tasks';
 import { formatTimestamp } from '../format/format-values';
 import { PayloadText } from './payload-text';
 import { WorkerLink } from './task-facts';
@@ -113,12 +113,16 @@ export function RetryHistory({ attempts }: { attempts: readonly RetryAttemptJson
   );
 }
 
-export function BackendMeta({ backend }: { backend: { meta: JsonObject | null; error: string | null } | null }) {
+export function BackendMeta({ backend }: { backend: BackendReadJson | null }) {
   return (
     <section className="card">
       <h2>Result backend</h2>
       {backend === null ? (
         <p className="muted">Pollen runs without --result-backend: the stored result is not read.</p>
+      ) : !backend.available ? (
+        <p className="status-bad" data-testid="task-backend-unavailable">
+          Result backend unavailable: {backend.error}. What this page shows comes from Pollen&apos;s events alone.
+        </p>
       ) : backend.error !== null ? (
         <p className="status-bad">Could not read the result backend: {backend.error}</p>
       ) : backend.meta === null ? (

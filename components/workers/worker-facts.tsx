@@ -5,7 +5,7 @@
 import type { ReactNode } from 'react';
 import { poolName, poolProcesses, poolStats, type WorkerEventFields, type WorkerJson } from '@/lib/api/workers';
 import { formatAgo, formatDuration, formatTimestamp } from '../format/format-values';
-import { lastSeen } from './worker-rows';
+import { lastSeen, liveness } from './worker-rows';
 import styles from './workers.module.css';
 
 export function formatBytes(bytes: number | null | undefined): string {
@@ -33,6 +33,8 @@ export function formatUptime(seconds: number): string {
 function skew(seconds: number | undefined): string {
   if (seconds === undefined) return '—';
   if (Math.abs(seconds) < 0.001) return 'none';
+  // An event stamped at 1e308 is no duration worth spelling out.
+  if (Math.abs(seconds) > 100 * 365 * 86400) return `more than a century ${seconds > 0 ? 'ahead' : 'behind'}`;
   return `${formatDuration(Math.abs(seconds))} ${seconds > 0 ? 'ahead' : 'behind'}`;
 }
 
@@ -62,7 +64,7 @@ export function WorkerFacts({ events, record, now }: { events: WorkerEventFields
       <section className="card" aria-labelledby="worker-facts-events">
         <h2 id="worker-facts-events">Worker</h2>
         <dl className="facts">
-          <Fact term="Status">{events === undefined ? '—' : events.alive ? 'online' : `offline${events.offline_since ? ` since ${formatTimestamp(events.offline_since)}` : ''}`}</Fact>
+          <Fact term="Status">{events === undefined ? '—' : events.alive ? liveness(events) : `offline${events.offline_since ? ` since ${formatTimestamp(events.offline_since)}` : ''}`}</Fact>
           <Fact term="PID" testId="worker-fact-pid">
             {events?.pid ?? stats?.pid ?? '—'}
           </Fact>
@@ -70,7 +72,10 @@ export function WorkerFacts({ events, record, now }: { events: WorkerEventFields
           <Fact term="System">{events?.sw_sys ?? '—'}</Fact>
           <Fact term="Heartbeat">{events?.freq !== undefined ? `every ${formatDuration(events.freq)}` : '—'}</Fact>
           <Fact term="Last heartbeat">{beat === null ? '—' : `${formatAgo(beat, now)} (${formatTimestamp(beat)})`}</Fact>
-          <Fact term="Clock skew">{skew(events?.clock_skew)}</Fact>
+          <Fact term="Clock skew">
+            {skew(events?.clock_skew)}
+            {events?.clock_suspect === true && <span className="status-warn" data-testid="worker-clock-suspect"> · suspect: its times are not to be trusted</span>}
+          </Fact>
           <Fact term="Uptime">{typeof stats?.uptime === 'number' ? formatUptime(stats.uptime) : '—'}</Fact>
           <Fact term="Logical clock">{stats?.clock ?? '—'}</Fact>
         </dl>

@@ -19,7 +19,7 @@ import { WorkerFacts } from './worker-facts';
 import { controlPath, WorkerPoolControls } from './worker-pool-controls';
 import { WorkerQueues } from './worker-queues';
 import { WorkerRegistered } from './worker-registered';
-import { formatLoad, lastSeen } from './worker-rows';
+import { formatLoad, lastSeen, liveness } from './worker-rows';
 import { WorkerStatus } from './worker-status';
 import { WorkerTaskLists } from './worker-task-lists';
 import styles from './workers.module.css';
@@ -70,7 +70,7 @@ export function WorkerPage({ hostname }: { hostname: string }) {
       <div className="page-header">
         <div className={styles.titleRow}>
           <h1 data-testid="worker-name">{hostname}</h1>
-          <WorkerStatus alive={events?.alive ?? false} />
+          <WorkerStatus status={liveness(events)} />
           {events?.sw_ident && (
             <span className="muted">
               {events.sw_ident} {events.sw_ver ?? ''}

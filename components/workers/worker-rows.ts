@@ -9,6 +9,8 @@ import { activeCount, poolName, poolProcesses, poolStats, type WorkerEventFields
 export interface WorkerRow {
   readonly hostname: string;
   readonly alive: boolean;
+  /** Online, offline, or unknown while the server cannot hear the broker. */
+  readonly status: WorkerLiveness;
   readonly pool: string | null;
   readonly maxConcurrency: number | null;
   /** Pool processes right now (prefork lists them; a grown pool has more than max-concurrency). */
@@ -25,6 +27,13 @@ export interface WorkerRow {
 /** The event fields of a pushed worker, read as the REST shape (push sends the same fields). */
 function eventFields(worker: PushedWorker): WorkerEventFields & { active?: number | null } {
   return worker as unknown as WorkerEventFields & { active?: number | null };
+}
+
+export type WorkerLiveness = 'online' | 'offline' | 'unknown';
+
+/** What the server says of a worker's liveness; a server without `status` only knows alive or not. */
+export function liveness(worker: Pick<WorkerEventFields, 'alive' | 'status'> | undefined): WorkerLiveness {
+  return worker?.status ?? (worker?.alive ? 'online' : 'offline');
 }
 
 export function lastSeen(worker: Pick<WorkerEventFields, 'heartbeats' | 'timestamp'> | undefined): number | null {
@@ -47,6 +56,7 @@ export function workerRow(hostname: string, pushed: PushedWorker | undefined, in
   return {
     hostname,
     alive: events?.alive ?? false,
+    status: liveness(events),
     pool: poolName(pool),
     maxConcurrency: typeof pool?.['max-concurrency'] === 'number' ? pool['max-concurrency'] : null,
     processes: poolProcesses(pool),

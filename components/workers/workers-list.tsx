@@ -101,7 +101,7 @@ function WorkerTableRow({ row, now }: { row: WorkerRow; now: number }) {
   return (
     <tr data-worker={row.hostname} className={row.alive ? undefined : styles.offlineRow}>
       <td>
-        <WorkerStatus alive={row.alive} />
+        <WorkerStatus status={row.status} />
       </td>
       <td className={styles.hostname}>
         <Link href={workerHref(row.hostname)}>{row.hostname}</Link>

@@ -63,7 +63,22 @@ export interface V1Task {
   readonly retried_as: readonly string[];
   /** Its worker went offline while it was received or started. */
   readonly lost: boolean;
+  /**
+   * Seconds a sender's clock was off (event timestamp minus Pollen's receive time) when one of the task's
+   * events came implausibly far from now (hours ahead, days behind); null while its clocks look right. Its
+   * timestamps are as sent; lists sort it by when Pollen received it instead.
+   */
+  readonly clock_skew: number | null;
   readonly revoke: { readonly terminated: boolean; readonly signum: number | null; readonly expired: boolean } | null;
+  /** Its state was learnt without its event, after a gap in the event stream; null when every event came. */
+  readonly settled: SettlementJson | null;
+}
+
+/** How a task's state was learnt when its events fell into a gap in the event stream (Unix seconds). */
+export interface SettlementJson {
+  readonly source: 'result backend' | 'inspect';
+  readonly at: number;
+  readonly gap: { readonly from: number; readonly to: number; readonly reason: string } | null;
 }
 
 export type RuntimeSource = 'worker' | 'started-failed';
@@ -117,7 +132,18 @@ export interface TaskDetail {
   readonly task: V1Task | null;
   readonly timeline: readonly TimelineEntry[];
   /** Null without --result-backend. */
-  readonly backend: { readonly meta: JsonObject | null; readonly error: string | null } | null;
+  readonly backend: BackendReadJson | null;
+}
+
+/** What the result backend said about a task, or why it could not say. */
+export interface BackendReadJson {
+  /**
+   * False when the backend could not be read now (down, stalled: `error` says why); the task is then
+   * served from Pollen's events alone, at once, rather than waiting for the backend to come back.
+   */
+  readonly available: boolean;
+  readonly meta: JsonObject | null;
+  readonly error: string | null;
 }
 
 /**

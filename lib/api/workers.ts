@@ -86,6 +86,8 @@ export interface WorkerStats {
 export interface WorkerEventFields {
   readonly hostname: string;
   readonly alive: boolean;
+  /** `unknown` while Pollen cannot hear the broker (absent for a worker only inspect knows). */
+  readonly status?: 'online' | 'offline' | 'unknown';
   /** The sender timestamp of its last event, Unix seconds. */
   readonly timestamp?: number;
   readonly pid?: number | null;
@@ -100,6 +102,8 @@ export interface WorkerEventFields {
   readonly heartbeats?: readonly number[];
   /** Seconds the worker's clock is ahead of the server's. */
   readonly clock_skew?: number;
+  /** Its last event was stamped implausibly far from when Pollen received it (hours ahead, days behind). */
+  readonly clock_suspect?: boolean;
   readonly offline_since?: number | null;
 }
 

@@ -42,6 +42,9 @@ export interface ResultBackendOptions {
   readonly onError?: (error: Error) => void;
 }
 
+/** A task reporting states faster than a conditional write can land is left alone after this many tries. */
+const STORE_UNLESS_READY_ATTEMPTS = 10;
+
 export class KeyValueResultBackend implements ResultBackend {
   /** Seconds; 0 = no expiry. */
   readonly expires: number;
@@ -74,6 +77,26 @@ export class KeyValueResultBackend implements ResultBackend {
     const current = await this.kv.get(key);
     if (current !== null && storedStatus(current) === TaskState.Success) return;
     await this.kv.setAndPublish(key, text, this.expires);
+  }
+
+  async storeUnlessReady(meta: TaskMeta): Promise<TaskMeta | null> {
+    const key = taskKey(meta.taskId);
+    const text = encodeTaskMeta(meta);
+    if (text.length > MAX_VALUE_LENGTH) throw new ResultStoreError(`value too large for Redis backend (${key})`);
+    // Each lost race means the task stored a new state in between: read it again and decide again.
+    for (let attempt = 0; attempt < STORE_UNLESS_READY_ATTEMPTS; attempt++) {
+      const current = await this.kv.get(key);
+      if (current !== null) {
+        const status = storedStatus(current);
+        if (status !== null && READY_STATES.has(status)) return readTaskMeta(key, current);
+      }
+      if (await this.kv.setAndPublishIf(key, current, text, this.expires)) return null;
+    }
+    throw new ResultStoreError(`${key} changed ${STORE_UNLESS_READY_ATTEMPTS} times while being written; try again`);
+  }
+
+  unavailable(): string | null {
+    return this.kv.unavailable();
   }
 
   async watch(taskId: string, listener: (meta: TaskMeta) => void): Promise<() => Promise<void>> {

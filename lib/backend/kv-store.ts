@@ -34,6 +34,13 @@ export interface KvStore {
   get(key: string): Promise<string | null>;
   /** MULTI; SETEX key expires value (SET when expires is 0); PUBLISH key value; EXEC. */
   setAndPublish(key: string, value: string, expiresSeconds: number): Promise<void>;
+  /**
+   * `setAndPublish`, only if the key still holds `expected` (null: the key is absent), decided atomically
+   * (Redis: one Lua script); returns whether it stored.
+   */
+  setAndPublishIf(key: string, expected: string | null, value: string, expiresSeconds: number): Promise<boolean>;
+  /** Why the store cannot be reached now (its connection is down: the last error), or null when it may be. */
+  unavailable(): string | null;
   /** DEL of each key, in one MULTI. */
   del(...keys: string[]): Promise<void>;
   /**

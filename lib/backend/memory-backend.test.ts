@@ -77,6 +77,44 @@ describe('store and get', () => {
   });
 });
 
+describe('storeUnlessReady (abort)', () => {
+  it('stores over a state that is not ready, and leaves SUCCESS, FAILURE and REVOKED as they are', async () => {
+    const { memory, backend } = setup();
+    expect(await backend.storeUnlessReady(taskMeta('t', 'ABORTED'))).toBeNull();
+    await backend.store(taskMeta('t', 'STARTED'));
+    expect(await backend.storeUnlessReady(taskMeta('t', 'ABORTED'))).toBeNull();
+    expect((await backend.get('t'))?.status).toBe('ABORTED');
+    for (const ready of ['SUCCESS', 'FAILURE', 'REVOKED']) {
+      const meta = taskMeta(ready, ready, { traceback: ready === 'FAILURE' ? 'Traceback' : null });
+      await backend.store(meta);
+      const before = await memory.get(taskKey(ready));
+      expect(await backend.storeUnlessReady(taskMeta(ready, 'ABORTED'))).toMatchObject({ status: ready });
+      expect(await memory.get(taskKey(ready))).toBe(before);
+    }
+  });
+
+  it('keeps a result stored between its read and its write (the task finished at that moment)', async () => {
+    // The task's FAILURE lands right after the read that found it RECEIVED.
+    class Racing extends MemoryStore {
+      armed = false;
+      override async get(key: string): Promise<string | null> {
+        const value = await super.get(key);
+        if (this.armed && key === taskKey('t')) {
+          this.armed = false;
+          this.set(key, encodeTaskMeta(taskMeta('t', 'FAILURE', { traceback: 'Traceback: late' })));
+        }
+        return value;
+      }
+    }
+    const memory = new Racing();
+    const backend = new MemoryBackend(memory);
+    await backend.store(taskMeta('t', 'RECEIVED'));
+    memory.armed = true;
+    expect(await backend.storeUnlessReady(taskMeta('t', 'ABORTED'))).toMatchObject({ status: 'FAILURE', traceback: 'Traceback: late' });
+    expect(await backend.get('t')).toMatchObject({ status: 'FAILURE', traceback: 'Traceback: late' });
+  });
+});
+
 describe('watch', () => {
   it('tells every watcher each stored state, until it stops', async () => {
     const { backend, memory } = setup();

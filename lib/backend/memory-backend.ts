@@ -52,6 +52,18 @@ export class MemoryStore implements KvStore {
     this.publish(key, value);
   }
 
+  async setAndPublishIf(key: string, expected: string | null, value: string, expiresSeconds: number): Promise<boolean> {
+    // One synchronous block: as atomic as Redis' script.
+    if ((this.live(this.strings, key)?.value ?? null) !== expected) return false;
+    this.set(key, value, expiresSeconds);
+    this.publish(key, value);
+    return true;
+  }
+
+  unavailable(): string | null {
+    return null;
+  }
+
   /** SET without PUBLISH: a write whose announcement was missed (tests), or a raw value. */
   set(key: string, value: string, expiresSeconds = 0): void {
     this.sweepIfDue();

@@ -13,7 +13,10 @@ import { type RedisServer, startRedis } from '@/test/harness/redis-server';
 import { until } from '@/test/harness/until';
 import { chordError } from './chord-error';
 import { chordKeys, encodeGroup, groupKey, MalformedResultError, taskKey } from './codec';
+import { parseBackendUrl } from './backend-url';
 import { createResultBackend } from './create-result-backend';
+import { KeyValueResultBackend } from './kv-backend';
+import { RedisStore } from './redis-backend';
 import type { ChordPart, ResultBackend } from './result-backend';
 import { taskMeta } from './test-meta';
 
@@ -173,6 +176,36 @@ describe('results we store, read by Python', () => {
     }));
     const [read] = await py<PyResult[]>('get', '--extended', id);
     expect(read).toMatchObject({ value: 'ok', name: 'tasks.echo', args: [1, 'a'], kwargs: { k: 'v' }, worker: 'ts@pollen', retries: 2, queue: 'celery' });
+  });
+});
+
+describe('storeUnlessReady (abort) on Redis', () => {
+  it('keeps a result a Python-style worker stores between the read and the write: the write is conditional in Redis', async () => {
+    const id = randomUUID();
+    const key = taskKey(id);
+    const failure = encodeTaskMeta(taskMeta(id, 'FAILURE', { traceback: 'Traceback: late' }));
+    // Between our GET and our write, another client stores the task's FAILURE.
+    class Racing extends RedisStore {
+      armed = true;
+      override async get(k: string): Promise<string | null> {
+        const value = await super.get(k);
+        if (this.armed && k === key) {
+          this.armed = false;
+          await raw.set(k, failure);
+        }
+        return value;
+      }
+    }
+    const parsed = parseBackendUrl(backendUrl);
+    if (!parsed.ok || parsed.value.kind !== 'redis') throw new Error('not a redis URL');
+    const backend = new KeyValueResultBackend(new Racing(parsed.value));
+    opened.push(backend);
+    expect(await backend.storeUnlessReady(taskMeta(id, 'ABORTED'))).toMatchObject({ status: 'FAILURE', traceback: 'Traceback: late' });
+    expect(await raw.get(key)).toBe(failure);
+    // Nothing stored: the write lands.
+    const pending = randomUUID();
+    expect(await backend.storeUnlessReady(taskMeta(pending, 'ABORTED'))).toBeNull();
+    expect(JSON.parse((await raw.get(taskKey(pending))) ?? 'null')).toMatchObject({ status: 'ABORTED' });
   });
 });
 

@@ -34,6 +34,9 @@ export class RedisStore implements KvStore {
   private subscriber: Redis | null = null;
   private readonly channels = new Map<string, Channel>();
   private closing = false;
+  /** The commands connection's last failure since it was last ready, and whether it ever was. */
+  private commandsError: string | null = null;
+  private commandsWereReady = false;
 
   constructor(
     readonly url: BrokerUrl,
@@ -51,6 +54,19 @@ export class RedisStore implements KvStore {
     if (expiresSeconds > 0) multi.setex(key, expiresSeconds, value);
     else multi.set(key, value);
     await exec(multi.publish(key, value));
+  }
+
+  async setAndPublishIf(key: string, expected: string | null, value: string, expiresSeconds: number): Promise<boolean> {
+    const stored = await this.commands().eval(SET_AND_PUBLISH_IF, 1, key, expected === null ? '0' : '1', expected ?? '', value, String(expiresSeconds));
+    return stored === 1;
+  }
+
+  unavailable(): string | null {
+    const client = this.client;
+    // Not connected yet, or a first connection under way without a failure: a read may well succeed.
+    if (client === null || client.status === 'ready' || client.status === 'wait') return null;
+    if (!this.commandsWereReady && this.commandsError === null) return null;
+    return this.commandsError ?? `connection ${client.status}`;
   }
 
   async del(...keys: string[]): Promise<void> {
@@ -116,7 +132,16 @@ export class RedisStore implements KvStore {
 
   private commands(): Redis {
     if (this.closing) throw new Error(`result backend ${this.display} is closed`);
-    this.client ??= this.connect('commands');
+    if (this.client === null) {
+      const client = this.connect('commands');
+      client.on('ready', () => {
+        this.commandsWereReady = true;
+        this.commandsError = null;
+      });
+      client.on('error', (err: Error) => (this.commandsError = err.message));
+      client.on('close', () => (this.commandsError ??= 'connection lost'));
+      this.client = client;
+    }
     return this.client;
   }
 
@@ -178,6 +203,21 @@ export class RedisStore implements KvStore {
     return redis;
   }
 }
+
+/**
+ * KEYS[1] key; ARGV: expected present ('1'/'0'), expected value, new value, expiry seconds (0: none).
+ * SETEX (or SET) and PUBLISH, only when the key still holds what the caller read: 1 if stored, else 0.
+ */
+const SET_AND_PUBLISH_IF = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current ~= ARGV[2] then return 0 end
+elseif current then
+  return 0
+end
+if tonumber(ARGV[4]) > 0 then redis.call('SETEX', KEYS[1], ARGV[4], ARGV[3]) else redis.call('SET', KEYS[1], ARGV[3]) end
+redis.call('PUBLISH', KEYS[1], ARGV[3])
+return 1`;
 
 function tlsOptions(url: BrokerUrl): NonNullable<RedisOptions['tls']> {
   const file = (name: string): Buffer | undefined => {

@@ -44,6 +44,18 @@ export interface ResultBackend {
    */
   store(meta: TaskMeta): Promise<void>;
   /**
+   * Stores and announces `meta` only while the task is not ready: when the stored state is SUCCESS,
+   * FAILURE or REVOKED, nothing is written and that stored meta is returned; otherwise null once stored.
+   * Atomic against a state stored meanwhile (a task finishing as we write), so a result is never replaced.
+   */
+  storeUnlessReady(meta: TaskMeta): Promise<TaskMeta | null>;
+  /**
+   * Why the backend cannot be reached right now (its connection is down: the last error), or null when it
+   * can or may be. Commands wait for a lost connection to come back (a worker's results must not be lost),
+   * so a caller with a deadline asks this first and answers at once.
+   */
+  unavailable(): string | null;
+  /**
    * Calls `listener` on every state stored for the task from now on (resolves once subscribed); returns a
    * function that stops it. After a lost connection the key is read again, so the latest state is not missed.
    */

@@ -10,6 +10,10 @@
  * (amqp-session.ts). Every connection gets the py-amqp header repair (amqp-header-repair.ts), so that a
  * big integer header from a Python producer does not drop it.
  *
+ * A probe goes through the broker to our own event queue every second (startProbing): its return tells
+ * the collector up to when the stream is whole, so a worker's silence past that moment is not taken for
+ * its death. The collector's connection heartbeats every 5 s, so a paused node is noticed within seconds.
+ *
  * On connection loss, or loss of the main channel, everything is declared again after a backoff: a new
  * event queue name (the old one expires by itself), the time in between reported as a gap; consumers and
  * pidbox queues are set up again on the new connection (RabbitMQ has returned their unacked messages).
@@ -38,6 +42,19 @@ import {
   type Transport,
 } from './transport';
 
+/** The AMQP `type` of Pollen's own stream probes (startProbing); never passed on as an event. */
+const PROBE_TYPE = 'pollen.stream-probe';
+const PROBE_EVERY_MS = 1_000;
+
+export interface AmqpTransportOptions {
+  /**
+   * The AMQP connection heartbeat in seconds, unless the URL sets `?heartbeat=`. amqplib otherwise takes
+   * the server's (RabbitMQ: 60 s, so a paused or unreachable node goes unnoticed for two minutes); a
+   * monitor wants to know within seconds that it has stopped hearing the cluster.
+   */
+  readonly amqpHeartbeatSeconds?: number;
+}
+
 export class AmqpTransport implements Transport {
   private readonly link = new Link();
   private connection: ChannelModel | null = null;
@@ -49,11 +66,22 @@ export class AmqpTransport implements Transport {
   private eventQueue: string | null = null;
   private closing = false;
   private lostAt: number | null = null;
+  /**
+   * When the stream was last known whole: the connection made, or the send time of the last probe that
+   * came back. A dead link is noticed only after two missed heartbeats; the gap starts here, not then.
+   */
+  private heardAt = 0;
+  private probeTimer: NodeJS.Timeout | null = null;
   private lostBecause = '';
+  /** Why reconnecting failed, when it did, during the current outage. */
+  private retryError: string | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private connecting: Promise<void> | null = null;
 
-  constructor(readonly broker: BrokerUrl) {}
+  constructor(
+    readonly broker: BrokerUrl,
+    private readonly options: AmqpTransportOptions = {},
+  ) {}
 
   state(): LinkState {
     return this.link.state();
@@ -80,7 +108,7 @@ export class AmqpTransport implements Transport {
     if (this.closing || this.channel) return;
     let connection: ChannelModel | null = null;
     try {
-      connection = await amqp.connect(this.broker.href.replace(/^(pyamqp|librabbitmq):/, 'amqp:'), this.socketOptions());
+      connection = await amqp.connect(this.connectUrl(), this.socketOptions());
       installHeaderRepair(connection);
       const channel = guarded(await connection.createChannel());
       connection.on('error', (err: Error) => {
@@ -95,13 +123,19 @@ export class AmqpTransport implements Transport {
       this.channel = channel;
       this.session = new AmqpSession(connection);
       if (this.sink) await this.consumeEvents(channel, this.sink);
+      this.heardAt = Date.now();
       this.link.set(LinkStatus.Connected);
-      if (this.lostAt !== null && this.sink) this.sink.gap({ from: this.lostAt, to: Date.now(), reason: this.lostBecause || 'connection lost' });
+      if (this.lostAt !== null && this.sink) this.sink.gap({ from: this.lostAt, to: Date.now(), reason: this.gapReason() });
       this.lostAt = null;
+      // The next outage has a cause of its own: never report this one's again.
+      this.lostBecause = '';
+      this.retryError = null;
       const session = this.session;
       for (const owner of this.owners) owner.attach(session).catch(() => undefined); // each retries by itself
     } catch (err) {
-      this.lostBecause = err instanceof Error ? err.message : String(err);
+      const message = err instanceof Error ? err.message : String(err);
+      if (this.lostAt === null) this.lostBecause = message;
+      else this.retryError = message;
       await connection?.close().catch(() => undefined);
       this.connection = null;
       this.channel = null;
@@ -109,6 +143,13 @@ export class AmqpTransport implements Transport {
       this.session = null;
       this.scheduleRetry();
     }
+  }
+
+  private connectUrl(): string {
+    const href = this.broker.href.replace(/^(pyamqp|librabbitmq):/, 'amqp:');
+    const heartbeat = this.options.amqpHeartbeatSeconds;
+    if (heartbeat === undefined || /[?&]heartbeat=/.test(href)) return href;
+    return `${href}${href.includes('?') ? '&' : '?'}heartbeat=${heartbeat}`;
   }
 
   /** TLS: certificates are verified unless the URL says `ssl_cert_reqs=none` (as for rediss://). */
@@ -126,6 +167,14 @@ export class AmqpTransport implements Transport {
       (delivery) => {
         if (delivery === null) return; // cancelled by the broker; the close handler reconnects
         const receivedAt = Date.now();
+        if (delivery.properties.type === PROBE_TYPE) {
+          const sentAt = Number(delivery.content.toString('utf8'));
+          if (Number.isFinite(sentAt)) {
+            this.heardAt = Math.max(this.heardAt, sentAt);
+            sink.heard(sentAt);
+          }
+          return;
+        }
         try {
           const message = decodeAmqpDelivery(delivery);
           if (message.ok) sink.message(message.value, receivedAt);
@@ -136,10 +185,34 @@ export class AmqpTransport implements Transport {
       },
       { noAck: true },
     );
+    this.startProbing(channel, queue);
+  }
+
+  /**
+   * Every second, a probe to our own event queue through the default exchange (only this queue gets it,
+   * no other monitor sees it): when it comes back, every event published before it has been delivered.
+   */
+  private startProbing(channel: Channel, queue: string): void {
+    this.stopProbing();
+    this.probeTimer = setInterval(() => {
+      if (this.channel !== channel) return this.stopProbing();
+      try {
+        channel.publish('', queue, Buffer.from(String(Date.now())), { type: PROBE_TYPE });
+      } catch {
+        // The channel is closing; its close handler takes over.
+      }
+    }, PROBE_EVERY_MS);
+    this.probeTimer.unref();
+  }
+
+  private stopProbing(): void {
+    if (this.probeTimer !== null) clearInterval(this.probeTimer);
+    this.probeTimer = null;
   }
 
   private lost(reason: string): void {
     if (this.channel === null && this.connection === null) return;
+    this.stopProbing();
     void this.connection?.close().catch(() => undefined);
     this.channel = null;
     this.connection = null;
@@ -148,15 +221,24 @@ export class AmqpTransport implements Transport {
     this.session = null;
     for (const owner of this.owners) owner.detach();
     if (this.closing) return;
-    this.lostAt ??= Date.now();
-    this.lostBecause ||= reason;
+    if (this.lostAt === null) {
+      this.lostAt = Math.min(Date.now(), this.heardAt || Date.now());
+      this.lostBecause ||= reason;
+      this.sink?.interrupted(this.lostAt, this.lostBecause);
+    }
     this.scheduleRetry();
+  }
+
+  /** What cut the stream, and then what kept it cut. */
+  private gapReason(): string {
+    const cause = this.lostBecause || 'connection lost';
+    return this.retryError !== null && this.retryError !== cause ? `${cause}; then ${this.retryError}` : cause;
   }
 
   private scheduleRetry(): void {
     if (this.closing || this.retryTimer) return;
     const state = this.link.state();
-    this.link.set(state.status === LinkStatus.Connecting ? LinkStatus.Connecting : LinkStatus.Reconnecting, this.lostBecause);
+    this.link.set(state.status === LinkStatus.Connecting ? LinkStatus.Connecting : LinkStatus.Reconnecting, this.lostAt === null ? this.lostBecause : this.gapReason());
     const delay = backoffDelay(this.link.state().attempts + 1);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -237,6 +319,7 @@ export class AmqpTransport implements Transport {
 
   async close(): Promise<void> {
     this.closing = true;
+    this.stopProbing();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.link.set(LinkStatus.Closed);
     // Consumers first: cancelled cleanly, their unsettled deliveries go back to their queues.

@@ -28,7 +28,7 @@ async function roundTrip(url: string): Promise<void> {
   const transport = transportFor(url);
   const received: CeleryMessage[] = [];
   try {
-    await transport.subscribeEvents({ message: (m) => received.push(m), malformed: () => undefined, gap: () => undefined });
+    await transport.subscribeEvents({ message: (m) => received.push(m), malformed: () => undefined, heard: () => undefined, interrupted: () => undefined, gap: () => undefined });
     const event = decodeEventBody({ type: 'worker-heartbeat', hostname: 'probe@pollen', timestamp: Date.now() / 1000 }).events[0];
     await until(`an event through ${url}`, () => {
       const { message, routingKey } = encodeEventMessage(event ?? [], 'probe@pollen');
@@ -63,7 +63,7 @@ describe('broker connection options', () => {
     servers.push(redis);
     const transport = transportFor(`redis://:wrong@127.0.0.1:${redis.port}/0`);
     try {
-      await transport.subscribeEvents({ message: () => undefined, malformed: () => undefined, gap: () => undefined });
+      await transport.subscribeEvents({ message: () => undefined, malformed: () => undefined, heard: () => undefined, interrupted: () => undefined, gap: () => undefined });
       await until('the password error', () => /WRONGPASS|invalid password|NOAUTH/i.test(transport.state().error ?? ''), 10_000);
       expect(transport.state().status).not.toBe(LinkStatus.Connected);
     } finally {

@@ -2,6 +2,7 @@
 export { type BrokerHost, BrokerKind, type BrokerUrl, type BrokerUrlResult, mask, parseBrokerUrl, SUPPORTED_SCHEMES } from './broker-url';
 export { backoffDelay } from './backoff';
 export { createTransport } from './create-transport';
+export { linkDown } from './link-state';
 export { defaultMemoryBroker, MemoryBroker, MemoryTransport } from './memory-transport';
 export {
   type ConsumeOptions,

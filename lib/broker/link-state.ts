@@ -29,3 +29,13 @@ export class Link {
     }
   }
 }
+
+/**
+ * Why a caller that must not wait should not use the broker now, or null when it may: the link is being
+ * re-established or closed, or a first connection has already failed. (A first connection still under
+ * way, with no failure yet, is how every process starts: it is let through.)
+ */
+export function linkDown(link: LinkState): string | null {
+  const down = link.status === LinkStatus.Reconnecting || link.status === LinkStatus.Closed || (link.status === LinkStatus.Connecting && link.error !== null);
+  return down ? `the broker is ${link.status}${link.error ? ` (${link.error})` : ''}` : null;
+}

@@ -16,10 +16,11 @@
  * as one; that includes Redis closing a subscriber that fell behind (client-output-buffer-limit pubsub).
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { type CeleryMessage, decodeRedisEnvelope, encodeRedisEnvelope, names } from '@/lib/celery';
+import { type CeleryMessage, encodeRedisEnvelope, names } from '@/lib/celery';
 import { backoffDelay } from './backoff';
 import type { BrokerUrl } from './broker-url';
 import { Link } from './link-state';
+import { DEFAULT_WATCH, type SubscriberWatchOptions, watchEventSubscriber } from './redis-event-subscriber';
 import { DEFAULT_VISIBILITY_TIMEOUT_S, RedisKeys } from './redis-keys';
 import { RedisPidboxListener, RedisReplyQueue } from './redis-pidbox';
 import { RedisQueueConsumer } from './redis-queue-consumer';
@@ -48,6 +49,8 @@ export interface RedisTransportOptions {
    * restored to its queue. Also read from the broker URL (`?visibility_timeout=N`); this option wins.
    */
   readonly visibilityTimeout?: number;
+  /** How the event subscriber tells a stalled broker (tests shorten it). */
+  readonly watch?: SubscriberWatchOptions;
 }
 
 type Role = 'events' | 'publish' | 'commands' | 'consume' | 'pidbox' | 'reply';
@@ -58,6 +61,7 @@ export class RedisTransport implements Transport {
   private readonly keys: RedisKeys;
   private readonly keyprefix: string;
   private readonly visibilityTimeoutS: number;
+  private readonly watch: SubscriberWatchOptions;
   private publisher: Redis | null = null;
   private commandConnection: Redis | null = null;
   private unackedStore: UnackedStore | null = null;
@@ -74,6 +78,7 @@ export class RedisTransport implements Transport {
     this.keyprefix = options.keyprefix ?? broker.options['global_keyprefix'] ?? '';
     this.keys = new RedisKeys(this.keyprefix);
     this.visibilityTimeoutS = options.visibilityTimeout ?? visibilityFromUrl(broker) ?? DEFAULT_VISIBILITY_TIMEOUT_S;
+    this.watch = options.watch ?? DEFAULT_WATCH;
   }
 
   state(): LinkState {
@@ -140,39 +145,8 @@ export class RedisTransport implements Transport {
 
   async subscribeEvents(sink: EventSink): Promise<void> {
     const subscriber = this.connect('events');
-    let lostAt: number | null = null;
-    let lostBecause = '';
-    // Its own up/down: the shared link status may already have been changed by another connection.
-    let up = false;
-    subscriber.on('ready', () => {
-      up = true;
-      this.link.set(LinkStatus.Connected);
-      if (lostAt !== null) sink.gap({ from: lostAt, to: Date.now(), reason: lostBecause || 'connection lost' });
-      lostAt = null;
-    });
-    subscriber.on('error', (err: Error) => {
-      lostBecause = err.message;
-      if (this.link.state().status !== LinkStatus.Connected) this.link.set(this.link.state().status, err.message);
-    });
-    subscriber.on('close', () => {
-      if (this.closing) return;
-      if (up) lostAt ??= Date.now();
-      up = false;
-      this.link.set(this.link.state().status === LinkStatus.Connecting ? LinkStatus.Connecting : LinkStatus.Reconnecting, lostBecause || 'connection closed');
-    });
-    subscriber.on('pmessage', (_pattern: string, _channel: string, data: string) => {
-      const receivedAt = Date.now();
-      // Lines where a mistake would lose events: a throwing sink must not break the subscription.
-      try {
-        const message = decodeRedisEnvelope(data);
-        if (message.ok) sink.message(message.value, receivedAt);
-        else sink.malformed(message.error, data);
-      } catch {
-        // The sink's own failure; the stream goes on.
-      }
-    });
-    // Queued until the connection is ready, so a broker that is down at start does not fail the server.
-    void subscriber.psubscribe(names.redisEventPattern({ db: this.broker.db, keyprefix: this.keyprefix })).catch(() => undefined);
+    const stop = watchEventSubscriber(subscriber, names.redisEventPattern({ db: this.broker.db, keyprefix: this.keyprefix }), sink, this.link, this.watch, () => this.closing);
+    subscriber.once('end', stop);
   }
 
   async publishFanout(exchange: string, routingKey: string, message: CeleryMessage): Promise<void> {

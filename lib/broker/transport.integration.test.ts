@@ -20,11 +20,19 @@ class Collected implements EventSink {
   readonly messages: CeleryMessage[] = [];
   readonly malformedSeen: DecodeError[] = [];
   readonly gaps: StreamGap[] = [];
+  readonly cuts: { since: number; reason: string }[] = [];
   message(message: CeleryMessage): void {
     this.messages.push(message);
   }
   malformed(error: DecodeError): void {
     this.malformedSeen.push(error);
+  }
+  heardUntil = 0;
+  heard(until: number): void {
+    this.heardUntil = Math.max(this.heardUntil, until);
+  }
+  interrupted(since: number, reason: string): void {
+    this.cuts.push({ since, reason });
   }
   gap(gap: StreamGap): void {
     this.gaps.push(gap);
@@ -44,6 +52,7 @@ interface Setup {
   readonly url: () => string;
   /** Redis only: a client for CONFIG and PUBLISH on the same server, and the server's log. */
   readonly redis?: () => Redis;
+  readonly server?: RedisServer;
   readonly serverLog?: () => string;
   /** Publishes bytes that are not a valid event message, the way that broker carries them. */
   readonly publishGarbage?: () => Promise<void>;
@@ -67,6 +76,7 @@ const setups: Record<string, () => Promise<Setup>> = {
         client.disconnect();
       },
       redis: () => new Redis(redis.url(2)),
+      server: redis,
       serverLog: () => redis.log(),
       restart: () => redis.restart(),
       stop: () => redis.stop(),
@@ -120,6 +130,13 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
     expect(transport.state()).toMatchObject({ status: 'connected', error: null, attempts: 0 });
   });
 
+  it('confirms, again and again, up to when the stream is whole', async () => {
+    const before = Date.now();
+    await until('a confirmation after now', () => sink.heardUntil >= before, 5_000);
+    const next = Date.now();
+    await until('a later one', () => sink.heardUntil >= next, 5_000);
+  });
+
   it('reports the backlog of its event queue where it has one (AMQP), null on pub/sub', async () => {
     const backlog = await transport.eventBacklog();
     if (kind === 'amqp') expect(backlog).toBe(0);
@@ -138,7 +155,7 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
   });
 
   // The memory broker lives in this process and cannot go away.
-  if (kind !== 'memory') it('survives a broker restart by itself and reports the gap', async () => {
+  if (kind !== 'memory') it('survives a broker restart by itself and reports the gap with its own cause', async () => {
     const states: string[] = [];
     const off = transport.onStateChange((s) => states.push(s.status));
     await setup.restart?.();
@@ -146,6 +163,9 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
     off();
     expect(states).toContain('reconnecting');
     expect(sink.gaps[0]?.to).toBeGreaterThanOrEqual(sink.gaps[0]?.from ?? Infinity);
+    // Told as it began, so the model stops judging workers by silence at once.
+    expect(sink.cuts.length).toBeGreaterThan(0);
+    expect(sink.cuts[0]?.since).toBeLessThanOrEqual(sink.gaps[0]?.to ?? 0);
     await until('an event after the restart', () => {
       const { message, routingKey } = heartbeat('after-restart@pollen');
       void transport.publishFanout('celeryev', routingKey, message).catch(() => undefined);
@@ -167,7 +187,8 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
         for (let i = 0; i < 20000; i++) p.publish('/2.celeryev/worker.heartbeat', payload);
         p.exec().then(() => r.quit());
       `, setup.url()], { cwd: process.cwd(), stdio: 'ignore' });
-      const busyUntil = Date.now() + 3_000;
+      const stoppedReading = Date.now();
+      const busyUntil = stoppedReading + 3_000;
       while (Date.now() < busyUntil) {
         // Deliberately block the event loop: this is the slow subscriber.
       }
@@ -175,12 +196,44 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
       await until('reconnection after the drop', () => sink.gaps.length > gapsBefore && transport.state().status === LinkStatus.Connected, 30_000);
       // It was Redis that dropped us, for the output buffer.
       expect(setup.serverLog?.()).toMatch(/closed ASAP for overcoming of output buffer limits/);
+      // The gap says so (not the earlier restart's ECONNREFUSED), and starts no later than the moment this
+      // process stopped reading: the events lost were those Redis held for it, not those after the close.
+      const gap = sink.gaps[sink.gaps.length - 1] as StreamGap;
+      expect(gap.reason).toMatch(/behind.*output buffer/);
+      expect(gap.reason).not.toMatch(/ECONNREFUSED/);
+      expect(gap.from).toBeLessThanOrEqual(stoppedReading);
+      expect(gap.from).toBeGreaterThan(stoppedReading - 2_500);
       await admin.config('SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60');
       admin.disconnect();
       await until('an event after the drop', () => {
         const { message, routingKey } = heartbeat('after-drop@pollen');
         void transport.publishFanout('celeryev', routingKey, message).catch(() => undefined);
         return sink.hostnames().includes('after-drop@pollen');
+      }, 20_000);
+    });
+
+    it('takes a paused Redis (SIGSTOP) for an outage, and reports the gap when it answers again', async () => {
+      const server = setup.server as RedisServer;
+      const cutsBefore = sink.cuts.length;
+      const gapsBefore = sink.gaps.length;
+      const pausedAt = Date.now();
+      server.pause();
+      try {
+        await until('the stall noticed', () => sink.cuts.length > cutsBefore, 10_000);
+        expect(Date.now() - pausedAt).toBeLessThan(6_000);
+        expect(transport.state()).toMatchObject({ status: 'reconnecting' });
+        expect(transport.state().error).toMatch(/stopped answering/);
+        expect(sink.cuts[sink.cuts.length - 1]?.since).toBeLessThanOrEqual(pausedAt);
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+      } finally {
+        server.resume();
+      }
+      await until('back after the pause', () => sink.gaps.length > gapsBefore && transport.state().status === LinkStatus.Connected, 20_000);
+      expect(sink.gaps[sink.gaps.length - 1]?.reason).toMatch(/stopped answering/);
+      await until('an event after the pause', () => {
+        const { message, routingKey } = heartbeat('after-pause@pollen');
+        void transport.publishFanout('celeryev', routingKey, message).catch(() => undefined);
+        return sink.hostnames().includes('after-pause@pollen');
       }, 20_000);
     });
   }

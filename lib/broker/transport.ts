@@ -32,9 +32,13 @@ export interface LinkState {
 
 /** A stretch of time in which events may have been published that we did not receive. */
 export interface StreamGap {
-  /** Unix ms: when the subscription was lost, and when it was back. */
+  /**
+   * Unix ms: from the last moment the stream is known to have been whole (not when the loss was noticed,
+   * which can be many seconds later when the subscriber had fallen behind), to when it was back.
+   */
   readonly from: number;
   readonly to: number;
+  /** What cut the stream, as found at the time (never an older outage's error). */
   readonly reason: string;
 }
 
@@ -44,6 +48,17 @@ export interface EventSink {
   message(message: CeleryMessage, receivedAt: number): void;
   /** A message that was not a valid envelope; `raw` is kept as a sample. */
   malformed(error: DecodeError, raw: string): void;
+  /**
+   * Every event published before `until` (Unix ms) has been delivered: the transport's own probe went
+   * through the broker and came back. Until then, a worker's silence may be Pollen's own deafness.
+   */
+  heard(until: number): void;
+  /**
+   * The stream stopped (the connection dropped, or the broker stopped answering): from now on silence says
+   * nothing about the workers. `since` is where the coming gap will start.
+   */
+  interrupted(since: number, reason: string): void;
+  /** The stream is back after `interrupted`; events published in the gap may be missing. */
   gap(gap: StreamGap): void;
 }
 

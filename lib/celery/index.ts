@@ -27,6 +27,7 @@ export {
   type TaskMessage,
   taskReprs,
   type TimeLimit,
+  V2_HEADERS,
 } from './task-message';
 export type {
   CeleryEvent,
@@ -66,10 +67,12 @@ export {
   type ReplyAddress,
 } from './pidbox';
 export {
+  dateDoneSeconds,
   decodeGroupMeta,
   decodeTaskMeta,
   encodeTaskMeta,
   type ExceptionInfo,
+  exceptionRepr,
   exceptionToJson,
   type GroupMeta,
   newTaskMeta,

@@ -10,6 +10,7 @@
 import { decoding, DecodeErrorCode, type Decoded, failure, unwrap } from './decode-result';
 import { asObject, optArray, optInt, optObject, optStr, str, unknownFields } from './fields';
 import { assignFields, isJsonObject, type JsonObject, type JsonValue, parseJson, pythonJsonDumps } from './json';
+import { pythonRepr } from './python-repr-format';
 
 export const TaskState = {
   Pending: 'PENDING',
@@ -104,6 +105,20 @@ function readException(result: JsonValue): ExceptionInfo | null {
   if (!isJsonObject(result) || typeof result['exc_type'] !== 'string') return null;
   const module = result['exc_module'];
   return { type: result['exc_type'], message: result['exc_message'] ?? null, module: typeof module === 'string' ? module : null };
+}
+
+/** What a task-failed event would carry for this exception: Python's `repr(exc)`, e.g. `ValueError('boom')`. */
+export function exceptionRepr(exc: ExceptionInfo): string {
+  const args = Array.isArray(exc.message) ? exc.message : exc.message === null ? [] : [exc.message];
+  return `${exc.type}(${args.map(pythonRepr).join(', ')})`;
+}
+
+/** `date_done` (naive ISO 8601 in UTC, as Celery stores it) in Unix seconds; null when absent or unreadable. */
+export function dateDoneSeconds(dateDone: string | null): number | null {
+  if (dateDone === null) return null;
+  const zoned = /(Z|[+-]\d\d:?\d\d)$/.test(dateDone) ? dateDone : `${dateDone}Z`;
+  const ms = Date.parse(zoned);
+  return Number.isFinite(ms) ? ms / 1000 : null;
 }
 
 export function exceptionToJson(exc: ExceptionInfo): JsonObject {

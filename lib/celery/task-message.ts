@@ -60,7 +60,8 @@ export interface TaskMessage {
   readonly properties: MessageProperties;
 }
 
-const V2_HEADERS = new Set([
+/** The headers of protocol v2 that Celery sets itself (CELERY-WIRE.md §2.1); a user's headers never override them. */
+export const V2_HEADERS: ReadonlySet<string> = new Set([
   'lang', 'task', 'id', 'shadow', 'eta', 'expires', 'group', 'group_index', 'retries', 'timelimit',
   'root_id', 'parent_id', 'argsrepr', 'kwargsrepr', 'origin', 'ignore_result',
 ]);

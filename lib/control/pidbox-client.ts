@@ -120,7 +120,10 @@ export class PidboxClient {
       const queue = await Promise.race([this.openReplyQueue(), done.then(() => null)]);
       if (queue === null) return [];
       const message = encodeControlRequest({ ...request, ticket, replyTo: { exchange: names.REPLY_EXCHANGE, routingKey: queue.oid } });
-      await this.transport.publishFanout(names.PIDBOX_EXCHANGE, '', message);
+      // A publish waits for a lost connection to come back; the call's deadline does not.
+      const published = this.transport.publishFanout(names.PIDBOX_EXCHANGE, '', message);
+      published.catch(() => undefined);
+      await Promise.race([published, done]);
       if (limit !== null && limit <= 0) finish();
       await done;
       return [...replies];

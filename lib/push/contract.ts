@@ -115,10 +115,15 @@ export interface PushedTask {
   readonly [field: string]: unknown;
 }
 
+/** How a worker's liveness is shown: alive (`online`, or `unknown` while it cannot be heard) or `offline`. */
+export type WorkerStatus = 'online' | 'offline' | 'unknown';
+
 /** A worker as GET /api/workers renders its event-derived fields (no inspect replies: fetch those over REST). */
 export interface PushedWorker {
   readonly hostname: string;
   readonly alive: boolean;
+  /** `unknown` while Pollen cannot hear the broker, or has not heard the worker since it could again. */
+  readonly status: WorkerStatus;
   readonly heartbeats?: readonly number[];
   readonly active?: number | null;
   readonly processed?: number | null;

@@ -1,4 +1,4 @@
-/** The one error body of Pollen's API: `{"error": message}`, as Flower answers. */
+/** The one error body of Pollen's API: `{"error": message}`, as Flower answers, with a `code` where a client may act on it. */
 import type { z } from 'zod';
 
 export interface ApiResponse {
@@ -9,8 +9,9 @@ export interface ApiResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export function apiError(status: number, message: string): ApiResponse {
-  return { status, body: { error: message } };
+/** `code`: a stable name for errors a client may act on (e.g. `backend_unavailable`: retry later). */
+export function apiError(status: number, message: string, code?: string): ApiResponse {
+  return { status, body: code === undefined ? { error: message } : { error: message, code } };
 }
 
 /** A 400 naming each bad parameter, from a zod error. */

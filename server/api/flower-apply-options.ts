@@ -4,21 +4,43 @@
  * `countdown` as a float, `expires` as a float (seconds) or such a date; Pollen also takes ISO 8601 with
  * an offset. A date without an offset stays naive, so that the worker reads it in its own timezone as it
  * reads Flower's. Options Pollen cannot honour are refused with 400 naming them, never dropped silently.
+ * Every moment must be one a Python worker can hold (a datetime, years 1 to 9999), and `headers` must not
+ * override the protocol's own: both are the caller's mistakes, answered 400, never a failed send.
  */
 import { z } from 'zod';
-import type { JsonObject, JsonValue } from '@/lib/celery';
+import { type JsonObject, type JsonValue, V2_HEADERS } from '@/lib/celery';
 import type { SendOptions } from '@/worker/client';
 import { flowerBoolean } from '../flower-boolean';
+import { RETRY_OF } from '../retry/retry-link';
 import { apiError, type ApiResponse } from './api-error';
 import { numberParam, secondsParam, textParam, wholeNumberParam } from './flower-control-params';
+import { taskIdParam } from './task-id';
 
 /** Flower's '%Y-%m-%d %H:%M:%S.%f', with `T` allowed for the space, the fraction optional, an offset optional. */
 const MOMENT = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?$/;
 
 const MOMENT_HINT = "'YYYY-MM-DD HH:MM:SS.ffffff' (the workers' timezone, as in Flower) or ISO 8601 with an offset";
 
-/** The moment as Celery writes it (`isoformat()`), naive when it came naive. */
-function moment(text: string): string | null {
+/**
+ * What Python's datetime holds (years 1 to 9999), less a day at each end so that no time zone takes a
+ * moment out of it: the worker parses eta and expires into a datetime, and Celery's own client adds a
+ * countdown to now in one (OverflowError beyond).
+ */
+const EARLIEST_MS = Date.parse('0001-01-02T00:00:00Z');
+const LATEST_MS = Date.parse('9999-12-30T23:59:59Z');
+const RANGE_HINT = 'a moment in the years 1 to 9999, which is what a Python worker can hold';
+
+function representable(ms: number): boolean {
+  return ms >= EARLIEST_MS && ms <= LATEST_MS;
+}
+
+/** Seconds from now as a moment in that range (a negative expires is a task that expired already). */
+function fromNow(seconds: number): boolean {
+  return representable(Date.now() + seconds * 1000);
+}
+
+/** The moment as Celery writes it (`isoformat()`), naive when it came naive; 'range' when a worker could not hold it. */
+function moment(text: string): string | null | 'range' {
   const match = MOMENT.exec(text.trim());
   if (!match) return null;
   const [, date, time, fraction = '', zone = ''] = match;
@@ -27,40 +49,64 @@ function moment(text: string): string | null {
   const iso = `${date}T${time}${fraction}${offset}`;
   // JS rolls 02-30 over to March: the day must survive a round trip. A naive time is checked as if UTC.
   const day = Date.parse(`${date}T00:00:00Z`);
-  if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== date || Number.isNaN(Date.parse(offset ? iso : `${iso}Z`))) return null;
-  return iso;
+  if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== date) return null;
+  const at = Date.parse(offset ? iso : `${iso}Z`);
+  if (Number.isNaN(at)) return null;
+  return representable(at) ? iso : 'range';
 }
 
 const momentParam = z.string({ error: `expected a date: ${MOMENT_HINT}` }).transform((text, ctx) => {
   const iso = moment(text);
-  if (iso !== null) return iso;
-  ctx.addIssue({ code: 'custom', message: `expected a date: ${MOMENT_HINT}, got ${JSON.stringify(text)}` });
+  if (iso !== null && iso !== 'range') return iso;
+  ctx.addIssue({ code: 'custom', message: iso === 'range' ? `expected ${RANGE_HINT}, got ${JSON.stringify(text)}` : `expected a date: ${MOMENT_HINT}, got ${JSON.stringify(text)}` });
   return z.NEVER;
+});
+
+/** Seconds from now that land on a moment a worker can hold. */
+const countdownParam = numberParam.superRefine((seconds, ctx) => {
+  if (!fromNow(seconds)) ctx.addIssue({ code: 'custom', message: `${seconds} seconds from now is not ${RANGE_HINT}` });
 });
 
 /** Seconds from now (a number, or its text as Python's float() takes it), else a date. */
 const expiresParam = z.union([z.number(), z.string()], { error: `expected seconds or a date: ${MOMENT_HINT}` }).transform((value, ctx): number | string => {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  const seconds = typeof value === 'number' ? value : value.trim() !== '' ? Number(value) : Number.NaN;
+  if (Number.isFinite(seconds)) {
+    if (fromNow(seconds)) return seconds;
+    ctx.addIssue({ code: 'custom', message: `${seconds} seconds from now is not ${RANGE_HINT}` });
+    return z.NEVER;
+  }
   const iso = typeof value === 'string' ? moment(value) : null;
-  if (iso !== null) return iso;
-  ctx.addIssue({ code: 'custom', message: `expected seconds or a date: ${MOMENT_HINT}, got ${JSON.stringify(value)}` });
+  if (iso !== null && iso !== 'range') return iso;
+  ctx.addIssue({ code: 'custom', message: iso === 'range' ? `expected ${RANGE_HINT}, got ${JSON.stringify(value)}` : `expected seconds or a date: ${MOMENT_HINT}, got ${JSON.stringify(value)}` });
   return z.NEVER;
 });
 
 const jsonObject = (what: string) => z.record(z.string(), z.unknown(), { error: `${what} must be a JSON object` });
 
+/**
+ * Headers the sender does not choose: protocol v2's (the task's name, id, workflow ids, reprs, retries,
+ * eta, limits...), Celery 5.3's stamping, kombu's `compression` (the body would be read as compressed) and
+ * Pollen's retry link. Overriding them would send another task than the one answered.
+ */
+const PROTOCOL_HEADERS: ReadonlySet<string> = new Set([...V2_HEADERS, 'stamped_headers', 'stamps', 'replaced_task_nesting', 'compression', RETRY_OF]);
+
+const headersParam = jsonObject('headers').superRefine((headers, ctx) => {
+  for (const name of Object.keys(headers)) {
+    if (PROTOCOL_HEADERS.has(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'a protocol header, set by the sender from the task and its options; it cannot be overridden' });
+  }
+});
+
 /** `apply_async` options Pollen sends (and a few it accepts and has no use for). */
 const OPTIONS = {
-  countdown: numberParam.optional().describe('seconds from now before the task may run'),
+  countdown: countdownParam.optional().describe('seconds from now before the task may run'),
   eta: momentParam.optional().describe(`not before this moment: ${MOMENT_HINT}`),
   expires: expiresParam.optional().describe('seconds from now, or a moment, after which the worker revokes the task unrun'),
   queue: textParam.optional().describe("the queue to send to (default: the default queue, 'celery')"),
   routing_key: textParam.optional().describe('the queue name, when no queue is given (Pollen publishes through the default exchange)'),
   exchange: z.string().optional().describe("'' or the queue's own exchange (Celery names it after the queue)"),
   priority: wholeNumberParam(0).pipe(z.number().max(255, 'must be at most 255')).optional().describe('0..9 on Redis, 0..255 on RabbitMQ queues with x-max-priority'),
-  headers: jsonObject('headers').optional().describe('extra message headers'),
-  task_id: textParam.optional().describe('the id to give the task (default: a new UUID)'),
+  headers: headersParam.optional().describe(`extra message headers; not the protocol's own (${[...PROTOCOL_HEADERS].join(', ')})`),
+  task_id: taskIdParam.optional().describe('the id to give the task (default: a new UUID)'),
   time_limit: secondsParam.optional().describe('hard time limit in seconds'),
   soft_time_limit: secondsParam.optional().describe('soft time limit in seconds'),
   shadow: textParam.optional().describe('another name for the task in logs and monitors'),

@@ -3,6 +3,7 @@ import type { Route } from '../http/route-types';
 import { applyBody, applyTask, asyncApplyTask, sendTask } from './flower-apply';
 import { taskBody } from './flower-apply-options';
 import { getTaskResult, resultQuery } from './flower-task-result';
+import { checkTaskId } from './task-id';
 
 const tags = ['flower'];
 
@@ -59,8 +60,8 @@ export const FLOWER_APPLY_ROUTES: readonly Route[] = [
       summary: 'A task\'s state, and once ready its result (and traceback on FAILURE): {"task-id", "state", "result"?, "traceback"?}',
       tags,
       query: resultQuery,
-      responses: { 200: 'the state now, or when ready or the timeout ran out', 400: 'bad timeout', 502: 'malformed stored result', 503: 'no result backend' },
+      responses: { 200: 'the state now, or when ready or the timeout ran out', 400: 'not a task id, or bad timeout', 502: 'malformed stored result', 503: 'no result backend' },
     },
-    handle: getTaskResult,
+    handle: checkTaskId(getTaskResult),
   },
 ];

@@ -19,6 +19,7 @@ import { apiError, type ApiResponse, badRequest } from './api-error';
 import { taskBody, taskCall } from './flower-apply-options';
 import { type Handler, NO_BACKEND, reachBroker } from './flower-control';
 import { secondsParam } from './flower-control-params';
+import { readBackend } from '../backend/request-read';
 import { backendFailure, MAX_WAIT_SECONDS, resultFields, stateOf, waitForTask } from './flower-task-result';
 
 /** How long apply waits by default: long enough for a quick task on a busy worker, short of common proxy timeouts. */
@@ -110,7 +111,7 @@ async function send(request: RouteRequest, context: RouteContext, needs: Needs):
 async function sentAnswer(context: RouteContext, id: string): Promise<ApiResponse> {
   if (context.backend === null) return { status: 200, body: { 'task-id': id } };
   try {
-    return { status: 200, body: { 'task-id': id, state: stateOf(await context.backend.get(id)) } };
+    return { status: 200, body: { 'task-id': id, state: stateOf(await readBackend(context.backend, (b) => b.get(id))) } };
   } catch {
     // The task is sent: say so, without a state, rather than invite a second send with an error.
     return { status: 200, body: { 'task-id': id } };

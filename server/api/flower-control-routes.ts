@@ -19,6 +19,7 @@ import {
   shutdownWorker,
   timeoutQuery,
 } from './flower-control';
+import { checkTaskId } from './task-id';
 
 const tags = ['flower'];
 
@@ -90,9 +91,9 @@ export const FLOWER_CONTROL_ROUTES: readonly Route[] = [
       summary: 'Revoke a task on every worker; with terminate, stop it if it runs (a broadcast without reply)',
       tags,
       query: revokeQuery,
-      responses: { 200: '{"message": "Revoked \'<id>\'"}', 400: 'bad terminate or signal', 503: WORKER_ANSWERS[503] },
+      responses: { 200: '{"message": "Revoked \'<id>\'"}', 400: 'not a task id, or bad terminate or signal', 503: WORKER_ANSWERS[503] },
     },
-    handle: revokeTask,
+    handle: checkTaskId(revokeTask),
   },
   {
     method: 'POST',
@@ -123,10 +124,10 @@ export const FLOWER_CONTROL_ROUTES: readonly Route[] = [
     path: '/api/task/abort/:id',
     access: 'control',
     doc: {
-      summary: "Abort a task (Celery's AbortableAsyncResult.abort(): stores ABORTED, which an AbortableTask sees with is_aborted())",
+      summary: "Abort a task that is not ready (Celery's AbortableAsyncResult.abort(): stores ABORTED, which an AbortableTask sees with is_aborted())",
       tags,
-      responses: { 200: '{"message": "Aborted \'<id>\'"}', 503: 'no result backend, or it could not be reached' },
+      responses: { 200: '{"message": "Aborted \'<id>\'"}', 400: 'not a task id', 409: 'the task is already ready (SUCCESS, FAILURE, REVOKED): its result is kept', 503: 'no result backend, or it could not be reached (code backend_unavailable)' },
     },
-    handle: abortTask,
+    handle: checkTaskId(abortTask),
   },
 ];

@@ -7,18 +7,23 @@
  * naming the parameter where Flower would fail on a bad value.
  */
 import { z } from 'zod';
-import { newTaskMeta } from '@/lib/celery';
+import { linkDown } from '@/lib/broker';
+import { newTaskMeta, READY_STATES, type TaskMeta } from '@/lib/celery';
 import type { Client } from '@/worker/client';
 import { flowerBoolean } from '../flower-boolean';
 import type { ControlOutcome, WorkerControl } from '../control/worker-control';
 import type { RouteContext, RouteRequest } from '../http/route-types';
+import { readBackend } from '../backend/request-read';
 import { apiError, type ApiResponse, badRequest } from './api-error';
+import { backendFailure } from './flower-task-result';
 import { rateLimitParam, secondsParam, signalParam, textParam, wholeNumberParam } from './flower-control-params';
 
 /** The state `AbortableAsyncResult.abort()` stores (celery.contrib.abortable.ABORTED); AbortableTask.is_aborted() reads it. */
 export const ABORTED = 'ABORTED';
 
 export const NO_BROKER = 'Pollen was started without a broker (--broker), so it cannot reach the workers';
+/** The stable code of an answer refused because the link to the broker is down or stalled. */
+export const BROKER_UNAVAILABLE = 'broker_unavailable';
 export const NO_BACKEND = 'Pollen was started without a result backend (--result-backend)';
 
 export const poolResizeQuery = z.object({ n: wholeNumberParam(1).default(1).describe('processes to add or remove (default 1)') });
@@ -59,10 +64,8 @@ export type Reachable = { readonly ok: true; readonly control: WorkerControl; re
 export function reachBroker(context: RouteContext): Reachable {
   const { collector, control, client } = context;
   if (collector === null || control === null || client === null) return { ok: false, response: apiError(503, NO_BROKER) };
-  const link = collector.transport.state();
-  // A first connection still under way, with no failure yet, is let through: it is how every server starts.
-  const down = link.status === 'reconnecting' || link.status === 'closed' || (link.status === 'connecting' && link.error !== null);
-  if (down) return { ok: false, response: apiError(503, `the broker is ${link.status}${link.error ? ` (${link.error})` : ''}: try again once it is back`) };
+  const down = linkDown(collector.transport.state());
+  if (down !== null) return { ok: false, response: apiError(503, `${down}: try again once it is back`, BROKER_UNAVAILABLE) };
   return { ok: true, control, client };
 }
 
@@ -130,15 +133,25 @@ export const revokeTask: Handler = async ({ params, fields }, context) => {
 
 /**
  * Celery's `AbortableAsyncResult(id).abort()`: stores ABORTED for the task, which an AbortableTask sees
- * through `is_aborted()`. As in Celery, a task that already succeeded keeps its result.
+ * through `is_aborted()`. Only a task that is not ready: Celery's abort() writes over whatever is stored,
+ * so a finished task would lose its result (or traceback). A task ready in the model or in the backend
+ * answers 409, and the write itself is conditional, so a task finishing at that moment keeps its result.
  */
 export const abortTask: Handler = async ({ params }, context) => {
   if (context.backend === null) return apiError(503, NO_BACKEND);
   const id = params['id'] ?? '';
+  const task = context.state.tasks.get(id);
+  if (task !== undefined && READY_STATES.has(task.state)) return notAbortable(id, task.state);
+  let stored: TaskMeta | null;
   try {
-    await context.backend.store(newTaskMeta(id, ABORTED));
+    stored = await readBackend(context.backend, (backend) => backend.storeUnlessReady(newTaskMeta(id, ABORTED)));
   } catch (err) {
-    return apiError(503, `could not store ${ABORTED} in the result backend: ${err instanceof Error ? err.message : String(err)}`);
+    return backendFailure(err);
   }
+  if (stored !== null) return notAbortable(id, stored.status);
   return { status: 200, body: { message: `Aborted '${id}'` } };
 };
+
+function notAbortable(id: string, state: string): ApiResponse {
+  return apiError(409, `Task '${id}' is already ${state}: only a task that is not ready can be aborted, and its stored result is kept`, 'task_ready');
+}

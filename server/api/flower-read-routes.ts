@@ -1,5 +1,6 @@
 /** Flower's read endpoints and probes (FLOWER-API.md §2.1–2.3), as route table entries. */
 import type { Route } from '../http/route-types';
+import { checkTaskId } from './task-id';
 import { getQueueLengths } from './flower-queues';
 import { getTaskInfo, getTasks, getTaskTypes, getWorkers, tasksQuery, workersQuery } from './flower-read';
 
@@ -28,15 +29,22 @@ export const FLOWER_READ_ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/api/tasks',
     access: 'read',
-    doc: { summary: 'Tasks as an ordered map of uuid to task (Flower\'s shape), filtered, sorted and searched', tags: ['flower'], query: tasksQuery, responses: { 200: 'ordered map of uuid to task', 400: 'bad parameter or search' } },
+    heavy: true,
+    doc: {
+      summary: 'Tasks as an ordered map of uuid to task (Flower\'s shape), filtered, sorted and searched',
+      description: 'Without `limit` (as in Flower) every task comes back, streamed. A few such requests are served at once and a few more wait their turn; beyond that 503 with Retry-After.',
+      tags: ['flower'],
+      query: tasksQuery,
+      responses: { 200: 'ordered map of uuid to task', 400: 'bad parameter or search', 503: 'too many large requests at once; retry after Retry-After seconds' },
+    },
     handle: ({ query }, { state }) => getTasks(state, query),
   },
   {
     method: 'GET',
     path: '/api/task/info/:id',
     access: 'read',
-    doc: { summary: 'One task with every field the events gave', tags: ['flower'], responses: { 200: 'the task', 404: 'unknown task' } },
-    handle: ({ params }, { state }) => getTaskInfo(state, params['id'] ?? ''),
+    doc: { summary: 'One task with every field the events gave', tags: ['flower'], responses: { 200: 'the task', 400: 'not a task id', 404: 'unknown task' } },
+    handle: checkTaskId(({ params }, { state }) => getTaskInfo(state, params['id'] ?? '')),
   },
   {
     method: 'GET',

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { type CeleryEvent, decodeEventBody } from '@/lib/celery';
 import { flatEvents } from '@/test/fixtures/celery-5.2/captures';
 import { ClusterState } from '../state/cluster-state';
-import { getTaskInfo, getTasks, getTaskTypes, getWorkers } from './flower-read';
+import { type ApiResponse } from './api-error';
+import { StreamedJsonObject } from '../http/streamed-json';
+import { getTaskInfo, getTasks as getTasksStreamed, getTaskTypes, getWorkers } from './flower-read';
+
+/** GET /api/tasks with its streamed map read into an object, as a client parses it. */
+function getTasks(state: ClusterState, query: URLSearchParams): ApiResponse {
+  const response = getTasksStreamed(state, query);
+  return response.body instanceof StreamedJsonObject ? { ...response, body: Object.fromEntries(response.body.entries()) } : response;
+}
 
 function capturedState(): { state: ClusterState; end: number } {
   const state = new ClusterState({ maxTasks: 1000, purgeOfflineAfter: 3600 });

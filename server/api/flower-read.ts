@@ -10,9 +10,11 @@ import { parseTaskSearch } from '../search/search-parser';
 import { INSPECT_METHODS, INSPECT_STALE_MS, type InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
+import { implausibleSkew, sortTime } from '../state/clock-skew';
 import type { WorkerRecord } from '../state/worker-record';
 import { apiError, type ApiResponse, badRequest, queryObject } from './api-error';
 import { childrenIndex, flowerTask } from './flower-task-json';
+import { StreamedJsonObject } from '../http/streamed-json';
 
 export const workersQuery = z.object({
   status: flowerBoolean.optional(),
@@ -24,6 +26,7 @@ function workerJson(worker: WorkerRecord, now: number): Record<string, unknown> 
   return {
     hostname: worker.hostname,
     alive: worker.alive(now),
+    status: worker.status(now),
     timestamp: worker.lastTimestamp,
     // Pollen keeps what the events say; `inspect` replies (stats, registered, ...) join them with the
     // control plane.
@@ -37,6 +40,7 @@ function workerJson(worker: WorkerRecord, now: number): Record<string, unknown> 
     sw_sys: worker.swSys,
     heartbeats: worker.heartbeats,
     clock_skew: worker.clockSkew,
+    clock_suspect: worker.lastReceived > 0 && implausibleSkew(worker.lastTimestamp, worker.lastReceived) !== null,
     offline_since: worker.offlineSince,
   };
 }
@@ -125,11 +129,11 @@ export function getTasks(state: ClusterState, query: URLSearchParams): ApiRespon
   const tasks = [...state.tasks.values()].filter(matches);
   if (q.sort_by === undefined) {
     // Flower's default order: newest state change first.
-    tasks.sort((a, b) => b.timestamp - a.timestamp);
+    tasks.sort((a, b) => sortTime(b, b.timestamp) - sortTime(a, a.timestamp));
   } else {
     const descending = q.sort_by.startsWith('-');
     const key = q.sort_by.replace('-', '') as (typeof SORT_KEYS)[number];
-    const value = (t: TaskRecord): string | number => (key === 'name' ? (t.name ?? '') : key === 'state' ? t.state : (t[key] ?? 0));
+    const value = (t: TaskRecord): string | number => (key === 'name' ? (t.name ?? '') : key === 'state' ? t.state : (sortTime(t, t[key]) ?? 0));
     tasks.sort((a, b) => {
       const [x, y] = [value(a), value(b)];
       const order = x < y ? -1 : x > y ? 1 : 0;
@@ -138,7 +142,13 @@ export function getTasks(state: ClusterState, query: URLSearchParams): ApiRespon
   }
   const page = tasks.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
   const children = childrenIndex(state.tasks.values());
-  return { status: 200, body: Object.fromEntries(page.map((t) => [t.uuid, flowerTask(t, children.get(t.uuid) ?? [])])) };
+  // Without a limit (Flower's default) this is every task: written as it is serialized, never whole.
+  return {
+    status: 200,
+    body: new StreamedJsonObject(function* () {
+      for (const t of page) yield [t.uuid, flowerTask(t, children.get(t.uuid) ?? [])] as const;
+    }),
+  };
 }
 
 export function getTaskInfo(state: ClusterState, id: string): ApiResponse {

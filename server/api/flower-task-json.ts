@@ -40,6 +40,7 @@ export function flowerTask(task: TaskRecord, children: readonly string[]): Recor
     lost: task.lost,
     retry_history: task.retryHistory,
     revoke_info: task.revoked === null ? null : { terminated: task.terminated, signum: task.signum, expired: task.expired },
+    settled: task.settled,
   };
 }
 

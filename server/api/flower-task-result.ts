@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { exceptionRepr, MalformedResultError, type ResultBackend, ResultTimeoutError } from '@/lib/backend';
 import { READY_STATES, type TaskMeta, TaskState } from '@/lib/celery';
+import { BACKEND_READ_TIMEOUT_MS, BACKEND_UNAVAILABLE, BackendUnavailableError, readBackend } from '../backend/request-read';
 import { apiError, type ApiResponse, badRequest } from './api-error';
 import { NO_BACKEND, type Handler } from './flower-control';
 import { secondsParam } from './flower-control-params';
@@ -38,18 +39,23 @@ export function stateOf(meta: TaskMeta | null): string {
 /** The ready meta, or when `timeoutMs` runs out the meta stored then (null: PENDING); `ready` says which. */
 export async function waitForTask(backend: ResultBackend, taskId: string, timeoutMs: number): Promise<{ meta: TaskMeta | null; ready: boolean }> {
   try {
-    return { meta: await backend.waitForReady(taskId, timeoutMs), ready: true };
+    // The wait is the caller's own bound; only a backend known to be down cuts it short.
+    return { meta: await readBackend(backend, (b) => b.waitForReady(taskId, timeoutMs), timeoutMs + BACKEND_READ_TIMEOUT_MS), ready: true };
   } catch (err) {
     if (!(err instanceof ResultTimeoutError)) throw err;
-    return { meta: await backend.get(taskId), ready: false };
+    return { meta: await readBackend(backend, (b) => b.get(taskId)), ready: false };
   }
 }
 
-/** A result backend that failed: unreachable (503), or holding something Celery would not write (502). */
+/**
+ * A result backend that failed: unreachable, stalled or refusing (503 `backend_unavailable`), or holding
+ * something Celery would not write (502).
+ */
 export function backendFailure(err: unknown): ApiResponse {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof MalformedResultError) return apiError(502, `the result backend holds a malformed result: ${message}`);
-  return apiError(503, `the result backend failed: ${message}`);
+  const reason = err instanceof BackendUnavailableError ? err.reason : message;
+  return apiError(503, `the result backend cannot be read now (${reason}); try again once it is back`, BACKEND_UNAVAILABLE);
 }
 
 export const getTaskResult: Handler = async ({ params, fields }, context) => {
@@ -59,7 +65,7 @@ export const getTaskResult: Handler = async ({ params, fields }, context) => {
   const id = params['id'] ?? '';
   const timeout = parsed.data.timeout ?? 0;
   try {
-    const meta = timeout > 0 ? (await waitForTask(context.backend, id, timeout * 1000)).meta : await context.backend.get(id);
+    const meta = timeout > 0 ? (await waitForTask(context.backend, id, timeout * 1000)).meta : await readBackend(context.backend, (b) => b.get(id));
     return { status: 200, body: { 'task-id': id, state: stateOf(meta), ...resultFields(meta) } };
   } catch (err) {
     return backendFailure(err);

@@ -58,6 +58,7 @@ describe('request guard', () => {
       ['a token that differs from the cookie', browser({ cookie: 'pollen_csrf=tok123', 'x-pollen-csrf': 'other' })],
       ['a cross-site request even with the token', browser({ 'sec-fetch-site': 'cross-site', cookie: 'pollen_csrf=t', 'x-pollen-csrf': 't' })],
       ['another origin', browser({ origin: 'http://evil.example', 'sec-fetch-site': undefined, cookie: 'pollen_csrf=t', 'x-pollen-csrf': 't' })],
+      ['its own host:port over the other scheme', browser({ origin: 'https://pollen:5555', 'sec-fetch-site': undefined, cookie: 'pollen_csrf=t', 'x-pollen-csrf': 't' })],
     ])('refuses %s', (_, headers) => {
       const result = guardRequest('control', withAuth, headers);
       expect(result.ok).toBe(false);
@@ -65,6 +66,13 @@ describe('request guard', () => {
         expect(result.response.status).toBe(403);
         expect(JSON.stringify(result.response.body)).toContain('CSRF check failed');
       }
+    });
+
+    it('accepts an origin that --allowed-origins names, still with the token', () => {
+      const allowing = config({ basicAuth: 'alice:pw', allowedOrigins: 'https://ops.example.com' });
+      const fromOps = browser({ origin: 'https://ops.example.com', 'sec-fetch-site': 'cross-site', cookie: 'pollen_csrf=t', 'x-pollen-csrf': 't' });
+      expect(guardRequest('control', allowing, fromOps).ok).toBe(true);
+      expect(guardRequest('control', allowing, { ...fromOps, 'x-pollen-csrf': 'other' }).ok).toBe(false);
     });
 
     it('does not ask scripts (no Origin, no Sec-Fetch-Site) or bearer-token callers for it', () => {

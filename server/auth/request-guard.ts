@@ -7,7 +7,7 @@
  *   are closed unless `--unauthenticated-api` opens them (Flower closed its API in 2022: FLOWER-API.md §2.0).
  * - `--read-only` refuses every control with 403, as Flower's "Read only mode is enabled".
  * - CSRF: a control request that comes from a browser (it carries Origin or Sec-Fetch-Site, which scripts
- *   do not send and pages cannot forge) must be same-origin and carry the `x-pollen-csrf` header equal to
+ *   do not send and pages cannot forge) must be same-origin or from `--allowed-origins` (same-origin.ts) and carry the `x-pollen-csrf` header equal to
  *   the `pollen_csrf` cookie (double submit: another site can neither read the cookie nor set the header).
  *   Bearer requests skip it: a browser never attaches a bearer token by itself.
  */
@@ -18,6 +18,7 @@ import type { ServerConfig } from '../config';
 import type { ApiResponse } from '../api/api-error';
 import type { RouteAccess } from '../http/route-types';
 import { identify, secretEquals } from './basic-auth';
+import { firstHeader, fromBrowser, originDenied } from './same-origin';
 
 export const CSRF_COOKIE = 'pollen_csrf';
 export { CSRF_HEADER };
@@ -60,27 +61,6 @@ export function authenticate(config: ServerConfig, headers: IncomingHttpHeaders)
   return { ok: true, user: identity.user, viaToken: identity.user.startsWith('token:') };
 }
 
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function crossSite(headers: IncomingHttpHeaders): string | null {
-  const site = firstHeader(headers['sec-fetch-site']);
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return `a ${site} request may not use controls`;
-  const origin = firstHeader(headers.origin);
-  if (origin !== undefined) {
-    let host: string;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      return 'malformed Origin header';
-    }
-    const forwarded = firstHeader(headers['x-forwarded-host']);
-    if (host !== headers.host && host !== forwarded) return `origin ${origin} may not use controls`;
-  }
-  return null;
-}
-
 export function guardRequest(access: RouteAccess, config: ServerConfig, headers: IncomingHttpHeaders): GuardResult {
   if (access === 'public') return { ok: true, user: null, viaToken: false };
   const who = authenticate(config, headers);
@@ -99,10 +79,9 @@ export function guardRequest(access: RouteAccess, config: ServerConfig, headers:
     };
   }
   if (config.readOnly) return { ok: false, response: { status: 403, body: 'Read only mode is enabled' } };
-  const fromBrowser = headers.origin !== undefined || headers['sec-fetch-site'] !== undefined;
-  if (fromBrowser && !who.viaToken) {
-    const denied = crossSite(headers);
-    if (denied !== null) return { ok: false, response: { status: 403, body: { error: `CSRF check failed: ${denied}` } } };
+  if (fromBrowser(headers) && !who.viaToken) {
+    const denied = originDenied(config, headers);
+    if (denied !== null) return { ok: false, response: { status: 403, body: { error: `CSRF check failed: ${denied} to use controls` } } };
     const cookie = parseCookies(headers.cookie).get(CSRF_COOKIE);
     const sent = firstHeader(headers[CSRF_HEADER]);
     if (cookie === undefined || sent === undefined || cookie === '' || !secretEquals(sent, cookie)) {

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { THEME_SCRIPT } from '@/lib/theme/theme-script';
+import { THEME_SCRIPT_HASH } from '@/server/http/security-headers';
 import { startChild } from '@/test/harness/child';
 import { freePort } from '@/test/harness/free-port';
 
@@ -52,15 +54,45 @@ describe('pollen CLI', () => {
       const info = (await (await fetch(`http://127.0.0.1:${port}/api/v1/server`)).json()) as { broker: string };
       expect(info.broker).toBe('redis://:********@127.0.0.1:6399/3');
       expect(server.output()).not.toContain('hunter2');
+      expect(server.output()).toContain(`listening on 127.0.0.1:${port} (this machine only)`);
       const page = await fetch(`http://127.0.0.1:${port}/`);
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain('<title>Pollen</title>');
+      const html = await page.text();
+      expect(html).toContain('<title>Pollen</title>');
+      // Not cached by proxies; framed by nobody; its scripts by this answer's nonce and the theme script's hash.
+      expect(page.headers.get('cache-control')).toMatch(/^private\b.*\bno-store\b/);
+      expect(page.headers.get('x-frame-options')).toBe('DENY');
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      const policy = page.headers.get('content-security-policy') ?? '';
+      expect(policy).toContain("frame-ancestors 'none'");
+      const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
+      expect(nonce).toBeDefined();
+      expect(policy).toContain(THEME_SCRIPT_HASH);
+      expect(policy).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+      // Every script Next wrote carries the nonce; the one without is the theme script, allowed by its hash.
+      const scripts = [...html.matchAll(/<script\b([^>]*)>([^<]*)/g)];
+      const bare = scripts.filter(([, attributes]) => !(attributes as string).includes(`nonce="${nonce}"`));
+      expect(bare.map(([, , body]) => body)).toEqual([THEME_SCRIPT]);
+      const again = await fetch(`http://127.0.0.1:${port}/`);
+      expect(again.headers.get('content-security-policy')).not.toContain(`'nonce-${nonce}'`);
       const missing = await fetch(`http://127.0.0.1:${port}/api/does-not-exist`);
       expect(missing.status).toBe(404);
     } finally {
       await server.stop();
     }
     expect(server.process.exitCode).toBe(0);
+  });
+
+  it('names the address it is bound to, and warns when open controls face the network', async () => {
+    const port = await freePort();
+    const server = startChild(process.execPath, [BIN, '--port', String(port), '--unauthenticated-api'], { env: { ...process.env, CELERY_BROKER_URL: '', LOG_LEVEL: 'info' } });
+    try {
+      await server.waitFor(/to anyone who can reach/, 180_000);
+      expect(server.output()).toContain(`listening on 0.0.0.0:${port} (all interfaces)`);
+      expect(server.output()).toMatch(new RegExp(`controls .* are open without authentication to anyone who can reach 0\\.0\\.0\\.0:${port}`));
+    } finally {
+      await server.stop();
+    }
   });
 
   it('says so when the port is taken', async () => {

@@ -38,8 +38,13 @@ async function serve(input: Record<string, unknown>, demo = false): Promise<void
     process.exit(1);
   }
   const { readOnly, basicAuth, apiTokens, unauthenticatedApi } = config;
-  const controls = readOnly ? 'read-only' : basicAuth.length + apiTokens.length > 0 ? 'authenticated' : unauthenticatedApi ? 'open without authentication' : 'closed (no --basic-auth or --api-tokens)';
-  log.info({ url: server.url, broker: config.broker?.display ?? null, version: VERSION, controls }, `Pollen is running at ${server.url}`);
+  const openControls = !readOnly && basicAuth.length + apiTokens.length === 0 && unauthenticatedApi;
+  const controls = readOnly ? 'read-only' : basicAuth.length + apiTokens.length > 0 ? 'authenticated' : openControls ? 'open without authentication' : 'closed (no --basic-auth or --api-tokens)';
+  const listening = server.listening.description;
+  log.info({ url: server.url, listening, broker: config.broker?.display ?? null, version: VERSION, controls }, `Pollen is running at ${server.url}, listening on ${listening}`);
+  if (openControls && !server.listening.loopback) {
+    log.warn({ listening }, `the controls (revoke, shutdown, pool, rate limits, apply) are open without authentication to anyone who can reach ${listening}: add --basic-auth or --api-tokens, or --address 127.0.0.1`);
+  }
   let cluster: DemoCluster | null = null;
   if (demo) {
     cluster = await startDemoCluster({ broker: String(input['broker']), resultBackend: String(input['resultBackend']), log });
@@ -76,9 +81,13 @@ addServeOptions(
   { demo: true },
 ).action((_options, command: Command) => {
   const options = withEnvironment(command, process.env, { demo: true });
-  // The demo's cluster exists to be poked at: its controls are open. Its results stay in this process
-  // unless a backend is named, which works on any broker since the demo workers share the process.
-  return serve({ unauthenticatedApi: true, ...options, broker: options['broker'] ?? 'memory://', resultBackend: options['resultBackend'] ?? 'memory://' }, true);
+  // The in-process demo's cluster exists to be poked at: its controls are open (on 127.0.0.1 unless
+  // --address says otherwise). On a real broker other workers may listen to the same pidbox, so its
+  // controls follow the normal rules: closed without --basic-auth, --api-tokens or --unauthenticated-api.
+  // Its results stay in this process unless a backend is named, which works on any broker since the
+  // demo workers share the process.
+  const inProcess = options['broker'] === undefined;
+  return serve({ ...options, unauthenticatedApi: inProcess ? true : options['unauthenticatedApi'], broker: options['broker'] ?? 'memory://', resultBackend: options['resultBackend'] ?? 'memory://' }, true);
 });
 
 program.addCommand(workerCommand());

@@ -29,6 +29,22 @@ describe('serve flags and environment', () => {
     expect(parse(['--broker', 'redis://x', '--result-backend', 'redis://x/1'], {}, true)).toMatchObject({ broker: 'redis://x', resultBackend: 'redis://x/1' });
     expect(parse([], { CELERY_BROKER_URL: 'redis://x', POLLEN_BROKER: 'redis://y', FLOWER_RESULT_BACKEND: 'redis://z' }, true)).not.toHaveProperty('broker');
     expect(parse([], { CELERY_RESULT_BACKEND: 'redis://z' }, true)).not.toHaveProperty('resultBackend');
-    expect(() => parse(['--unauthenticated-api'], {}, true)).toThrow(/unknown option/);
+  });
+
+  it('keeps the demo on 127.0.0.1 unless --address says otherwise; pollen itself listens on all interfaces, as Flower', () => {
+    expect(parse([], {}, true)['address']).toBe('127.0.0.1');
+    expect(parse(['--address', '0.0.0.0'], {}, true)['address']).toBe('0.0.0.0');
+    expect(parse([], {})['address']).toBe('');
+  });
+
+  it('lets the demo open its controls on a real broker from its command line only', () => {
+    expect(parse(['--unauthenticated-api'], {}, true)['unauthenticatedApi']).toBe(true);
+    expect(parse([], { FLOWER_UNAUTHENTICATED_API: 'true' }, true)['unauthenticatedApi']).toBe(false);
+    expect(parse([], { FLOWER_UNAUTHENTICATED_API: 'true' })['unauthenticatedApi']).toBe('true');
+  });
+
+  it('reads the browser flags from the command line, the environment, and Flower-style underscores', () => {
+    expect(parse(['--allowed_origins=https://ops.example.com'], {})['allowedOrigins']).toBe('https://ops.example.com');
+    expect(parse([], { POLLEN_FRAME_ANCESTORS: 'https://grafana.example.com' })['frameAncestors']).toBe('https://grafana.example.com');
   });
 });

@@ -14,21 +14,24 @@ interface FlagSpec {
   /** Environment names read after POLLEN_<FLAG> and FLOWER_<FLAG>. */
   readonly env?: readonly string[];
   /**
-   * How `pollen demo` takes it: `omit` (its controls are open anyway); `command-line` only, never from
-   * the environment, so that a CELERY_BROKER_URL set for real work never gets the demo's traffic.
+   * How `pollen demo` takes it: from its `command-line` only, never from the environment, so that a
+   * CELERY_BROKER_URL or FLOWER_UNAUTHENTICATED_API set for real work never reaches the demo.
    */
-  readonly demo?: 'omit' | 'command-line';
+  readonly demo?: 'command-line';
+  /** `pollen demo`'s own default, when it differs. */
+  readonly demoDefault?: string;
 }
 
 const FLAGS: readonly FlagSpec[] = [
   { flags: '--broker <url>', description: 'Celery broker URL: redis://, rediss://, sentinel://, amqp://, amqps://', env: ['CELERY_BROKER_URL'], demo: 'command-line' },
   { flags: '--result-backend <url>', description: 'Celery result backend (redis://...): task results, abort, and retry from stored arguments', env: ['CELERY_RESULT_BACKEND'], demo: 'command-line' },
   { flags: '--port <port>', description: 'port of the dashboard and API', default: String(DEFAULT_PORT), env: ['PORT'] },
-  { flags: '--address <host>', description: "interface to listen on ('' for all, as Flower)", default: '' },
+  // The demo is tried on laptops, often beside a real broker: it stays on this machine unless told.
+  { flags: '--address <host>', description: "interface to listen on ('' or 0.0.0.0 for all, as Flower; the demo: 127.0.0.1)", default: '', demoDefault: '127.0.0.1' },
   { flags: '--url-prefix <path>', description: 'serve everything under this path, e.g. flower (behind a reverse proxy)', default: '' },
   { flags: '--basic-auth <user:pass,...>', description: 'require HTTP basic authentication with one of these credentials' },
   { flags: '--api-tokens <token,...>', description: 'bearer tokens accepted for the API (Authorization: Bearer <token>), at least 16 characters each' },
-  { flags: '--unauthenticated-api [bool]', description: 'open the control endpoints without authentication (Flower: FLOWER_UNAUTHENTICATED_API=true)', default: false, demo: 'omit' },
+  { flags: '--unauthenticated-api [bool]', description: 'open the control endpoints without authentication (Flower: FLOWER_UNAUTHENTICATED_API=true)', default: false, demo: 'command-line' },
   { flags: '--read-only [bool]', description: 'refuse every control (revoke, rate limit, shutdown, ...) with 403', default: false },
   { flags: '--max-tasks <n>', description: 'tasks kept in memory, newest first; finished tasks are dropped first', default: String(DEFAULT_MAX_TASKS) },
   { flags: '--max-workers <n>', description: 'workers kept in memory; the longest offline are forgotten first', default: String(DEFAULT_MAX_WORKERS) },
@@ -36,6 +39,8 @@ const FLAGS: readonly FlagSpec[] = [
   { flags: '--inspect-timeout <ms>', description: 'how long inspect and control commands wait for worker replies', default: String(DEFAULT_INSPECT_TIMEOUT_MS) },
   { flags: '--enable-events <bool>', description: 'broadcast enable_events every 5 s so workers started without -E report', default: 'true' },
   { flags: '--broker-api <url>', description: 'RabbitMQ management API (http://user:pass@host:15672/api/) for queue lengths' },
+  { flags: '--allowed-origins <url,...>', description: "origins besides Pollen's own whose pages may open Socket.IO and send controls (https://ops.example.com)" },
+  { flags: '--frame-ancestors <source,...>', description: "sites that may embed the pages in a frame (self, https://grafana.example.com); none by default" },
   { flags: '--certfile <path>', description: 'TLS certificate (PEM); serve HTTPS with --keyfile' },
   { flags: '--keyfile <path>', description: 'TLS private key (PEM)' },
   { flags: '--dev', description: 'serve the dashboard in Next.js development mode (hot reload)', default: false },
@@ -50,9 +55,9 @@ function envNames(spec: FlagSpec): string[] {
 /** Adds the dashboard's flags to a command (`pollen` itself, or `pollen demo`). */
 export function addServeOptions(command: Command, { demo }: { demo: boolean }): Command {
   for (const spec of FLAGS) {
-    if (demo && spec.demo === 'omit') continue;
     const option = new Option(spec.flags, spec.description);
-    if (spec.default !== undefined) option.default(spec.default);
+    const fallback = demo && spec.demoDefault !== undefined ? spec.demoDefault : spec.default;
+    if (fallback !== undefined) option.default(fallback);
     command.addOption(option);
   }
   return command;

@@ -7,10 +7,11 @@
  * Like Flower it broadcasts `enable_events` every few seconds (unless told not to), so that workers
  * started without -E report too, and it sweeps the model once a second to expire silent workers.
  */
-import type { Transport } from '@/lib/broker';
-import { type CeleryEvent, type CeleryMessage, decodeEventMessage, encodeControlRequest, names } from '@/lib/celery';
+import type { StreamGap, Transport } from '@/lib/broker';
+import { type CeleryEvent, type CeleryMessage, decodeEventMessage, encodeControlRequest, names, type TaskEvent } from '@/lib/celery';
 import type { Logger } from '@/lib/runtime/logger';
 import type { Change, ClusterState } from '../state/cluster-state';
+import type { Settlement } from '../state/task-record';
 import { IngestHealth } from './ingest-health';
 
 export interface CollectorOptions {
@@ -25,6 +26,8 @@ export type ChangeListener = (change: Change, event: CeleryEvent) => void;
 export class Collector {
   readonly health = new IngestHealth();
   private readonly listeners = new Set<ChangeListener>();
+  private readonly gapListeners = new Set<(gap: StreamGap) => void>();
+  private readonly settledListeners = new Set<(change: Change) => void>();
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -39,6 +42,12 @@ export class Collector {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called when the event stream is back after a gap (GapSettlement listens). */
+  onGap(listener: (gap: StreamGap) => void): () => void {
+    this.gapListeners.add(listener);
+    return () => this.gapListeners.delete(listener);
+  }
+
   async start(): Promise<void> {
     this.transport.onStateChange((link) => this.log.info({ link: link.status, error: link.error, attempts: link.attempts }, `broker ${link.status}`));
     await this.transport.subscribeEvents({
@@ -47,9 +56,24 @@ export class Collector {
         this.health.malformed(error, raw, Date.now());
         this.log.debug({ error }, 'malformed event message');
       },
+      heard: (until) => this.state.hearing.heard(until / 1000),
+      interrupted: (since, reason) => {
+        // From here on silence says nothing about the workers: none is taken offline for it.
+        const revived = this.state.streamInterrupted(since / 1000);
+        this.health.interrupted(since, reason);
+        this.log.warn({ since: new Date(since).toISOString(), reason, revived: revived.map((w) => w.hostname) }, 'the event stream is cut: worker liveness is unknown until it is back');
+      },
       gap: (gap) => {
+        this.state.streamResumed(gap.to / 1000);
         this.health.gap(gap);
-        this.log.warn({ from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString(), reason: gap.reason }, 'events may have been missed while the broker link was down');
+        this.log.warn({ from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString(), reason: gap.reason }, 'events may have been missed while the event stream was cut');
+        for (const listener of this.gapListeners) {
+          try {
+            listener(gap);
+          } catch (err) {
+            this.log.error({ err }, 'gap listener failed');
+          }
+        }
       },
     });
     this.every(this.options.sweepIntervalMs ?? 1000, () => {
@@ -84,13 +108,37 @@ export class Collector {
     const localReceived = receivedAt / 1000;
     for (const event of events) {
       if (!event.known) this.health.countCustom(event.type);
-      const change = this.state.apply(event, localReceived);
-      for (const listener of this.listeners) {
-        try {
-          listener(change, event);
-        } catch (err) {
-          this.log.error({ err }, 'change listener failed');
-        }
+      this.notify(this.state.apply(event, localReceived), event);
+    }
+  }
+
+  /**
+   * Listeners of task states learnt without their event (GapSettlement), such as push. Metrics do not
+   * listen: they count events received, and the event a settlement stands for may still arrive late (a
+   * worker's buffer flushed after the settlement), which would count it twice.
+   */
+  onSettled(listener: (change: Change) => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
+  }
+
+  applySettled(event: TaskEvent, settlement: Settlement): void {
+    const change = this.state.settle(event, settlement);
+    for (const listener of this.settledListeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.log.error({ err }, 'settlement listener failed');
+      }
+    }
+  }
+
+  private notify(change: Change, event: CeleryEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change, event);
+      } catch (err) {
+        this.log.error({ err }, 'change listener failed');
       }
     }
   }

@@ -30,6 +30,8 @@ export interface IngestSnapshot {
   readonly customEventTypes: Readonly<Record<string, number>>;
   readonly gapsTotal: number;
   readonly lastGap: StreamGap | null;
+  /** While the event stream is cut: since when (the coming gap's start, Unix ms) and why. */
+  readonly cut: { readonly since: number; readonly reason: string } | null;
   /** Messages waiting in our event queue (AMQP), null where there is none. */
   readonly backlog: number | null;
 }
@@ -42,6 +44,7 @@ export class IngestHealth {
   private readonly custom = new Map<string, number>();
   private gapsTotal = 0;
   private lastGap: StreamGap | null = null;
+  private cut: { since: number; reason: string } | null = null;
   backlog: number | null = null;
   /** Events per whole second, for the last RATE_WINDOW seconds (a ring indexed by second). */
   private readonly perSecond = new Float64Array(RATE_WINDOW);
@@ -69,9 +72,14 @@ export class IngestHealth {
     if (this.samples.length > SAMPLES_KEPT) this.samples.shift();
   }
 
+  interrupted(since: number, reason: string): void {
+    this.cut = { since, reason };
+  }
+
   gap(gap: StreamGap): void {
     this.gapsTotal++;
     this.lastGap = gap;
+    this.cut = null;
   }
 
   snapshot(nowMs: number): IngestSnapshot {
@@ -91,6 +99,7 @@ export class IngestHealth {
       customEventTypes: Object.fromEntries(this.custom),
       gapsTotal: this.gapsTotal,
       lastGap: this.lastGap,
+      cut: this.cut,
       backlog: this.backlog,
     };
   }

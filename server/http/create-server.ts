@@ -6,23 +6,30 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import next from 'next';
 import type { ServerConfig } from '../config';
 import type { Logger } from '@/lib/runtime/logger';
 import { attachPush, type PushServer } from '../push/socket-server';
 import { PACKAGE_DIR } from '@/lib/runtime/version';
 import { authenticate } from '../auth/request-guard';
+import { originDenied } from '../auth/same-origin';
 import { ensureNextBuild, writePrefixedTsconfig } from './next-build';
 import { handleApiRequest, send } from './api-request';
+import { describeListenAddress, type ListenAddress } from './listen-address';
+import { parseRequestTarget, refuseRequestTarget, refuseStrayUpgrade } from './request-target';
 import { matchRoute } from './routes';
+import { securityHeaders } from './security-headers';
 import { createServerContext, type ServerContext } from './server-context';
 
 export interface PollenServer {
   readonly http: Server;
   readonly io: PushServer;
   readonly context: ServerContext;
-  /** Where the server listens, e.g. `http://127.0.0.1:5555/flower`. */
+  /** Where to open it, e.g. `http://127.0.0.1:5555/flower` (`localhost` when bound to all interfaces). */
   readonly url: string;
+  /** What it is bound to, as the startup line says it. */
+  readonly listening: ListenAddress;
   close(): Promise<void>;
 }
 
@@ -49,9 +56,15 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
   const context = await createServerContext(config, log);
   const httpLog = log.child({ scope: 'http' });
   const prefix = config.urlPrefix;
+  const security = securityHeaders(config);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://pollen.invalid');
+    security.apply(res);
+    const url = parseRequestTarget(req.url);
+    if (url === null) {
+      refuseRequestTarget(res, req.url);
+      return;
+    }
     if (prefix !== '' && url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) {
       send(res, 404, { error: `Pollen is served under ${prefix}/` });
       return;
@@ -71,6 +84,7 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
       send(res, 404, { error: 'the dashboard is not served by this instance' });
       return;
     }
+    security.preparePage(req, res);
     dashboard.handle(req, res).catch((err: unknown) => {
       httpLog.error({ err, path: url.pathname }, 'page failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
@@ -83,9 +97,11 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
     : createHttpServer(onRequest);
   const io = attachPush(http, context, {
     path: `${prefix}/socket.io`,
-    authorize: (headers) => authenticate(config, headers).ok,
+    refuse: (headers) => originDenied(config, headers) ?? (authenticate(config, headers).ok ? null : 'authentication required'),
+    allowedOrigins: config.allowedOrigins,
     log,
   });
+  http.on('upgrade', (req: IncomingMessage, socket) => refuseStrayUpgrade(req, socket, { prefix, hotReload: config.dev }));
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -100,14 +116,15 @@ export async function startServer(config: ServerConfig, log: Logger, options: St
     await dashboard?.close();
     throw err;
   }
-  const shownHost = hostname === '0.0.0.0' ? 'localhost' : hostname.includes(':') ? `[${hostname}]` : hostname;
-  const url = `${tls ? 'https' : 'http'}://${shownHost}:${config.port}${prefix}`;
+  const listening = describeListenAddress(http.address() as AddressInfo);
+  const url = `${tls ? 'https' : 'http'}://${listening.urlHost}:${config.port}${prefix}`;
 
   return {
     http,
     io,
     context,
     url,
+    listening,
     async close() {
       await context.close();
       // Closes every socket and then the HTTP server itself.

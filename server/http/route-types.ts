@@ -3,6 +3,7 @@
  * body; they answer with a status and a body and never see the raw request, so authentication, read-only
  * mode and CSRF are decided once, before them (request-guard.ts), from the route's `access`.
  */
+import type { GapSettlement } from '../collector/gap-settlement';
 import type { z } from 'zod';
 import type { ResultBackend } from '@/lib/backend';
 import type { ServerInfo } from '@/lib/push/contract';
@@ -36,6 +37,8 @@ export interface RouteContext {
   readonly queues: QueueSampler | null;
   /** What /metrics keeps between scrapes (Flower's families, pollen_tasks_total), fed from the collector. */
   readonly prometheus: PrometheusMetrics;
+  /** Settles tasks whose events fell into a gap in the event stream; null without a broker. */
+  readonly settlement: GapSettlement | null;
 }
 
 export interface RouteRequest {
@@ -55,7 +58,7 @@ export interface RouteRequest {
   readonly csrfToken: string;
 }
 
-/** A status and a body: text/plain when the body is a string, else JSON; extra headers optional. */
+/** A status and a body: text/plain when the body is a string, else JSON (a StreamedJsonObject is written in chunks); extra headers optional. */
 export type RouteResponse = ApiResponse;
 
 /**
@@ -85,6 +88,8 @@ export interface Route {
   /** `/api/task/info/:id`: a `:name` segment matches one path segment. */
   readonly path: string;
   readonly access: RouteAccess;
+  /** Reads the whole model and may answer megabytes: served a few at a time (heavy-requests.ts). */
+  readonly heavy?: boolean;
   readonly doc?: RouteDoc;
   readonly handle: (request: RouteRequest, context: RouteContext) => RouteResponse | Promise<RouteResponse>;
 }

@@ -59,16 +59,27 @@ function compile(routes: readonly Route[]): Compiled[] {
 
 const COMPILED = compile(ROUTES);
 
-export type RouteMatch = { readonly route: Route; readonly params: Record<string, string> } | { readonly status: 400 | 404 | 405 } | null;
+export type RouteMatch =
+  | { readonly route: Route; readonly params: Record<string, string> }
+  | { readonly status: 400 | 404 }
+  /** `allow`: the methods the path takes, for the 405's Allow header. */
+  | { readonly status: 405; readonly allow: readonly string[] }
+  | null;
+
+/** HEAD is GET without the body (RFC 9110 §9.3.2): load balancers probe /healthcheck with it. */
+function answers(route: Route, method: string): boolean {
+  return route.method === method || (method === 'HEAD' && route.method === 'GET');
+}
 
 /** The route for a request; null when the path belongs to the dashboard; 404/405 for API paths that do not match. */
 export function matchRoute(method: string, pathname: string): RouteMatch {
-  let pathMatched = false;
+  const allow = new Set<string>();
   for (const { route, pattern, names } of COMPILED) {
     const match = pattern.exec(pathname);
     if (!match) continue;
-    pathMatched = true;
-    if (route.method !== method) continue;
+    allow.add(route.method);
+    if (route.method === 'GET') allow.add('HEAD');
+    if (!answers(route, method)) continue;
     const params: Record<string, string> = {};
     try {
       names.forEach((name, i) => {
@@ -79,6 +90,6 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
     }
     return { route, params };
   }
-  if (pathMatched) return { status: 405 };
+  if (allow.size > 0) return { status: 405, allow: [...allow] };
   return pathname.startsWith('/api/') || pathname === '/metrics' ? { status: 404 } : null;
 }

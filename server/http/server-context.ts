@@ -10,6 +10,7 @@ import type { Logger } from '@/lib/runtime/logger';
 import { VERSION } from '@/lib/runtime/version';
 import { Client } from '@/worker/client';
 import { Collector } from '../collector/collector';
+import { GapSettlement } from '../collector/gap-settlement';
 import type { ServerConfig } from '../config';
 import { InspectCache } from '../control/inspect-cache';
 import { WorkerControl } from '../control/worker-control';
@@ -17,9 +18,15 @@ import { feedWorkerStats, Metrics } from '../metrics';
 import { feedPrometheus, PrometheusMetrics } from '../prometheus/prometheus-metrics';
 import { QueueSampler } from '../queues/queue-sampler';
 import { ClusterState } from '../state/cluster-state';
+import { HeavyRequests } from './heavy-requests';
 import type { RouteContext } from './route-types';
 
+/** A paused or unreachable RabbitMQ is noticed in two heartbeats: an outage shown, not dead workers. */
+const COLLECTOR_AMQP_HEARTBEAT_S = 5;
+
 export interface ServerContext extends RouteContext {
+  /** The turns of the routes marked `heavy`. */
+  readonly heavyRequests: HeavyRequests;
   close(): Promise<void>;
 }
 
@@ -29,7 +36,7 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
   const metrics = new Metrics();
   const backend = config.resultBackend ? createResultBackend(config.resultBackend.href) : null;
   const collector = config.broker
-    ? new Collector(createTransport(config.broker), state, { enableEvents: config.enableEvents }, log.child({ scope: 'collector' }))
+    ? new Collector(createTransport(config.broker, { amqpHeartbeatSeconds: COLLECTOR_AMQP_HEARTBEAT_S }), state, { enableEvents: config.enableEvents }, log.child({ scope: 'collector' }))
     : null;
   collector?.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
   const prometheus = new PrometheusMetrics({ purgeAfterMs: config.purgeOfflineWorkers * 1000 });
@@ -49,11 +56,18 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
     : null;
   queues?.start();
   const stopWorkerStats = inspect ? feedWorkerStats(inspect, metrics, { onlineWorkers: () => state.onlineWorkers(Date.now() / 1000) }) : null;
+  const settlement = collector
+    ? new GapSettlement({ state, backend, inspect, apply: (event, settled) => collector.applySettled(event, settled), log: log.child({ scope: 'settle' }) })
+    : null;
+  const stopSettling = settlement ? collector?.onGap((gap) => settlement.afterGap(gap)) : undefined;
   return {
-    info, config, state, collector, inspect, control, client, backend, metrics, prometheus, queues,
+    info, config, state, collector, inspect, control, client, backend, metrics, prometheus, queues, settlement,
+    heavyRequests: new HeavyRequests(),
     async close() {
       queues?.stop();
       stopWorkerStats?.();
+      stopSettling?.();
+      settlement?.stop();
       await client?.close().catch(() => undefined);
       await collector?.stop();
       await backend?.close().catch(() => undefined);

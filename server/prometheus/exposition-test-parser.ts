@@ -60,6 +60,9 @@ function parseLabels(line: string, at: number): { labels: Record<string, string>
         j += 2;
         continue;
       }
+      // The format carries any UTF-8 here, but a raw control character (NUL, CR, tab...) breaks the
+      // line-oriented tools around scrapes, and a lone surrogate is no UTF-8: Pollen must never write one.
+      if (/[\u0000-\u001f\u007f-\u009f]/.test(c) || isLoneSurrogate(line, j)) throw new Error(`raw control character U+${c.charCodeAt(0).toString(16).padStart(4, '0')} in a label value: ${JSON.stringify(line)}`);
       value += c;
       j++;
     }
@@ -69,6 +72,19 @@ function parseLabels(line: string, at: number): { labels: Record<string, string>
     else if (line[i] !== '}') throw new Error(`expected ',' or '}' in: ${line}`);
   }
   return { labels, end: i + 1 };
+}
+
+function isLoneSurrogate(text: string, at: number): boolean {
+  const code = text.charCodeAt(at);
+  if (code >= 0xd800 && code <= 0xdbff) {
+    const next = text.charCodeAt(at + 1);
+    return !(next >= 0xdc00 && next <= 0xdfff);
+  }
+  if (code >= 0xdc00 && code <= 0xdfff) {
+    const previous = text.charCodeAt(at - 1);
+    return !(previous >= 0xd800 && previous <= 0xdbff);
+  }
+  return false;
 }
 
 function unescapeHelp(text: string, line: string): string {

@@ -11,9 +11,29 @@ describe('exposition text', () => {
     expect(families.get('t_total')?.samples[0]?.labels).toEqual({ worker: value, task: 'a' });
   });
 
-  it('escapes only backslash, double quote and line feed in label values', () => {
+  it('escapes backslash, double quote and line feed in label values, and leaves other printable text alone', () => {
     expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
-    expect(escapeLabelValue('tab\there')).toBe('tab\there');
+    expect(escapeLabelValue('ünïcødé ✓ 🐝')).toBe('ünïcødé ✓ 🐝');
+  });
+
+  // A producer names tasks and workers: NUL, CR, tab, DEL, C1 and lone surrogates reach the labels.
+  const HOSTILE = ['nul\u0000byte', 'cr\rreturn', 'tab\there', 'bell\u0007 esc\u001b[31m', 'del\u007f', 'c1\u0085', 'lone\ud800', 'lone\udc00 low', '\u0000'];
+  it.each(HOSTILE)('spells out the control characters of %j so that the exposition stays valid', (value) => {
+    const text = new Exposition().family('t_total', 'counter', 'x').sample('t_total', labels({ task: value }), 1).text();
+    expect(text.split('\n')).toHaveLength(4);
+    const task = parseExposition(text).get('t_total')?.samples[0]?.labels['task'];
+    expect(task).not.toMatch(/[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/);
+  });
+
+  it('never gives two names the same series, even names that look like our spelling of a control character', () => {
+    const names = ['a\u0000', 'a\\x00', 'a\\\u0000', 'a\\\\x00', 'a\\u0000', 'a\ud800', 'a\\ud800', 'a', 'a\\', 'a\\\\'];
+    const out = new Exposition().family('t_total', 'counter', 'x');
+    names.forEach((name, i) => out.sample('t_total', labels({ task: name }), i));
+    const samples = parseExposition(out.text()).get('t_total')?.samples ?? [];
+    expect(new Set(samples.map((s) => s.labels['task'])).size).toBe(names.length);
+    // Everyday names keep their labels exactly, backslashes included.
+    expect(samples[7]?.labels['task']).toBe('a');
+    expect(samples[8]?.labels['task']).toBe('a\\');
   });
 
   it('escapes backslash and line feed in HELP, and keeps quotes', () => {
@@ -59,6 +79,8 @@ describe('the strict reader used by these tests', () => {
     ['an unescaped quote', '# TYPE a gauge\na{w="x"y"} 1\n'],
     ['an unquoted label value', '# TYPE a gauge\na{w=x} 1\n'],
     ['an unknown escape', '# TYPE a gauge\na{w="x\\q"} 1\n'],
+    ['a raw NUL in a label value', '# TYPE a gauge\na{w="x\u0000y"} 1\n'],
+    ['a raw carriage return in a label value', '# TYPE a gauge\na{w="x\ry"} 1\n'],
     ['a value that is no float', '# TYPE a gauge\na 1,5\n'],
     ['a series twice', '# TYPE a gauge\na{w="x"} 1\na{w="x"} 2\n'],
     ['a sample without its TYPE', 'a 1\n'],

@@ -3,7 +3,7 @@
  * the same thing. A feed collects what changed since the last flush; the flush turns that into one
  * update, sent to all its subscribers. The `tasks` feed's own bookkeeping is in task-list-feed.ts.
  */
-import type { PushTopic } from '@/lib/push/contract';
+import type { PushTopic, WorkerStatus } from '@/lib/push/contract';
 import type { TaskListFeed } from './task-list-feed';
 
 /** One socket as the push channel sees it: its subscriptions, with how many creates each had. */
@@ -50,7 +50,7 @@ export class WorkerFeed extends FeedBase {
   readonly topic = 'worker';
   dirty = true;
   /** Liveness last sent: a worker expires without an event, so the housekeeping tick compares. */
-  lastAlive: boolean | null = null;
+  lastStatus: WorkerStatus | null = null;
 
   constructor(id: string, key: string, readonly hostname: string) {
     super(id, key);
@@ -67,7 +67,7 @@ export class WorkersFeed extends FeedBase {
   overflowed = false;
   readonly changed = new Set<string>();
   /** Liveness last sent per worker, to notice expiries and workers forgotten by the model. */
-  readonly lastAlive = new Map<string, boolean>();
+  readonly lastStatus = new Map<string, WorkerStatus>();
 
   mark(hostname: string): void {
     if (this.overflowed) return;

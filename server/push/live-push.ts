@@ -14,7 +14,8 @@
  * and is sent `subscriptions:invalidated` when it can again, so a stalled browser costs the server a
  * flag, never a growing buffer. Feeds whose changes pass their caps invalidate their subscribers too.
  *
- * Changes that happen without an event (a worker expires, the throughput window slides) are picked up
+ * Changes that happen without an event (a worker expires or its liveness becomes unknown, the throughput
+ * window slides) are picked up
  * by a housekeeping tick, once a second while anyone follows workers or the overview.
  */
 import { type CancelAck, type Invalidation, PUSH_LIMITS, type PushBatch, type PushedWorker, type PushUpdate, type SubscribeAck } from '@/lib/push/contract';
@@ -273,7 +274,7 @@ export class LivePush {
       if (!feed.dirty) continue;
       feed.dirty = false;
       const worker = rendered.get(feed.hostname) ?? null;
-      feed.lastAlive = worker?.alive ?? null;
+      feed.lastStatus = worker?.status ?? null;
       updates.set(feed, { topic: 'worker', subscriptionId: feed.id, seq: ++feed.seq, hostname: feed.hostname, worker });
     }
     const feed = this.feeds.workers;
@@ -281,15 +282,15 @@ export class LivePush {
     const names = feed.reset ? [...rendered.keys()] : [...feed.changed];
     const upserted: PushedWorker[] = [];
     const removed: string[] = [];
-    if (feed.reset) feed.lastAlive.clear();
+    if (feed.reset) feed.lastStatus.clear();
     for (const hostname of names) {
       const worker = rendered.get(hostname);
       if (worker === undefined) {
         removed.push(hostname);
-        feed.lastAlive.delete(hostname);
+        feed.lastStatus.delete(hostname);
       } else {
         upserted.push(worker);
-        feed.lastAlive.set(hostname, worker.alive);
+        feed.lastStatus.set(hostname, worker.status);
       }
     }
     updates.set(feed, { topic: 'workers', subscriptionId: feed.id, seq: ++feed.seq, reset: feed.reset, upserted, removed });
@@ -303,14 +304,14 @@ export class LivePush {
     const now = nowMs / 1000;
     if (this.feeds.overview !== null && overviewClock(state, metrics, nowMs) !== this.feeds.overview.lastClock) this.feeds.overview.dirty = true;
     for (const feed of this.feeds.workerFeeds.values()) {
-      if ((state.workers.get(feed.hostname)?.alive(now) ?? null) !== feed.lastAlive) feed.dirty = true;
+      if ((state.workers.get(feed.hostname)?.status(now) ?? null) !== feed.lastStatus) feed.dirty = true;
     }
     const workers = this.feeds.workers;
     if (workers === null) return;
     for (const worker of state.workers.values()) {
-      if (workers.lastAlive.get(worker.hostname) !== worker.alive(now)) workers.mark(worker.hostname);
+      if (workers.lastStatus.get(worker.hostname) !== worker.status(now)) workers.mark(worker.hostname);
     }
-    for (const hostname of workers.lastAlive.keys()) if (!state.workers.has(hostname)) workers.mark(hostname);
+    for (const hostname of workers.lastStatus.keys()) if (!state.workers.has(hostname)) workers.mark(hostname);
   }
 
   private overflow(feed: Feed): void {

@@ -21,8 +21,14 @@ type PushSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 export interface PushOptions {
   /** Socket.IO's path, under the URL prefix. */
   readonly path: string;
-  /** Whether a handshake's headers pass authentication (the same rule as the pages). */
-  readonly authorize: (headers: IncomingHttpHeaders) => boolean;
+  /**
+   * Why a handshake is refused (its origin, its credentials: the same rules as the pages and controls),
+   * or null to let it in. Asked at each handshake: a refused client never learns a session id, without
+   * which no later request of that session is served.
+   */
+  readonly refuse: (headers: IncomingHttpHeaders) => string | null;
+  /** Origins besides Pollen's own that may connect (`--allowed-origins`): their polling needs CORS. */
+  readonly allowedOrigins?: readonly string[];
   /** Where push failures are logged (default: a new logger at `warn`). */
   readonly log?: Logger;
 }
@@ -74,13 +80,18 @@ export function attachPush(httpServer: HttpServer, context: RouteContext, option
     destroyUpgrade: false,
     // Clients send only small requests; anything bigger is not ours.
     maxHttpBufferSize: 1e6,
-    allowRequest: (req, callback) => callback(options.authorize(req.headers) ? null : 'authentication required', options.authorize(req.headers)),
+    ...(options.allowedOrigins !== undefined && options.allowedOrigins.length > 0 && { cors: { origin: [...options.allowedOrigins], credentials: true } }),
+    allowRequest: (req, callback) => {
+      const refused = options.refuse(req.headers);
+      callback(refused, refused === null);
+    },
   });
   const push = new LivePush({ state: context.state, metrics: context.metrics }, socketOutlet(io), {
     onError: (err) => log.error({ err }, 'push flush failed'),
   });
   const transport = context.collector?.transport ?? null;
   const stopListening = context.collector?.onChange(push.onChange) ?? null;
+  const stopSettled = context.collector?.onSettled(push.onChange) ?? null;
   const stopLink = transport?.onStateChange((link) => io.emit('broker:link-changed', brokerLink(link))) ?? null;
 
   io.on('connection', (socket: PushSocket) => {
@@ -94,6 +105,7 @@ export function attachPush(httpServer: HttpServer, context: RouteContext, option
   // io.close() closes the HTTP server: the push channel's timers and listeners go with it.
   httpServer.once('close', () => {
     stopListening?.();
+    stopSettled?.();
     stopLink?.();
     push.stop();
   });

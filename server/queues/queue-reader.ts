@@ -6,7 +6,8 @@
  * The management API is asked first when given; when it fails, the broker answers instead and the read
  * says why. The first failure is logged as a warning and the recovery at info, not every read.
  */
-import { BrokerKind, type QueueStats, type Transport } from '@/lib/broker';
+import { BrokerKind, linkDown, type QueueStats, type Transport } from '@/lib/broker';
+import { withDeadline } from '@/lib/runtime/deadline';
 import type { Logger } from '@/lib/runtime/logger';
 import { type ManagementQueue, ManagementApi } from './management-api';
 
@@ -104,30 +105,29 @@ export class QueueReader {
     return { queues, source: QueueSource.Management, warning: null };
   }
 
+  /** One bound for the whole batch, however many queues: a request waits BROKER_READ_TIMEOUT_MS at most. */
   private async fromBroker(names: readonly string[]): Promise<QueueReading[]> {
+    if (names.length === 0) return [];
+    // Reads would queue until the broker is back: say so at once instead.
+    const down = linkDown(this.transport.state());
+    if (down !== null) throw new Error(down);
     const readings: QueueReading[] = new Array(names.length);
     let next = 0;
+    let late = false;
     const work = async (): Promise<void> => {
-      while (next < names.length) {
+      while (next < names.length && !late) {
         const at = next++;
         const name = names[at] as string;
-        readings[at] = fromStats(name, await this.statsOf(name));
+        readings[at] = fromStats(name, await this.transport.queueStats(name));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENT_READS, names.length) }, work));
-    return readings;
-  }
-
-  private async statsOf(queue: string): Promise<QueueStats> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.transport.broker.display} did not answer within ${this.brokerTimeoutMs} ms`)), this.brokerTimeoutMs);
-    });
+    const all = Promise.all(Array.from({ length: Math.min(CONCURRENT_READS, names.length) }, work));
     try {
-      return await Promise.race([this.transport.queueStats(queue), timeout]);
+      await withDeadline(all, this.brokerTimeoutMs, this.transport.broker.display);
     } finally {
-      clearTimeout(timer);
+      late = true;
     }
+    return readings;
   }
 }
 

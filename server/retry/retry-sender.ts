@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { ResultBackend } from '@/lib/backend';
 import { encodeEventMessage, names, taskReprs } from '@/lib/celery';
 import type { Client } from '@/worker/client';
+import { readBackend } from '../backend/request-read';
 import type { InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
 import type { BackendView } from './retry-call';
@@ -80,7 +81,7 @@ export class RetrySession {
   private async readBackend(id: string): Promise<BackendView> {
     if (this.deps.backend === null) return { kind: 'none' };
     try {
-      const meta = await this.deps.backend.get(id);
+      const meta = await readBackend(this.deps.backend, (b) => b.get(id));
       return meta === null ? { kind: 'missing' } : { kind: 'meta', meta };
     } catch (err) {
       return { kind: 'error', message: err instanceof Error ? err.message : String(err) };

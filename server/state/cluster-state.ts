@@ -8,8 +8,8 @@
  */
 import type { CeleryEvent, TaskEvent, WorkerEvent, CustomEvent } from '@/lib/celery';
 import { IdQueue } from './id-queue';
-import { IN_FLIGHT_STATES, TaskRecord } from './task-record';
-import { WorkerRecord } from './worker-record';
+import { eventState, IN_FLIGHT_STATES, type Settlement, TaskRecord } from './task-record';
+import { Hearing, WorkerRecord } from './worker-record';
 
 export interface ClusterStateOptions {
   /** Tasks kept in memory (Pollen's --max-tasks; Flower's max_tasks). */
@@ -40,6 +40,8 @@ export class ClusterState {
   private readonly finished = new IdQueue();
   /** Tasks evicted to stay within maxTasks, since start. */
   evicted = 0;
+  /** When the event stream could be heard: worker expiry counts only silence heard (worker-record.ts). */
+  readonly hearing = new Hearing();
 
   constructor(readonly options: ClusterStateOptions) {}
 
@@ -53,21 +55,29 @@ export class ClusterState {
   }
 
   private applyWorker(event: WorkerEvent, localReceived: number): Change {
-    const { worker, cameOnline } = this.workerFor(event.hostname, localReceived);
+    const offline = event.type === 'worker-offline';
+    const { worker, cameOnline } = this.workerFor(event.hostname, localReceived, offline ? null : event.pid);
     worker.applyWorkerEvent(event, localReceived);
-    if (event.type === 'worker-offline') this.markLost(worker.hostname);
-    return { task: null, taskStateChanged: false, worker, workerCameOnline: cameOnline && event.type !== 'worker-offline' };
+    if (offline) this.markLost(worker.hostname);
+    return { task: null, taskStateChanged: false, worker, workerCameOnline: cameOnline && !offline };
   }
 
-  private workerFor(hostname: string, now: number): { worker: WorkerRecord; cameOnline: boolean } {
+  /**
+   * The worker an event comes from. `pid` is the sender's when the event proves it alive (null for
+   * worker-offline): a worker marked offline that speaks again with the pid it had never died (a
+   * partition, or a broker reconnection that made it send worker-offline and worker-online), so the tasks
+   * it was running are not lost after all. A new pid is a new process: those marks stand.
+   */
+  private workerFor(hostname: string, now: number, pid: number | null): { worker: WorkerRecord; cameOnline: boolean } {
     let worker = this.workers.get(hostname);
     if (worker === undefined) {
       // Rare (a new node name), so a scan is fine here.
       if (this.workers.size >= (this.options.maxWorkers ?? Infinity)) this.forgetOneWorker(now);
-      worker = new WorkerRecord(hostname, now);
+      worker = new WorkerRecord(hostname, now, this.hearing);
       this.workers.set(hostname, worker);
       return { worker, cameOnline: true };
     }
+    if (worker.offlineSince !== null && pid !== null && pid === worker.pid) this.clearLost(hostname);
     return { worker, cameOnline: !worker.alive(now) };
   }
 
@@ -82,23 +92,16 @@ export class ClusterState {
   }
 
   private applyTask(event: TaskEvent | CustomEvent, localReceived: number): Change {
-    const uuid = event.uuid as string;
-    let task = this.tasks.get(uuid);
-    if (task === undefined) {
-      task = new TaskRecord(uuid);
-      this.tasks.set(uuid, task);
-      this.arrivals.push(uuid);
-      if (this.tasks.size > this.options.maxTasks) this.evictOne(uuid);
-    }
-    const wasReady = task.ready;
-    const changed = task.apply(event);
-    if (task.ready && !wasReady) this.finished.push(uuid);
+    const { task, changed } = this.applyToTask(event.uuid as string, event);
+    task.noteReceipt(event.timestamp, localReceived);
+    // The event a settlement stood for came after all: the state is no longer learnt without it.
+    if (task.settled !== null && eventState(event.type) === task.state) task.settled = null;
 
     // task-sent comes from the producer, not a worker: it says nothing about worker liveness.
     let worker: WorkerRecord | null = null;
     let cameOnline = false;
     if (event.type !== 'task-sent') {
-      ({ worker, cameOnline } = this.workerFor(event.hostname, localReceived));
+      ({ worker, cameOnline } = this.workerFor(event.hostname, localReceived, event.pid));
       worker.heartbeat(event.timestamp, localReceived);
     }
     return { task, taskStateChanged: changed, worker, workerCameOnline: cameOnline };
@@ -129,10 +132,55 @@ export class ClusterState {
   }
 
   /**
-   * Marks workers whose heartbeats expired as offline (their in-flight tasks as lost) and forgets
-   * workers offline for longer than purgeOfflineAfter. Call it periodically; returns the workers that
-   * went offline in this sweep.
+   * A task's state learnt without its event (from the result backend or the workers' own answers after a
+   * gap in the stream): applied as that event would be, except that it says nothing of the worker's
+   * liveness, and the task keeps how it was learnt. Returns what changed, as `apply` does.
    */
+  settle(event: TaskEvent, settlement: Settlement): Change {
+    const { task, changed } = this.applyToTask(event.uuid, event);
+    task.settled = settlement;
+    return { task, taskStateChanged: changed, worker: null, workerCameOnline: false };
+  }
+
+  /** The task's record, made on its first event (the oldest goes past maxTasks), with the event applied. */
+  private applyToTask(uuid: string, event: TaskEvent | CustomEvent): { task: TaskRecord; changed: boolean } {
+    let task = this.tasks.get(uuid);
+    if (task === undefined) {
+      task = new TaskRecord(uuid);
+      this.tasks.set(uuid, task);
+      this.arrivals.push(uuid);
+      if (this.tasks.size > this.options.maxTasks) this.evictOne(uuid);
+    }
+    const wasReady = task.ready;
+    const changed = task.apply(event);
+    if (task.ready && !wasReady) this.finished.push(uuid);
+    return { task, changed };
+  }
+
+  /**
+   * The event stream is cut from `since` (Unix seconds, the gap's start). Workers the sweep took offline
+   * after that moment went silent only because Pollen had stopped hearing (it was behind, or the broker
+   * had stalled): they are alive again, and the tasks their expiry marked lost are not. Returns them.
+   */
+  streamInterrupted(since: number): WorkerRecord[] {
+    this.hearing.interrupted(since);
+    const revived: WorkerRecord[] = [];
+    for (const worker of this.workers.values()) {
+      // Expiry keeps the heartbeats; worker-offline, which was heard, clears them.
+      if (worker.offlineSince !== null && worker.offlineSince > since && worker.heartbeats.length > 0) {
+        worker.offlineSince = null;
+        this.clearLost(worker.hostname);
+        revived.push(worker);
+      }
+    }
+    return revived;
+  }
+
+  /** The stream is back at `at` (Unix seconds): heartbeat windows run again from then. */
+  streamResumed(at: number): void {
+    this.hearing.resumed(at);
+  }
+
   /** Names of the workers alive at `now` (Unix seconds). */
   onlineWorkers(now: number): string[] {
     const names: string[] = [];
@@ -140,6 +188,11 @@ export class ClusterState {
     return names;
   }
 
+  /**
+   * Marks workers whose heartbeats expired while Pollen listened as offline (their in-flight tasks as
+   * lost) and forgets workers offline for longer than purgeOfflineAfter. Call it periodically; returns
+   * the workers that went offline in this sweep.
+   */
   sweep(now: number): WorkerRecord[] {
     const wentOffline: WorkerRecord[] = [];
     for (const worker of this.workers.values()) {
@@ -159,6 +212,12 @@ export class ClusterState {
   private markLost(hostname: string): void {
     for (const task of this.tasks.values()) {
       if (task.worker === hostname && IN_FLIGHT_STATES.has(task.state)) task.lost = true;
+    }
+  }
+
+  private clearLost(hostname: string): void {
+    for (const task of this.tasks.values()) {
+      if (task.lost && task.worker === hostname) task.lost = false;
     }
   }
 }

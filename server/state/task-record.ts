@@ -12,6 +12,7 @@
  * name, args, ...). RETRY is ordered by timestamp instead, because a retried task starts over.
  */
 import type { CustomEvent, JsonObject, TaskEvent } from '@/lib/celery';
+import { implausibleSkew } from './clock-skew';
 
 /**
  * Celery's celery.states.PRECEDENCE (lower index wins; custom states sit where `null` is), except that
@@ -37,6 +38,11 @@ const EVENT_STATE: Readonly<Record<string, string>> = {
   'task-rejected': 'REJECTED',
 };
 
+/** The state an event type stands for (a custom `task-<name>` event: `<NAME>`). */
+export function eventState(type: string): string {
+  return EVENT_STATE[type] ?? type.slice(type.indexOf('-') + 1).toUpperCase();
+}
+
 /** States in which a task is still someone's work; a worker that vanishes leaves such tasks lost. */
 export const IN_FLIGHT_STATES: ReadonlySet<string> = new Set(['RECEIVED', 'STARTED']);
 export const READY_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
@@ -49,6 +55,18 @@ export interface RetryAttempt {
   readonly exception: string | null;
   readonly traceback: string | null;
   readonly worker: string | null;
+}
+
+/**
+ * How a task's state was learnt when its events were missed: after a gap in the event stream, from the
+ * result backend or from the workers' answers to inspect.
+ */
+export interface Settlement {
+  readonly source: 'result backend' | 'inspect';
+  /** Unix seconds. */
+  readonly at: number;
+  /** The gap in the event stream (Unix seconds) that the task's events may have fallen into. */
+  readonly gap: { readonly from: number; readonly to: number; readonly reason: string } | null;
 }
 
 export class TaskRecord {
@@ -93,8 +111,17 @@ export class TaskRecord {
   /** Its worker went offline while it was RECEIVED or STARTED; cleared by any later event. */
   lost = false;
   retryHistory: RetryAttempt[] | null = null;
+  /** Set when the state was learnt without its event; a later event keeps it, as the gap stays a fact. */
+  settled: Settlement | null = null;
   /** Fields of custom events and fields newer Celery adds, as sent. */
   extra: JsonObject | null = null;
+  /**
+   * Seconds a sender's clock was off from ours (its event's timestamp minus our receive time), once an
+   * event came implausibly far from now (clock-skew.ts); null while every event was plausible.
+   */
+  clockSkew: number | null = null;
+  /** Our receive time (Unix seconds) of the latest event about this task; what a suspect task sorts by. */
+  lastReceivedAt = 0;
 
   constructor(readonly uuid: string) {}
 
@@ -102,11 +129,17 @@ export class TaskRecord {
     return READY_STATES.has(this.state);
   }
 
+  /** Notes when we received an event about this task, and flags a sender clock that cannot be right. */
+  noteReceipt(timestamp: number, localReceived: number): void {
+    if (localReceived > this.lastReceivedAt) this.lastReceivedAt = localReceived;
+    const skew = implausibleSkew(timestamp, localReceived);
+    if (skew !== null) this.clockSkew = skew;
+  }
+
   /** Applies one event; returns whether `state` changed. */
   apply(event: TaskEvent | CustomEvent): boolean {
     const type = event.type;
-    const known = EVENT_STATE[type];
-    const state = known ?? type.slice(type.indexOf('-') + 1).toUpperCase();
+    const state = eventState(type);
     this.stamp(type, event.timestamp);
     this.lost = false;
 

@@ -5,8 +5,12 @@
  * now < last heartbeat (our receive time) + freq × 2. worker-offline ends it at once; a SIGKILLed worker
  * sends nothing and expires. Times are our own receive times (`localReceived`), so a worker whose clock
  * is wrong or in another time zone is judged correctly; the skew is kept for display.
+ *
+ * Silence only counts while Pollen can hear (see Hearing): while the event stream is cut, a worker that
+ * was alive stays so, its liveness unknown, and its heartbeat window starts again when the stream is back.
  */
 import type { JsonObject, WorkerEvent } from '@/lib/celery';
+import type { WorkerStatus } from '@/lib/push/contract';
 
 /** Celery's HEARTBEAT_EXPIRE_WINDOW: 200 % of the heartbeat interval. */
 const EXPIRE_WINDOW = 2;
@@ -14,6 +18,43 @@ const EXPIRE_WINDOW = 2;
 const HEARTBEATS_KEPT = 4;
 /** Celery assumes 60 s until a worker says otherwise. */
 const DEFAULT_FREQ = 60;
+
+
+/**
+ * When Pollen could hear the event stream, shared by every worker of a model: the current interruption,
+ * or the last one. Times are Unix seconds.
+ */
+export class Hearing {
+  /** Since when the stream is cut (its gap's start), null while listening. */
+  cutSince: number | null = null;
+  /** The last interruption that ended: from when, to when. */
+  lastCutFrom = -Infinity;
+  listeningSince = -Infinity;
+  /**
+   * Up to when the stream is known whole: every event published before it has reached Pollen (the
+   * transport's own probe came back). Silence after it proves nothing yet. Infinity where nothing
+   * confirms (a model fed by hand).
+   */
+  confirmedUntil = Infinity;
+
+  /** The stream is confirmed whole up to `until`; the first call starts the confirming. */
+  heard(until: number): void {
+    this.confirmedUntil = this.confirmedUntil === Infinity ? until : Math.max(this.confirmedUntil, until);
+  }
+
+  interrupted(since: number): void {
+    this.cutSince ??= since;
+  }
+
+  resumed(at: number): void {
+    if (this.cutSince === null) return;
+    this.lastCutFrom = this.cutSince;
+    this.listeningSince = at;
+    this.cutSince = null;
+  }
+}
+
+const ALWAYS_LISTENING = new Hearing();
 
 export class WorkerRecord {
   pid: number | null = null;
@@ -39,6 +80,7 @@ export class WorkerRecord {
   constructor(
     readonly hostname: string,
     now: number,
+    private readonly hearing: Hearing = ALWAYS_LISTENING,
   ) {
     this.firstSeen = now;
   }
@@ -48,15 +90,34 @@ export class WorkerRecord {
     return this.lastTimestamp - this.lastReceived;
   }
 
+  /** Alive, or silent only where Pollen could not yet confirm that it heard (see `status`). */
   alive(now: number): boolean {
-    const last = this.heartbeats[this.heartbeats.length - 1];
-    return last !== undefined && now < last + this.freq * EXPIRE_WINDOW;
+    const expires = this.expiresAt();
+    return expires !== null && (now < expires || expires > this.hearing.confirmedUntil);
   }
 
-  /** When the worker will be considered offline without a new heartbeat (Unix seconds), or null. */
+  status(now: number): WorkerStatus {
+    if (!this.alive(now)) return 'offline';
+    const last = this.heartbeats[this.heartbeats.length - 1] as number;
+    const { cutSince, listeningSince } = this.hearing;
+    return cutSince !== null || last < listeningSince || now >= (this.expiresAt() as number) ? 'unknown' : 'online';
+  }
+
+  /**
+   * When the worker will be considered offline without a new heartbeat (Unix seconds): null when it has
+   * none, Infinity while the stream is cut (only a heartbeat missed while Pollen listened counts).
+   */
   expiresAt(): number | null {
     const last = this.heartbeats[this.heartbeats.length - 1];
-    return last === undefined ? null : last + this.freq * EXPIRE_WINDOW;
+    if (last === undefined) return null;
+    const window = this.freq * EXPIRE_WINDOW;
+    const { cutSince, lastCutFrom, listeningSince } = this.hearing;
+    const cutFrom = cutSince ?? lastCutFrom;
+    // Expired before the stream was cut: it was heard to go.
+    if (last + window <= cutFrom) return last + window;
+    if (cutSince !== null) return Infinity;
+    // Its window runs again from when Pollen could hear it again.
+    return Math.max(last, listeningSince) + window;
   }
 
   applyWorkerEvent(event: WorkerEvent, localReceived: number): void {

@@ -3,6 +3,7 @@
  * describes for root without systemd: the real script in /usr/lib/rabbitmq/bin with a private HOME
  * (Erlang cookie), data and log directories, so that it never touches a system node.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,13 @@ export interface RabbitServer {
   stop(): Promise<void>;
   /** Stops the node and starts it again on the same port and data. */
   restart(): Promise<void>;
+  /** Stops the node, keeping its data, until `start`: a broker outage of the test's length. */
+  halt(): Promise<void>;
+  start(): Promise<void>;
+  /** SIGSTOP to the Erlang VM: the node stops answering, its connections stay open. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
 }
 
 /**
@@ -109,5 +117,19 @@ export async function startRabbit(options: { defaultVhost?: string; tls?: { cert
       child = startChild(SERVER, [], { env });
       await ready();
     },
+    halt: () => child.stop(),
+    // The script waits on the VM as its child (it cannot exec it: it traps signals to stop the node).
+    pause: () => signalChildren(child.process.pid, 'SIGSTOP'),
+    resume: () => signalChildren(child.process.pid, 'SIGCONT'),
+    async start() {
+      child = startChild(SERVER, [], { env });
+      await ready();
+    },
   };
+}
+
+function signalChildren(pid: number | undefined, signal: NodeJS.Signals): void {
+  const children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter((line) => line.trim() !== '');
+  if (children.length === 0) throw new Error(`RabbitMQ (pid ${pid}) has no VM process to ${signal}`);
+  for (const child of children) process.kill(Number(child), signal);
 }

@@ -9,6 +9,12 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Stops it and starts a fresh one on the same port (nothing kept, as after a crash). */
   restart(): Promise<void>;
+  /** Starts it again on the same port after `stop` (nothing kept). */
+  start(): Promise<void>;
+  /** SIGSTOP: the server stops answering, its connections stay open (a wedged or paused broker). */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
   /** What the server logged so far. */
   log(): string;
 }
@@ -38,5 +44,10 @@ export async function startRedis(options: { args?: (port: number) => string[]; t
       await child.stop();
       child = await launch();
     },
+    async start() {
+      child = await launch();
+    },
+    pause: () => void child.process.kill('SIGSTOP'),
+    resume: () => void child.process.kill('SIGCONT'),
   };
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { flowerBoolean } from '../../flower-boolean';
 import type { ClusterState } from '../../state/cluster-state';
 import { apiError, type ApiResponse } from '../api-error';
+import { taskIdParam } from '../task-id';
 import { inArrivalOrder } from './task-arrival';
 import { compileFilter, FILTER_FIELDS, type TaskFilter, taskFilterShape } from './task-filter';
 
@@ -16,7 +17,7 @@ export const MAX_BULK = 1000;
 export const bulkShape = {
   ...taskFilterShape,
   ids: z
-    .array(z.string().min(1).max(255), { message: 'expected a list of task ids' })
+    .array(taskIdParam, { message: 'expected a list of task ids' })
     .min(1, 'must not be empty')
     .max(MAX_BULK, `at most ${MAX_BULK} ids per request`)
     .optional()

@@ -8,6 +8,7 @@
  * filter (by key) and the position. A cursor used with another sort or filter is refused.
  */
 import { z } from 'zod';
+import { sortTime } from '../../state/clock-skew';
 import type { TaskRecord } from '../../state/task-record';
 import { runtimeOf, TASK_SORT_KEYS } from '@/lib/api/tasks';
 
@@ -35,11 +36,11 @@ export function sortValue(task: TaskRecord, key: SortKey, seq: number): number |
     case 'arrival':
       return seq;
     case 'received':
-      return task.received;
+      return sortTime(task, task.received);
     case 'started':
-      return task.started;
+      return sortTime(task, task.started);
     case 'succeeded':
-      return task.succeeded;
+      return sortTime(task, task.succeeded);
     case 'runtime':
       return runtimeOf(task).seconds;
     default: {

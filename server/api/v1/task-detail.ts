@@ -5,25 +5,34 @@
  * The model keeps the last time of each event type and every Celery retry attempt, not every event, so
  * the timeline is rebuilt from those: one entry per event type seen, plus one task-retried per attempt.
  */
-import type { ResultBackend } from '@/lib/backend';
+import { MalformedResultError, type ResultBackend } from '@/lib/backend';
 import { exceptionToJson, isJsonObject, type JsonObject, type JsonValue, type TaskMeta } from '@/lib/celery';
 import type { ClusterState } from '../../state/cluster-state';
 import type { TaskRecord } from '../../state/task-record';
+import { BACKEND_UNAVAILABLE, readBackend } from '../../backend/request-read';
 import { apiError, type ApiResponse } from '../api-error';
 import { taskLinks, v1Task } from './task-json';
 import type { TaskDetail, TimelineEntry } from '@/lib/api/tasks';
 
-export async function getTaskDetail(state: ClusterState, backend: ResultBackend | null, id: string): Promise<ApiResponse> {
+/**
+ * `settleStored` takes a ready state the backend holds into the model when the model still has the task in
+ * flight (its event was missed or is late), so the task and its stored record never contradict each other.
+ */
+export async function getTaskDetail(state: ClusterState, backend: ResultBackend | null, id: string, settleStored: ((meta: TaskMeta) => void) | null = null): Promise<ApiResponse> {
   const task = state.tasks.get(id) ?? null;
   let stored: TaskDetail['backend'] = null;
   if (backend !== null) {
     try {
-      const meta = await backend.get(id);
-      stored = { meta: meta === null ? null : (capDepth(metaJson(meta)) as JsonObject), error: null };
+      const meta = await readBackend(backend, (b) => b.get(id));
+      stored = { available: true, meta: meta === null ? null : (capDepth(metaJson(meta)) as JsonObject), error: null };
+      if (meta !== null) settleStored?.(meta);
     } catch (err) {
-      stored = { meta: null, error: err instanceof Error ? err.message : String(err) };
+      // A malformed stored value is an answer from a reachable backend; anything else is an outage.
+      const available = err instanceof MalformedResultError;
+      stored = { available, meta: null, error: err instanceof Error ? err.message : String(err) };
     }
   }
+  if (task === null && stored !== null && !stored.available) return apiError(503, `Pollen holds no events for task '${id}' and ${stored.error ?? 'the result backend is unavailable'}`, BACKEND_UNAVAILABLE);
   if (task === null && stored?.meta == null) return apiError(404, `Unknown task '${id}'`);
   const body: TaskDetail = { task: task === null ? null : v1Task(task, taskLinks(state)), timeline: task === null ? [] : timeline(task), backend: stored };
   return { status: 200, body };

@@ -57,6 +57,8 @@ export function v1Task(task: TaskRecord, links: TaskLinks): V1Task {
     retry_of: retryOf(task),
     retried_as: links.retries.get(task.uuid) ?? [],
     lost: task.lost,
+    clock_skew: task.clockSkew,
     revoke: task.revoked === null ? null : { terminated: task.terminated, signum: task.signum, expired: task.expired },
+    settled: task.settled,
   };
 }

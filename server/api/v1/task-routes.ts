@@ -1,6 +1,7 @@
 /** /api/v1 task queries, workflow graphs, retry and bulk actions. */
 import type { Route } from '../../http/route-types';
 import { apiError } from '../api-error';
+import { checkTaskId } from '../task-id';
 import { getTaskDetail } from './task-detail';
 import { taskLinks } from './task-json';
 import { listQuery, listTasks } from './task-query';
@@ -57,9 +58,9 @@ export const V1_TASK_ROUTES: readonly Route[] = [
     doc: {
       summary: 'One task: {task, timeline, backend: {meta, error}}, the meta as the result backend stores it (result, PROGRESS meta, result_extended fields)',
       tags: TAGS,
-      responses: { 200: 'the task', 404: 'neither Pollen nor the result backend knows the task' },
+      responses: { 200: 'the task', 400: 'not a task id', 404: 'neither Pollen nor the result backend knows the task', 503: 'Pollen holds no events for the task and the result backend cannot be read (code backend_unavailable)' },
     },
-    handle: ({ params }, { state, backend }) => getTaskDetail(state, backend, params['id'] ?? ''),
+    handle: checkTaskId(({ params }, { state, backend, settlement }) => getTaskDetail(state, backend, params['id'] ?? '', settlement && ((meta) => settlement.settleStored(meta)))),
   },
   {
     method: 'GET',
@@ -68,9 +69,9 @@ export const V1_TASK_ROUTES: readonly Route[] = [
     doc: {
       summary: "The workflow around a task: {root, nodes: [{id, name, state, known, retries}], edges: [{from, to, kind: 'child' | 'retry' | 'group' | 'chord'}], truncated}; a client's group or chord header, known from the result backend's group_id, is a node {id: group id, kind: 'group'} above its tasks",
       tags: TAGS,
-      responses: { 200: 'the graph', 404: 'unknown task' },
+      responses: { 200: 'the graph', 400: 'not a task id', 404: 'unknown task' },
     },
-    handle: async ({ params }, { state, backend }) => {
+    handle: checkTaskId(async ({ params }, { state, backend }) => {
       const id = params['id'] ?? '';
       const links = taskLinks(state);
       const graph = workflowOf(state, id, links);
@@ -78,7 +79,7 @@ export const V1_TASK_ROUTES: readonly Route[] = [
       // A client's group or chord header has no parent: its members and the chord body come from the backend.
       const group = await groupOfRoot(state, backend, graph.root);
       return { status: 200, body: group === null ? graph : workflowOf(state, id, links, MAX_WORKFLOW_NODES, group) };
-    },
+    }),
   },
   {
     method: 'POST',
@@ -91,8 +92,8 @@ export const V1_TASK_ROUTES: readonly Route[] = [
       tags: TAGS,
       query: retryBody,
       body: retryBody,
-      responses: { 200: 'sent', 400: 'bad parameter', 404: 'unknown task', 409: 'not FAILURE or REVOKED, already retried, or its call or queue is not known faithfully (the reason says which)', 503: 'no broker' },
+      responses: { 200: 'sent', 400: 'not a task id, or bad parameter', 404: 'unknown task', 409: 'not FAILURE or REVOKED, already retried, or its call or queue is not known faithfully (the reason says which)', 503: 'no broker' },
     },
-    handle: ({ params, fields }, context) => retryOne(params['id'] ?? '', fields, context),
+    handle: checkTaskId(({ params, fields }, context) => retryOne(params['id'] ?? '', fields, context)),
   },
 ];

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryBackend, MemoryStore } from '@/lib/backend/memory-backend';
+import { type CeleryEvent, decodeEventBody, newTaskMeta, type TaskEvent } from '@/lib/celery';
+import { createLogger } from '@/lib/runtime/logger';
+import { ClusterState } from '../state/cluster-state';
+import type { Settlement } from '../state/task-record';
+import { GapSettlement } from './gap-settlement';
+
+const event = (type: string, uuid: string, timestamp: number, extra: object = {}) =>
+  decodeEventBody({ type, uuid, hostname: 'w@h', timestamp, pid: 1, ...extra }).events[0] as CeleryEvent;
+
+const GAP = { from: 1_000_000, to: 1_020_000, reason: 'connect ECONNREFUSED' };
+
+function setUp() {
+  const state = new ClusterState({ maxTasks: 100, purgeOfflineAfter: 3600 });
+  for (const id of ['done', 'failed', 'revoked', 'later', 'pending']) {
+    state.apply(event('task-received', id, 999, { name: 'tasks.x' }), 999);
+    if (id !== 'pending') state.apply(event('task-started', id, 999.5), 999.5);
+  }
+  const backend = new MemoryBackend(new MemoryStore());
+  const applied: { event: TaskEvent; settlement: Settlement }[] = [];
+  const settlement = new GapSettlement(
+    { state, backend, inspect: null, apply: (e, s) => { applied.push({ event: e, settlement: s }); state.settle(e, s); }, log: createLogger('silent') },
+    { firstPassMs: 10, followUpEveryMs: 20, followUpForMs: 60_000 },
+  );
+  return { state, backend, applied, settlement };
+}
+
+let running: GapSettlement | null = null;
+afterEach(() => running?.stop());
+
+describe('settling tasks in flight after a gap', () => {
+  it('takes the ready states the result backend holds, as the events they stand for, and says how', async () => {
+    const { state, backend, applied, settlement } = setUp();
+    running = settlement;
+    await backend.store(newTaskMeta('done', 'SUCCESS', { result: { total: 3 }, dateDone: '2026-12-07T02:30:00.500000' }));
+    await backend.store(newTaskMeta('failed', 'FAILURE', { exception: { type: 'ValueError', message: ['boom'], module: 'builtins' }, traceback: 'Traceback ...\nValueError: boom', dateDone: '2026-12-07T02:30:01' }));
+    await backend.store(newTaskMeta('revoked', 'REVOKED', { exception: { type: 'TaskRevokedError', message: ['revoked'], module: 'celery.exceptions' }, dateDone: '2026-12-07T02:30:02' }));
+    // A custom state is not an end: the task stays as the events left it.
+    await backend.store(newTaskMeta('later', 'PROGRESS', { result: { done: 1 } }));
+    settlement.afterGap(GAP);
+    expect((await settlement.settle(true))).toMatchObject({ checked: 5, fromBackend: 3, error: null });
+    expect(state.tasks.get('done')).toMatchObject({ state: 'SUCCESS', result: "{'total': 3}", succeeded: Date.parse('2026-12-07T02:30:00.500Z') / 1000 });
+    expect(state.tasks.get('failed')).toMatchObject({ state: 'FAILURE', exception: "ValueError('boom')", traceback: 'Traceback ...\nValueError: boom' });
+    expect(state.tasks.get('revoked')?.state).toBe('REVOKED');
+    expect(state.tasks.get('later')?.state).toBe('STARTED');
+    expect(state.tasks.get('done')?.settled).toMatchObject({ source: 'result backend', gap: { from: 1000, to: 1020, reason: 'connect ECONNREFUSED' } });
+    expect(applied.map((a) => a.event.type)).toEqual(['task-succeeded', 'task-failed', 'task-revoked']);
+  });
+
+  it('keeps looking up the tasks still in flight, until they end (their worker may tell the broker later than Pollen can hear)', async () => {
+    const { state, backend, settlement } = setUp();
+    running = settlement;
+    settlement.afterGap(GAP);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(state.tasks.get('later')?.state).toBe('STARTED');
+    await backend.store(newTaskMeta('later', 'SUCCESS', { result: 1, dateDone: '2026-12-07T02:31:00' }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(state.tasks.get('later')).toMatchObject({ state: 'SUCCESS', settled: { source: 'result backend' } });
+  });
+
+  it('leaves alone a task whose own event arrived: the event is the truth, and it clears the settled mark', async () => {
+    const { state, backend, settlement } = setUp();
+    running = settlement;
+    settlement.afterGap(GAP);
+    state.apply(event('task-succeeded', 'done', 1001, { result: '7', runtime: 2 }), 1001);
+    await backend.store(newTaskMeta('done', 'SUCCESS', { result: 7, dateDone: '2026-12-07T02:30:00' }));
+    expect((await settlement.settle(false)).fromBackend).toBe(0);
+    expect(state.tasks.get('done')).toMatchObject({ state: 'SUCCESS', result: '7', runtime: 2, settled: null });
+    // Settled first, then the late event itself: no longer learnt without it.
+    await backend.store(newTaskMeta('failed', 'FAILURE', { exception: { type: 'KeyError', message: ['k'], module: 'builtins' }, dateDone: '2026-12-07T02:30:00' }));
+    await settlement.settle(false);
+    expect(state.tasks.get('failed')?.settled).not.toBeNull();
+    state.apply(event('task-failed', 'failed', Date.parse('2026-12-07T02:30:00Z') / 1000 + 0.1, { exception: "KeyError('k')", traceback: 'tb' }), 1002);
+    expect(state.tasks.get('failed')).toMatchObject({ state: 'FAILURE', traceback: 'tb', settled: null });
+  });
+
+  it('reports a dead backend instead of hanging or throwing', async () => {
+    const state = new ClusterState({ maxTasks: 10, purgeOfflineAfter: 3600 });
+    state.apply(event('task-received', 't', 1, { name: 'x' }), 1);
+    const stuck = { get: () => new Promise<never>(() => undefined) } as unknown as MemoryBackend;
+    const settlement = new GapSettlement({ state, backend: stuck, inspect: null, apply: () => undefined, log: createLogger('silent') }, { firstPassMs: 60_000, batchDeadlineMs: 50 });
+    running = settlement;
+    settlement.afterGap(GAP);
+    const report = await settlement.settle(false);
+    expect(report.error).toMatch(/result backend: the result backend did not answer within 50 ms/);
+    expect(state.tasks.get('t')?.state).toBe('RECEIVED');
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * Issue 15, "Pollen must not believe its own blindness", on a real Redis broker with a real Python Celery
+ * worker and a TS worker running tasks, the result backend on a Redis of its own: Redis drops Pollen's
+ * subscriber for its output buffer, Redis is paused with SIGSTOP, Redis is down for 20 s. After each, no
+ * living worker was shown offline, no task of theirs was marked lost, and every task shows the final
+ * state the backend holds.
+ */
+import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCeleryWorker } from '@/test/harness/celery-worker';
+import type { Child } from '@/test/harness/child';
+import { expectBackendStates, type InFlight, sendSleep, untilStarted, watchOutage } from '@/test/harness/outage-watch';
+import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
+import { type RedisServer, startRedis } from '@/test/harness/redis-server';
+import { startTsWorker, type TsWorker } from '@/test/harness/ts-worker';
+import { until } from '@/test/harness/until';
+
+const PY = 'py-outage@pollen';
+const TS = 'ts-outage@pollen';
+
+describe('a Redis broker outage under running tasks', () => {
+  let broker: RedisServer;
+  let results: RedisServer;
+  let pollen: TestPollen;
+  let python: Child;
+  let ts: TsWorker;
+
+  beforeAll(async () => {
+    [broker, results] = await Promise.all([startRedis(), startRedis()]);
+    pollen = await startPollen({ broker: broker.url(0), resultBackend: results.url(0) });
+    [python, ts] = await Promise.all([
+      startCeleryWorker({ broker: broker.url(0), backend: results.url(0), nodename: PY, queues: ['py'], pool: 'prefork', concurrency: 3, events: true, resultExtended: true }),
+      startTsWorker({ broker: broker.url(0), backend: results.url(0), hostname: TS, queues: ['ts'], concurrency: 3 }),
+    ]);
+    const state = pollen.server.context.state;
+    await until('both workers online', () => state.workers.get(PY)?.status(Date.now() / 1000) === 'online' && state.workers.get(TS)?.status(Date.now() / 1000) === 'online', 30_000);
+  });
+
+  afterAll(async () => {
+    await Promise.all([python?.stop(), ts?.stop()]);
+    await pollen?.close();
+    await Promise.all([broker?.stop(), results?.stop()]);
+  });
+
+  async function inFlight(seconds: readonly number[]): Promise<InFlight[]> {
+    const tasks: InFlight[] = [];
+    for (const s of seconds) {
+      tasks.push({ id: await sendSleep(pollen, 'tasks.sleep', 'py', s), worker: PY });
+      tasks.push({ id: await sendSleep(pollen, 'examples.sleep', 'ts', s), worker: TS });
+    }
+    await untilStarted(pollen, tasks);
+    return tasks;
+  }
+
+  it('after Redis drops the subscriber for its output buffer: the gap is told truly and the tasks settle', async () => {
+    const tasks = await inFlight([2]);
+    const watch = watchOutage(pollen, [PY, TS], tasks);
+    const admin = new Redis(broker.url(0));
+    await admin.config('SET', 'client-output-buffer-limit', 'pubsub 256kb 128kb 1');
+    const gapsBefore = pollen.server.context.collector?.health.snapshot(Date.now()).gapsTotal ?? 0;
+    // Another process floods the event channel while this one (Pollen's) is too busy to read: Redis drops
+    // the subscriber, and with it the task-succeeded events of the tasks that end meanwhile.
+    const flood = spawn(process.execPath, ['-e', `
+      const { Redis } = require('ioredis');
+      const r = new Redis(process.argv[1]);
+      const p = r.pipeline();
+      for (let i = 0; i < 20000; i++) p.publish('/0.celeryev/worker.heartbeat', 'x'.repeat(1024));
+      p.exec().then(() => r.quit());
+    `, broker.url(0)], { stdio: 'ignore' });
+    const stoppedReading = Date.now();
+    while (Date.now() < stoppedReading + 3_500) {
+      // Deliberately blocks the event loop: Pollen is the slow subscriber.
+    }
+    await new Promise<void>((resolve) => flood.once('exit', () => resolve()));
+    await admin.config('SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60');
+    admin.disconnect();
+    await expectBackendStates(pollen, results.url(0), tasks);
+    watch.stop();
+    expect(watch.offline).toEqual([]);
+    expect(watch.lost).toEqual([]);
+    const health = (await pollen.request('/api/v1/health')).body as { ingest: { gapsTotal: number; lastGap: { from: number; reason: string } } };
+    expect(health.ingest.gapsTotal).toBeGreaterThan(gapsBefore);
+    expect(health.ingest.lastGap.reason).toMatch(/output buffer/);
+    expect(health.ingest.lastGap.from).toBeLessThanOrEqual(stoppedReading);
+  }, 120_000);
+
+  it('while Redis is paused (SIGSTOP): an outage, not dead workers', async () => {
+    const tasks = await inFlight([3, 14]);
+    const watch = watchOutage(pollen, [PY, TS], tasks);
+    broker.pause();
+    try {
+      await until('the stall seen', async () => ((await pollen.request('/api/v1/health')).body as { broker: { status: string } }).broker.status === 'reconnecting', 8_000);
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
+      const workers = (await pollen.request('/api/workers?refresh=false')).body as Record<string, { status: string }>;
+      expect(workers[PY]?.status).toBe('unknown');
+      expect(workers[TS]?.status).toBe('unknown');
+    } finally {
+      broker.resume();
+    }
+    await expectBackendStates(pollen, results.url(0), tasks);
+    watch.stop();
+    expect(watch.offline).toEqual([]);
+    expect(watch.lost).toEqual([]);
+  }, 120_000);
+
+  it('down for 20 s: workers unknown meanwhile, none offline, no task lost, every final state from the backend', async () => {
+    const tasks = await inFlight([4, 9, 26]);
+    const watch = watchOutage(pollen, [PY, TS], tasks);
+    await broker.stop();
+    const downAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    const during = (await pollen.request('/api/v1/health')).body as { broker: { status: string; error: string } };
+    expect(during.broker.status).toBe('reconnecting');
+    const workers = (await pollen.request('/api/workers?refresh=false')).body as Record<string, { status: string; alive: boolean }>;
+    expect(workers[PY]).toMatchObject({ status: 'unknown', alive: true });
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, downAt + 20_000 - Date.now())));
+    await broker.start();
+    await expectBackendStates(pollen, results.url(0), tasks, 90_000);
+    watch.stop();
+    expect(watch.offline).toEqual([]);
+    expect(watch.lost).toEqual([]);
+    // The gap is this outage's, and it covers it.
+    const health = (await pollen.request('/api/v1/health')).body as { ingest: { lastGap: { from: number; to: number; reason: string } } };
+    expect(health.ingest.lastGap.from).toBeLessThanOrEqual(downAt);
+    expect(health.ingest.lastGap.to).toBeGreaterThanOrEqual(downAt + 20_000);
+    expect(health.ingest.lastGap.reason).not.toMatch(/output buffer|stopped answering/);
+  }, 180_000);
+});

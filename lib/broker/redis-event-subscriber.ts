@@ -81,7 +81,9 @@ export function watchEventSubscriber(
   });
   subscriber.on('error', (err: Error) => {
     errorSinceUp = err.message;
+    // Never up yet (a wrong password, a broker down at start): the error is the link's.
     if (lostAt !== null) link.set(link.state().status, `${lostBecause}; ${err.message}`);
+    else if (link.state().status !== LinkStatus.Connected) link.set(link.state().status, err.message);
   });
   subscriber.on('close', () => {
     if (!up || closing()) return;

@@ -4,49 +4,30 @@
  * marked lost, and every task shows the final state the backend holds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCeleryWorker } from '@/test/harness/celery-worker';
-import type { Child } from '@/test/harness/child';
-import { expectBackendStates, type InFlight, sendSleep, untilStarted, watchOutage } from '@/test/harness/outage-watch';
-import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
+import { expectBackendStates, type OutageCluster, startOutageCluster, watchOutage } from '@/test/harness/outage-watch';
 import { type RabbitServer, startRabbit } from '@/test/harness/rabbitmq-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
-import { startTsWorker, type TsWorker } from '@/test/harness/ts-worker';
 import { until } from '@/test/harness/until';
-
-const PY = 'py-rabbit-outage@pollen';
-const TS = 'ts-rabbit-outage@pollen';
 
 describe('a RabbitMQ outage under running tasks', () => {
   let rabbit: RabbitServer;
   let results: RedisServer;
-  let pollen: TestPollen;
-  let python: Child;
-  let ts: TsWorker;
+  let cluster: OutageCluster;
+  const [PY, TS] = ['py-rabbit-outage@pollen', 'ts-rabbit-outage@pollen'];
 
   beforeAll(async () => {
     [rabbit, results] = await Promise.all([startRabbit(), startRedis()]);
-    pollen = await startPollen({ broker: rabbit.url(), resultBackend: results.url(0) });
-    [python, ts] = await Promise.all([
-      startCeleryWorker({ broker: rabbit.url(), backend: results.url(0), nodename: PY, queues: ['py'], pool: 'prefork', concurrency: 3, events: true, resultExtended: true }),
-      startTsWorker({ broker: rabbit.url(), backend: results.url(0), hostname: TS, queues: ['ts'], concurrency: 3 }),
-    ]);
-    const state = pollen.server.context.state;
-    await until('both workers online', () => state.workers.get(PY)?.status(Date.now() / 1000) === 'online' && state.workers.get(TS)?.status(Date.now() / 1000) === 'online', 30_000);
+    cluster = await startOutageCluster(rabbit.url(), results.url(0), 'rabbit-outage');
   });
 
   afterAll(async () => {
-    await Promise.all([python?.stop(), ts?.stop()]);
-    await pollen?.close();
+    await cluster?.stop();
     await Promise.all([rabbit?.stop(), results?.stop()]);
   });
 
   it('while the node is paused (SIGSTOP): noticed by the connection heartbeat, an outage and not dead workers', async () => {
-    const tasks: InFlight[] = [];
-    for (const seconds of [3, 25]) {
-      tasks.push({ id: await sendSleep(pollen, 'tasks.sleep', 'py', seconds), worker: PY });
-      tasks.push({ id: await sendSleep(pollen, 'examples.sleep', 'ts', seconds), worker: TS });
-    }
-    await untilStarted(pollen, tasks);
+    const { pollen } = cluster;
+    const tasks = await cluster.inFlight([3, 25]);
     const watch = watchOutage(pollen, [PY, TS], tasks);
     const pausedAt = Date.now();
     rabbit.pause();
@@ -66,12 +47,8 @@ describe('a RabbitMQ outage under running tasks', () => {
   }, 180_000);
 
   it('down for 20 s: workers unknown meanwhile, none offline, no task lost, every final state from the backend', async () => {
-    const tasks: InFlight[] = [];
-    for (const seconds of [4, 9, 30]) {
-      tasks.push({ id: await sendSleep(pollen, 'tasks.sleep', 'py', seconds), worker: PY });
-      tasks.push({ id: await sendSleep(pollen, 'examples.sleep', 'ts', seconds), worker: TS });
-    }
-    await untilStarted(pollen, tasks);
+    const { pollen } = cluster;
+    const tasks = await cluster.inFlight([4, 9, 30]);
     const watch = watchOutage(pollen, [PY, TS], tasks);
     const downAt = Date.now();
     await rabbit.halt();

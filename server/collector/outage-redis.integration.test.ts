@@ -8,53 +8,31 @@
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCeleryWorker } from '@/test/harness/celery-worker';
-import type { Child } from '@/test/harness/child';
-import { expectBackendStates, type InFlight, sendSleep, untilStarted, watchOutage } from '@/test/harness/outage-watch';
-import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
+import { expectBackendStates, type OutageCluster, startOutageCluster, watchOutage } from '@/test/harness/outage-watch';
+import type { TestPollen } from '@/test/harness/pollen-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
-import { startTsWorker, type TsWorker } from '@/test/harness/ts-worker';
 import { until } from '@/test/harness/until';
-
-const PY = 'py-outage@pollen';
-const TS = 'ts-outage@pollen';
 
 describe('a Redis broker outage under running tasks', () => {
   let broker: RedisServer;
   let results: RedisServer;
+  let cluster: OutageCluster;
   let pollen: TestPollen;
-  let python: Child;
-  let ts: TsWorker;
+  const [PY, TS] = ['py-outage@pollen', 'ts-outage@pollen'];
 
   beforeAll(async () => {
     [broker, results] = await Promise.all([startRedis(), startRedis()]);
-    pollen = await startPollen({ broker: broker.url(0), resultBackend: results.url(0) });
-    [python, ts] = await Promise.all([
-      startCeleryWorker({ broker: broker.url(0), backend: results.url(0), nodename: PY, queues: ['py'], pool: 'prefork', concurrency: 3, events: true, resultExtended: true }),
-      startTsWorker({ broker: broker.url(0), backend: results.url(0), hostname: TS, queues: ['ts'], concurrency: 3 }),
-    ]);
-    const state = pollen.server.context.state;
-    await until('both workers online', () => state.workers.get(PY)?.status(Date.now() / 1000) === 'online' && state.workers.get(TS)?.status(Date.now() / 1000) === 'online', 30_000);
+    cluster = await startOutageCluster(broker.url(0), results.url(0), 'outage');
+    pollen = cluster.pollen;
   });
 
   afterAll(async () => {
-    await Promise.all([python?.stop(), ts?.stop()]);
-    await pollen?.close();
+    await cluster?.stop();
     await Promise.all([broker?.stop(), results?.stop()]);
   });
 
-  async function inFlight(seconds: readonly number[]): Promise<InFlight[]> {
-    const tasks: InFlight[] = [];
-    for (const s of seconds) {
-      tasks.push({ id: await sendSleep(pollen, 'tasks.sleep', 'py', s), worker: PY });
-      tasks.push({ id: await sendSleep(pollen, 'examples.sleep', 'ts', s), worker: TS });
-    }
-    await untilStarted(pollen, tasks);
-    return tasks;
-  }
-
   it('after Redis drops the subscriber for its output buffer: the gap is told truly and the tasks settle', async () => {
-    const tasks = await inFlight([2]);
+    const tasks = await cluster.inFlight([2]);
     const watch = watchOutage(pollen, [PY, TS], tasks);
     const admin = new Redis(broker.url(0));
     await admin.config('SET', 'client-output-buffer-limit', 'pubsub 256kb 128kb 1');
@@ -86,7 +64,7 @@ describe('a Redis broker outage under running tasks', () => {
   }, 120_000);
 
   it('while Redis is paused (SIGSTOP): an outage, not dead workers', async () => {
-    const tasks = await inFlight([3, 14]);
+    const tasks = await cluster.inFlight([3, 14]);
     const watch = watchOutage(pollen, [PY, TS], tasks);
     broker.pause();
     try {
@@ -105,7 +83,7 @@ describe('a Redis broker outage under running tasks', () => {
   }, 120_000);
 
   it('down for 20 s: workers unknown meanwhile, none offline, no task lost, every final state from the backend', async () => {
-    const tasks = await inFlight([4, 9, 26]);
+    const tasks = await cluster.inFlight([4, 9, 26]);
     const watch = watchOutage(pollen, [PY, TS], tasks);
     await broker.stop();
     const downAt = Date.now();

@@ -35,24 +35,30 @@ describe('a cut event stream', () => {
     expect(state.onlineWorkers(1030)).toEqual(['w@h']);
   });
 
-  it('judges expiry again from the moment the stream is back', () => {
+  it('judges expiry again from the moment the stream is back, with time for the worker to reconnect too', () => {
     const state = running();
     const worker = state.workers.get('w@h');
     state.streamInterrupted(1001);
     state.streamResumed(1020);
-    // Unknown until it speaks: its window (2 × freq = 4 s) runs from 1020.
+    // Unknown until it speaks: its window (2 × freq = 4 s) runs from 1020, plus the outage's 19 s.
     expect(worker?.status(1021)).toBe('unknown');
-    expect(state.sweep(1023)).toEqual([]);
-    state.apply(heartbeat('w@h', 1022), 1022);
-    expect(worker?.status(1023)).toBe('online');
+    expect(state.sweep(1040)).toEqual([]);
+    state.apply(heartbeat('w@h', 1040), 1040);
+    expect(worker?.status(1041)).toBe('online');
     // A worker that stays silent after the stream is back is heard to go.
     const silent = running();
     silent.streamInterrupted(1001);
     silent.streamResumed(1020);
-    expect(silent.sweep(1023.9)).toEqual([]);
-    expect(silent.sweep(1024.1).map((w) => w.hostname)).toEqual(['w@h']);
-    expect(silent.workers.get('w@h')?.offlineSince).toBe(1024);
+    expect(silent.sweep(1042.9)).toEqual([]);
+    expect(silent.sweep(1043.1).map((w) => w.hostname)).toEqual(['w@h']);
+    expect(silent.workers.get('w@h')?.offlineSince).toBe(1043);
     expect(silent.tasks.get('t1')?.lost).toBe(true);
+    // However long the outage, the grace to reconnect is at most 30 s.
+    const long = running();
+    long.streamInterrupted(1001);
+    long.streamResumed(2000);
+    expect(long.sweep(2033.9)).toEqual([]);
+    expect(long.sweep(2034.1).map((w) => w.hostname)).toEqual(['w@h']);
   });
 
   it('keeps a worker offline that had expired before the stream was cut', () => {

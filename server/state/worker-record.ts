@@ -14,6 +14,8 @@ import type { WorkerStatus } from '@/lib/push/contract';
 
 /** Celery's HEARTBEAT_EXPIRE_WINDOW: 200 % of the heartbeat interval. */
 const EXPIRE_WINDOW = 2;
+/** Seconds: the longest a worker is given, beyond its window, to reach the broker again after an outage. */
+const RECONNECT_GRACE_MAX = 30;
 /** Celery keeps the last 4 receive times. */
 const HEARTBEATS_KEPT = 4;
 /** Celery assumes 60 s until a worker says otherwise. */
@@ -116,8 +118,10 @@ export class WorkerRecord {
     // Expired before the stream was cut: it was heard to go.
     if (last + window <= cutFrom) return last + window;
     if (cutSince !== null) return Infinity;
-    // Its window runs again from when Pollen could hear it again.
-    return Math.max(last, listeningSince) + window;
+    if (last >= listeningSince) return last + window;
+    // Not heard since the stream came back: its window runs again from then, plus time to reach the broker
+    // again, since the worker lost it too and retries on its own schedule (kombu backs off up to 30 s).
+    return listeningSince + window + Math.min(listeningSince - lastCutFrom, RECONNECT_GRACE_MAX);
   }
 
   applyWorkerEvent(event: WorkerEvent, localReceived: number): void {

@@ -8,12 +8,53 @@
  */
 import { expect } from 'vitest';
 import { createResultBackend, type ResultBackend } from '@/lib/backend';
-import type { TestPollen } from './pollen-server';
+import { startCeleryWorker } from './celery-worker';
+import { startPollen, type TestPollen } from './pollen-server';
+import { startTsWorker } from './ts-worker';
 import { until } from './until';
 
 export interface InFlight {
   readonly id: string;
   readonly worker: string;
+}
+
+/** Pollen on a broker, a Python Celery worker (prefork, queue `py`) and a TS worker (queue `ts`), both online. */
+export interface OutageCluster {
+  readonly pollen: TestPollen;
+  /** The two workers' node names. */
+  readonly workers: readonly [string, string];
+  /** `tasks.sleep(s)` on the Python worker and `examples.sleep(s)` on the TS worker for each s, all running. */
+  inFlight(seconds: readonly number[]): Promise<InFlight[]>;
+  stop(): Promise<void>;
+}
+
+export async function startOutageCluster(broker: string, backend: string, name: string): Promise<OutageCluster> {
+  const [py, ts] = [`py-${name}@pollen`, `ts-${name}@pollen`] as const;
+  const pollen = await startPollen({ broker, resultBackend: backend });
+  const [python, tsWorker] = await Promise.all([
+    startCeleryWorker({ broker, backend, nodename: py, queues: ['py'], pool: 'prefork', concurrency: 3, events: true, resultExtended: true }),
+    startTsWorker({ broker, backend, hostname: ts, queues: ['ts'], concurrency: 3 }),
+  ]);
+  const state = pollen.server.context.state;
+  const online = (worker: string) => state.workers.get(worker)?.status(Date.now() / 1000) === 'online';
+  await until('both workers online', () => online(py) && online(ts), 30_000);
+  return {
+    pollen,
+    workers: [py, ts],
+    async inFlight(seconds) {
+      const tasks: InFlight[] = [];
+      for (const s of seconds) {
+        tasks.push({ id: await sendSleep(pollen, 'tasks.sleep', 'py', s), worker: py });
+        tasks.push({ id: await sendSleep(pollen, 'examples.sleep', 'ts', s), worker: ts });
+      }
+      await untilStarted(pollen, tasks);
+      return tasks;
+    },
+    async stop() {
+      await Promise.all([python.stop(), tsWorker.stop()]);
+      await pollen.close();
+    },
+  };
 }
 
 export interface OutageWatch {

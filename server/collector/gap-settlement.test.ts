@@ -75,6 +75,23 @@ describe('settling tasks in flight after a gap', () => {
     expect(state.tasks.get('failed')).toMatchObject({ state: 'FAILURE', traceback: 'tb', settled: null });
   });
 
+  it('on a read, takes a stored end at its word only once its events are overdue, or a gap explains their absence', () => {
+    const { state, settlement } = setUp();
+    running = settlement;
+    const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('Z', '');
+    const now = Date.now() / 1000;
+    // Stored a second ago, no gap: a prefork worker's events come in batches after the result.
+    expect(settlement.settleStored(newTaskMeta('done', 'SUCCESS', { result: 1, dateDone: iso(now - 1) }))).toBe(false);
+    expect(state.tasks.get('done')?.state).toBe('STARTED');
+    // Stored a minute ago and still no event: the model takes it, and keeps the worker it knew.
+    expect(settlement.settleStored(newTaskMeta('done', 'SUCCESS', { result: 1, dateDone: iso(now - 60) }))).toBe(true);
+    expect(state.tasks.get('done')).toMatchObject({ state: 'SUCCESS', worker: 'w@h', settled: { source: 'result backend', gap: null } });
+    // After a gap that the task's events may have fallen into, at once.
+    settlement.afterGap({ from: now * 1000 - 5_000, to: now * 1000, reason: 'stalled' });
+    expect(settlement.settleStored(newTaskMeta('failed', 'FAILURE', { exception: { type: 'E', message: [], module: null }, dateDone: iso(now) }))).toBe(true);
+    expect(state.tasks.get('failed')?.settled?.gap?.reason).toBe('stalled');
+  });
+
   it('reports a dead backend instead of hanging or throwing', async () => {
     const state = new ClusterState({ maxTasks: 10, purgeOfflineAfter: 3600 });
     state.apply(event('task-received', 't', 1, { name: 'x' }), 1);

@@ -51,6 +51,8 @@ export interface SettlementReport {
 const FIRST_PASS_MS = 2_000;
 const FOLLOW_UP_EVERY_MS = 5_000;
 const FOLLOW_UP_FOR_MS = 10 * 60_000;
+/** Seconds after a stored ready state by which its event should have come, when no gap explains its absence. */
+const EVENTS_LATE_AFTER_S = 10;
 const BATCH = 200;
 const BATCH_DEADLINE_MS = 3_000;
 
@@ -121,6 +123,9 @@ export class GapSettlement {
     if (event === null) return false;
     const task = this.sources.state.tasks.get(meta.taskId) as TaskRecord;
     const gap = this.lastGap !== null && task.timestamp * 1000 <= this.lastGap.to ? this.lastGap : null;
+    // Without a gap, the events are only late: a prefork worker stores the result, then sends its task
+    // events in batches. They are given a few seconds before the backend is taken at its word.
+    if (gap === null && Date.now() / 1000 - event.timestamp < EVENTS_LATE_AFTER_S) return false;
     this.sources.apply(event, { source: 'result backend', at: Date.now() / 1000, gap: gap && inSeconds(gap) });
     return true;
   }

@@ -221,6 +221,7 @@ export class TaskRecord {
     if (e.expires !== null) this.expires = e.expires;
   }
 
+  /** A settled state (GapSettlement) may not know the worker (no result_extended): it keeps the one known. */
   private mergeFields(event: TaskEvent | CustomEvent): void {
     if (event.extra) this.extra = { ...this.extra, ...event.extra };
     if (!event.known) return;
@@ -234,23 +235,23 @@ export class TaskRecord {
         break;
       case 'task-received':
         this.mergeDescription(event);
-        this.worker = event.hostname;
+        this.worker = event.hostname || this.worker;
         break;
       case 'task-started':
-        this.worker = event.hostname;
+        this.worker = event.hostname || this.worker;
         break;
       case 'task-succeeded':
-        this.worker = event.hostname;
+        this.worker = event.hostname || this.worker;
         this.result = event.result;
         this.runtime = event.runtime;
         break;
       case 'task-failed':
-        this.worker = event.hostname;
+        this.worker = event.hostname || this.worker;
         this.exception = event.exception;
         this.traceback = event.traceback;
         break;
       case 'task-retried': {
-        this.worker = event.hostname;
+        this.worker = event.hostname || this.worker;
         this.exception = event.exception;
         this.traceback = event.traceback;
         const history = (this.retryHistory ??= []);
@@ -264,7 +265,7 @@ export class TaskRecord {
         break;
       }
       case 'task-rejected':
-        this.worker = event.hostname;
+        this.worker = event.hostname || this.worker;
         this.requeue = event.requeue;
         break;
       case 'task-revoked':
@@ -273,7 +274,7 @@ export class TaskRecord {
         this.expired = event.expired;
         break;
       case 'task-cancelled':
-        this.worker = event.hostname;
+        this.worker = event.hostname || this.worker;
         break;
       default: {
         const unreachable: never = event;

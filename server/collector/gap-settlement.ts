@@ -51,6 +51,8 @@ export interface SettlementReport {
 const FIRST_PASS_MS = 2_000;
 const FOLLOW_UP_EVERY_MS = 5_000;
 const FOLLOW_UP_FOR_MS = 10 * 60_000;
+/** States an `inspect active` answer moves on to STARTED (a custom state such as PROGRESS is past it). */
+const BEFORE_STARTED: ReadonlySet<string> = new Set(['PENDING', 'RECEIVED', 'RETRY']);
 /** Seconds after a stored ready state by which its event should have come, when no gap explains its absence. */
 const EVENTS_LATE_AFTER_S = 10;
 const BATCH = 200;
@@ -203,10 +205,12 @@ export class GapSettlement {
       learnt = true;
     }
     const current = this.sources.state.tasks.get(request.id) as TaskRecord;
-    if (how === 'active' && (current.state !== 'STARTED' || current.lost)) {
+    if (how === 'active' && (BEFORE_STARTED.has(current.state) || current.lost)) {
       this.sources.apply({ ...base, type: 'task-started', timestamp: Math.max(now, current.timestamp) }, settlement());
       learnt = true;
     }
+    // Its end may come while its worker still cannot send events: look it up with the other suspects.
+    if (learnt && this.lastGap !== null) this.suspects.set(request.id, this.lastGap);
     return learnt;
   }
 

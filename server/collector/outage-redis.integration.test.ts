@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PYTHON_DIR } from '@/test/harness/celery-worker';
 import { expectBackendStates, type OutageCluster, startOutageCluster, watchOutage } from '@/test/harness/outage-watch';
 import type { TestPollen } from '@/test/harness/pollen-server';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
@@ -38,19 +39,31 @@ describe('a Redis broker outage under running tasks', () => {
     await admin.config('SET', 'client-output-buffer-limit', 'pubsub 256kb 128kb 1');
     const gapsBefore = pollen.server.context.collector?.health.snapshot(Date.now()).gapsTotal ?? 0;
     // Another process floods the event channel while this one (Pollen's) is too busy to read: Redis drops
-    // the subscriber, and with it the task-succeeded events of the tasks that end meanwhile.
+    // the subscriber, and with it the task-succeeded events of the tasks that end meanwhile. Then it has
+    // Python send one more task, whose task-received and task-started Pollen cannot hear: it is learnt from
+    // the worker's answer to inspect active.
     const flood = spawn(process.execPath, ['-e', `
+      const { execFileSync } = require('node:child_process');
       const { Redis } = require('ioredis');
       const r = new Redis(process.argv[1]);
       const p = r.pipeline();
       for (let i = 0; i < 20000; i++) p.publish('/0.celeryev/worker.heartbeat', 'x'.repeat(1024));
-      p.exec().then(() => r.quit());
-    `, broker.url(0)], { stdio: 'ignore' });
+      p.exec().then(() => r.quit()).then(() => {
+        process.stdout.write(execFileSync('/usr/bin/python3', ['send_task.py', 'tasks.sleep', 'py', '[12]'], { cwd: process.env.PYTHONPATH }));
+      });
+    `, broker.url(0)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PYTHONPATH: PYTHON_DIR, POLLEN_TEST_BROKER: broker.url(0), POLLEN_TEST_BACKEND: results.url(0) } });
+    let sent = '';
+    flood.stdout.on('data', (chunk: Buffer) => (sent += chunk.toString()));
     const stoppedReading = Date.now();
-    while (Date.now() < stoppedReading + 3_500) {
+    while (Date.now() < stoppedReading + 5_000) {
       // Deliberately blocks the event loop: Pollen is the slow subscriber.
     }
     await new Promise<void>((resolve) => flood.once('exit', () => resolve()));
+    const unheardId = sent.trim();
+    expect(unheardId).toMatch(/^[0-9a-f-]{36}$/);
+    await until('the unheard task learnt from inspect', () => pollen.server.context.state.tasks.get(unheardId)?.settled?.source === 'inspect', 15_000);
+    expect(pollen.server.context.state.tasks.get(unheardId)).toMatchObject({ state: 'STARTED', name: 'tasks.sleep', worker: PY, lost: false });
+    tasks.push({ id: unheardId, worker: PY });
     await admin.config('SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60');
     admin.disconnect();
     await expectBackendStates(pollen, results.url(0), tasks);

@@ -178,6 +178,9 @@ export class ClusterState {
 
   /** The stream is back at `at` (Unix seconds): heartbeat windows run again from then. */
   streamResumed(at: number): void {
+    const cutFrom = this.hearing.cutSince;
+    if (cutFrom === null) return;
+    for (const worker of this.workers.values()) worker.resumeGrace(at, cutFrom);
     this.hearing.resumed(at);
   }
 

@@ -89,6 +89,21 @@ describe('a cut event stream', () => {
   });
 });
 
+describe('a cut right after another', () => {
+  it('keeps the grace of a worker not heard since the first: it was not heard to go', () => {
+    const state = running();
+    state.streamInterrupted(1001);
+    state.streamResumed(1006);
+    // Cut again before the worker could reconnect (its grace runs to 1006 + 4 + 5).
+    state.streamInterrupted(1008);
+    expect(state.workers.get('w@h')?.status(1012)).toBe('unknown');
+    expect(state.sweep(1012)).toEqual([]);
+    state.streamResumed(1013);
+    expect(state.sweep(1016)).toEqual([]);
+    expect(state.workers.get('w@h')?.status(1016)).toBe('unknown');
+  });
+});
+
 describe('silence Pollen has not confirmed it could hear', () => {
   it('is no sign of death: the worker is unknown until the transport confirms the stream past its expiry', () => {
     const state = running();

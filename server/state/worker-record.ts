@@ -29,8 +29,7 @@ const DEFAULT_FREQ = 60;
 export class Hearing {
   /** Since when the stream is cut (its gap's start), null while listening. */
   cutSince: number | null = null;
-  /** The last interruption that ended: from when, to when. */
-  lastCutFrom = -Infinity;
+  /** When the last interruption ended. */
   listeningSince = -Infinity;
   /**
    * Up to when the stream is known whole: every event published before it has reached Pollen (the
@@ -50,7 +49,6 @@ export class Hearing {
 
   resumed(at: number): void {
     if (this.cutSince === null) return;
-    this.lastCutFrom = this.cutSince;
     this.listeningSince = at;
     this.cutSince = null;
   }
@@ -75,6 +73,8 @@ export class WorkerRecord {
   lastTimestamp = 0;
   lastReceived = 0;
   firstSeen: number;
+  /** Set when the event stream came back without a word from it yet (resumeGrace); Unix seconds. */
+  private graceUntil: number | null = null;
   /** When we learnt it went offline (worker-offline or expiry), null while online. */
   offlineSince: number | null = null;
   extra: JsonObject | null = null;
@@ -112,16 +112,20 @@ export class WorkerRecord {
   expiresAt(): number | null {
     const last = this.heartbeats[this.heartbeats.length - 1];
     if (last === undefined) return null;
-    const window = this.freq * EXPIRE_WINDOW;
-    const { cutSince, lastCutFrom, listeningSince } = this.hearing;
-    const cutFrom = cutSince ?? lastCutFrom;
-    // Expired before the stream was cut: it was heard to go.
-    if (last + window <= cutFrom) return last + window;
-    if (cutSince !== null) return Infinity;
-    if (last >= listeningSince) return last + window;
-    // Not heard since the stream came back: its window runs again from then, plus time to reach the broker
-    // again, since the worker lost it too and retries on its own schedule (kombu backs off up to 30 s).
-    return listeningSince + window + Math.min(listeningSince - lastCutFrom, RECONNECT_GRACE_MAX);
+    const expires = this.graceUntil ?? last + this.freq * EXPIRE_WINDOW;
+    // Alive when the current cut began: only a heartbeat missed while Pollen listened counts.
+    const cut = this.hearing.cutSince;
+    return cut !== null && expires > cut ? Infinity : expires;
+  }
+
+  /**
+   * The stream is back at `at` after a cut from `cutFrom` (Unix seconds): a worker that was alive when it
+   * began gets its window again from `at`, plus time to reach the broker again, since it lost the broker
+   * too and retries on its own schedule (kombu backs off up to 30 s). Its next heartbeat ends the grace.
+   */
+  resumeGrace(at: number, cutFrom: number): void {
+    if (this.expiresAt() !== Infinity) return;
+    this.graceUntil = at + this.freq * EXPIRE_WINDOW + Math.min(at - cutFrom, RECONNECT_GRACE_MAX);
   }
 
   applyWorkerEvent(event: WorkerEvent, localReceived: number): void {
@@ -138,6 +142,7 @@ export class WorkerRecord {
     if (event.extra) this.extra = { ...this.extra, ...event.extra };
     if (event.type === 'worker-offline') {
       this.heartbeats = [];
+      this.graceUntil = null;
       this.offlineSince = localReceived;
       this.seen(event.timestamp, localReceived);
       return;
@@ -155,6 +160,7 @@ export class WorkerRecord {
     while (i > 0 && (beats[i - 1] as number) > localReceived) i--;
     beats.splice(i, 0, localReceived);
     this.offlineSince = null;
+    this.graceUntil = null;
   }
 
   private seen(timestamp: number, localReceived: number): void {

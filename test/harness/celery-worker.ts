@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { requireProgram, startChild, type Child } from './child';
 
 const PYTHON = '/usr/bin/python3';
-const APP_DIR = fileURLToPath(new URL('../python/', import.meta.url));
+export const PYTHON_DIR = fileURLToPath(new URL('../python/', import.meta.url));
 
 export interface CeleryWorkerOptions {
   readonly broker: string;
@@ -23,8 +23,8 @@ export interface CeleryWorkerOptions {
 export async function runPython(script: string, options: { broker: string; backend: string; args?: string[]; timeoutMs?: number }): Promise<string> {
   requireProgram(PYTHON, 'python3');
   const child = startChild(PYTHON, [script, ...(options.args ?? [])], {
-    cwd: APP_DIR,
-    env: { ...process.env, PYTHONPATH: APP_DIR, POLLEN_TEST_BROKER: options.broker, POLLEN_TEST_BACKEND: options.backend, PYTHONUNBUFFERED: '1' },
+    cwd: PYTHON_DIR,
+    env: { ...process.env, PYTHONPATH: PYTHON_DIR, POLLEN_TEST_BROKER: options.broker, POLLEN_TEST_BACKEND: options.backend, PYTHONUNBUFFERED: '1' },
   });
   const exited = new Promise<number | null>((resolve) => child.process.once('exit', (code) => resolve(code)));
   const timer = setTimeout(() => void child.stop(), options.timeoutMs ?? 60_000);
@@ -48,9 +48,9 @@ export async function startCeleryWorker(options: CeleryWorkerOptions): Promise<C
   if (options.events) args.push('-E');
   const child = startChild(PYTHON, args, {
     detached: options.detached ?? false,
-    cwd: APP_DIR,
+    cwd: PYTHON_DIR,
     env: {
-      ...process.env, PYTHONPATH: APP_DIR, POLLEN_TEST_BROKER: options.broker, POLLEN_TEST_BACKEND: options.backend, PYTHONUNBUFFERED: '1',
+      ...process.env, PYTHONPATH: PYTHON_DIR, POLLEN_TEST_BROKER: options.broker, POLLEN_TEST_BACKEND: options.backend, PYTHONUNBUFFERED: '1',
       POLLEN_TEST_RESULT_EXTENDED: options.resultExtended ? '1' : '0',
     },
   });

@@ -121,20 +121,25 @@ export function watchEventSubscriber(
         stalledAt = now;
         interrupt(`the broker stopped answering (no reply to PING for ${(silentFor / 1000).toFixed(1)} s)`);
       }
-      if (stalledAt !== null && now - stalledAt > options.reconnectAfterMs) {
-        // ioredis makes the connection again and subscribes anew; 'ready' ends the gap.
-        up = false;
-        pingSentAt = null;
-        subscriber.disconnect(true);
+      if (stalledAt !== null) {
+        if (now - stalledAt > options.reconnectAfterMs) {
+          // ioredis makes the connection again and subscribes anew; 'ready' ends the gap.
+          up = false;
+          pingSentAt = null;
+          subscriber.disconnect(true);
+        }
+        return;
       }
-      return;
+      // Messages flow but the reply is late: Pollen is far behind, or the reply went astray. Ask again, so
+      // that confirmations go on either way. (Without messages, the silence above decides.)
+      if (lastDataAt <= pingSentAt || now - pingSentAt < options.stallAfterMs) return;
     }
     const sentAt = now;
     pingSentAt = sentAt;
     subscriber.ping().then(
       () => {
-        if (pingSentAt !== sentAt) return;
-        pingSentAt = null;
+        // Any reply proves the stream whole up to its own PING, even when a later PING is out.
+        if (pingSentAt === sentAt) pingSentAt = null;
         lastDataAt = Date.now();
         wholeUntil = Math.max(wholeUntil, sentAt);
         if (stalledAt !== null) resume();

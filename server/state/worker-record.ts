@@ -21,10 +21,9 @@ const HEARTBEATS_KEPT = 4;
 /** Celery assumes 60 s until a worker says otherwise. */
 const DEFAULT_FREQ = 60;
 
-
 /**
  * When Pollen could hear the event stream, shared by every worker of a model: the current interruption,
- * or the last one. Times are Unix seconds.
+ * when the last one ended, and up to when the stream is confirmed whole. Times are Unix seconds.
  */
 export class Hearing {
   /** Since when the stream is cut (its gap's start), null while listening. */

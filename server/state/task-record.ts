@@ -111,7 +111,7 @@ export class TaskRecord {
   /** Its worker went offline while it was RECEIVED or STARTED; cleared by any later event. */
   lost = false;
   retryHistory: RetryAttempt[] | null = null;
-  /** Set when the state was learnt without its event; a later event keeps it, as the gap stays a fact. */
+  /** Set when the state was learnt without its event; cleared when that event arrives after all (ClusterState). */
   settled: Settlement | null = null;
   /** Fields of custom events and fields newer Celery adds, as sent. */
   extra: JsonObject | null = null;
@@ -150,12 +150,14 @@ export class TaskRecord {
       return false;
     }
     this.mergeFields(event);
-    if (!takesState) return this.keepOwnFailure(false);
-    const changed = state !== this.state;
-    this.state = state;
-    this.timestamp = event.timestamp;
-    this.clock = event.clock;
-    return this.keepOwnFailure(changed);
+    const changed = takesState && state !== this.state;
+    if (takesState) {
+      this.state = state;
+      this.timestamp = event.timestamp;
+      this.clock = event.clock;
+    }
+    this.keepOwnFailure();
+    return changed;
   }
 
   /**
@@ -163,12 +165,11 @@ export class TaskRecord {
    * events leave a retried attempt's exception on the task while a later attempt runs and after it
    * succeeds; that failure is the attempt's, kept in retryHistory, never the task's own.
    */
-  private keepOwnFailure<T>(result: T): T {
+  private keepOwnFailure(): void {
     if (this.state !== 'FAILURE' && this.state !== 'RETRY') {
       this.exception = null;
       this.traceback = null;
     }
-    return result;
   }
 
   /**

@@ -24,6 +24,7 @@ export {
   encodeTaskMessage,
   newTaskMessage,
   type NewTask,
+  RESULT_REPR_MAXSIZE,
   type TaskMessage,
   taskReprs,
   type TimeLimit,

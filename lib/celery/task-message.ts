@@ -170,6 +170,8 @@ export type NewTask = Pick<TaskMessage, 'id' | 'name'> & Partial<Omit<TaskMessag
 
 /** Maximum length of argsrepr/kwargsrepr, as Celery's `argsrepr_maxsize`. */
 export const ARGSREPR_MAXSIZE = 1024;
+/** Maximum length of a task-succeeded event's result repr, as Celery's `resultrepr_maxsize`. */
+export const RESULT_REPR_MAXSIZE = 1024;
 
 /**
  * Celery's argsrepr and kwargsrepr: the producer's own when it sent them (protocol 2), else `saferepr` of

@@ -13,7 +13,7 @@
  */
 import type { ResultBackend } from '@/lib/backend';
 import type { StreamGap } from '@/lib/broker';
-import { dateDoneSeconds, exceptionRepr, type JsonValue, READY_STATES, saferepr, type TaskEvent, type TaskMeta } from '@/lib/celery';
+import { dateDoneSeconds, exceptionRepr, isJsonObject, type JsonObject, type JsonValue, READY_STATES, RESULT_REPR_MAXSIZE, saferepr, type TaskEvent, type TaskMeta, taskReprs } from '@/lib/celery';
 import type { InspectedRequest, ScheduledRequest } from '@/lib/api/workers';
 import { withDeadline } from '@/lib/runtime/deadline';
 import type { Logger } from '@/lib/runtime/logger';
@@ -199,7 +199,7 @@ export class GapSettlement {
       this.sources.apply({
         ...base, type: 'task-received', timestamp: now,
         name: typeof request.name === 'string' ? request.name : null,
-        args: reprOf(request.args, true), kwargs: reprOf(request.kwargs, false),
+        ...requestReprs(request),
         rootId: null, parentId: null, retries: null, eta, expires: null,
       }, settlement());
       learnt = true;
@@ -244,7 +244,7 @@ export class GapSettlement {
     if (task === undefined || task.ready) return null;
     const timestamp = Math.max(dateDoneSeconds(meta.dateDone) ?? Date.now() / 1000, task.timestamp);
     const base = { hostname: meta.worker ?? task.worker ?? '', timestamp, utcoffset: 0, pid: null, clock: 0, extra: null, absentFields: null, known: true as const, uuid: meta.taskId };
-    if (meta.status === 'SUCCESS') return { ...base, type: 'task-succeeded', result: saferepr(meta.result, { maxlen: 1024 }), runtime: null };
+    if (meta.status === 'SUCCESS') return { ...base, type: 'task-succeeded', result: saferepr(meta.result, { maxlen: RESULT_REPR_MAXSIZE }), runtime: null };
     if (meta.status === 'FAILURE') return { ...base, type: 'task-failed', exception: meta.exception ? exceptionRepr(meta.exception) : null, traceback: meta.traceback };
     return { ...base, type: 'task-revoked', terminated: false, signum: null, expired: false };
   }
@@ -254,11 +254,19 @@ function inSeconds(gap: StreamGap): Settlement['gap'] {
   return { from: gap.from / 1000, to: gap.to / 1000, reason: gap.reason };
 }
 
-/** Celery 5 answers inspect with args as a list and kwargs as a dict; older workers with reprs. */
-function reprOf(value: unknown, tuple: boolean): string | null {
-  if (typeof value === 'string') return value;
-  if (value === undefined || value === null) return null;
-  return saferepr(value as JsonValue, { tuple, maxlen: 1024 });
+/**
+ * The reprs a task-received would carry. Celery 5 answers inspect with args as a list and kwargs as a
+ * dict, reprs made by Celery's own rule (taskReprs); older workers answer with the reprs themselves.
+ */
+function requestReprs(request: InspectedRequest): { args: string | null; kwargs: string | null } {
+  const { args, kwargs } = request;
+  const reprs = taskReprs({
+    args: Array.isArray(args) ? (args as JsonValue[]) : [],
+    kwargs: isJsonObject(kwargs as JsonValue) ? (kwargs as JsonObject) : {},
+    argsrepr: typeof args === 'string' ? args : null,
+    kwargsrepr: typeof kwargs === 'string' ? kwargs : null,
+  });
+  return { args: args == null ? null : reprs.argsrepr, kwargs: kwargs == null ? null : reprs.kwargsrepr };
 }
 
 function errorText(err: unknown): string {

@@ -3,7 +3,7 @@
  * STARTED, the run, then the outcome — result stored, event sent, follow-ups applied — and the ack.
  */
 import type { Logger } from 'pino';
-import { newTaskMessage, type JsonValue, saferepr, TaskState } from '@/lib/celery';
+import { newTaskMessage, type JsonValue, RESULT_REPR_MAXSIZE, saferepr, TaskState } from '@/lib/celery';
 import { createTaskContext } from '../task/task-context';
 import { backoffCountdown } from '../task/task-options';
 import { exceptionInfo, exceptionRepr, formatTraceback, MaxRetriesExceededError, TaskRevokedError } from '../task/task-errors';
@@ -14,9 +14,6 @@ import type { EventDispatcher } from '../events/event-dispatcher';
 import type { Request } from './request';
 import { type Outcome, runTask } from './run-task';
 import { taskMeta } from './task-meta';
-
-/** Celery's resultrepr_maxsize. */
-const RESULT_REPR_MAXSIZE = 1024;
 
 export interface ExecutorDeps {
   readonly hostname: string;

@@ -80,6 +80,19 @@ describe('GET /api/tasks', () => {
     expect(found({ search: 'boom', workername: 'solo@proto' }).map((t) => t.args)).toEqual(["('solo boom',)"]);
     expect(found({ search: 'tasks.echo OR args:"(10, 10)"', sort_by: 'name' }).map((t) => t.name)).toEqual(['tasks.add', 'tasks.echo']);
     expect(found({ search: '   ' })).toHaveLength(state.tasks.size);
+    // A qualified term needs one character, not Flower's 3: short numbers and ids are normal there.
+    expect(found({ search: 'args:3' }).map((t) => t.args).sort()).toEqual(['(2, 3)', '(3, 3)', '(30,)']);
+  });
+
+  it('answers a search that does not parse with its code and the position of the fault', () => {
+    expect(getTasks(state, q({ search: 'name:tasks.add 10' }))).toEqual({
+      status: 400,
+      body: {
+        error: "search: Unqualified search terms need at least 3 characters: '10'. To search for a short value, qualify it: args:10 (or name:, worker:, kwargs:, result:) at position 15",
+        code: 'invalid_search',
+        position: 15,
+      },
+    });
   });
 
   it.each([

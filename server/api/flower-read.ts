@@ -12,7 +12,7 @@ import type { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
 import { implausibleSkew, sortTime } from '../state/clock-skew';
 import type { WorkerRecord } from '../state/worker-record';
-import { apiError, type ApiResponse, badRequest, queryObject } from './api-error';
+import { apiError, type ApiResponse, badRequest, queryObject, searchError } from './api-error';
 import { childrenIndex, flowerTask } from './flower-task-json';
 import { StreamedJsonObject } from '../http/streamed-json';
 
@@ -116,7 +116,7 @@ export function getTasks(state: ClusterState, query: URLSearchParams): ApiRespon
   const q = parsed.data;
   // Parsed once for the request; a search that does not parse is Flower's 400 {"error": ...}.
   const search = parseTaskSearch(q.search ?? '');
-  if (!search.ok) return apiError(400, `search: ${search.error.message} at position ${search.error.position}`);
+  if (!search.ok) return searchError(search.error);
   const start = q.received_start === undefined ? null : localMinute(q.received_start);
   const end = q.received_end === undefined ? null : localMinute(q.received_end);
   const matches = (t: TaskRecord): boolean =>

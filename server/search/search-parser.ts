@@ -1,13 +1,16 @@
 /**
  * Parses a task search (grammar in search-query.ts) into its typed form, or says what is wrong and
  * where. Follows Flower 2.1 (flower/utils/search.py): whitespace is AND, AND binds tighter than OR,
- * parentheses nest up to 5 deep, repeated terms collapse, qualifiers ignore case, substring terms need 3
+ * parentheses nest up to 5 deep, repeated terms collapse, qualifiers ignore case, unqualified terms need 3
  * characters, `state:` and `kwargs:key=value` are exact, there is no NOT and no `-term`.
  *
  * Where Pollen is stricter or looser than Flower:
  * - `word:` with an unknown qualifier (`uuid:abc`, `queue:x`) is plain text, as in Flower, so scripts
  *   written for Flower get the same answer. A qualifier counts only when written outside quotes, so
  *   `"name:x"` is that text, whereas Flower reads it as `name:x`.
+ * - A qualified substring term (`args:10`, `name:x`, `worker:a`, `kwargs:k`, `result:0`) needs one
+ *   character, not Flower's 3: it looks at one field, and short ids and numbers are what people search
+ *   for there. A short unqualified term is refused, with a hint to qualify it.
  * - `kwargs:=value` (no key) is an error.
  * - `"-term"` (the dash quoted) searches for the text; Flower refuses every term starting with `-`.
  * Positions count from the start of the text as given (Flower's, from the text trimmed).
@@ -142,7 +145,7 @@ function term(token: Token): SearchTerm {
   if (field === null && value.startsWith('-') && token.plain > 0) {
     throw syntaxError("Negation with '-' is not supported; quote the term to search for text starting with '-'", position);
   }
-  if (value === '') {
+  if (field !== null && value.trim() === '') {
     const hint = field === 'kwargs' ? ': kwargs:key=value, or kwargs:text' : '';
     throw syntaxError(`${field}: needs a value${hint}`, position);
   }
@@ -154,8 +157,12 @@ function term(token: Token): SearchTerm {
     if (key === '') throw syntaxError(`kwargs: needs a key before '=': kwargs:key=${expected}`, position);
     return { kind: 'kwarg', key, value: expected, ...kwargNeedles(key, expected), position };
   }
-  if (value.trim().length < SEARCH_LIMITS.minSubstring) {
-    throw syntaxError(`Search terms need at least ${SEARCH_LIMITS.minSubstring} characters: '${text}'`, position);
+  if (field === null && value.trim().length < SEARCH_LIMITS.minFreeText) {
+    const example = `args:${/[\s()"]/.test(value) ? JSON.stringify(value) : value}`;
+    throw syntaxError(
+      `Unqualified search terms need at least ${SEARCH_LIMITS.minFreeText} characters: '${text}'. To search for a short value, qualify it: ${example} (or name:, worker:, kwargs:, result:)`,
+      position,
+    );
   }
   return { kind: 'text', field, value, needle: value.toLowerCase(), position };
 }

@@ -22,8 +22,12 @@ export const SEARCH_LIMITS = {
   maxTokens: 128,
   /** Levels of parentheses. */
   maxDepth: 5,
-  /** Characters in a substring term (state: and kwargs:key=value are exact and exempt). */
-  minSubstring: 3,
+  /**
+   * Characters in an unqualified substring term, which is looked for in every field and so would match
+   * nearly every task when short. A qualified term (`args:10`, `name:x`) looks at one field and needs one
+   * character: short ids and numbers are normal there. Flower asks 3 of both.
+   */
+  minFreeText: 3,
 } as const;
 
 /**

@@ -10,7 +10,7 @@ import { matchesTask } from '../../search/search-match';
 import { parseTaskSearch } from '../../search/search-parser';
 import { SEARCH_LIMITS } from '../../search/search-query';
 import type { TaskRecord } from '../../state/task-record';
-import { apiError, type ApiResponse } from '../api-error';
+import { type ApiResponse, searchError } from '../api-error';
 
 const valueList = z
   .union([z.string(), z.array(z.string())], { message: 'expected a string or a list of strings' })
@@ -58,7 +58,7 @@ export type CompiledFilter =
 /** The filter as one predicate, with a key that is equal for equal filters (cursors check it). */
 export function compileFilter(filter: TaskFilter): CompiledFilter {
   const search = parseTaskSearch(filter.search ?? '');
-  if (!search.ok) return { ok: false, response: apiError(400, `search: ${search.error.message} at position ${search.error.position}`) };
+  if (!search.ok) return { ok: false, response: searchError(search.error) };
   const states = setOf(filter.state?.map((s) => s.toUpperCase()));
   const names = setOf(filter.name);
   const workers = setOf(filter.worker);

@@ -113,6 +113,15 @@ describe('GET /api/v1/tasks filters', () => {
     expect(ids({ lost: 'false', state: 'RECEIVED' })).toEqual(['d']);
   });
 
+  it('searches with the same parser as Flower\'s /api/tasks: a qualified term of one character, a fault with its position', () => {
+    expect(ids({ search: 'kwargs:1' })).toEqual(['d']);
+    expect(ids({ search: 'worker:2' })).toEqual(['b', 'd']);
+    expect(listTasks(state, new URLSearchParams({ search: 'state:FAILURE ab' }))).toMatchObject({
+      status: 400,
+      body: { code: 'invalid_search', position: 14, error: expect.stringContaining('qualify it: args:ab') },
+    });
+  });
+
   it('shows each task in its own clean shape', () => {
     const [task] = page(state, { state: 'FAILURE' }).tasks;
     expect(task).toMatchObject({

@@ -6,36 +6,56 @@
 import { CSRF_HEADER, type Session } from '@/lib/api/session';
 import { apiPath, encodeParams, type QueryParams } from './api-path';
 
-/** A non-2xx answer: the server's own message (`{"error": ...}`, Flower's `{"message": ...}` or text). */
+/**
+ * A non-2xx answer: the server's own message (`{"error": ...}`, Flower's `{"message": ...}` or text), with
+ * its stable `code` and, for a search that does not parse (`invalid_search`), the `position` of the fault.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code: string | null = null,
+    readonly position: number | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
-async function errorMessage(response: Response): Promise<string> {
+interface ErrorBody {
+  readonly message: string;
+  readonly code: string | null;
+  readonly position: number | null;
+}
+
+async function errorBody(response: Response): Promise<ErrorBody> {
   const text = await response.text();
   try {
     const body = JSON.parse(text) as unknown;
     if (body && typeof body === 'object') {
       const record = body as Record<string, unknown>;
       const message = record['error'] ?? record['message'];
-      if (typeof message === 'string') return message;
+      const code = typeof record['code'] === 'string' ? record['code'] : null;
+      const position = typeof record['position'] === 'number' ? record['position'] : null;
+      if (typeof message === 'string') return { message, code, position };
     }
-    if (typeof body === 'string') return body;
+    if (typeof body === 'string') return { message: body, code: null, position: null };
   } catch {
     // Flower's refusals are plain text, shown as they are.
   }
-  return text.trim() === '' ? `${response.status} ${response.statusText}` : text.trim();
+  return { message: text.trim() === '' ? `${response.status} ${response.statusText}` : text.trim(), code: null, position: null };
+}
+
+async function errorMessage(response: Response): Promise<string> {
+  return (await errorBody(response)).message;
 }
 
 export async function fetchJson<T>(path: string, params: QueryParams = {}, signal?: AbortSignal): Promise<T> {
   const response = await fetch(apiPath(path, params), { headers: { accept: 'application/json' }, credentials: 'same-origin', ...(signal && { signal }) });
-  if (!response.ok) throw new ApiError(response.status, await errorMessage(response));
+  if (!response.ok) {
+    const { message, code, position } = await errorBody(response);
+    throw new ApiError(response.status, message, code, position);
+  }
   return (await response.json()) as T;
 }
 

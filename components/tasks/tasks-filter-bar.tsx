@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import type { QueuesResponse } from '@/lib/api/queues';
 import { fetchJson } from '../api/api-client';
+import { SEARCH_ERROR_ID, SearchErrorNote } from './search-error-note';
 import { RANGE_PRESETS, type TaskQuery } from './task-query';
 import styles from './tasks.module.css';
 
@@ -33,7 +34,16 @@ function NameSelect(props: { label: string; testId: string; value: string; value
   );
 }
 
-export function TasksFilterBar({ query, onChange }: { query: TaskQuery; onChange: (next: TaskQuery) => void }) {
+/** A search the server refused: its message, the text as sent and the offset of the fault in it. */
+export interface SearchFault {
+  readonly message: string;
+  readonly text: string;
+  readonly position: number;
+  /** Whether the rows of an earlier search are still on screen. */
+  readonly keptRows: boolean;
+}
+
+export function TasksFilterBar({ query, onChange, searchFault }: { query: TaskQuery; onChange: (next: TaskQuery) => void; searchFault: SearchFault | null }) {
   const types = useQuery({ queryKey: ['task-types'], queryFn: ({ signal }) => fetchJson<{ 'task-types': string[] }>('/api/task/types', {}, signal), staleTime: 30_000 });
   const workers = useQuery({ queryKey: ['worker-names'], queryFn: ({ signal }) => fetchJson<Record<string, boolean>>('/api/workers', { status: true }, signal), staleTime: 30_000 });
   const queues = useQuery({ queryKey: ['queue-names'], queryFn: ({ signal }) => fetchJson<QueuesResponse>('/api/v1/queues', {}, signal), staleTime: 30_000 });
@@ -69,6 +79,8 @@ export function TasksFilterBar({ query, onChange }: { query: TaskQuery; onChange
           data-testid="tasks-search"
           placeholder="id, name, args, kwargs, result… or name:x state:y"
           value={search}
+          aria-invalid={searchFault !== null}
+          aria-describedby={searchFault !== null ? SEARCH_ERROR_ID : undefined}
           onChange={(e) => setSearch(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter') {
@@ -138,6 +150,7 @@ export function TasksFilterBar({ query, onChange }: { query: TaskQuery; onChange
           Clear filters
         </button>
       )}
+      {searchFault !== null && <SearchErrorNote message={searchFault.message} text={searchFault.text} position={searchFault.position} keptRows={searchFault.keptRows} />}
     </div>
   );
 }

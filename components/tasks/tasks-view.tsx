@@ -32,6 +32,9 @@ export function TasksView() {
   }, []);
   const toggleLoaded = useCallback((select: boolean) => setSelected(select ? new Set([...rows.store.order, ...rows.store.tail]) : new Set()), [rows.store]);
   const rowOf = useCallback((uuid: string) => rows.store.byId.get(uuid), [rows.store]);
+  // A search that does not parse is shown at the search box, not as a load failure: trying again cannot help.
+  const fault = rows.error?.search ?? null;
+  const searchFault = fault === null || rows.error === null ? null : { message: rows.error.message, text: fault.text, position: fault.position, keptRows: rows.firstLoaded };
 
   return (
     <>
@@ -65,7 +68,7 @@ export function TasksView() {
           </div>
         </div>
       </div>
-      <TasksFilterBar query={query} onChange={setQuery} />
+      <TasksFilterBar query={query} onChange={setQuery} searchFault={searchFault} />
       <div className={styles.bulk}>
         <TasksBulkBar selected={selected} rowOf={rowOf} onClear={() => setSelected(new Set())} />
         <span className="spacer" />
@@ -75,9 +78,9 @@ export function TasksView() {
           </button>
         )}
       </div>
-      {rows.error !== null && (
+      {rows.error !== null && rows.error.search === null && (
         <div className="card status-bad row" role="alert" data-testid="tasks-error">
-          Could not load tasks: {rows.error}
+          Could not load tasks: {rows.error.message}
           <button type="button" className="button small" onClick={rows.reload}>
             Try again
           </button>

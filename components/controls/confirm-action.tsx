@@ -1,12 +1,13 @@
 'use client';
 /**
  * A control button: it asks for confirmation in a dialog (with the control's own fields, if any), sends
- * the command, and shows what came back, line by line, until dismissed. Closed controls (read-only mode,
- * or a server that needs authentication for them) show disabled with the reason.
+ * the command, and shows what came back, line by line, until dismissed. A closed control (read-only mode,
+ * a server that needs authentication for controls, a lost broker, or a reason of the caller's) shows
+ * disabled with the reason written beside it: touch screens show no tooltips.
  */
-import { type ReactNode, useEffect, useRef, useState } from 'react';
-import { useSession } from '../api/use-session';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import type { ControlReport } from './control-report';
+import { useControlsClosed } from './controls-closed';
 
 export interface ConfirmActionProps {
   /** The button's text. */
@@ -19,8 +20,14 @@ export interface ConfirmActionProps {
   readonly fields?: ReactNode;
   readonly confirmLabel?: string;
   readonly danger?: boolean;
-  /** Disabled for a reason of the caller's (e.g. the task has finished): the reason is the tooltip. */
+  /** Disabled for a reason of the caller's, written beside the button ("The task has finished"). */
   readonly disabledReason?: string | null;
+  /**
+   * Set in a table with a control on each row, under a ControlsClosedNotice given the same `reason`: the
+   * reasons its controls share (read-only, "The worker is offline", …) are written once there, not on
+   * every row. `reason` (or null) closes the control as `disabledReason` does.
+   */
+  readonly sharedNotice?: { readonly reason: string | null };
   /** data-testid of the button; the dialog gets `${testId}-dialog`, its confirm `${testId}-confirm`. */
   readonly testId: string;
   readonly run: () => Promise<ControlReport>;
@@ -30,7 +37,8 @@ export interface ConfirmActionProps {
 }
 
 export function ConfirmAction(props: ConfirmActionProps) {
-  const { controlsEnabled, readOnly, session } = useSession();
+  const closed = useControlsClosed();
+  const reasonId = useId();
   const dialog = useRef<HTMLDialogElement>(null);
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -43,12 +51,10 @@ export function ConfirmAction(props: ConfirmActionProps) {
     if (!open && element.open) element.close();
   }, [open]);
 
-  const closedReason = readOnly
-    ? 'Read-only mode: controls are disabled'
-    : session !== null && !controlsEnabled
-      ? 'Controls need authentication (start Pollen with --basic-auth or --api-tokens, or --unauthenticated-api)'
-      : (props.disabledReason ?? null);
-  const disabled = session === null || closedReason !== null;
+  const sharedReason = props.sharedNotice === undefined ? null : (closed.reason ?? props.sharedNotice.reason);
+  const closedReason = closed.reason ?? props.sharedNotice?.reason ?? props.disabledReason ?? null;
+  const disabled = closed.loading || closedReason !== null;
+  const shownReason = sharedReason !== null ? null : closedReason;
 
   const confirm = async (): Promise<void> => {
     setBusy(true);
@@ -65,19 +71,27 @@ export function ConfirmAction(props: ConfirmActionProps) {
 
   return (
     <>
-      <button
-        type="button"
-        className={`button${props.danger ? ' danger' : ''}${props.className ? ` ${props.className}` : ''}`}
-        data-testid={props.testId}
-        disabled={disabled}
-        title={closedReason ?? undefined}
-        onClick={() => {
-          setReport(null);
-          setOpen(true);
-        }}
-      >
-        {props.label}
-      </button>
+      <span className="control">
+        <button
+          type="button"
+          className={`button${props.danger ? ' danger' : ''}${props.className ? ` ${props.className}` : ''}`}
+          data-testid={props.testId}
+          disabled={disabled}
+          title={closedReason ?? undefined}
+          aria-describedby={shownReason !== null ? reasonId : undefined}
+          onClick={() => {
+            setReport(null);
+            setOpen(true);
+          }}
+        >
+          {props.label}
+        </button>
+        {shownReason !== null && (
+          <span id={reasonId} className="control-reason" data-testid={`${props.testId}-reason`}>
+            {shownReason}
+          </span>
+        )}
+      </span>
       <dialog ref={dialog} className="dialog" data-testid={`${props.testId}-dialog`} onClose={() => setOpen(false)} aria-label={props.title}>
         <form
           method="dialog"

@@ -1,10 +1,6 @@
 'use client';
-import type { BrokerLink } from '@/lib/push/contract';
+import { brokerDown } from '../live/broker-link';
 import { type LinkState, useServerLink } from '../live/live-hooks';
-
-function brokerDown(broker: BrokerLink | null): boolean {
-  return broker !== null && broker.status !== 'connected' && !(broker.status === 'connecting' && broker.error === null);
-}
 
 /**
  * The links that make the page live: a dot in the header, and a banner across the page when the page
@@ -14,9 +10,16 @@ export function LinkDot() {
   const link = useServerLink();
   return (
     <span className={`link-dot ${dotClass(link)}`} data-testid="link-state" title={describe(link)}>
-      {link.state === 'connected' ? 'live' : link.state === 'connecting' ? 'connecting…' : 'offline'}
+      {dotText(link)}
     </span>
   );
+}
+
+/** What the dot says, in words that agree with its colour: a server without its broker is not live. */
+function dotText(link: LinkState): string {
+  if (link.state === 'connecting') return 'connecting…';
+  if (link.state === 'disconnected') return 'offline';
+  return brokerDown(link.broker) ? 'broker down' : 'live';
 }
 
 function dotClass(link: LinkState): string {

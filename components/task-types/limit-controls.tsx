@@ -49,7 +49,11 @@ function WorkerChoice({ workers, selected, toggle, testId }: { workers: readonly
   );
 }
 
-const noWorkers = (workers: readonly WorkerTaskLimits[]) => (workers.length === 0 ? 'No worker reports this task in its registered list' : null);
+/** Why no worker can take the command; the reasons every row shares are above the table (ControlsClosedNotice). */
+function noWorkers(workers: readonly WorkerTaskLimits[]): string | null {
+  if (workers.length === 0) return 'No worker has registered this task';
+  return workers.some((w) => w.alive) ? null : 'Every worker that runs it is offline';
+}
 
 export function RateLimitAction({ task, workers, onDone }: LimitControlProps) {
   const [rate, setRate] = useState('');
@@ -63,6 +67,7 @@ export function RateLimitAction({ task, workers, onDone }: LimitControlProps) {
       title={`Rate limit ${task}`}
       description={<>Tasks per second, minute or hour on each chosen worker (<code>10/m</code>, <code>5/s</code>, <code>100</code>). Empty or <code>0</code> lifts the limit.</>}
       disabledReason={noWorkers(workers)}
+      sharedNotice={{ reason: null }}
       fields={
         <>
           <label className="field">
@@ -95,6 +100,7 @@ export function TimeLimitAction({ task, workers, onDone }: LimitControlProps) {
       title={`Time limits of ${task}`}
       description="Seconds a task may run on each chosen worker: past the soft limit the task is told (SoftTimeLimitExceeded), past the hard limit its process is killed. An empty field means no limit."
       disabledReason={noWorkers(workers)}
+      sharedNotice={{ reason: null }}
       fields={
         <>
           <div className="row">

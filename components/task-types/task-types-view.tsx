@@ -6,6 +6,7 @@
  */
 import { useState } from 'react';
 import { RangePicker } from '../charts/range-picker';
+import { ControlsClosedNotice } from '../controls/controls-closed';
 import { TaskTypeRow } from './task-type-row';
 import styles from './task-types.module.css';
 import { TASK_TYPE_RANGES, type TaskTypeRange, useRefreshWorkers, useTaskTypes } from './use-task-types';
@@ -53,6 +54,7 @@ export function TaskTypesView() {
           {error.message}
         </p>
       )}
+      <ControlsClosedNotice />
       <div className={`card ${styles.tableCard}`}>
         <table className={`data ${styles.table}`} data-testid="task-types-table">
           <thead>

@@ -25,7 +25,7 @@ export function TaskControls({ id, name, state, onChanged }: { id: string; name:
   const [retriedAs, setRetriedAs] = useState<string | null>(null);
   const finished = state !== null && READY_STATES.has(state);
   const label = `${name ?? 'task'} ${id.slice(0, 8)}…`;
-  const revokeRefusal = finished ? `The task is ${state}: a finished task has nothing to revoke` : null;
+  const finishedReason = (what: string) => (finished ? `The task has finished (${state}): nothing to ${what}` : null);
 
   const retry = async (): Promise<ControlReport> => {
     const result = await sendControl<RetrySent>(`/api/v1/tasks/${encodeURIComponent(id)}/retry`, { json: {} });
@@ -44,7 +44,7 @@ export function TaskControls({ id, name, state, onChanged }: { id: string; name:
           label="Revoke"
           title={`Revoke ${label}?`}
           description="Every worker adds the task to its revoked set: it is dropped if it has not started. A running task keeps running (use terminate to stop it)."
-          disabledReason={revokeRefusal}
+          disabledReason={finishedReason('revoke')}
           testId="task-revoke"
           run={() => revoke(id, false, 'SIGTERM')}
           onDone={onChanged}
@@ -67,7 +67,7 @@ export function TaskControls({ id, name, state, onChanged }: { id: string; name:
           }
           confirmLabel="Revoke and terminate"
           danger
-          disabledReason={revokeRefusal}
+          disabledReason={finishedReason('terminate')}
           testId="task-terminate"
           run={() => revoke(id, true, signal)}
           onDone={onChanged}
@@ -76,7 +76,7 @@ export function TaskControls({ id, name, state, onChanged }: { id: string; name:
           label="Retry"
           title={`Retry ${label}?`}
           description="Sends the task again, under a new id, with the same name, arguments and queue. The new task links back to this one."
-          disabledReason={state !== null && RETRYABLE_STATES.has(state) ? null : 'Only a failed or revoked task can be retried'}
+          disabledReason={state !== null && RETRYABLE_STATES.has(state) ? null : `Only a failed or revoked task can be retried; this one is ${state ?? 'unknown'}`}
           testId="task-retry"
           run={retry}
           onDone={onChanged}
@@ -85,7 +85,7 @@ export function TaskControls({ id, name, state, onChanged }: { id: string; name:
           label="Abort"
           title={`Abort ${label}?`}
           description="Stores ABORTED in the result backend. Only tasks built on Celery's AbortableTask look for it, and stop when they next check."
-          disabledReason={finished ? `The task is ${state}: nothing to abort` : null}
+          disabledReason={finishedReason('abort')}
           testId="task-abort"
           run={abort}
           onDone={onChanged}

@@ -10,7 +10,7 @@ import { ConfirmAction } from '../controls/confirm-action';
 import { type ControlReport, type ReportLine, revokeReplyLines } from '../controls/control-report';
 import { formatCount } from '../format/format-values';
 import type { TaskRow } from './task-row-store';
-import { RETRYABLE_STATES, TERMINATE_SIGNALS } from './task-states';
+import { READY_STATES, RETRYABLE_STATES, TERMINATE_SIGNALS } from './task-states';
 import styles from './tasks.module.css';
 
 const PER_CALL = 1000;
@@ -54,7 +54,10 @@ export function TasksBulkBar({ selected, rowOf, onClear }: TasksBulkBarProps) {
   const [signal, setSignal] = useState('SIGTERM');
   const ids = [...selected];
   const retryable = ids.filter((id) => RETRYABLE_STATES.has(rowOf(id)?.state ?? '')).length;
-  const none = ids.length === 0 ? 'Select tasks first' : null;
+  // A row no longer loaded may still run: the server decides for it.
+  const unfinished = ids.filter((id) => !READY_STATES.has(rowOf(id)?.state ?? '')).length;
+  const revokeReason = ids.length === 0 ? 'Select tasks to revoke' : unfinished === 0 ? 'The selected tasks have finished: nothing to revoke' : null;
+  const retryReason = ids.length === 0 ? 'Select tasks to retry' : retryable === 0 ? 'Only failed or revoked tasks can be retried' : null;
 
   const revoke = (): Promise<ControlReport> =>
     post<BulkRevokeResult>('/api/v1/tasks/revoke', (part) => ({ ids: part, terminate, signal }), ids, (body) => [
@@ -94,7 +97,7 @@ export function TasksBulkBar({ selected, rowOf, onClear }: TasksBulkBarProps) {
         }
         confirmLabel="Revoke"
         danger
-        disabledReason={none}
+        disabledReason={revokeReason}
         testId="bulk-revoke"
         run={revoke}
       />
@@ -103,7 +106,7 @@ export function TasksBulkBar({ selected, rowOf, onClear }: TasksBulkBarProps) {
         title={`Retry ${formatCount(ids.length)} task(s)?`}
         description={`Each failed or revoked task is sent again with its arguments, as a new task. ${formatCount(retryable)} of the selected are failed or revoked; the server refuses the others and says why.`}
         confirmLabel="Retry"
-        disabledReason={none}
+        disabledReason={retryReason}
         testId="bulk-retry"
         run={retry}
       />

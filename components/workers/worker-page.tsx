@@ -37,6 +37,9 @@ export function WorkerPage({ hostname }: { hostname: string }) {
   // Pushed fields are newer than the inspect cache's copy of them.
   const events: WorkerEventFields | undefined = live.worker ? (live.worker as unknown as WorkerEventFields) : record;
   const unknown = live.worker === null && inspected.error instanceof ApiError && inspected.error.status === 404;
+  const status = liveness(events);
+  // An offline worker hears no command: its controls say so rather than wait for a reply that cannot come.
+  const offline = status === 'offline' ? 'The worker is offline' : null;
   const liveActive = typeof live.worker?.active === 'number' ? live.worker.active : null;
   const running = activeRequests(record);
 
@@ -70,7 +73,7 @@ export function WorkerPage({ hostname }: { hostname: string }) {
       <div className="page-header">
         <div className={styles.titleRow}>
           <h1 data-testid="worker-name">{hostname}</h1>
-          <WorkerStatus status={liveness(events)} />
+          <WorkerStatus status={status} />
           {events?.sw_ident && (
             <span className="muted">
               {events.sw_ident} {events.sw_ver ?? ''}
@@ -88,6 +91,7 @@ export function WorkerPage({ hostname }: { hostname: string }) {
             label="Restart pool"
             title={`Restart the pool of ${hostname}?`}
             description="The worker replaces its pool processes (Celery needs worker_pool_restarts enabled, otherwise it refuses). Running tasks finish first in the old processes."
+            disabledReason={offline}
             testId="worker-pool-restart"
             run={async () => reportOf(await sendControl(controlPath('pool/restart', hostname)), hostname)}
             onDone={refresh}
@@ -97,6 +101,7 @@ export function WorkerPage({ hostname }: { hostname: string }) {
             title={`Shut down ${hostname}?`}
             description="The worker stops consuming, waits for its running tasks, and exits. Nothing restarts it unless a supervisor does."
             danger
+            disabledReason={offline}
             testId="worker-shutdown"
             run={async () => reportOf(await sendControl(controlPath('shutdown', hostname)), hostname)}
           />
@@ -125,13 +130,13 @@ export function WorkerPage({ hostname }: { hostname: string }) {
         {tab === 'overview' && (
           <div className="stack">
             <WorkerFacts events={events} record={record} now={now} />
-            <WorkerPoolControls hostname={hostname} record={record} onDone={refresh} />
+            <WorkerPoolControls hostname={hostname} record={record} onDone={refresh} offline={offline} />
             <WorkerCharts hostname={hostname} />
           </div>
         )}
         {tab === 'tasks' && <WorkerTaskLists record={record} now={now} />}
-        {tab === 'queues' && <WorkerQueues hostname={hostname} record={record} onDone={refresh} />}
-        {tab === 'registered' && <WorkerRegistered hostname={hostname} record={record} />}
+        {tab === 'queues' && <WorkerQueues hostname={hostname} record={record} onDone={refresh} offline={offline} />}
+        {tab === 'registered' && <WorkerRegistered hostname={hostname} record={record} offline={offline} />}
         {tab === 'config' && <WorkerConfig record={record} />}
       </div>
     </>

@@ -21,7 +21,8 @@ function NumberField({ label, value, onChange, min = 0, testId }: { label: strin
   );
 }
 
-export function WorkerPoolControls({ hostname, record, onDone }: { hostname: string; record: WorkerJson | undefined; onDone: () => void }) {
+/** `offline`: why the worker cannot be sent commands now (it is offline), or null. */
+export function WorkerPoolControls({ hostname, record, onDone, offline }: { hostname: string; record: WorkerJson | undefined; onDone: () => void; offline: string | null }) {
   const [grow, setGrow] = useState(1);
   const [shrink, setShrink] = useState(1);
   const pool = poolStats(record?.stats);
@@ -47,6 +48,7 @@ export function WorkerPoolControls({ hostname, record, onDone }: { hostname: str
             description="The worker starts this many more processes and raises its prefetch count to match."
             fields={<NumberField label="Processes to add" value={grow} onChange={setGrow} min={1} testId="worker-pool-grow-n" />}
             confirmLabel="Grow"
+            disabledReason={offline}
             testId="worker-pool-grow"
             run={async () => reportOf(await sendControl(controlPath('pool/grow', hostname), { form: { n: grow } }), hostname)}
             onDone={onDone}
@@ -61,6 +63,7 @@ export function WorkerPoolControls({ hostname, record, onDone }: { hostname: str
             description="The worker stops this many processes; a pool never shrinks below one process."
             fields={<NumberField label="Processes to remove" value={shrink} onChange={setShrink} min={1} testId="worker-pool-shrink-n" />}
             confirmLabel="Shrink"
+            disabledReason={offline}
             testId="worker-pool-shrink"
             run={async () => reportOf(await sendControl(controlPath('pool/shrink', hostname), { form: { n: shrink } }), hostname)}
             onDone={onDone}
@@ -81,6 +84,7 @@ export function WorkerPoolControls({ hostname, record, onDone }: { hostname: str
               </div>
             }
             confirmLabel="Set autoscale"
+            disabledReason={offline}
             testId="worker-autoscale"
             run={async () => reportOf(await sendControl(controlPath('pool/autoscale', hostname), { form: { min: autoscaleMin, max: autoscaleMax } }), hostname)}
             onDone={onDone}

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { ActiveQueue, WorkerJson } from '@/lib/api/workers';
 import { sendControl } from '../api/api-client';
 import { ConfirmAction } from '../controls/confirm-action';
+import { ControlsClosedNotice } from '../controls/controls-closed';
 import { reportOf } from '../controls/control-report';
 import { formatAgo } from '../format/format-values';
 import { controlPath } from './worker-pool-controls';
@@ -14,7 +15,7 @@ function flags(queue: { durable?: boolean; exclusive?: boolean; auto_delete?: bo
   return set.length > 0 ? set.join(', ') : '—';
 }
 
-export function WorkerQueues({ hostname, record, onDone }: { hostname: string; record: WorkerJson | undefined; onDone: () => void }) {
+export function WorkerQueues({ hostname, record, onDone, offline }: { hostname: string; record: WorkerJson | undefined; onDone: () => void; offline: string | null }) {
   const [queue, setQueue] = useState('');
   // A cancelled queue keeps its row (marked) until the page forgets it: the row holds the dialog that
   // shows the worker's answer, which a refresh would otherwise remove while it is being read.
@@ -42,6 +43,8 @@ export function WorkerQueues({ hostname, record, onDone }: { hostname: string; r
         ) : queues.length === 0 ? (
           <p className="empty">This worker consumes no queue: it receives no task until a consumer is added.</p>
         ) : (
+          <>
+          <ControlsClosedNotice reason={offline} />
           <table className="data">
             <thead>
               <tr>
@@ -73,6 +76,7 @@ export function WorkerQueues({ hostname, record, onDone }: { hostname: string; r
                         danger
                         className="small"
                         disabledReason={isConsumed ? null : 'The worker no longer consumes from this queue'}
+                        sharedNotice={{ reason: offline }}
                         testId={`worker-cancel-consumer-${q.name}`}
                         run={async () => reportOf(await sendControl(controlPath('queue/cancel-consumer', hostname), { form: { queue: q.name } }), hostname)}
                         onDone={(report) => {
@@ -86,6 +90,7 @@ export function WorkerQueues({ hostname, record, onDone }: { hostname: string; r
               })}
             </tbody>
           </table>
+          </>
         )}
       </section>
       <section className="card" aria-labelledby="worker-add-consumer-title">
@@ -100,7 +105,7 @@ export function WorkerQueues({ hostname, record, onDone }: { hostname: string; r
             label="Add consumer"
             title={`Make ${hostname} consume from ${wanted || '…'}?`}
             description={`Celery's add_consumer for queue "${wanted}", sent to this worker only.`}
-            disabledReason={wanted === '' ? 'Name the queue first' : null}
+            disabledReason={offline ?? (wanted === '' ? 'Name the queue to consume from' : null)}
             testId="worker-add-consumer"
             run={async () => reportOf(await sendControl(controlPath('queue/add-consumer', hostname), { form: { queue: wanted } }), hostname)}
             onDone={refreshTwice}

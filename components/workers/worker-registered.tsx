@@ -6,12 +6,13 @@
 import { useState } from 'react';
 import { parseRegistered, type RegisteredTask, type WorkerJson } from '@/lib/api/workers';
 import { ConfirmAction } from '../controls/confirm-action';
+import { ControlsClosedNotice } from '../controls/controls-closed';
 import { reportOf } from '../controls/control-report';
 import { sendRateLimit, sendTimeLimits } from '../controls/task-limit-commands';
 import { formatCount } from '../format/format-values';
 import styles from './workers.module.css';
 
-function RegisteredRow({ hostname, task, executed }: { hostname: string; task: RegisteredTask; executed: number | undefined }) {
+function RegisteredRow({ hostname, task, executed, offline }: { hostname: string; task: RegisteredTask; executed: number | undefined; offline: string | null }) {
   const [rate, setRate] = useState(task.attributes['rate_limit'] ?? '');
   const [soft, setSoft] = useState('');
   const [hard, setHard] = useState('');
@@ -48,6 +49,7 @@ function RegisteredRow({ hostname, task, executed }: { hostname: string; task: R
               </label>
             }
             confirmLabel="Set rate limit"
+            sharedNotice={{ reason: offline }}
             testId={`worker-rate-limit-${task.name}`}
             run={async () => reportOf(await sendRateLimit(task.name, hostname, rate), hostname)}
           />
@@ -69,6 +71,7 @@ function RegisteredRow({ hostname, task, executed }: { hostname: string; task: R
               </div>
             }
             confirmLabel="Set time limits"
+            sharedNotice={{ reason: offline }}
             testId={`worker-time-limit-${task.name}`}
             run={async () => reportOf(await sendTimeLimits(task.name, hostname, soft, hard), hostname)}
           />
@@ -78,7 +81,7 @@ function RegisteredRow({ hostname, task, executed }: { hostname: string; task: R
   );
 }
 
-export function WorkerRegistered({ hostname, record }: { hostname: string; record: WorkerJson | undefined }) {
+export function WorkerRegistered({ hostname, record, offline }: { hostname: string; record: WorkerJson | undefined; offline: string | null }) {
   const [filter, setFilter] = useState('');
   const registered = record?.registered ?? null;
   const totals = record?.stats?.total ?? {};
@@ -101,6 +104,8 @@ export function WorkerRegistered({ hostname, record }: { hostname: string; recor
       ) : shown.length === 0 ? (
         <p className="empty">{tasks.length === 0 ? 'This worker registered no task.' : 'No registered task matches this filter.'}</p>
       ) : (
+        <>
+        <ControlsClosedNotice reason={offline} />
         <table className="data">
           <thead>
             <tr>
@@ -112,10 +117,11 @@ export function WorkerRegistered({ hostname, record }: { hostname: string; recor
           </thead>
           <tbody>
             {shown.map((task) => (
-              <RegisteredRow key={task.name} hostname={hostname} task={task} executed={totals[task.name]} />
+              <RegisteredRow key={task.name} hostname={hostname} task={task} executed={totals[task.name]} offline={offline} />
             ))}
           </tbody>
         </table>
+        </>
       )}
     </section>
   );

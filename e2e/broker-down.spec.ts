@@ -16,12 +16,16 @@ test('a broker that goes down puts a banner across every page, and it goes when 
     await expect(banner).toBeVisible({ timeout: 20_000 });
     await expect(banner).toContainText(redis.url(0));
     await expect(banner).toContainText(/reconnecting|closed|connecting/);
+    // The header's dot turns red and says so in words: the page is connected, but not live.
+    await expect(page.getByTestId('link-state')).toHaveText('broker down');
+    await expect(page.getByTestId('link-state')).toHaveClass(/\bbad\b/);
     // Every page carries it: it lives in the header, not in one page.
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Tasks' }).click();
     await expect(page).toHaveURL(/\/tasks$/);
     await expect(banner).toBeVisible();
     // What Pollen holds stays readable while the broker is away.
     await expect(page.getByTestId('tasks-total')).toHaveText('0', { timeout: 10_000 });
+    await expect(page.getByTestId('link-state')).toHaveText('broker down');
     await page.screenshot({ path: testInfo.outputPath('broker-down.png'), fullPage: true });
 
     await redis.restart();

@@ -67,7 +67,8 @@ export function openApiDocument(routes: readonly Route[], version: string, urlPr
       version,
       description:
         "Flower-compatible endpoints (same paths, parameters and JSON shapes as Flower 2.1) and Pollen's own under /api/v1. " +
-        'Errors are {"error": message}; Flower control endpoints answer a refused command with 403 and the worker\'s reason as text.',
+        'Errors are {"error": message}, with a stable "code" where a client may act on it; a search that does not parse adds ' +
+        '"code": "invalid_search" and "position", the offset of the fault in the search text. Flower control endpoints answer a refused command with 403 and the worker\'s reason as text.',
     },
     servers: [{ url: urlPrefix || '/' }],
     components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' }, bearer: { type: 'http', scheme: 'bearer' } } },

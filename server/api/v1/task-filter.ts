@@ -43,7 +43,7 @@ export const taskFilterShape = {
   started_after: moment.optional().describe('started at or after this moment'),
   started_before: moment.optional().describe('started before this moment'),
   lost: flowerBoolean.optional().describe('only tasks whose worker went offline while they were in flight (true) or the others (false)'),
-  search: z.string().max(SEARCH_LIMITS.maxLength).optional().describe("Flower's task search language: name:, state:, worker:, args:, kwargs:k=v, result:, AND/OR, quotes, parentheses"),
+  search: z.string().max(SEARCH_LIMITS.maxLength).optional().describe("Flower's task search language: name:, state:, worker:, args:, kwargs:k=v, result:, AND/OR, quotes, parentheses; a qualified term needs 1 character (args:10), a bare one 3"),
 };
 
 export const taskFilterSchema = z.object(taskFilterShape);

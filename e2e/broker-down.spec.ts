@@ -5,7 +5,8 @@ import { startPollen } from './fixtures/pollen-process';
 test('a broker that goes down puts a banner across every page, and it goes when the broker is back', async ({ page }, testInfo) => {
   test.setTimeout(120_000);
   const redis = await startRedis();
-  const pollen = await startPollen({ broker: redis.url(0) });
+  // Controls open, so that the only reason they close is the outage.
+  const pollen = await startPollen({ broker: redis.url(0), args: ['--unauthenticated-api'] });
   try {
     await page.goto(`${pollen.origin}/workers`);
     await expect(page.getByTestId('link-state')).toHaveText('live');
@@ -26,11 +27,15 @@ test('a broker that goes down puts a banner across every page, and it goes when 
     // What Pollen holds stays readable while the broker is away.
     await expect(page.getByTestId('tasks-total')).toHaveText('0', { timeout: 10_000 });
     await expect(page.getByTestId('link-state')).toHaveText('broker down');
+    // No command can reach a worker: the controls say so beside themselves.
+    await expect(page.getByTestId('bulk-revoke')).toBeDisabled();
+    await expect(page.getByTestId('bulk-revoke-reason')).toHaveText('The broker is down: commands cannot reach the workers');
     await page.screenshot({ path: testInfo.outputPath('broker-down.png'), fullPage: true });
 
     await redis.restart();
     await expect(banner).toHaveCount(0, { timeout: 45_000 });
     await expect(page.getByTestId('link-state')).toHaveText('live');
+    await expect(page.getByTestId('bulk-revoke-reason')).toHaveText('Select tasks to revoke');
   } finally {
     await pollen.stop();
     await redis.stop();

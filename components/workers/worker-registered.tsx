@@ -101,21 +101,23 @@ export function WorkerRegistered({ hostname, record }: { hostname: string; recor
       ) : shown.length === 0 ? (
         <p className="empty">{tasks.length === 0 ? 'This worker registered no task.' : 'No registered task matches this filter.'}</p>
       ) : (
-        <table className="data">
-          <thead>
-            <tr>
-              <th>Task</th>
-              <th>Attributes</th>
-              <th className="num" title="Tasks of this name the worker ran since it started (inspect stats)">Executed</th>
-              <th>Limits on this worker</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((task) => (
-              <RegisteredRow key={task.name} hostname={hostname} task={task} executed={totals[task.name]} />
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table className="data">
+            <thead>
+              <tr>
+                <th>Task</th>
+                <th>Attributes</th>
+                <th className="num" title="Tasks of this name the worker ran since it started (inspect stats)">Executed</th>
+                <th>Limits on this worker</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((task) => (
+                <RegisteredRow key={task.name} hostname={hostname} task={task} executed={totals[task.name]} />
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

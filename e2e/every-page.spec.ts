@@ -15,8 +15,11 @@ import { contrastReadings, horizontalOverflow, MIN_CONTRAST } from './fixtures/p
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1440, height: 900 };
 const THEMES = ['light', 'dark'] as const;
-/** Where badge and button text lives: state and status badges, buttons of every kind, tabs, the page links and the brand. */
-const READABLE = '.badge, button, .button, [role="button"], [role="tab"], .app-nav-links a, .brand, .skip-link';
+/**
+ * Where badge and button text lives: badges, text in a state's or a status's colour (the overview's state
+ * tiles), buttons of every kind, tabs, the page links and the brand.
+ */
+const READABLE = ['.badge', '[class^="state-"]', '[class*=" state-"]', '[class^="status-"]', '[class*=" status-"]', 'button', '.button', '[role="button"]', '[role="tab"]', 'header nav a', '.brand', '.skip-link'].join(', ');
 
 /** The tasks the pages show, one per state Celery ends in (and one still running), sent once. */
 interface Sample {
@@ -167,7 +170,7 @@ test.describe('a phone', () => {
     await page.keyboard.press('Enter');
     await expect(menu).toHaveAttribute('aria-expanded', 'true');
     for (const label of ['Overview', 'Workers', 'Tasks', 'Task types', 'Queues', 'Broker']) await expect(nav.getByRole('link', { name: label })).toBeVisible();
-    const readings = await contrastReadings(page, '.app-nav-links a');
+    const readings = await contrastReadings(page, 'header nav a');
     expect(readings.filter((r) => r.ratio < MIN_CONTRAST)).toEqual([]);
     await page.keyboard.press('Escape');
     await expect(menu).toHaveAttribute('aria-expanded', 'false');

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import { QueryProvider } from '@/components/api/query-provider';
-import { AppHeader } from '@/components/layout/app-header';
+import { AppHeader, MAIN_ID } from '@/components/layout/app-header';
 import { THEME_SCRIPT } from '@/lib/theme/theme-script';
 import './globals.css';
 
@@ -25,7 +25,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       <body>
         <QueryProvider>
           <AppHeader />
-          <main className="page">{children}</main>
+          <main className="page" id={MAIN_ID} tabIndex={-1}>
+            {children}
+          </main>
         </QueryProvider>
       </body>
     </html>

@@ -4,6 +4,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import type { LatencyByTaskResponse } from '@/lib/api/metrics';
 import { fetchJson } from '../api/api-client';
+import { BreakableName } from '../format/breakable-name';
 import { formatCount, formatDuration } from '../format/format-values';
 import type { OverviewRange } from './overview-range';
 import styles from './overview.module.css';
@@ -55,7 +56,9 @@ export function LatencyCard({ range }: { range: OverviewRange }) {
               {rows.map((row) => (
                 <tr key={row.task} data-testid="latency-row" data-task={row.task}>
                   <td className={styles.taskName}>
-                    <Link href={`/task-types?name=${encodeURIComponent(row.task)}`}>{row.task}</Link>
+                    <Link href={`/task-types?name=${encodeURIComponent(row.task)}`}>
+                      <BreakableName name={row.task} />
+                    </Link>
                   </td>
                   <td className="num" data-testid="latency-count">
                     {formatCount(row.runtime?.count ?? 0)}

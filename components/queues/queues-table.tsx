@@ -27,50 +27,52 @@ export function QueuesTable({ data, linkToHistory = false }: { data: QueuesRespo
   const showPriorities = data.queues.some((q) => q.priorities !== null);
   return (
     <>
-      <table className="data" data-testid="queues-table">
-        <thead>
-          <tr>
-            <th>Queue</th>
-            <th className="num">Messages</th>
-            {showPriorities && <th title="waiting per priority step (kombu's Redis lists)">By priority</th>}
-            {showUnacked && <th className="num">Unacked</th>}
-            <th className="num" title="From the broker where it can tell (RabbitMQ); on Redis, the workers whose active_queues name the queue">
-              Consumers
-            </th>
-            <th>Workers consuming</th>
-            <th>Known from</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.queues.map((q) => (
-            <tr key={q.name} data-testid="queue-row" data-queue={q.name}>
-              <td className="mono">
-                {q.name}
-                {q.exists === false && (
-                  <>
-                    {' '}
-                    <span className="badge status-warn" title="the broker has no such queue">
-                      not declared
-                    </span>
-                  </>
-                )}
-              </td>
-              <td className="num" data-testid="queue-messages">
-                {formatCount(q.messages)}
-              </td>
-              {showPriorities && (
-                <td>
-                  <Priorities priorities={q.priorities} />
-                </td>
-              )}
-              {showUnacked && <td className="num">{formatCount(q.unacked)}</td>}
-              <td className="num">{q.consumers === null ? formatCount(q.workers.length) : formatCount(q.consumers)}</td>
-              <td className={styles.workers}>{q.workers.length === 0 ? <span className="muted">none</span> : q.workers.join(', ')}</td>
-              <td className="muted">{q.origins.map((o) => ORIGIN_LABELS[o] ?? o).join(', ')}</td>
+      <div className="table-scroll">
+        <table className="data" data-testid="queues-table">
+          <thead>
+            <tr>
+              <th>Queue</th>
+              <th className="num">Messages</th>
+              {showPriorities && <th title="waiting per priority step (kombu's Redis lists)">By priority</th>}
+              {showUnacked && <th className="num">Unacked</th>}
+              <th className="num" title="From the broker where it can tell (RabbitMQ); on Redis, the workers whose active_queues name the queue">
+                Consumers
+              </th>
+              <th>Workers consuming</th>
+              <th>Known from</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data.queues.map((q) => (
+              <tr key={q.name} data-testid="queue-row" data-queue={q.name}>
+                <td className="mono">
+                  {q.name}
+                  {q.exists === false && (
+                    <>
+                      {' '}
+                      <span className="badge status-warn" title="the broker has no such queue">
+                        not declared
+                      </span>
+                    </>
+                  )}
+                </td>
+                <td className="num" data-testid="queue-messages">
+                  {formatCount(q.messages)}
+                </td>
+                {showPriorities && (
+                  <td>
+                    <Priorities priorities={q.priorities} />
+                  </td>
+                )}
+                {showUnacked && <td className="num">{formatCount(q.unacked)}</td>}
+                <td className="num">{q.consumers === null ? formatCount(q.workers.length) : formatCount(q.consumers)}</td>
+                <td className={styles.workers}>{q.workers.length === 0 ? <span className="muted">none</span> : q.workers.join(', ')}</td>
+                <td className="muted">{q.origins.map((o) => ORIGIN_LABELS[o] ?? o).join(', ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {data.queues.length === 0 && <p className="empty">No queue known yet: no worker reported its queues and no task-sent event named one.</p>}
       <p className="muted">
         {data.source === 'management' ? 'From the RabbitMQ management API' : 'Read from the broker'}

@@ -2,6 +2,7 @@
 /** One task, live: its fields, timeline, arguments and result, failure, progress, workflow and controls. */
 import Link from 'next/link';
 import { ApiError } from '../api/api-client';
+import { CopyButton } from '../clipboard/copy-button';
 import { StateBadge } from '../tasks/state-badge';
 import { READY_STATES } from '../tasks/task-states';
 import { BackendMeta, RetryHistory, TaskArguments, TaskFailure } from './task-payload';
@@ -68,7 +69,12 @@ export function TaskPage({ id }: { id: string }) {
               </span>
             )}
           </h1>
-          <p className="mono">{id}</p>
+          <p className={styles.uuid}>
+            <span className="mono" data-testid="task-uuid">
+              {id}
+            </span>
+            <CopyButton value={id} label="task id" testId="task-copy-id" />
+          </p>
         </div>
         <TaskControls id={id} name={name} state={state} onChanged={refresh} />
       </div>

@@ -40,16 +40,18 @@ export function WorkerConfig({ record }: { record: WorkerJson | undefined }) {
         ) : entries.length === 0 ? (
           <p className="empty">Every setting is at its default.</p>
         ) : (
-          <table className="data">
-            <tbody>
-              {entries.map(([key, value]) => (
-                <tr key={key}>
-                  <th className={styles.code}>{key}</th>
-                  <td className={styles.args}>{show(value)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="table-scroll">
+            <table className="data">
+              <tbody>
+                {entries.map(([key, value]) => (
+                  <tr key={key}>
+                    <th className={styles.code}>{key}</th>
+                    <td className={styles.args}>{show(value)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
       <div className="stack">

@@ -8,8 +8,10 @@ import Link from 'next/link';
 import { type ReactNode, useEffect, useState } from 'react';
 import { activeCount, activeRequests, type WorkerEventFields, type WorkerJson } from '@/lib/api/workers';
 import { ApiError, sendControl } from '../api/api-client';
+import { CopyButton } from '../clipboard/copy-button';
 import { ConfirmAction } from '../controls/confirm-action';
 import { reportOf } from '../controls/control-report';
+import { BreakableName } from '../format/breakable-name';
 import { formatAgo, formatCount } from '../format/format-values';
 import { useLiveWorker } from '../live/live-hooks';
 import { useInspectedWorkers, useNow } from './use-inspected-workers';
@@ -72,7 +74,10 @@ export function WorkerPage({ hostname }: { hostname: string }) {
     <>
       <div className="page-header">
         <div className={styles.titleRow}>
-          <h1 data-testid="worker-name">{hostname}</h1>
+          <h1 data-testid="worker-name">
+            <BreakableName name={hostname} />
+          </h1>
+          <CopyButton value={hostname} label="worker's hostname" testId="worker-copy-name" />
           <WorkerStatus status={status} />
           {events?.sw_ident && (
             <span className="muted">

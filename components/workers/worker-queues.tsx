@@ -45,51 +45,53 @@ export function WorkerQueues({ hostname, record, onDone, offline }: { hostname: 
         ) : (
           <>
           <ControlsClosedNotice reason={offline} />
-          <table className="data">
-            <thead>
-              <tr>
-                <th>Queue</th>
-                <th>Exchange</th>
-                <th>Type</th>
-                <th>Routing key</th>
-                <th>Flags</th>
-                <th aria-label="Actions" />
-              </tr>
-            </thead>
-            <tbody>
-              {queues.map((q) => {
-                const isConsumed = consumed?.some((c) => c.name === q.name) ?? false;
-                return (
-                  <tr key={q.name} data-queue={q.name} data-consumed={isConsumed} className={isConsumed ? undefined : styles.offlineRow}>
-                    <td className={styles.hostname}>
-                      {q.name} {!isConsumed && <span className="badge status-warn">consumer cancelled</span>}
-                    </td>
-                    <td>{q.exchange?.name || <span className="muted">(default)</span>}</td>
-                    <td>{q.exchange?.type ?? '—'}</td>
-                    <td className={styles.code}>{q.routing_key ?? '—'}</td>
-                    <td>{flags(q)}</td>
-                    <td className="num">
-                      <ConfirmAction
-                        label="Cancel consumer"
-                        title={`Stop ${hostname} consuming from ${q.name}?`}
-                        description="The worker stops taking new tasks from this queue; tasks it already holds still run. The queue and its messages stay on the broker."
-                        danger
-                        className="small"
-                        disabledReason={isConsumed ? null : 'The worker no longer consumes from this queue'}
-                        sharedNotice={{ reason: offline }}
-                        testId={`worker-cancel-consumer-${q.name}`}
-                        run={async () => reportOf(await sendControl(controlPath('queue/cancel-consumer', hostname), { form: { queue: q.name } }), hostname)}
-                        onDone={(report) => {
-                          if (report.ok) setCancelled((list) => [...list.filter((c) => c.name !== q.name), q]);
-                          refreshTwice();
-                        }}
-                      />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <div className="table-scroll">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th>Queue</th>
+                  <th>Exchange</th>
+                  <th>Type</th>
+                  <th>Routing key</th>
+                  <th>Flags</th>
+                  <th aria-label="Actions" />
+                </tr>
+              </thead>
+              <tbody>
+                {queues.map((q) => {
+                  const isConsumed = consumed?.some((c) => c.name === q.name) ?? false;
+                  return (
+                    <tr key={q.name} data-queue={q.name} data-consumed={isConsumed} className={isConsumed ? undefined : styles.offlineRow}>
+                      <td className={styles.hostname}>
+                        {q.name} {!isConsumed && <span className="badge status-warn">consumer cancelled</span>}
+                      </td>
+                      <td>{q.exchange?.name || <span className="muted">(default)</span>}</td>
+                      <td>{q.exchange?.type ?? '—'}</td>
+                      <td className={styles.code}>{q.routing_key ?? '—'}</td>
+                      <td>{flags(q)}</td>
+                      <td className="num">
+                        <ConfirmAction
+                          label="Cancel consumer"
+                          title={`Stop ${hostname} consuming from ${q.name}?`}
+                          description="The worker stops taking new tasks from this queue; tasks it already holds still run. The queue and its messages stay on the broker."
+                          danger
+                          className="small"
+                          disabledReason={isConsumed ? null : 'The worker no longer consumes from this queue'}
+                          sharedNotice={{ reason: offline }}
+                          testId={`worker-cancel-consumer-${q.name}`}
+                          run={async () => reportOf(await sendControl(controlPath('queue/cancel-consumer', hostname), { form: { queue: q.name } }), hostname)}
+                          onDone={(report) => {
+                            if (report.ok) setCancelled((list) => [...list.filter((c) => c.name !== q.name), q]);
+                            refreshTwice();
+                          }}
+                        />
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
           </>
         )}
       </section>

@@ -106,21 +106,23 @@ export function WorkerRegistered({ hostname, record, offline }: { hostname: stri
       ) : (
         <>
         <ControlsClosedNotice reason={offline} />
-        <table className="data">
-          <thead>
-            <tr>
-              <th>Task</th>
-              <th>Attributes</th>
-              <th className="num" title="Tasks of this name the worker ran since it started (inspect stats)">Executed</th>
-              <th>Limits on this worker</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((task) => (
-              <RegisteredRow key={task.name} hostname={hostname} task={task} executed={totals[task.name]} offline={offline} />
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table className="data">
+            <thead>
+              <tr>
+                <th>Task</th>
+                <th>Attributes</th>
+                <th className="num" title="Tasks of this name the worker ran since it started (inspect stats)">Executed</th>
+                <th>Limits on this worker</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((task) => (
+                <RegisteredRow key={task.name} hostname={hostname} task={task} executed={totals[task.name]} offline={offline} />
+              ))}
+            </tbody>
+          </table>
+        </div>
         </>
       )}
     </section>

@@ -90,36 +90,38 @@ function RequestSection<T>(props: {
       ) : rows.length === 0 ? (
         <p className="empty">{props.empty}</p>
       ) : (
-        <table className="data">
-          <thead>
-            <tr>
-              <th>Task id</th>
-              <th>Name</th>
-              <th>Args</th>
-              <th>Kwargs</th>
-              {columns.map((column) => (
-                <th key={column.label} className={column.align === 'num' ? 'num' : undefined}>
-                  {column.label}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => {
-              const request = props.request(row);
-              return (
-                <tr key={request.id}>
-                  <RequestCells request={request} />
-                  {columns.map((column) => (
-                    <td key={column.label} className={column.align === 'num' ? 'num' : column.align === 'nowrap' ? styles.nowrap : undefined}>
-                      {column.cell(row)}
-                    </td>
-                  ))}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table className="data">
+            <thead>
+              <tr>
+                <th>Task id</th>
+                <th>Name</th>
+                <th>Args</th>
+                <th>Kwargs</th>
+                {columns.map((column) => (
+                  <th key={column.label} className={column.align === 'num' ? 'num' : undefined}>
+                    {column.label}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row) => {
+                const request = props.request(row);
+                return (
+                  <tr key={request.id}>
+                    <RequestCells request={request} />
+                    {columns.map((column) => (
+                      <td key={column.label} className={column.align === 'num' ? 'num' : column.align === 'nowrap' ? styles.nowrap : undefined}>
+                        {column.cell(row)}
+                      </td>
+                    ))}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       )}
     </Section>
   );

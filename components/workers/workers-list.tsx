@@ -5,6 +5,7 @@
  */
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
+import { BreakableName } from '../format/breakable-name';
 import { formatAgo, formatCount } from '../format/format-values';
 import { useLiveWorkers } from '../live/live-hooks';
 import { useInspectedWorkers, useNow } from './use-inspected-workers';
@@ -74,10 +75,10 @@ export function WorkersList() {
                 <tr>
                   <th>Status</th>
                   <th>Worker</th>
-                  <th>Pool</th>
-                  <th className="num" title="max-concurrency (processes now, when it differs)">Concurrency</th>
                   <th className="num">Active</th>
                   <th className="num">Processed</th>
+                  <th>Pool</th>
+                  <th className="num" title="max-concurrency (processes now, when it differs)">Concurrency</th>
                   <th className="num" title="1, 5 and 15 minute load average">Load average</th>
                   <th>Last heartbeat</th>
                   <th>Queues</th>
@@ -104,18 +105,20 @@ function WorkerTableRow({ row, now }: { row: WorkerRow; now: number }) {
         <WorkerStatus status={row.status} />
       </td>
       <td className={styles.hostname}>
-        <Link href={workerHref(row.hostname)}>{row.hostname}</Link>
-      </td>
-      <td data-testid="worker-pool">{row.pool ?? '—'}</td>
-      <td className="num" data-testid="worker-concurrency">
-        {row.maxConcurrency ?? '—'}
-        {row.processes !== null && row.processes !== row.maxConcurrency && <span className="muted"> ({row.processes} procs)</span>}
+        <Link href={workerHref(row.hostname)}>
+          <BreakableName name={row.hostname} />
+        </Link>
       </td>
       <td className="num" data-testid="worker-active">
         {formatCount(row.active)}
       </td>
       <td className="num" data-testid="worker-processed">
         {formatCount(row.processed)}
+      </td>
+      <td data-testid="worker-pool">{row.pool ?? '—'}</td>
+      <td className="num" data-testid="worker-concurrency">
+        {row.maxConcurrency ?? '—'}
+        {row.processes !== null && row.processes !== row.maxConcurrency && <span className="muted"> ({row.processes} procs)</span>}
       </td>
       <td className={`num ${styles.nowrap}`}>{formatLoad(row.loadavg)}</td>
       <td className={styles.nowrap} data-testid="worker-heartbeat">

@@ -29,6 +29,16 @@ async function copy(text: string): Promise<boolean> {
   }
 }
 
+/** Two sheets, one over the other (system fonts lack a copy glyph). */
+function CopyIcon() {
+  return (
+    <svg aria-hidden="true" width="12" height="12" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.6" style={{ verticalAlign: '-1px' }}>
+      <rect x="5.5" y="5.5" width="8.5" height="8.5" rx="1.5" />
+      <path d="M10.5 3.5V3a1.5 1.5 0 0 0-1.5-1.5H3A1.5 1.5 0 0 0 1.5 3v6A1.5 1.5 0 0 0 3 10.5h.5" />
+    </svg>
+  );
+}
+
 export function CopyTextButton({ text, label, className }: { text: string; label: string; className?: string }) {
   const [done, setDone] = useState<'copied' | 'failed' | null>(null);
   useEffect(() => {
@@ -46,7 +56,7 @@ export function CopyTextButton({ text, label, className }: { text: string; label
       data-testid="copy-text"
       onClick={() => void copy(text).then((ok) => setDone(ok ? 'copied' : 'failed'))}
     >
-      <span aria-hidden="true">{done === 'copied' ? '✓' : done === 'failed' ? '!' : '⧉'}</span>
+      {done === 'copied' ? <span aria-hidden="true">✓</span> : done === 'failed' ? <span aria-hidden="true">!</span> : <CopyIcon />}
     </button>
   );
 }

@@ -4,6 +4,8 @@
  * is said to be connected once, however many connections Pollen opens; an outage, whether Redis is
  * killed or paused, is one WARN when it starts and one INFO with its length when it ends.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Child, startChild } from '@/test/harness/child';
@@ -12,6 +14,7 @@ import { type RedisServer, startRedis } from '@/test/harness/redis-server';
 import { until } from '@/test/harness/until';
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 interface LogLine {
   readonly level: number;
@@ -106,4 +109,39 @@ describe('the log of pollen off a terminal', () => {
     expect(told[1]?.msg).toMatch(/^broker outage over after \d+\.\d s/);
     expect(told[1]?.['durationMs']).toBeGreaterThanOrEqual(3_000);
   });
+});
+
+describe('the first start of pollen off a terminal', () => {
+  // A build folder of its own (next.config.js), so the dashboard is built now, whatever the checkout holds.
+  const build = `readable-logs-${process.pid}`;
+
+  afterAll(() => {
+    rmSync(join(REPO, '.next-prefix', build), { recursive: true, force: true });
+    rmSync(join(REPO, '.next-prefix', `${build}.tsconfig.json`), { force: true });
+  });
+
+  it('says plainly that it builds the dashboard once and about how long it takes, and keeps Next\'s output off stdout', async () => {
+    const port = await freePort();
+    const pollen = startChild(process.execPath, [BIN, '--port', String(port), '--address', '127.0.0.1'], {
+      env: { ...process.env, CELERY_BROKER_URL: '', LOG_LEVEL: 'info', POLLEN_NEXT_BUILD: build },
+    });
+    let stdout = '';
+    let stderr = '';
+    pollen.process.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    pollen.process.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await pollen.waitFor(/Building the dashboard once/, 30_000);
+      await until('the notice', () => stderr.includes('Building the dashboard once'), 5_000);
+      // Said before the build's own output, with how long it takes.
+      expect(stderr).toMatch(/^Building the dashboard once \(next build\): \d+ to \d+ s on 2 free cores, up to a minute when they are busy\./);
+      await pollen.waitFor(/Pollen is running/, 300_000);
+      await until('the last lines', () => stderr.includes('Pollen is running') && stdout.includes('Pollen is running'), 5_000);
+      expect(stderr).toMatch(/^The dashboard is built \(\d+ s\)\.$/m);
+      expect(stderr).toContain('Creating an optimized production build');
+      expect(stdout).not.toContain('Creating an optimized production build');
+      expect(stdout).not.toContain('Route (app)');
+    } finally {
+      await pollen.stop();
+    }
+  }, 360_000);
 });

@@ -1,6 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { memo } from 'react';
+import { CopyButton } from '../clipboard/copy-button';
 import { clipText, formatDuration } from '../format/format-values';
 import { StateBadge } from './state-badge';
 import type { TaskRow } from './task-row-store';
@@ -31,6 +32,18 @@ function Cell({ value, className }: { value: string | null; className?: string }
   );
 }
 
+/**
+ * Queues of one application share their start (`demo.high`, `demo.low`): a long name is cut at its start,
+ * so that the end that tells them apart stays visible; the whole name is in the title.
+ */
+function QueueCell({ queue }: { queue: string | null }) {
+  return (
+    <span role="cell" className={`${styles.cell} ${styles.clipStart}`} title={queue ?? undefined} data-testid="task-row-queue">
+      {queue === null ? '—' : <span dir="ltr">{clipText(queue, CELL_CHARS)}</span>}
+    </span>
+  );
+}
+
 export interface TaskTableRowProps {
   readonly row: TaskRow;
   readonly top: number;
@@ -40,6 +53,7 @@ export interface TaskTableRowProps {
 
 export const TaskTableRow = memo(function TaskTableRow({ row, top, selected, onToggle }: TaskTableRowProps) {
   const outcome = row.exception ?? row.result;
+  const taskHref = `/task/${encodeURIComponent(row.uuid)}`;
   return (
     <div
       role="row"
@@ -56,11 +70,15 @@ export const TaskTableRow = memo(function TaskTableRow({ row, top, selected, onT
       <span role="cell" className={styles.cell}>
         <StateBadge state={row.state} />
       </span>
-      <Cell value={row.name} />
-      <span role="cell" className={`${styles.cell} mono`}>
-        {/* No prefetch: every row scrolled past would fetch its page's code and data. */}
-        <Link href={`/task/${encodeURIComponent(row.uuid)}`} prefetch={false} title={row.uuid} data-testid="task-link">
-          {row.uuid.slice(0, 8)}…
+      {/* The name opens the task, as in Flower. No prefetch: every row scrolled past would fetch its page's code and data. */}
+      <span role="cell" className={styles.cell} title={row.name ?? undefined}>
+        {row.name === null ? '—' : <Link href={taskHref} prefetch={false} data-testid="task-name-link">{clipText(row.name, CELL_CHARS)}</Link>}
+      </span>
+      {/* The whole id, cut by the column; shown whole on hover or focus, and copied whole by the button. */}
+      <span role="cell" className={`${styles.cell} ${styles.idCell} mono`}>
+        <CopyButton value={row.uuid} label="task id" testId="copy-text" icon />
+        <Link href={taskHref} prefetch={false} title={row.uuid} className={styles.idLink} data-testid="task-link">
+          {row.uuid}
         </Link>
       </span>
       <Cell value={row.args} className="mono" />
@@ -78,7 +96,7 @@ export const TaskTableRow = memo(function TaskTableRow({ row, top, selected, onT
       <span role="cell" className={styles.cell} title={row.worker ?? undefined}>
         {row.worker === null ? '—' : <Link href={`/worker/${encodeURIComponent(row.worker)}`} prefetch={false}>{row.worker}</Link>}
       </span>
-      <Cell value={row.queue ?? row.routingKey} />
+      <QueueCell queue={row.queue ?? row.routingKey} />
     </div>
   );
 });

@@ -17,6 +17,10 @@ export interface WorkerRow {
   readonly processes: number | null;
   readonly active: number | null;
   readonly processed: number | null;
+  /** Task events it sent since the server started (Flower's counters); null for a worker only inspect knows. */
+  readonly succeeded: number | null;
+  readonly failed: number | null;
+  readonly retried: number | null;
   readonly loadavg: readonly number[] | null;
   /** Unix seconds of the last heartbeat received, or of its last event once offline. */
   readonly lastSeen: number | null;
@@ -62,6 +66,9 @@ export function workerRow(hostname: string, pushed: PushedWorker | undefined, in
     processes: poolProcesses(pool),
     active: liveActive ?? activeCount(inspected),
     processed: events?.processed ?? null,
+    succeeded: events?.['task-succeeded'] ?? null,
+    failed: events?.['task-failed'] ?? null,
+    retried: events?.['task-retried'] ?? null,
     loadavg: events?.loadavg ?? null,
     lastSeen: lastSeen(events),
     software: software(events),
@@ -73,6 +80,15 @@ export function workerRow(hostname: string, pushed: PushedWorker | undefined, in
 export function workerRows(live: ReadonlyMap<string, PushedWorker>, inspected: WorkersResponse | undefined): WorkerRow[] {
   const names = new Set<string>([...live.keys(), ...Object.keys(inspected ?? {})]);
   return [...names].sort((a, b) => a.localeCompare(b)).map((name) => workerRow(name, live.get(name), inspected?.[name]));
+}
+
+/** The counters a totals row adds up; a worker that does not know one adds nothing. */
+export type CountedColumn = 'active' | 'processed' | 'succeeded' | 'failed' | 'retried';
+
+export function columnTotals(rows: readonly WorkerRow[]): Record<CountedColumn, number> {
+  const totals = { active: 0, processed: 0, succeeded: 0, failed: 0, retried: 0 };
+  for (const row of rows) for (const column of Object.keys(totals) as CountedColumn[]) totals[column] += row[column] ?? 0;
+  return totals;
 }
 
 export function formatLoad(loadavg: readonly number[] | null | undefined): string {

@@ -5,6 +5,7 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { activeRequests, type InspectedRequest, type WorkerJson } from '@/lib/api/workers';
+import { CopyButton } from '../clipboard/copy-button';
 import { formatAgo, formatDuration, formatTimestamp } from '../format/format-values';
 import styles from './workers.module.css';
 
@@ -24,9 +25,12 @@ function fullArgs(value: unknown): string | undefined {
 
 export function TaskLink({ id }: { id: string }) {
   return (
-    <Link href={`/task/${encodeURIComponent(id)}`} className={styles.code}>
-      {id}
-    </Link>
+    <>
+      <Link href={`/task/${encodeURIComponent(id)}`} className={styles.code}>
+        {id}
+      </Link>{' '}
+      <CopyButton value={id} label="task id" testId="copy-text" icon />
+    </>
   );
 }
 

@@ -9,11 +9,14 @@ import { BreakableName } from '../format/breakable-name';
 import { formatAgo, formatCount } from '../format/format-values';
 import { useLiveWorkers } from '../live/live-hooks';
 import { useInspectedWorkers, useNow } from './use-inspected-workers';
-import { formatLoad, type WorkerRow, workerRows } from './worker-rows';
+import { columnTotals, type CountedColumn, formatLoad, type WorkerRow, workerRows } from './worker-rows';
 import { WorkerStatus } from './worker-status';
 import styles from './workers.module.css';
 
 type StatusFilter = 'all' | 'online' | 'offline';
+
+/** The columns after Status and Worker, first on a narrow screen: what a Flower user reads first. */
+const COUNTED_COLUMNS: readonly CountedColumn[] = ['active', 'processed', 'succeeded', 'failed', 'retried'];
 
 export function workerHref(hostname: string): string {
   return `/worker/${encodeURIComponent(hostname)}`;
@@ -75,8 +78,11 @@ export function WorkersList() {
                 <tr>
                   <th>Status</th>
                   <th>Worker</th>
-                  <th className="num">Active</th>
-                  <th className="num">Processed</th>
+                  <th className="num" title="Tasks running now">Active</th>
+                  <th className="num" title="Tasks the worker says it has processed since it started">Processed</th>
+                  <th className="num" title="task-succeeded events it sent since Pollen started">Succeeded</th>
+                  <th className="num" title="task-failed events it sent since Pollen started">Failed</th>
+                  <th className="num" title="task-retried events it sent since Pollen started">Retried</th>
                   <th>Pool</th>
                   <th className="num" title="max-concurrency (processes now, when it differs)">Concurrency</th>
                   <th className="num" title="1, 5 and 15 minute load average">Load average</th>
@@ -90,6 +96,7 @@ export function WorkersList() {
                   <WorkerTableRow key={row.hostname} row={row} now={now} />
                 ))}
               </tbody>
+              <WorkerTotals rows={shown} />
             </table>
           </div>
         )}
@@ -115,6 +122,15 @@ function WorkerTableRow({ row, now }: { row: WorkerRow; now: number }) {
       <td className="num" data-testid="worker-processed">
         {formatCount(row.processed)}
       </td>
+      <td className="num" data-testid="worker-succeeded">
+        {formatCount(row.succeeded)}
+      </td>
+      <td className="num" data-testid="worker-failed">
+        {formatCount(row.failed)}
+      </td>
+      <td className="num" data-testid="worker-retried">
+        {formatCount(row.retried)}
+      </td>
       <td data-testid="worker-pool">{row.pool ?? '—'}</td>
       <td className="num" data-testid="worker-concurrency">
         {row.maxConcurrency ?? '—'}
@@ -127,6 +143,26 @@ function WorkerTableRow({ row, now }: { row: WorkerRow; now: number }) {
       <td className={styles.queues}>{row.queues === null ? '—' : row.queues.length === 0 ? <span className="muted">none</span> : row.queues.join(', ')}</td>
       <td className={styles.software}>{row.software ?? '—'}</td>
     </tr>
+  );
+}
+
+/** Flower's totals row: the counters of the workers shown, added up. */
+function WorkerTotals({ rows }: { rows: readonly WorkerRow[] }) {
+  const totals = columnTotals(rows);
+  return (
+    <tfoot>
+      <tr className={styles.totals} data-testid="workers-totals">
+        <th scope="row" colSpan={2}>
+          Total
+        </th>
+        {COUNTED_COLUMNS.map((column) => (
+          <td key={column} className="num" data-testid={`total-${column}`}>
+            {formatCount(totals[column])}
+          </td>
+        ))}
+        <td colSpan={6} />
+      </tr>
+    </tfoot>
   );
 }
 

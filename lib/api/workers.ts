@@ -105,6 +105,13 @@ export interface WorkerEventFields {
   /** Its last event was stamped implausibly far from when Pollen received it (hours ahead, days behind). */
   readonly clock_suspect?: boolean;
   readonly offline_since?: number | null;
+  /**
+   * Task events of each kind the worker sent since Pollen started (Flower's worker counters, under the names
+   * Flower's worker rows give them): every one heard, not only those of tasks still in memory.
+   */
+  readonly 'task-succeeded'?: number;
+  readonly 'task-failed'?: number;
+  readonly 'task-retried'?: number;
 }
 
 /** The inspect methods Pollen caches, as `inspected_at` names them. */

@@ -127,6 +127,10 @@ export interface PushedWorker {
   readonly heartbeats?: readonly number[];
   readonly active?: number | null;
   readonly processed?: number | null;
+  /** Task events of each kind it sent since Pollen started (as in GET /api/workers). */
+  readonly 'task-succeeded'?: number;
+  readonly 'task-failed'?: number;
+  readonly 'task-retried'?: number;
   readonly [field: string]: unknown;
 }
 

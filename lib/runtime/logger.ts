@@ -12,3 +12,14 @@ export function createLogger(level: string = process.env['LOG_LEVEL'] ?? 'info')
   }
   return pino({ level });
 }
+
+/**
+ * A line a person looks for (where the dashboard is, that a build is under way), logged as any other. On a
+ * terminal the log reads as text already; elsewhere (systemd, docker, a pipe) stdout carries JSON for
+ * machines, and the line is also written plainly on stderr, where a person reading `docker logs` or
+ * `journalctl` finds it.
+ */
+export function logForPeople(log: Logger, fields: Record<string, unknown>, message: string, plainly: boolean = process.stdout.isTTY !== true): void {
+  log.info(fields, message);
+  if (plainly) process.stderr.write(`${message}\n`);
+}

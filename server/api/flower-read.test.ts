@@ -125,6 +125,13 @@ describe('GET /api/task/info/:id and /api/workers', () => {
     expect(beforeShutdown).toBeGreaterThan(0);
   });
 
+  it("gives each worker Flower's task counters, under the names of Flower's worker rows", async () => {
+    const body = (await getWorkers(state, null, q(), end * 1000)).body as Record<string, Record<string, unknown>>;
+    const counters = state.workers.get('prefork@proto')?.taskEvents;
+    expect(counters?.succeeded).toBeGreaterThan(0);
+    expect(body['prefork@proto']).toMatchObject({ 'task-succeeded': counters?.succeeded, 'task-failed': counters?.failed, 'task-retried': counters?.retried });
+  });
+
   it('lists the task types seen, sorted', () => {
     const types = (getTaskTypes(state).body as { 'task-types': string[] })['task-types'];
     expect(types).toContain('tasks.add');

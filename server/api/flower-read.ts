@@ -42,6 +42,10 @@ function workerJson(worker: WorkerRecord, now: number): Record<string, unknown> 
     clock_skew: worker.clockSkew,
     clock_suspect: worker.lastReceived > 0 && implausibleSkew(worker.lastTimestamp, worker.lastReceived) !== null,
     offline_since: worker.offlineSince,
+    // Flower's worker rows (/workers?json=1) name its counters by event type.
+    'task-succeeded': worker.taskEvents.succeeded,
+    'task-failed': worker.taskEvents.failed,
+    'task-retried': worker.taskEvents.retried,
   };
 }
 

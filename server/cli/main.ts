@@ -9,7 +9,7 @@
 import { Command } from 'commander';
 import { type ConfigInput, parseConfig } from '../config';
 import { startServer } from '../http/create-server';
-import { createLogger } from '@/lib/runtime/logger';
+import { createLogger, logForPeople } from '@/lib/runtime/logger';
 import { VERSION } from '@/lib/runtime/version';
 import { workerCommand } from '@/worker/cli/worker-command';
 import { type DemoCluster, startDemoCluster } from '@/worker/demo/demo-cluster';
@@ -41,7 +41,7 @@ async function serve(input: Record<string, unknown>, demo = false): Promise<void
   const openControls = !readOnly && basicAuth.length + apiTokens.length === 0 && unauthenticatedApi;
   const controls = readOnly ? 'read-only' : basicAuth.length + apiTokens.length > 0 ? 'authenticated' : openControls ? 'open without authentication' : 'closed (no --basic-auth or --api-tokens)';
   const listening = server.listening.description;
-  log.info({ url: server.url, listening, broker: config.broker?.display ?? null, version: VERSION, controls }, `Pollen is running at ${server.url}, listening on ${listening}`);
+  logForPeople(log, { url: server.url, listening, broker: config.broker?.display ?? null, version: VERSION, controls }, `Pollen is running at ${server.url}, listening on ${listening}`);
   if (openControls && !server.listening.loopback) {
     log.warn({ listening }, `the controls (revoke, shutdown, pool, rate limits, apply) are open without authentication to anyone who can reach ${listening}: add --basic-auth or --api-tokens, or --address 127.0.0.1`);
   }

@@ -13,6 +13,7 @@ import type { Logger } from '@/lib/runtime/logger';
 import type { Change, ClusterState } from '../state/cluster-state';
 import type { Settlement } from '../state/task-record';
 import { IngestHealth } from './ingest-health';
+import { LinkLog } from './link-log';
 
 export interface CollectorOptions {
   /** Broadcast enable_events periodically (Flower does, every 5 s). */
@@ -49,7 +50,8 @@ export class Collector {
   }
 
   async start(): Promise<void> {
-    this.transport.onStateChange((link) => this.log.info({ link: link.status, error: link.error, attempts: link.attempts }, `broker ${link.status}`));
+    const linkLog = new LinkLog(this.log, this.transport.broker.display);
+    this.transport.onStateChange((link) => linkLog.change(link));
     await this.transport.subscribeEvents({
       message: (message, receivedAt) => this.ingest(message, receivedAt),
       malformed: (error, raw) => {
@@ -61,12 +63,12 @@ export class Collector {
         // From here on silence says nothing about the workers: none is taken offline for it.
         const revived = this.state.streamInterrupted(since / 1000);
         this.health.interrupted(since, reason);
-        this.log.warn({ since: new Date(since).toISOString(), reason, revived: revived.map((w) => w.hostname) }, 'the event stream is cut: worker liveness is unknown until it is back');
+        linkLog.cut(since, reason, revived.map((w) => w.hostname));
       },
       gap: (gap) => {
         this.state.streamResumed(gap.to / 1000);
         this.health.gap(gap);
-        this.log.warn({ from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString(), reason: gap.reason }, 'events may have been missed while the event stream was cut');
+        linkLog.back(gap);
         for (const listener of this.gapListeners) {
           try {
             listener(gap);

@@ -85,7 +85,11 @@ export class GapSettlement {
     this.followUntil = Date.now() + (this.options.followUpForMs ?? FOLLOW_UP_FOR_MS);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.settle(true).then((report) => this.sources.log.info({ ...report, gap }, 'settled tasks in flight after a gap in the event stream'));
+      void this.settle(true).then((report) => {
+        // The outage itself is logged by the collector; this line only when it changed a task or failed.
+        const level = report.fromBackend + report.fromInspect > 0 || report.error !== null ? 'info' : 'debug';
+        this.sources.log[level]({ ...report, gap }, 'settled tasks in flight after a gap in the event stream');
+      });
     }, this.options.firstPassMs ?? FIRST_PASS_MS);
     timer.unref();
     this.timers.add(timer);

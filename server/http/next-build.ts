@@ -6,7 +6,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Logger } from '@/lib/runtime/logger';
+import { type Logger, logForPeople } from '@/lib/runtime/logger';
+
+/** What a first start costs, measured with `rm -rf .next; npm run demo` (README, "Quick start"). */
+const BUILD_TAKES = '10 to 20 s on 2 free cores, up to a minute when they are busy';
 
 /** What the dashboard build is made from; a change to any of these makes the build stale. */
 const SOURCES = ['app', 'components', 'lib', 'next.config.js', 'package.json', 'tsconfig.json'];
@@ -66,16 +69,20 @@ export function writePrefixedTsconfig(dir: string, urlPrefix: string): void {
 export async function ensureNextBuild(dir: string, urlPrefix: string, log: Logger): Promise<void> {
   writePrefixedTsconfig(dir, urlPrefix);
   if (buildIsCurrent(dir, urlPrefix)) return;
-  log.info({ urlPrefix }, 'building the dashboard (next build); this happens once after install or a change, about 30 s');
+  logForPeople(log, { urlPrefix }, `Building the dashboard once (next build): ${BUILD_TAKES}. Later starts skip this until the sources change.`);
+  const startedAt = Date.now();
   const nextBin = createRequire(join(dir, 'package.json')).resolve('next/dist/bin/next');
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [nextBin, 'build'], {
       cwd: dir,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // Next's progress goes to stderr: stdout is the log's, JSON lines off a terminal.
+      stdio: ['ignore', process.stderr, process.stderr],
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', POLLEN_URL_PREFIX: urlPrefix },
     });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (exit code ${code})`))));
   });
   writeFileSync(join(dir, nextDistDir(urlPrefix), PREFIX_FILE), urlPrefix);
+  const seconds = Math.round((Date.now() - startedAt) / 1000);
+  logForPeople(log, { urlPrefix, seconds }, `The dashboard is built (${seconds} s).`);
 }

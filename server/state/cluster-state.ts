@@ -103,6 +103,7 @@ export class ClusterState {
     if (event.type !== 'task-sent') {
       ({ worker, cameOnline } = this.workerFor(event.hostname, localReceived, event.pid));
       worker.heartbeat(event.timestamp, localReceived);
+      worker.countTaskEvent(event.type);
     }
     return { task, taskStateChanged: changed, worker, workerCameOnline: cameOnline };
   }

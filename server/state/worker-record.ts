@@ -55,6 +55,15 @@ export class Hearing {
 
 const ALWAYS_LISTENING = new Hearing();
 
+export interface TaskEventCounts {
+  succeeded: number;
+  failed: number;
+  retried: number;
+}
+
+/** The task events a worker's counters count, by event type. */
+const COUNTED: Readonly<Record<string, keyof TaskEventCounts>> = { 'task-succeeded': 'succeeded', 'task-failed': 'failed', 'task-retried': 'retried' };
+
 export class WorkerRecord {
   pid: number | null = null;
   freq = DEFAULT_FREQ;
@@ -77,6 +86,11 @@ export class WorkerRecord {
   /** When we learnt it went offline (worker-offline or expiry), null while online. */
   offlineSince: number | null = null;
   extra: JsonObject | null = null;
+  /**
+   * Flower's per-worker counters: task-succeeded, task-failed and task-retried events it sent since Pollen
+   * started, every one heard (as Flower counts), so they outlive the tasks evicted from memory.
+   */
+  readonly taskEvents: TaskEventCounts = { succeeded: 0, failed: 0, retried: 0 };
 
   constructor(
     readonly hostname: string,
@@ -147,6 +161,12 @@ export class WorkerRecord {
       return;
     }
     this.heartbeat(event.timestamp, localReceived);
+  }
+
+  /** One task event the worker sent: counted when it is one of Flower's counters. */
+  countTaskEvent(type: string): void {
+    const counter = COUNTED[type];
+    if (counter !== undefined) this.taskEvents[counter]++;
   }
 
   /** Any event from the worker (task events too) proves it alive. */

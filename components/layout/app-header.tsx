@@ -1,6 +1,7 @@
 import { AppNav } from './app-nav';
 import { LinkBanner, LinkDot } from './link-status';
 import { ThemeToggle } from './theme-toggle';
+import { TimeZoneToggle } from './time-zone-toggle';
 
 export function AppHeader() {
   return (
@@ -12,6 +13,7 @@ export function AppHeader() {
         <AppNav />
         <div className="app-header-tools">
           <LinkDot />
+          <TimeZoneToggle />
           <ThemeToggle />
         </div>
       </div>

@@ -1,5 +1,6 @@
 'use client';
 import type { BrokerLink } from '@/lib/push/contract';
+import { useTimeFormat } from '../format/use-time-format';
 import { type LinkState, useServerLink } from '../live/live-hooks';
 
 function brokerDown(broker: BrokerLink | null): boolean {
@@ -32,6 +33,7 @@ function describe(link: LinkState): string {
 
 export function LinkBanner() {
   const link = useServerLink();
+  const format = useTimeFormat();
   if (link.state === 'disconnected') {
     return (
       <div className="banner bad" role="alert" data-testid="server-banner">
@@ -40,7 +42,7 @@ export function LinkBanner() {
     );
   }
   if (link.state === 'connected' && link.broker !== null && brokerDown(link.broker)) {
-    const since = new Date(link.broker.since).toLocaleTimeString();
+    const since = format.dateTime(link.broker.since / 1000);
     return (
       <div className="banner bad" role="alert" data-testid="broker-banner">
         The broker <code>{link.info.broker}</code> is {link.broker.status} since {since}

@@ -130,9 +130,10 @@ test('the queue chart repeats no value on its axis and lists each queue once', a
   const chart = page.getByTestId('queue-history-chart');
   await expect(chart.locator('path.recharts-curve')).toHaveCount(1);
 
-  const ticks = chart.locator('.recharts-yAxis .recharts-cartesian-axis-tick-value');
+  // recharts draws the tick labels in a layer of their own, classed by axis.
+  const ticks = chart.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value');
   await expect(ticks.first()).toBeVisible();
-  const labels = await ticks.allInnerTexts();
+  const labels = await ticks.allTextContents();
   expect(labels).toEqual([...new Set(labels)]);
   expect(labels).toEqual(['0', '1']);
 

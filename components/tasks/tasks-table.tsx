@@ -125,14 +125,12 @@ export function TasksTable({ rows, sort, order, onSort, selected, onToggle, onTo
                       title={`Sort by ${column.label.toLowerCase()}`}
                       onClick={() => onSort(column.sort as TaskSortKey, active && order === 'desc' ? 'asc' : 'desc')}
                     >
-                      {column.label}
+                      {column.label} {active ? (order === 'desc' ? '▼' : '▲') : ''}
                       {column.time && (
-                        <span className="muted" data-testid="tasks-time-zone">
-                          {' '}
-                          ({zone})
+                        <span className={styles.zone} data-testid="tasks-time-zone">
+                          {zone}
                         </span>
-                      )}{' '}
-                      {active ? (order === 'desc' ? '▼' : '▲') : ''}
+                      )}
                     </button>
                   )}
                 </span>

@@ -6,7 +6,8 @@
 import { useQuery } from '@tanstack/react-query';
 import type { BrokerLink, ServerInfo } from '@/lib/push/contract';
 import { fetchJson } from '../api/api-client';
-import { formatAgo, formatTimestamp } from '../format/format-values';
+import { formatAgo } from '../format/format-values';
+import { useTimeFormat } from '../format/use-time-format';
 import { useServerLink } from '../live/live-hooks';
 import { QueuesNowCard } from '../queues/queues-now-card';
 import { QUEUES_INTERVAL_MS } from '../queues/use-queues';
@@ -33,6 +34,7 @@ export function transportOf(url: string): string {
 const STATUS_CLASS: Readonly<Record<BrokerLink['status'], string>> = { connected: 'status-ok', connecting: 'status-warn', reconnecting: 'status-bad', closed: 'status-bad' };
 
 function LinkFacts({ link }: { link: BrokerLink }) {
+  const format = useTimeFormat();
   return (
     <>
       <dt>Status</dt>
@@ -40,7 +42,7 @@ function LinkFacts({ link }: { link: BrokerLink }) {
         {link.status}
       </dd>
       <dt>Since</dt>
-      <dd title={formatTimestamp(link.since / 1000)}>{formatAgo(link.since / 1000)}</dd>
+      <dd title={format.dateTime(link.since / 1000)}>{formatAgo(link.since / 1000)}</dd>
       {link.attempts > 0 && (
         <>
           <dt>Reconnection attempts</dt>

@@ -1,6 +1,7 @@
 import { AppNav } from './app-nav';
 import { LinkBanner, LinkDot } from './link-status';
 import { ThemeToggle } from './theme-toggle';
+import { TimeZoneToggle } from './time-zone-toggle';
 
 /** Where the skip link lands: the layout's <main>. */
 export const MAIN_ID = 'main';
@@ -18,6 +19,7 @@ export function AppHeader() {
         <AppNav />
         <div className="app-header-tools">
           <LinkDot />
+          <TimeZoneToggle />
           <ThemeToggle />
         </div>
       </div>

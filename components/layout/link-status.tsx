@@ -1,5 +1,6 @@
 'use client';
 import { brokerDown } from '../live/broker-link';
+import { useTimeFormat } from '../format/use-time-format';
 import { type LinkState, useServerLink } from '../live/live-hooks';
 
 /**
@@ -35,6 +36,7 @@ function describe(link: LinkState): string {
 
 export function LinkBanner() {
   const link = useServerLink();
+  const format = useTimeFormat();
   if (link.state === 'disconnected') {
     return (
       <div className="banner bad" role="alert" data-testid="server-banner">
@@ -43,7 +45,7 @@ export function LinkBanner() {
     );
   }
   if (link.state === 'connected' && link.broker !== null && brokerDown(link.broker)) {
-    const since = new Date(link.broker.since).toLocaleTimeString();
+    const since = format.dateTime(link.broker.since / 1000);
     return (
       <div className="banner bad" role="alert" data-testid="broker-banner">
         The broker <code>{link.info.broker}</code> is {link.broker.status} since {since}

@@ -6,7 +6,9 @@
 import type { OverviewResponse } from '@/lib/api/metrics';
 import type { BrokerLink } from '@/lib/push/contract';
 import { useSession } from '../api/use-session';
+import type { TimeFormat } from '../format/format-time';
 import { formatCount, formatRate } from '../format/format-values';
+import { useTimeFormat } from '../format/use-time-format';
 import { type LinkState, useServerLink } from '../live/live-hooks';
 import styles from './overview.module.css';
 
@@ -16,10 +18,10 @@ function pageLink(link: LinkState): { text: string; tone: string } {
   return { text: `lost (${link.reason})`, tone: styles.badDot ?? '' };
 }
 
-function brokerLink(link: BrokerLink | null): { text: string; tone: string } {
+function brokerLink(format: TimeFormat, link: BrokerLink | null): { text: string; tone: string } {
   if (link === null) return { text: 'waiting for the server to report', tone: styles.warnDot ?? '' };
   // A time of day stays true between renders; "n s ago" would freeze until the next one.
-  const since = new Date(link.since).toLocaleTimeString();
+  const since = format.dateTime(link.since / 1000);
   if (link.status === 'connected') return { text: `connected since ${since}`, tone: styles.okDot ?? '' };
   const attempts = link.attempts > 0 ? `, ${formatCount(link.attempts)} attempts` : '';
   const error = link.error ? `: ${link.error}` : '';
@@ -36,9 +38,10 @@ function controlsText(session: ReturnType<typeof useSession>): string {
 export function ServerCard({ ingest }: { ingest: OverviewResponse['ingest'] | undefined }) {
   const link = useServerLink();
   const session = useSession();
+  const format = useTimeFormat();
   const page = pageLink(link);
   const info = link.state === 'connected' ? link.info : null;
-  const broker = info === null ? null : info.broker === null ? null : brokerLink(link.state === 'connected' ? link.broker : null);
+  const broker = info === null ? null : info.broker === null ? null : brokerLink(format, link.state === 'connected' ? link.broker : null);
 
   return (
     <section className="card" aria-label="Server and broker">
@@ -53,7 +56,7 @@ export function ServerCard({ ingest }: { ingest: OverviewResponse['ingest'] | un
         <dt>Pollen</dt>
         <dd data-testid="server-version">{info?.version ?? '—'}</dd>
         <dt>Up since</dt>
-        <dd data-testid="server-started">{info ? new Date(info.startedAt).toLocaleString() : '—'}</dd>
+        <dd data-testid="server-started">{info ? format.dateTime(info.startedAt / 1000) : '—'}</dd>
         <dt>Broker</dt>
         <dd className="mono" data-testid="server-broker">
           {info === null ? '—' : (info.broker ?? 'none configured')}

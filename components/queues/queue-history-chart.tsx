@@ -46,43 +46,38 @@ export function QueueHistoryChart({ history }: { history: QueueHistoryResponse }
   const stepLabel = history.step >= 60_000 ? 'last reading of each minute' : `every ${history.step / 1000} s`;
 
   if (history.queues.length === 0) return <p className="empty">No readings yet: the sampler reads the known queues every 5 s.</p>;
+  // One legend: each queue once, with its colour, its figures, and the switch that draws it.
   return (
     <>
-      {history.queues.length > 1 && (
-        <div className={styles.chips} role="group" aria-label="Queues on the chart" data-testid="queue-history-picker">
-          {history.queues.map((q) => {
-            const on = selected.has(q.name);
-            return (
-              <button
-                key={q.name}
-                type="button"
-                className={styles.chip}
-                aria-pressed={on}
-                disabled={!on && selected.size >= MAX_LINES}
-                title={!on && selected.size >= MAX_LINES ? `At most ${MAX_LINES} lines: deselect one first` : undefined}
-                onClick={() => toggle(q.name)}
-              >
-                {on && <span className={styles.swatch} style={{ background: colourOf(q.name) }} aria-hidden="true" />}
-                {q.name}
-              </button>
-            );
-          })}
-        </div>
-      )}
       <TimeSeriesChart
         points={chartPoints(drawn)}
         series={drawn.map((q, i) => ({ key: `q${i}`, label: q.name, color: colour(i) }))}
-        format={(v) => formatCount(Math.round(v))}
+        format={formatCount}
+        integer
+        legend={false}
         label={`Messages waiting per queue, ${stepLabel}`}
         testId="queue-history-chart"
       />
-      <ul className={styles.latest} data-testid="queue-history-latest">
-        {drawn.map((q) => {
+      <ul className={styles.legend} aria-label="Queues on the chart" data-testid="queue-history-legend">
+        {history.queues.map((q) => {
+          const on = selected.has(q.name);
+          const full = !on && selected.size >= MAX_LINES;
           const last = q.points[q.points.length - 1];
           return (
-            <li key={q.name} data-testid="queue-history-series" data-queue={q.name} data-readings={q.points.length}>
-              <span className={styles.swatch} style={{ background: colourOf(q.name) }} aria-hidden="true" /> <span className="mono">{q.name}</span>: <strong data-testid="queue-history-last">{last === undefined ? '—' : formatCount(last.messages)}</strong>
-              <span className="muted"> now · peak {formatCount(peak(q))} · {q.points.length} readings</span>
+            <li key={q.name} data-testid="queue-history-series" data-queue={q.name} data-drawn={on} data-readings={q.points.length}>
+              <button
+                type="button"
+                className={styles.chip}
+                aria-pressed={on}
+                disabled={full}
+                title={full ? `At most ${MAX_LINES} lines: deselect one first` : on ? 'Hide from the chart' : 'Draw on the chart'}
+                onClick={() => toggle(q.name)}
+              >
+                <span className={styles.swatch} style={on ? { background: colourOf(q.name) } : undefined} aria-hidden="true" />
+                <span className="mono">{q.name}</span>
+              </button>{' '}
+              <strong data-testid="queue-history-last">{last === undefined ? '—' : formatCount(last.messages)}</strong>
+              <span className="muted" title={`${q.points.length} readings`}> now · peak {formatCount(peak(q))}</span>
             </li>
           );
         })}

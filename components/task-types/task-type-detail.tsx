@@ -16,6 +16,7 @@ const SERIES = [
   { key: 'succeeded', label: 'succeeded', color: 'var(--ok)' },
   { key: 'failed', label: 'failed', color: 'var(--bad)' },
   { key: 'retried', label: 'retried', color: 'var(--chart-5)' },
+  { key: 'rejected', label: 'rejected', color: 'var(--warn)' },
 ];
 
 function LatencyTable({ stats }: { stats: Partial<Record<LatencyKindName, LatencyStats>> }) {
@@ -59,7 +60,7 @@ export function TaskTypeDetail({ row, range }: { row: TaskTypeRow; range: TaskTy
   const resolution = range === '15m' ? 'second' : 'minute';
   const throughput = useTaskThroughput(row.name, range, resolution);
   const perBucket = resolution === 'second' ? 'per second' : 'per minute';
-  const points = (throughput.data?.points ?? []).map((p) => ({ t: p.t, succeeded: p.succeeded, failed: p.failed, retried: p.retried }));
+  const points = (throughput.data?.points ?? []).map((p) => ({ t: p.t, succeeded: p.succeeded, failed: p.failed, retried: p.retried, rejected: p.rejected }));
   return (
     <div className={styles.detail} data-testid="task-type-detail">
       <section>
@@ -67,7 +68,7 @@ export function TaskTypeDetail({ row, range }: { row: TaskTypeRow; range: TaskTy
         {throughput.error ? (
           <p className="status-bad">{throughput.error.message}</p>
         ) : (
-          <TimeSeriesChart points={points} series={SERIES} height={180} label={`${row.name}: tasks finished ${perBucket}`} testId="task-type-chart" />
+          <TimeSeriesChart points={points} series={SERIES} height={180} integer label={`${row.name}: tasks finished ${perBucket}`} testId="task-type-chart" />
         )}
       </section>
       <section className="stack">

@@ -2,7 +2,7 @@
 /** One task type in the table: its counts over the window (fetched for this row only), latency and limits. */
 import { Fragment } from 'react';
 import type { ThroughputResponse } from '@/lib/api/metrics';
-import { formatCount, formatDuration, formatPercent, formatRate } from '../format/format-values';
+import { formatCount, formatDuration, formatPercent, formatRateIn, type RateUnit } from '../format/format-values';
 import { RateLimitAction, TimeLimitAction } from './limit-controls';
 import { summarizeAcross } from './registered-limits';
 import { Sparkline } from './sparkline';
@@ -13,21 +13,24 @@ import { type TaskTypeRange, type TaskTypeRow as Row, useTaskThroughput } from '
 export interface DoneCounts {
   readonly succeeded: number;
   readonly failed: number;
-  /** Finished per second over the window. */
+  /** Rejected by the worker (task-rejected): neither a success nor a failure, counted apart. */
+  readonly rejected: number;
+  /** Finished (succeeded, failed or rejected) per second over the window. */
   readonly perSecond: number;
   readonly failureRate: number | null;
   readonly points: readonly number[];
 }
 
 export function doneCounts(data: ThroughputResponse): DoneCounts {
-  const { succeeded, failed } = data.totals;
+  const { succeeded, failed, rejected } = data.totals;
   const seconds = Math.max(1, (data.to - data.from) / 1000);
   return {
     succeeded,
     failed,
-    perSecond: (succeeded + failed) / seconds,
+    rejected,
+    perSecond: (succeeded + failed + rejected) / seconds,
     failureRate: succeeded + failed === 0 ? null : failed / (succeeded + failed),
-    points: data.points.map((p) => p.succeeded + p.failed),
+    points: data.points.map((p) => p.succeeded + p.failed + p.rejected),
   };
 }
 
@@ -37,12 +40,13 @@ function timeLimits(row: Row): string {
   return each.every((value) => value === null) ? '—' : summarizeAcross(each, '—');
 }
 
-/** A slow task type reads better per minute than as 0.0/s. */
-function formatThroughput(perSecond: number): string {
-  return perSecond > 0 && perSecond < 0.1 ? `${(perSecond * 60).toFixed(1)}/min` : formatRate(perSecond);
+/** Any failure shows in colour (its rate never reads 0): a rare one as a warning, 1 % and more as bad. */
+function failureTone(done: DoneCounts | null): string {
+  if (done === null || done.failed === 0 || done.failureRate === null) return '';
+  return done.failureRate >= 0.01 ? 'status-bad' : 'status-warn';
 }
 
-export function TaskTypeRow({ row, range, expanded, onToggle, onControlDone }: { row: Row; range: TaskTypeRange; expanded: boolean; onToggle: () => void; onControlDone: () => void }) {
+export function TaskTypeRow({ row, range, rateUnit, expanded, onToggle, onControlDone }: { row: Row; range: TaskTypeRange; rateUnit: RateUnit; expanded: boolean; onToggle: () => void; onControlDone: () => void }) {
   const throughput = useTaskThroughput(row.name, range);
   const done = throughput.data ? doneCounts(throughput.data) : null;
   const runtime = row.latency?.runtime;
@@ -60,13 +64,14 @@ export function TaskTypeRow({ row, range, expanded, onToggle, onControlDone }: {
         </td>
         <td className="num" data-testid="task-type-succeeded">{formatCount(done?.succeeded)}</td>
         <td className="num" data-testid="task-type-failed">{formatCount(done?.failed)}</td>
-        <td className={`num ${done && done.failed > 0 ? 'status-bad' : ''}`} data-testid="task-type-failure-rate">
+        <td className={`num ${done && done.rejected > 0 ? 'status-warn' : ''}`} data-testid="task-type-rejected">{formatCount(done?.rejected)}</td>
+        <td className={`num ${failureTone(done)}`} data-testid="task-type-failure-rate">
           {formatPercent(done?.failureRate)}
         </td>
         <td className="num" data-testid="task-type-throughput">
           <div className={styles.throughput}>
             <Sparkline values={done?.points ?? []} width={64} label={`${row.name}: tasks finished per minute`} />
-            <span>{done ? formatThroughput(done.perSecond) : '—'}</span>
+            <span title={done ? `${formatRateIn(done.perSecond, rateUnit)} ${rateUnit.label}` : undefined} data-testid="task-type-rate">{done ? formatRateIn(done.perSecond, rateUnit) : '—'}</span>
           </div>
         </td>
         <td className="num" data-testid="task-type-p50">{formatDuration(runtime?.p50)}</td>
@@ -92,7 +97,7 @@ export function TaskTypeRow({ row, range, expanded, onToggle, onControlDone }: {
       </tr>
       {expanded && (
         <tr className={styles.detailRow}>
-          <td colSpan={12}>
+          <td colSpan={13}>
             <TaskTypeDetail row={row} range={range} />
           </td>
         </tr>

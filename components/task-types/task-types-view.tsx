@@ -7,9 +7,10 @@
 import { useState } from 'react';
 import { RangePicker } from '../charts/range-picker';
 import { ControlsClosedNotice } from '../controls/controls-closed';
-import { TaskTypeRow } from './task-type-row';
+import { rateUnitFor } from '../format/format-values';
+import { doneCounts, TaskTypeRow } from './task-type-row';
 import styles from './task-types.module.css';
-import { TASK_TYPE_RANGES, type TaskTypeRange, useRefreshWorkers, useTaskTypes } from './use-task-types';
+import { TASK_TYPE_RANGES, type TaskTypeRange, useRefreshWorkers, useShownThroughputs, useTaskTypes } from './use-task-types';
 
 const PAGE_SIZE = 25;
 
@@ -26,6 +27,9 @@ export function TaskTypesView() {
   const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
   const current = Math.min(page, pages - 1);
   const shown = matching.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
+  // One rate unit for the whole column, from its largest rate: rows compare at a glance.
+  const throughputs = useShownThroughputs(shown.map((row) => row.name), range);
+  const rateUnit = rateUnitFor(Math.max(0, ...throughputs.map((data) => (data ? doneCounts(data).perSecond : 0))));
 
   return (
     <>
@@ -63,8 +67,11 @@ export function TaskTypesView() {
               <th>Workers</th>
               <th className="num">Succeeded</th>
               <th className="num">Failed</th>
+              <th className="num" title="rejected by the worker (Celery's task-rejected, e.g. a task raising Reject): neither succeeded nor failed">Rejected</th>
               <th className="num" title="failure rate: failed / (succeeded + failed)">Failures</th>
-              <th className="num" title="succeeded + failed, per second over the window; the line is per minute">Throughput</th>
+              <th className="num" title={`succeeded + failed + rejected, per ${rateUnit.name} over the window; the line is per minute`} data-testid="task-types-throughput-header">
+                Throughput <span className="muted" data-testid="task-types-rate-unit">{rateUnit.label}</span>
+              </th>
               <th className="num" title="runtime">p50</th>
               <th className="num" title="runtime">p90</th>
               <th className="num" title="runtime">p99</th>
@@ -79,6 +86,7 @@ export function TaskTypesView() {
                 key={row.name}
                 row={row}
                 range={range}
+                rateUnit={rateUnit}
                 expanded={expanded === row.name}
                 onToggle={() => setExpanded((name) => (name === row.name ? null : row.name))}
                 onControlDone={() => void refreshWorkers()}

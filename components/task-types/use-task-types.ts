@@ -3,7 +3,7 @@
  * The task types page's data: every task name known from events, latency metrics and the workers'
  * `registered` replies, each with its latency percentiles and the limits its workers report.
  */
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo } from 'react';
 import type { LatencyByTaskResponse, LatencyByTaskRow, ThroughputResponse } from '@/lib/api/metrics';
 import { fetchJson } from '../api/api-client';
@@ -66,12 +66,21 @@ export function useRefreshWorkers(): () => Promise<void> {
   }, [client]);
 }
 
-/** One task's counts over the window, in minute buckets: enough for totals and a sparkline. */
-export function useTaskThroughput(name: string, range: TaskTypeRange, resolution: 'second' | 'minute' = 'minute') {
-  return useQuery({
+function taskThroughputQuery(name: string, range: TaskTypeRange, resolution: 'second' | 'minute') {
+  return queryOptions({
     queryKey: ['throughput', 'task', name, range, resolution],
     queryFn: ({ signal }) => fetchJson<ThroughputResponse>('/api/v1/metrics/throughput', { dimension: 'task', key: name, range, resolution }, signal),
     // A day of minute points is large; it changes a minute at a time anyway.
     refetchInterval: range === '24h' ? 30_000 : LIVE_INTERVAL_MS,
   });
+}
+
+/** One task's counts over the window, in minute buckets: enough for totals and a sparkline. */
+export function useTaskThroughput(name: string, range: TaskTypeRange, resolution: 'second' | 'minute' = 'minute') {
+  return useQuery(taskThroughputQuery(name, range, resolution));
+}
+
+/** The counts of every shown row (the same queries, so one fetch each): a column's unit depends on all of them. */
+export function useShownThroughputs(names: readonly string[], range: TaskTypeRange): readonly (ThroughputResponse | undefined)[] {
+  return useQueries({ queries: names.map((name) => taskThroughputQuery(name, range, 'minute')), combine: (results) => results.map((r) => r.data) });
 }

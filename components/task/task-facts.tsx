@@ -3,7 +3,9 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import type { SettlementJson, V1Task } from '@/lib/api/tasks';
-import { formatDuration, formatTimestamp } from '../format/format-values';
+import type { TimeFormat } from '../format/format-time';
+import { formatDuration } from '../format/format-values';
+import { useTimeFormat } from '../format/use-time-format';
 import { StateBadge } from '../tasks/state-badge';
 import styles from './task.module.css';
 
@@ -34,12 +36,20 @@ function orDash(value: string | null | undefined): ReactNode {
   return value === null || value === undefined || value === '' ? null : value;
 }
 
-function time(seconds: number | null): ReactNode {
-  return seconds === null ? null : formatTimestamp(seconds);
+function time(format: TimeFormat, seconds: number | null): ReactNode {
+  return seconds === null ? null : format.dateTime(seconds);
+}
+
+/** ETA and expires are ISO 8601 as the client wrote them: shown like every other time when they parse. */
+function isoTime(format: TimeFormat, iso: string | null): ReactNode {
+  if (iso === null || iso === '') return null;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : <span title={iso}>{format.dateTime(ms / 1000)}</span>;
 }
 
 /** Celery's task-received event carries no routing: a result_extended record still names the queue. */
 export function TaskIdentity({ task, state, storedQueue }: { task: V1Task; state: string; storedQueue: string | null }) {
+  const format = useTimeFormat();
   return (
     <section className="card">
       <h2>Task</h2>
@@ -61,7 +71,7 @@ export function TaskIdentity({ task, state, storedQueue }: { task: V1Task; state
         {task.settled !== null && (
           <Fact label="Settled">
             <span className="status-warn" data-testid="task-settled">
-              {settledText(task.settled)}
+              {settledText(format, task.settled)}
             </span>
           </Fact>
         )}
@@ -85,10 +95,10 @@ export function TaskIdentity({ task, state, storedQueue }: { task: V1Task; state
 }
 
 /** Why the state shown did not come from the task's own events: they fell into a gap in the event stream. */
-function settledText(settled: SettlementJson): string {
+function settledText(format: TimeFormat, settled: SettlementJson): string {
   const learnt = settled.source === 'inspect' ? "from its worker's answer to inspect" : 'from the result backend';
-  const gap = settled.gap === null ? '' : `: its events fell into a gap in the event stream from ${formatTimestamp(settled.gap.from)} to ${formatTimestamp(settled.gap.to)} (${settled.gap.reason})`;
-  return `learnt ${learnt} at ${formatTimestamp(settled.at)}${gap}`;
+  const gap = settled.gap === null ? '' : `: its events fell into a gap in the event stream from ${format.dateTime(settled.gap.from)} to ${format.dateTime(settled.gap.to)} (${settled.gap.reason})`;
+  return `learnt ${learnt} at ${format.dateTime(settled.at)}${gap}`;
 }
 
 /** A sender's clock error in words; a stamp such as 1e308 is no duration worth spelling out. */
@@ -109,21 +119,22 @@ function runtime(task: V1Task): ReactNode {
 }
 
 export function TaskTimes({ task }: { task: V1Task }) {
+  const format = useTimeFormat();
   return (
     <section className="card">
       <h2>Times</h2>
-      <dl className="facts">
-        <Fact label="Sent">{time(task.sent)}</Fact>
-        <Fact label="Received">{time(task.received)}</Fact>
-        <Fact label="Started">{time(task.started)}</Fact>
-        {task.succeeded !== null && <Fact label="Succeeded">{time(task.succeeded)}</Fact>}
-        {task.failed !== null && <Fact label="Failed">{time(task.failed)}</Fact>}
-        {task.retried !== null && <Fact label="Retried">{time(task.retried)}</Fact>}
-        {task.revoked !== null && <Fact label="Revoked">{time(task.revoked)}</Fact>}
-        {task.rejected !== null && <Fact label="Rejected">{time(task.rejected)}</Fact>}
+      <dl className="facts" data-testid="task-times">
+        <Fact label="Sent">{time(format, task.sent)}</Fact>
+        <Fact label="Received">{time(format, task.received)}</Fact>
+        <Fact label="Started">{time(format, task.started)}</Fact>
+        {task.succeeded !== null && <Fact label="Succeeded">{time(format, task.succeeded)}</Fact>}
+        {task.failed !== null && <Fact label="Failed">{time(format, task.failed)}</Fact>}
+        {task.retried !== null && <Fact label="Retried">{time(format, task.retried)}</Fact>}
+        {task.revoked !== null && <Fact label="Revoked">{time(format, task.revoked)}</Fact>}
+        {task.rejected !== null && <Fact label="Rejected">{time(format, task.rejected)}</Fact>}
         <Fact label="Runtime">{runtime(task)}</Fact>
-        <Fact label="ETA">{orDash(task.eta)}</Fact>
-        <Fact label="Expires">{orDash(task.expires)}</Fact>
+        <Fact label="ETA">{isoTime(format, task.eta)}</Fact>
+        <Fact label="Expires">{isoTime(format, task.expires)}</Fact>
       </dl>
     </section>
   );

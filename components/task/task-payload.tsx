@@ -6,7 +6,7 @@
  */
 import type { JsonObject } from '@/lib/celery';
 import type { BackendReadJson, RetryAttemptJson, V1Task } from '@/lib/api/tasks';
-import { formatTimestamp } from '../format/format-values';
+import { useTimeFormat } from '../format/use-time-format';
 import { PayloadText } from './payload-text';
 import { WorkerLink } from './task-facts';
 import styles from './task.module.css';
@@ -83,6 +83,7 @@ export function TaskFailure({ task, meta, state }: { task: V1Task | null; meta: 
 }
 
 export function RetryHistory({ attempts }: { attempts: readonly RetryAttemptJson[] }) {
+  const format = useTimeFormat();
   if (attempts.length === 0) return null;
   return (
     <section className="card">
@@ -92,7 +93,7 @@ export function RetryHistory({ attempts }: { attempts: readonly RetryAttemptJson
           <li key={`${attempt.retries}-${attempt.timestamp}`}>
             <div className="row">
               <strong>Attempt {attempt.retries + 1}</strong>
-              <span className="muted">{formatTimestamp(attempt.timestamp)}</span>
+              <span className="muted">{format.dateTime(attempt.timestamp)}</span>
               {attempt.worker && (
                 <span className="muted">
                   on <WorkerLink name={attempt.worker} />

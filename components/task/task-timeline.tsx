@@ -4,7 +4,8 @@
  * in the queue (sent → received), the prefetch (received → started), the run (started → succeeded).
  */
 import type { TimelineEntry } from '@/lib/api/tasks';
-import { clipText, formatDuration, formatTimestamp } from '../format/format-values';
+import { clipText, formatDuration } from '../format/format-values';
+import { useTimeFormat } from '../format/use-time-format';
 import styles from './task.module.css';
 
 /** A retried step names its exception in a line or two; the retry history holds all of it. */
@@ -22,6 +23,7 @@ const TONES: Record<string, string> = {
 };
 
 export function TaskTimeline({ entries, worker, retries }: { entries: readonly TimelineEntry[]; worker: string | null; retries: number }) {
+  const format = useTimeFormat();
   if (entries.length === 0) {
     return <p className="empty">No event seen for this task (only the result backend knows it).</p>;
   }
@@ -40,7 +42,7 @@ export function TaskTimeline({ entries, worker, retries }: { entries: readonly T
               <div className={styles.stepBody}>
                 <strong>{label}</strong>
                 {entry.type === 'task-retried' && entry.retries !== undefined && <span className="muted"> (attempt {entry.retries + 1} failed)</span>}
-                <span className={styles.stepTime}>{formatTimestamp(entry.timestamp)}</span>
+                <span className={styles.stepTime}>{format.dateTime(entry.timestamp)}</span>
                 {host && <span className="muted"> on {host}</span>}
                 {i > 1 && <span className="muted"> · {formatDuration(entry.timestamp - first.timestamp)} since {first.type.replace(/^task-/, '')}</span>}
                 {entry.exception && <div className={`mono ${styles.stepException}`}>{clipText(entry.exception, EXCEPTION_CHARS)}</div>}

@@ -3,20 +3,10 @@ import Link from 'next/link';
 import { memo } from 'react';
 import { CopyButton } from '../clipboard/copy-button';
 import { clipText, formatDuration } from '../format/format-values';
+import { useTimeFormat } from '../format/use-time-format';
 import { StateBadge } from './state-badge';
 import type { TaskRow } from './task-row-store';
 import styles from './tasks.module.css';
-
-/** Time of day with milliseconds; the full date is in the title. */
-function clock(seconds: number | null): string {
-  if (seconds === null) return '—';
-  const date = new Date(seconds * 1000);
-  return `${date.toLocaleTimeString([], { hour12: false })}.${String(date.getMilliseconds()).padStart(3, '0')}`;
-}
-
-function fullTime(seconds: number | null): string | undefined {
-  return seconds === null ? undefined : new Date(seconds * 1000).toLocaleString();
-}
 
 const STARTED_FAILED = "From task-started to task-failed: Celery's task-failed carries no runtime";
 
@@ -54,6 +44,9 @@ export interface TaskTableRowProps {
 export const TaskTableRow = memo(function TaskTableRow({ row, top, selected, onToggle }: TaskTableRowProps) {
   const outcome = row.exception ?? row.result;
   const taskHref = `/task/${encodeURIComponent(row.uuid)}`;
+  // Time of day with milliseconds (the header names the zone); the full date and zone are in the title.
+  const time = useTimeFormat();
+  const fullTime = (seconds: number | null) => (seconds === null ? undefined : time.dateTime(seconds));
   return (
     <div
       role="row"
@@ -84,11 +77,11 @@ export const TaskTableRow = memo(function TaskTableRow({ row, top, selected, onT
       <Cell value={row.args} className="mono" />
       <Cell value={row.kwargs} className="mono" />
       <Cell value={outcome} className={`mono${row.exception !== null ? ' status-bad' : ''}`} />
-      <span role="cell" className={`${styles.cell} ${styles.num}`} title={fullTime(row.received)}>
-        {clock(row.received)}
+      <span role="cell" className={`${styles.cell} ${styles.num}`} title={fullTime(row.received)} data-testid="task-row-received">
+        {time.clock(row.received)}
       </span>
       <span role="cell" className={`${styles.cell} ${styles.num}`} title={fullTime(row.started)}>
-        {clock(row.started)}
+        {time.clock(row.started)}
       </span>
       <span role="cell" className={`${styles.cell} ${styles.num}`} title={row.runtimeSource === 'started-failed' ? STARTED_FAILED : undefined} data-testid="task-row-runtime">
         {formatDuration(row.runtime)}

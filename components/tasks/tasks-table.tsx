@@ -8,6 +8,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { TaskSortKey } from '@/lib/api/tasks';
 import { formatCount } from '../format/format-values';
+import { useTimeFormat } from '../format/use-time-format';
 import { PendingRow, TaskTableRow } from './task-table-row';
 import type { TaskRows } from './use-task-rows';
 import styles from './tasks.module.css';
@@ -16,15 +17,16 @@ export const ROW_HEIGHT = 34;
 // Stable across renders: the virtualizer re-measures every row whenever its sizing options change.
 const rowHeight = (): number => ROW_HEIGHT;
 
-const COLUMNS: readonly { label: string; sort?: TaskSortKey; num?: boolean }[] = [
+/** `time`: a column of clock times, whose header names their zone. */
+const COLUMNS: readonly { label: string; sort?: TaskSortKey; num?: boolean; time?: boolean }[] = [
   { label: 'State' },
   { label: 'Name' },
   { label: 'UUID' },
   { label: 'Args' },
   { label: 'Kwargs' },
   { label: 'Result / exception' },
-  { label: 'Received', sort: 'received', num: true },
-  { label: 'Started', sort: 'started', num: true },
+  { label: 'Received', sort: 'received', num: true, time: true },
+  { label: 'Started', sort: 'started', num: true, time: true },
   { label: 'Runtime', sort: 'runtime', num: true },
   { label: 'Worker' },
   { label: 'Queue' },
@@ -42,6 +44,7 @@ export interface TasksTableProps {
 
 export function TasksTable({ rows, sort, order, onSort, selected, onToggle, onToggleLoaded }: TasksTableProps) {
   const scroller = useRef<HTMLDivElement>(null);
+  const zone = useTimeFormat().zoneName();
   const { store, count, ensure, prepend } = rows;
   const virtualizer = useVirtualizer({
     count,
@@ -123,6 +126,11 @@ export function TasksTable({ rows, sort, order, onSort, selected, onToggle, onTo
                       onClick={() => onSort(column.sort as TaskSortKey, active && order === 'desc' ? 'asc' : 'desc')}
                     >
                       {column.label} {active ? (order === 'desc' ? '▼' : '▲') : ''}
+                      {column.time && (
+                        <span className={styles.zone} data-testid="tasks-time-zone">
+                          {zone}
+                        </span>
+                      )}
                     </button>
                   )}
                 </span>

@@ -4,7 +4,8 @@
  */
 import type { ReactNode } from 'react';
 import { poolName, poolProcesses, poolStats, type WorkerEventFields, type WorkerJson } from '@/lib/api/workers';
-import { formatAgo, formatDuration, formatTimestamp } from '../format/format-values';
+import { formatAgo, formatDuration } from '../format/format-values';
+import { useTimeFormat } from '../format/use-time-format';
 import { lastSeen, liveness } from './worker-rows';
 import styles from './workers.module.css';
 
@@ -48,6 +49,7 @@ function Fact({ term, children, testId }: { term: string; children: ReactNode; t
 }
 
 export function WorkerFacts({ events, record, now }: { events: WorkerEventFields | undefined; record: WorkerJson | undefined; now: number }) {
+  const format = useTimeFormat();
   const stats = record?.stats;
   const pool = poolStats(stats);
   const broker = stats?.broker;
@@ -64,14 +66,14 @@ export function WorkerFacts({ events, record, now }: { events: WorkerEventFields
       <section className="card" aria-labelledby="worker-facts-events">
         <h2 id="worker-facts-events">Worker</h2>
         <dl className="facts">
-          <Fact term="Status">{events === undefined ? '—' : events.alive ? liveness(events) : `offline${events.offline_since ? ` since ${formatTimestamp(events.offline_since)}` : ''}`}</Fact>
+          <Fact term="Status">{events === undefined ? '—' : events.alive ? liveness(events) : `offline${events.offline_since ? ` since ${format.dateTime(events.offline_since)}` : ''}`}</Fact>
           <Fact term="PID" testId="worker-fact-pid">
             {events?.pid ?? stats?.pid ?? '—'}
           </Fact>
           <Fact term="Software">{[events?.sw_ident, events?.sw_ver].filter(Boolean).join(' ') || '—'}</Fact>
           <Fact term="System">{events?.sw_sys ?? '—'}</Fact>
           <Fact term="Heartbeat">{events?.freq !== undefined ? `every ${formatDuration(events.freq)}` : '—'}</Fact>
-          <Fact term="Last heartbeat">{beat === null ? '—' : `${formatAgo(beat, now)} (${formatTimestamp(beat)})`}</Fact>
+          <Fact term="Last heartbeat">{beat === null ? '—' : `${formatAgo(beat, now)} (${format.dateTime(beat)})`}</Fact>
           <Fact term="Clock skew">
             {skew(events?.clock_skew)}
             {events?.clock_suspect === true && <span className="status-warn" data-testid="worker-clock-suspect"> · suspect: its times are not to be trusted</span>}

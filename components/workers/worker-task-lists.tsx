@@ -6,7 +6,8 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { activeRequests, type InspectedRequest, type WorkerJson } from '@/lib/api/workers';
 import { CopyButton } from '../clipboard/copy-button';
-import { formatAgo, formatDuration, formatTimestamp } from '../format/format-values';
+import { formatAgo, formatDuration } from '../format/format-values';
+import { useTimeFormat } from '../format/use-time-format';
 import styles from './workers.module.css';
 
 const ARGS_SHOWN = 120;
@@ -134,6 +135,7 @@ function RequestSection<T>(props: {
 const asIs = (request: InspectedRequest): InspectedRequest => request;
 
 export function WorkerTaskLists({ record, now }: { record: WorkerJson | undefined; now: number }) {
+  const format = useTimeFormat();
   const revoked = record?.revoked ?? null;
   const at = record?.inspected_at ?? {};
 
@@ -148,7 +150,7 @@ export function WorkerTaskLists({ record, now }: { record: WorkerJson | undefine
         empty="No task running."
         request={asIs}
         columns={[
-          { label: 'Started', align: 'nowrap', cell: (r) => formatTimestamp(r.time_start) },
+          { label: 'Started', align: 'nowrap', cell: (r) => format.dateTime(r.time_start) },
           { label: 'Running for', align: 'num', cell: (r) => (typeof r.time_start === 'number' ? formatDuration(Math.max(0, now / 1000 - r.time_start)) : '—') },
           { label: 'Pool pid', align: 'num', cell: (r) => r.worker_pid ?? '—' },
         ]}
@@ -175,7 +177,7 @@ export function WorkerTaskLists({ record, now }: { record: WorkerJson | undefine
         empty="No task waiting for its ETA or countdown."
         request={(entry) => entry.request}
         columns={[
-          { label: 'ETA', align: 'nowrap', cell: (entry) => (entry.eta ? formatTimestamp(Date.parse(entry.eta) / 1000) : '—') },
+          { label: 'ETA', align: 'nowrap', cell: (entry) => (entry.eta ? format.dateTime(Date.parse(entry.eta) / 1000) : '—') },
           { label: 'Priority', align: 'num', cell: (entry) => entry.priority ?? '—' },
         ]}
       />

@@ -152,3 +152,16 @@ test('a read-only Pollen writes why its controls are off; an offline worker\'s c
   await expectLooksDisabled(page.getByTestId('worker-shutdown'));
   await expect(page.getByTestId('worker-pool-grow-reason')).toHaveText('The worker is offline');
 });
+
+test('autoscale with its minimum above its maximum cannot be sent, and says why beside its button', async ({ page }) => {
+  await page.goto(`/worker/${encodeURIComponent(TS_WORKER)}`);
+  await page.getByTestId('worker-autoscale').click({ timeout: 20_000 });
+  const dialog = page.getByTestId('worker-autoscale-dialog');
+  await dialog.getByTestId('worker-autoscale-max').fill('2');
+  await dialog.getByTestId('worker-autoscale-min').fill('5');
+  await expectLooksDisabled(dialog.getByTestId('worker-autoscale-confirm'));
+  await expect(dialog.getByTestId('worker-autoscale-invalid')).toHaveText('The minimum is above the maximum');
+  await dialog.getByTestId('worker-autoscale-min').fill('1');
+  await expect(dialog.getByTestId('worker-autoscale-confirm')).toBeEnabled();
+  await expect(dialog.getByTestId('worker-autoscale-invalid')).toHaveCount(0);
+});

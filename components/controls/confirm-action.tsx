@@ -19,6 +19,8 @@ export interface ConfirmActionProps {
   /** Fields of the command (signal, rate, …), rendered inside the dialog. */
   readonly fields?: ReactNode;
   readonly confirmLabel?: string;
+  /** Why the dialog's fields cannot be sent as they stand ("The minimum is above the maximum"), written beside its confirm button. */
+  readonly invalidReason?: string | null;
   readonly danger?: boolean;
   /** Disabled for a reason of the caller's, written beside the button ("The task has finished"). */
   readonly disabledReason?: string | null;
@@ -97,7 +99,9 @@ export function ConfirmAction(props: ConfirmActionProps) {
           method="dialog"
           onSubmit={(event) => {
             event.preventDefault();
-            if (report === null) void confirm();
+            if (report === null) {
+              if (!props.invalidReason) void confirm();
+            }
             else setOpen(false);
           }}
         >
@@ -111,9 +115,22 @@ export function ConfirmAction(props: ConfirmActionProps) {
                 <button type="button" className="button ghost" onClick={() => setOpen(false)} disabled={busy}>
                   Cancel
                 </button>
-                <button type="submit" className={`button${props.danger ? ' danger' : ' primary'}`} data-testid={`${props.testId}-confirm`} disabled={busy}>
-                  {busy ? 'Sending…' : (props.confirmLabel ?? props.label)}
-                </button>
+                <span className="control">
+                  <button
+                    type="submit"
+                    className={`button${props.danger ? ' danger' : ' primary'}`}
+                    data-testid={`${props.testId}-confirm`}
+                    disabled={busy || (props.invalidReason ?? null) !== null}
+                    aria-describedby={props.invalidReason ? `${reasonId}-invalid` : undefined}
+                  >
+                    {busy ? 'Sending…' : (props.confirmLabel ?? props.label)}
+                  </button>
+                  {props.invalidReason && (
+                    <span id={`${reasonId}-invalid`} className="control-reason" data-testid={`${props.testId}-invalid`}>
+                      {props.invalidReason}
+                    </span>
+                  )}
+                </span>
               </>
             ) : (
               <button type="submit" className="button primary" data-testid={`${props.testId}-close`}>

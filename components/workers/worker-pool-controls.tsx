@@ -80,10 +80,10 @@ export function WorkerPoolControls({ hostname, record, onDone, offline }: { host
               <div className={styles.inline}>
                 <NumberField label="Minimum" value={autoscaleMin} onChange={setMin} testId="worker-autoscale-min" />
                 <NumberField label="Maximum" value={autoscaleMax} onChange={setMax} testId="worker-autoscale-max" />
-                {autoscaleMin > autoscaleMax && <span className="status-bad">The minimum is above the maximum.</span>}
               </div>
             }
             confirmLabel="Set autoscale"
+            invalidReason={autoscaleMin > autoscaleMax ? 'The minimum is above the maximum' : null}
             disabledReason={offline}
             testId="worker-autoscale"
             run={async () => reportOf(await sendControl(controlPath('pool/autoscale', hostname), { form: { min: autoscaleMin, max: autoscaleMax } }), hostname)}

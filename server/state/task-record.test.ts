@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEventBody, type TaskEvent } from '@/lib/celery';
 import { TaskRecord } from './task-record';
+import { flatEvents } from '@/test/fixtures/celery-5.2/captures';
 
 const ev = (type: string, timestamp: number, fields: object = {}): TaskEvent =>
   decodeEventBody({ type, uuid: 'u', hostname: 'w1@h', timestamp, ...fields }).events[0] as TaskEvent;
@@ -53,5 +54,20 @@ describe('task state machine', () => {
   it('revocation wins over in-flight states and records how', () => {
     const task = run(ev('task-received', 1), ev('task-started', 2), ev('task-revoked', 3, { terminated: true, signum: 15, expired: false }));
     expect(task).toMatchObject({ state: 'REVOKED', terminated: true, signum: 15, ready: true });
+  });
+});
+
+describe('parent', () => {
+  it('a retry, which real Celery sends with the task as its own parent, keeps the parent that sent the task', () => {
+    const events = flatEvents('redis').map((f) => decodeEventBody(f.event).events[0] as TaskEvent);
+    const retry = events.find((e) => e.type === 'task-received' && e.parentId === e.uuid);
+    expect(retry, 'the capture holds a retry that names its task as its parent').toBeDefined();
+    const record = new TaskRecord(retry!.uuid);
+    for (const event of events.filter((e) => e.uuid === retry!.uuid)) record.apply(event);
+    expect(record.parentId).not.toBe(record.uuid);
+    const caller = new TaskRecord('child');
+    caller.apply(decodeEventBody({ type: 'task-received', uuid: 'child', name: 'x', parent_id: 'caller', hostname: 'w@h', timestamp: 1 }).events[0] as TaskEvent);
+    caller.apply(decodeEventBody({ type: 'task-received', uuid: 'child', name: 'x', parent_id: 'child', retries: 1, hostname: 'w@h', timestamp: 2 }).events[0] as TaskEvent);
+    expect(caller.parentId).toBe('caller');
   });
 });

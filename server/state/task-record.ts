@@ -216,7 +216,9 @@ export class TaskRecord {
     if (e.args !== null) this.args = e.args;
     if (e.kwargs !== null) this.kwargs = e.kwargs;
     if (e.rootId !== null) this.rootId = e.rootId;
-    if (e.parentId !== null) this.parentId = e.parentId;
+    // Celery's retry sends the task again from inside itself, so the retry's message names the task as its
+    // own parent: the parent that sent it first (a chain's previous step, a caller) is the one to keep.
+    if (e.parentId !== null && e.parentId !== this.uuid) this.parentId = e.parentId;
     if (e.retries !== null) this.retries = Math.max(this.retries, e.retries);
     if (e.eta !== null) this.eta = e.eta;
     if (e.expires !== null) this.expires = e.expires;

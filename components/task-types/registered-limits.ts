@@ -38,6 +38,16 @@ export function limitsByTask(workers: WorkersResponse | undefined): Map<string, 
 }
 
 /**
+ * The workers a task type's limits are summed up over: the online ones, whose limits hold now; an offline
+ * worker's are only what it said last, and a rate limit sent meanwhile never reached it. All of them when
+ * none is online.
+ */
+export function limitsThatHold(workers: readonly WorkerTaskLimits[]): readonly WorkerTaskLimits[] {
+  const online = workers.filter((w) => w.alive);
+  return online.length > 0 ? online : workers;
+}
+
+/**
  * One value for many workers: "7/m" when they agree (with "on N workers" past one), else each value
  * with its count ("7/m on 1 · none on 2").
  */

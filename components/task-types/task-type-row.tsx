@@ -4,7 +4,7 @@ import { Fragment } from 'react';
 import type { ThroughputResponse } from '@/lib/api/metrics';
 import { formatCount, formatDuration, formatPercent, formatRateIn, type RateUnit } from '../format/format-values';
 import { RateLimitAction, TimeLimitAction } from './limit-controls';
-import { summarizeAcross } from './registered-limits';
+import { limitsThatHold, summarizeAcross } from './registered-limits';
 import { Sparkline } from './sparkline';
 import { TaskTypeDetail } from './task-type-detail';
 import styles from './task-types.module.css';
@@ -36,7 +36,7 @@ export function doneCounts(data: ThroughputResponse): DoneCounts {
 
 /** Celery lists time limits in `registered` only when asked for them: absent means not reported, not none. */
 function timeLimits(row: Row): string {
-  const each = row.workers.map((w) => (w.timeLimit === null && w.softTimeLimit === null ? null : `${w.softTimeLimit ?? '—'} / ${w.timeLimit ?? '—'} s`));
+  const each = limitsThatHold(row.workers).map((w) => (w.timeLimit === null && w.softTimeLimit === null ? null : `${w.softTimeLimit ?? '—'} / ${w.timeLimit ?? '—'} s`));
   return each.every((value) => value === null) ? '—' : summarizeAcross(each, '—');
 }
 
@@ -50,7 +50,7 @@ export function TaskTypeRow({ row, range, rateUnit, expanded, onToggle, onContro
   const throughput = useTaskThroughput(row.name, range);
   const done = throughput.data ? doneCounts(throughput.data) : null;
   const runtime = row.latency?.runtime;
-  const rate = summarizeAcross(row.workers.map((w) => w.rateLimit));
+  const rate = summarizeAcross(limitsThatHold(row.workers).map((w) => w.rateLimit));
   return (
     <Fragment>
       <tr data-testid="task-type-row" data-task={row.name} className={expanded ? styles.expanded : undefined}>

@@ -8,10 +8,10 @@ import { useState } from 'react';
 import type { BulkRevokeResult, RetrySent } from '@/lib/api/tasks';
 import { sendControl } from '../api/api-client';
 import { ConfirmAction } from '../controls/confirm-action';
+import { ControlsClosedNotice } from '../controls/controls-closed';
 import { type ControlReport, type ReportLine, reportOf, revokeReplyLines } from '../controls/control-report';
 import styles from './task.module.css';
 import { READY_STATES, RETRYABLE_STATES, TERMINATE_SIGNALS } from '../tasks/task-states';
-
 
 async function revoke(id: string, terminate: boolean, signal: string): Promise<ControlReport> {
   const result = await sendControl<BulkRevokeResult>('/api/v1/tasks/revoke', { json: { ids: [id], terminate, signal } });
@@ -25,7 +25,8 @@ export function TaskControls({ id, name, state, onChanged }: { id: string; name:
   const [retriedAs, setRetriedAs] = useState<string | null>(null);
   const finished = state !== null && READY_STATES.has(state);
   const label = `${name ?? 'task'} ${id.slice(0, 8)}…`;
-  const finishedReason = (what: string) => (finished ? `The task has finished (${state}): nothing to ${what}` : null);
+  // Revoke, terminate and abort close together once the task has finished: their reason is said once.
+  const finishedNotice = { reason: finished ? `The task has finished (${state}): there is nothing to revoke, terminate or abort` : null };
 
   const retry = async (): Promise<ControlReport> => {
     const result = await sendControl<RetrySent>(`/api/v1/tasks/${encodeURIComponent(id)}/retry`, { json: {} });
@@ -39,12 +40,13 @@ export function TaskControls({ id, name, state, onChanged }: { id: string; name:
 
   return (
     <div className={styles.controls}>
+      <ControlsClosedNotice reason={finishedNotice.reason} />
       <div className="row">
         <ConfirmAction
           label="Revoke"
           title={`Revoke ${label}?`}
           description="Every worker adds the task to its revoked set: it is dropped if it has not started. A running task keeps running (use terminate to stop it)."
-          disabledReason={finishedReason('revoke')}
+          sharedNotice={finishedNotice}
           testId="task-revoke"
           run={() => revoke(id, false, 'SIGTERM')}
           onDone={onChanged}
@@ -67,7 +69,7 @@ export function TaskControls({ id, name, state, onChanged }: { id: string; name:
           }
           confirmLabel="Revoke and terminate"
           danger
-          disabledReason={finishedReason('terminate')}
+          sharedNotice={finishedNotice}
           testId="task-terminate"
           run={() => revoke(id, true, signal)}
           onDone={onChanged}
@@ -85,7 +87,7 @@ export function TaskControls({ id, name, state, onChanged }: { id: string; name:
           label="Abort"
           title={`Abort ${label}?`}
           description="Stores ABORTED in the result backend. Only tasks built on Celery's AbortableTask look for it, and stop when they next check."
-          disabledReason={finishedReason('abort')}
+          sharedNotice={finishedNotice}
           testId="task-abort"
           run={abort}
           onDone={onChanged}

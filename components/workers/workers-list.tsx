@@ -131,7 +131,7 @@ function WorkerTableRow({ row, now }: { row: WorkerRow; now: number }) {
       <td className="num" data-testid="worker-retried">
         {formatCount(row.retried)}
       </td>
-      <td data-testid="worker-pool">{row.pool ?? '—'}</td>
+      <td className={styles.nowrap} data-testid="worker-pool">{row.pool ?? '—'}</td>
       <td className="num" data-testid="worker-concurrency">
         {row.maxConcurrency ?? '—'}
         {row.processes !== null && row.processes !== row.maxConcurrency && <span className="muted"> ({row.processes} procs)</span>}

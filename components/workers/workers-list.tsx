@@ -116,21 +116,11 @@ function WorkerTableRow({ row, now }: { row: WorkerRow; now: number }) {
           <BreakableName name={row.hostname} />
         </Link>
       </td>
-      <td className="num" data-testid="worker-active">
-        {formatCount(row.active)}
-      </td>
-      <td className="num" data-testid="worker-processed">
-        {formatCount(row.processed)}
-      </td>
-      <td className="num" data-testid="worker-succeeded">
-        {formatCount(row.succeeded)}
-      </td>
-      <td className="num" data-testid="worker-failed">
-        {formatCount(row.failed)}
-      </td>
-      <td className="num" data-testid="worker-retried">
-        {formatCount(row.retried)}
-      </td>
+      {COUNTED_COLUMNS.map((column) => (
+        <td key={column} className="num" data-testid={`worker-${column}`}>
+          {formatCount(row[column])}
+        </td>
+      ))}
       <td className={styles.nowrap} data-testid="worker-pool">{row.pool ?? '—'}</td>
       <td className="num" data-testid="worker-concurrency">
         {row.maxConcurrency ?? '—'}

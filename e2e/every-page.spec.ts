@@ -129,9 +129,6 @@ for (const viewport of [PHONE, DESKTOP]) {
             // WCAG exempts inactive controls, but a disabled control here writes why beside it: its text must read.
             unreadable.push(reading.disabled ? `${line} (disabled)` : line);
           }
-          if (process.env['POLLEN_README_SCREENSHOT'] && viewport === PHONE && theme === 'light' && visit.name in SCREENSHOTS) {
-            await page.screenshot({ path: path.join(REPO_ROOT, 'e2e/screenshots', SCREENSHOTS[visit.name]!), fullPage: true });
-          }
           await page.screenshot({ path: testInfo.outputPath(`${visit.name.replace(/\W+/g, '-')}.png`), fullPage: true });
         }
         expect(overflows, `pages wider than the screen:\n  ${overflows.join('\n  ')}`).toEqual([]);
@@ -140,9 +137,6 @@ for (const viewport of [PHONE, DESKTOP]) {
     });
   }
 }
-
-/** The phone screenshots of README and the closing note, taken at 390 px in the light theme, refreshed by `POLLEN_README_SCREENSHOT=1`. */
-const SCREENSHOTS: Record<string, string> = { overview: 'phone-overview.png', task: 'phone-task.png', workers: 'phone-workers.png' };
 
 test.describe('a phone', () => {
   test.use({ viewport: PHONE });

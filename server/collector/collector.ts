@@ -2,13 +2,14 @@
  * The collector: the broker's event stream, decoded, applied to the cluster model.
  *
  *   transport ──message──▶ decodeEventMessage ──events──▶ ClusterState.apply ──changes──▶ listeners
+ *   retry's task-sent ──applyOwn──────────────────────────────────┘
  *             ──malformed / gap──▶ IngestHealth
  *
  * Like Flower it broadcasts `enable_events` every few seconds (unless told not to), so that workers
  * started without -E report too, and it sweeps the model once a second to expire silent workers.
  */
 import type { StreamGap, Transport } from '@/lib/broker';
-import { type CeleryEvent, type CeleryMessage, decodeEventMessage, encodeControlRequest, names, type TaskEvent } from '@/lib/celery';
+import { type CeleryEvent, type CeleryMessage, decodeEventMessage, encodeControlRequest, names, type TaskEvent, type TaskSentEvent } from '@/lib/celery';
 import type { Logger } from '@/lib/runtime/logger';
 import type { Change, ClusterState } from '../state/cluster-state';
 import type { Settlement } from '../state/task-record';
@@ -24,12 +25,18 @@ export interface CollectorOptions {
 
 export type ChangeListener = (change: Change, event: CeleryEvent) => void;
 
+/** How long the broker's copy of an event this server applied itself is waited for, to be skipped. */
+const OWN_COPY_WAIT_MS = 60_000;
+
 export class Collector {
   readonly health = new IngestHealth();
   private readonly listeners = new Set<ChangeListener>();
   private readonly gapListeners = new Set<(gap: StreamGap) => void>();
   private readonly settledListeners = new Set<(change: Change) => void>();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Task ids whose task-sent this server applied before publishing it (applyOwn), with when (epoch ms). */
+  private readonly ownSent = new Map<string, number>();
+  private ownSentPruneAt = 1024;
 
   constructor(
     readonly transport: Transport,
@@ -110,8 +117,27 @@ export class Collector {
     const localReceived = receivedAt / 1000;
     for (const event of events) {
       if (!event.known) this.health.countCustom(event.type);
+      // Our own announcement coming back: applied and counted already (applyOwn).
+      if (this.ownSent.size !== 0 && event.type === 'task-sent' && this.ownSent.delete((event as TaskEvent).uuid)) continue;
       this.notify(this.state.apply(event, localReceived), event);
     }
+  }
+
+  /**
+   * A task-sent event this server made itself (a retry), applied and told to the listeners (metrics,
+   * Prometheus, push) as a broker's event is, before it is published: the model holds the task at once,
+   * and the broker's copy, when it comes back, is skipped so that nothing counts it twice. Other monitors
+   * on the broker apply that copy as any producer's event.
+   */
+  applyOwn(event: TaskSentEvent, localReceived: number): void {
+    const now = Date.now();
+    if (this.ownSent.size >= this.ownSentPruneAt) {
+      // Copies lost on the way (a failed publish) are not waited for for ever.
+      for (const [id, at] of this.ownSent) if (now - at > OWN_COPY_WAIT_MS) this.ownSent.delete(id);
+      this.ownSentPruneAt = Math.max(1024, this.ownSent.size * 2);
+    }
+    this.ownSent.set(event.uuid, now);
+    this.notify(this.state.apply(event, localReceived), event);
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ResultBackend } from '@/lib/backend';
-import { encodeEventMessage, names, taskReprs } from '@/lib/celery';
+import { encodeEventMessage, names, taskReprs, type TaskSentEvent } from '@/lib/celery';
 import type { Client } from '@/worker/client';
 import { readBackend } from '../backend/request-read';
 import type { InspectCache } from '../control/inspect-cache';
@@ -18,7 +18,10 @@ import { planRetry, type RetryPlan, type RetryRequest, type RetrySend } from './
 import { readActiveQueues, type WorkerQueue } from './retry-routing';
 
 export interface RetryDeps {
+  /** Read only: every write goes through `apply`. */
   readonly state: ClusterState;
+  /** Applies the retry's task-sent through the collector (Collector.applyOwn), so metrics and push see it. */
+  readonly apply: (event: TaskSentEvent, localReceived: number) => void;
   readonly backend: ResultBackend | null;
   readonly inspect: InspectCache | null;
   readonly client: Client;
@@ -49,7 +52,7 @@ export class RetrySession {
 
   /** Sends the retry under a new id and records the link; returns the new id. */
   async send(plan: RetrySend): Promise<string> {
-    const { client, state } = this.deps;
+    const { client, apply } = this.deps;
     const id = randomUUID();
     const timestamp = Date.now() / 1000;
     await client.sendTask(plan.name, plan.args, plan.kwargs, {
@@ -68,7 +71,7 @@ export class RetrySession {
       timestamp,
     });
     // Applied here so that the link is in the model before this answer; the broker's copy changes nothing.
-    state.apply(event, timestamp);
+    apply(event, timestamp);
     const list = this.retries.get(plan.id);
     if (list) list.push(id);
     else this.retries.set(plan.id, [id]);

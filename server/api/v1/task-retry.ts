@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { flowerBoolean } from '../../flower-boolean';
 import type { RouteContext } from '../../http/route-types';
-import { RetrySession } from '../../retry/retry-sender';
+import { type RetryDeps, RetrySession } from '../../retry/retry-sender';
 import { apiError, type ApiResponse, badRequest } from '../api-error';
 import { bulkShape, selectTasks } from './bulk-select';
 
@@ -27,13 +27,20 @@ export interface Refusal {
   readonly reason: string;
 }
 
+/** The retry's dependencies from the server's: null without a broker. */
+function retryDeps(context: RouteContext): RetryDeps | null {
+  const { client, collector, state, backend, inspect } = context;
+  if (client === null || collector === null) return null;
+  return { state, backend, inspect, client, apply: (event, at) => collector.applyOwn(event, at) };
+}
+
 export async function retryOne(id: string, fields: unknown, context: RouteContext): Promise<ApiResponse> {
-  const { client, state, backend, inspect } = context;
-  if (client === null) return apiError(503, NO_BROKER);
+  const deps = retryDeps(context);
+  if (deps === null) return apiError(503, NO_BROKER);
   const parsed = retryBody.safeParse(fields);
   if (!parsed.success) return badRequest(parsed.error);
   const { to_queue: queue, priority, force } = parsed.data;
-  const session = new RetrySession({ state, backend, inspect, client }, { queue, priority, force });
+  const session = new RetrySession(deps, { queue, priority, force });
   const plan = await session.plan(id);
   if (!plan.ok) return apiError(plan.status, plan.reason);
   try {
@@ -47,14 +54,14 @@ export async function retryOne(id: string, fields: unknown, context: RouteContex
 const PLAN_CONCURRENCY = 16;
 
 export async function retryMany(json: unknown, context: RouteContext): Promise<ApiResponse> {
-  const { client, state, backend, inspect } = context;
-  if (client === null) return apiError(503, NO_BROKER);
+  const deps = retryDeps(context);
+  if (deps === null) return apiError(503, NO_BROKER);
   const parsed = bulkRetryBody.safeParse(json ?? {});
   if (!parsed.success) return badRequest(parsed.error);
   const { dry_run: dryRun, to_queue: queue, priority, force, ...selection } = parsed.data;
-  const selected = selectTasks(state, selection);
+  const selected = selectTasks(deps.state, selection);
   if (!selected.ok) return selected.response;
-  const session = new RetrySession({ state, backend, inspect, client }, { queue, priority, force });
+  const session = new RetrySession(deps, { queue, priority, force });
   const plans = [];
   for (let at = 0; at < selected.ids.length; at += PLAN_CONCURRENCY) {
     plans.push(...(await Promise.all(selected.ids.slice(at, at + PLAN_CONCURRENCY).map((id) => session.plan(id)))));

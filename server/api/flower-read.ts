@@ -10,10 +10,10 @@ import { parseTaskSearch } from '../search/search-parser';
 import { INSPECT_METHODS, INSPECT_STALE_MS, type InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
-import { implausibleSkew, sortTime } from '../state/clock-skew';
-import type { WorkerRecord } from '../state/worker-record';
+import { sortTime } from '../state/clock-skew';
 import { apiError, type ApiResponse, badRequest, queryObject, searchError } from './api-error';
 import { childrenIndex, flowerTask } from './flower-task-json';
+import { workerJson } from './worker-json';
 import { StreamedJsonObject } from '../http/streamed-json';
 
 export const workersQuery = z.object({
@@ -21,34 +21,6 @@ export const workersQuery = z.object({
   refresh: flowerBoolean.optional(),
   workername: z.string().optional(),
 });
-
-function workerJson(worker: WorkerRecord, now: number): Record<string, unknown> {
-  return {
-    hostname: worker.hostname,
-    alive: worker.alive(now),
-    status: worker.status(now),
-    timestamp: worker.lastTimestamp,
-    // Pollen keeps what the events say; `inspect` replies (stats, registered, ...) join them with the
-    // control plane.
-    pid: worker.pid,
-    freq: worker.freq,
-    active: worker.active,
-    processed: worker.processed,
-    loadavg: worker.loadavg,
-    sw_ident: worker.swIdent,
-    sw_ver: worker.swVer,
-    sw_sys: worker.swSys,
-    heartbeats: worker.heartbeats,
-    clock_skew: worker.clockSkew,
-    clock_suspect: worker.lastReceived > 0 && implausibleSkew(worker.lastTimestamp, worker.lastReceived) !== null,
-    offline_since: worker.offlineSince,
-    // Flower's worker rows (/workers?json=1) name its counters by event type.
-    'task-succeeded': worker.taskEvents.succeeded,
-    'task-failed': worker.taskEvents.failed,
-    'task-retried': worker.taskEvents.retried,
-  };
-}
-
 
 /**
  * Each worker's event-derived fields, joined with its last inspect replies (Flower's stats,

@@ -263,7 +263,7 @@ export class LivePush {
       const upserted = tasks.map(pushedRow);
       updates.set(feed, { topic: 'tasks', subscriptionId: feed.id, seq: ++feed.seq, reset, upserted, removed });
     }
-    if (renderWorkers) this.workerUpdates(await pushedWorkers(state, nowMs), updates);
+    if (renderWorkers) this.workerUpdates(pushedWorkers(state, nowMs), updates);
 
     this.fanOut(updates, nowMs);
     if (overviewWaits) this.clock.request();

@@ -1,10 +1,10 @@
 /**
- * Tasks and workers as the push channel sends them: rendered by the REST API's own functions, so that
+ * Tasks and workers as the push channel sends them: rendered by the REST API's own renderers, so that
  * a pushed record and GET /api/task/info/:id or GET /api/workers agree field for field.
  */
 import type { PushedTask, PushedWorker } from '@/lib/push/contract';
-import { getWorkers } from '../api/flower-read';
 import { flowerTask } from '../api/flower-task-json';
+import { workerJson } from '../api/worker-json';
 import type { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
 
@@ -28,13 +28,9 @@ export function pushedRow(task: TaskRecord): PushedTask {
  * Every worker of the model as GET /api/workers renders its event-derived fields (no inspect replies:
  * those stay with REST, which says how old they are). O(workers); the flush calls it at most once.
  */
-export async function pushedWorkers(state: ClusterState, nowMs: number): Promise<Map<string, PushedWorker>> {
-  const { body } = await getWorkers(state, null, new URLSearchParams(), nowMs);
+export function pushedWorkers(state: ClusterState, nowMs: number): Map<string, PushedWorker> {
+  const now = nowMs / 1000;
   const workers = new Map<string, PushedWorker>();
-  for (const [hostname, json] of Object.entries(body as Record<string, Record<string, unknown>>)) {
-    // Without inspect replies, `inspected_at` is always {}: not worth sending four times a second.
-    const { inspected_at: _inspectedAt, ...fields } = json;
-    workers.set(hostname, fields as PushedWorker);
-  }
+  for (const worker of state.workers.values()) workers.set(worker.hostname, workerJson(worker, now));
   return workers;
 }

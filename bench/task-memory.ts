@@ -6,12 +6,15 @@
  * Pollen keeps.
  *
  *   npm run bench -- task-memory        (runs with --expose-gc for exact heap figures)
+ *   LINKED=1 npm run bench -- task-memory   (canvases: chains of 4, each a child of the step before,
+ *                                           and every 20th task a Pollen retry of the one before it)
  */
 import { randomUUID } from 'node:crypto';
 import { type CeleryEvent, decodeEventBody } from '@/lib/celery';
 import { ClusterState } from '@/server/state/cluster-state';
 
 const TASKS = Number(process.env['TASKS'] ?? 100_000);
+const LINKED = process.env['LINKED'] === '1';
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
   console.log('run with node --expose-gc (npm run bench -- task-memory does)');
@@ -30,15 +33,20 @@ const TRACEBACK = `Traceback (most recent call last):
 ConnectionError: SMTP server mail.internal refused the connection
 `;
 
+let previous = '';
+
 function events(i: number): CeleryEvent[] {
   const uuid = randomUUID();
+  const parent = LINKED && i % 4 !== 0 ? previous : null;
+  const retryOf = LINKED && i % 20 === 1 ? { pollen_retry_of: previous } : {};
+  previous = uuid;
   const t = 1795268172 + i * 0.01;
   const worker = `celery@worker-${i % 8}`;
   const common = { utcoffset: 0, pid: 1000 + (i % 8), clock: i };
   const failed = i % 10 === 0;
   const raw = [
-    { ...common, hostname: 'gen123@web-1', type: 'task-sent', uuid, root_id: uuid, parent_id: null, name: 'app.tasks.send_welcome_email', args: `(${i}, 'user-${i}@example.com')`, kwargs: "{'locale': 'en', 'retry': True}", retries: 0, eta: null, expires: null, queue: 'celery', exchange: '', routing_key: 'celery', timestamp: t },
-    { ...common, hostname: worker, type: 'task-received', uuid, name: 'app.tasks.send_welcome_email', args: `(${i}, 'user-${i}@example.com')`, kwargs: "{'locale': 'en', 'retry': True}", root_id: uuid, parent_id: null, retries: 0, eta: null, expires: null, timestamp: t + 0.001 },
+    { ...common, hostname: 'gen123@web-1', type: 'task-sent', uuid, root_id: uuid, parent_id: parent, ...retryOf, name: 'app.tasks.send_welcome_email', args: `(${i}, 'user-${i}@example.com')`, kwargs: "{'locale': 'en', 'retry': True}", retries: 0, eta: null, expires: null, queue: 'celery', exchange: '', routing_key: 'celery', timestamp: t },
+    { ...common, hostname: worker, type: 'task-received', uuid, name: 'app.tasks.send_welcome_email', args: `(${i}, 'user-${i}@example.com')`, kwargs: "{'locale': 'en', 'retry': True}", root_id: uuid, parent_id: parent, retries: 0, eta: null, expires: null, timestamp: t + 0.001 },
     { ...common, hostname: worker, type: 'task-started', uuid, timestamp: t + 0.002 },
     failed
       ? { ...common, hostname: worker, type: 'task-failed', uuid, exception: "ConnectionError('SMTP server mail.internal refused the connection')", traceback: TRACEBACK, timestamp: t + 0.05 }
@@ -55,6 +63,6 @@ for (let i = 0; i < TASKS; i++) for (const event of events(i)) state.apply(event
 gc();
 const after = process.memoryUsage().heapUsed;
 const perTask = (after - before) / state.tasks.size;
-console.log(`tasks retained: ${state.tasks.size.toLocaleString('en-US')} (10 % failed, with tracebacks)`);
+console.log(`tasks retained: ${state.tasks.size.toLocaleString('en-US')} (10 % failed, with tracebacks${LINKED ? '; linked: chains of 4, every 20th a retry' : ''})`);
 console.log(`heap per retained task: ${Math.round(perTask)} bytes (target: under 1536)`);
 console.log(`process RSS: ${Math.round(process.memoryUsage().rss / 1048576)} MiB`);

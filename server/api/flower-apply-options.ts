@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { type JsonObject, type JsonValue, V2_HEADERS } from '@/lib/celery';
 import type { SendOptions } from '@/worker/client';
 import { flowerBoolean } from '../flower-boolean';
-import { RETRY_OF } from '../retry/retry-link';
+import { RETRY_OF } from '../state/task-links';
 import { apiError, type ApiResponse } from './api-error';
 import { numberParam, secondsParam, textParam, wholeNumberParam } from './flower-control-params';
 import { taskIdParam } from './task-id';

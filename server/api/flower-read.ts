@@ -12,7 +12,7 @@ import type { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
 import { sortTime } from '../state/clock-skew';
 import { apiError, type ApiResponse, badRequest, queryObject, searchError } from './api-error';
-import { childrenIndex, flowerTask } from './flower-task-json';
+import { flowerTask } from './flower-task-json';
 import { workerJson } from './worker-json';
 import { StreamedJsonObject } from '../http/streamed-json';
 
@@ -117,12 +117,11 @@ export function getTasks(state: ClusterState, query: URLSearchParams): ApiRespon
     });
   }
   const page = tasks.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
-  const children = childrenIndex(state.tasks.values());
   // Without a limit (Flower's default) this is every task: written as it is serialized, never whole.
   return {
     status: 200,
     body: new StreamedJsonObject(function* () {
-      for (const t of page) yield [t.uuid, flowerTask(t, children.get(t.uuid) ?? [])] as const;
+      for (const t of page) yield [t.uuid, flowerTask(t, state.childrenOf(t.uuid))] as const;
     }),
   };
 }
@@ -130,9 +129,7 @@ export function getTasks(state: ClusterState, query: URLSearchParams): ApiRespon
 export function getTaskInfo(state: ClusterState, id: string): ApiResponse {
   const task = state.tasks.get(id);
   if (task === undefined) return apiError(404, `Unknown task '${id}'`);
-  const children: string[] = [];
-  for (const other of state.tasks.values()) if (other.parentId === id && other.uuid !== id) children.push(other.uuid);
-  return { status: 200, body: flowerTask(task, children) };
+  return { status: 200, body: flowerTask(task, state.childrenOf(id)) };
 }
 
 /** Flower's `GET /api/task/types`: the names of the tasks seen, sorted. */

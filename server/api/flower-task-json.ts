@@ -43,15 +43,3 @@ export function flowerTask(task: TaskRecord, children: readonly string[]): Recor
     settled: task.settled,
   };
 }
-
-/** Child ids of every task, by parent id: built once per request in O(tasks). */
-export function childrenIndex(tasks: Iterable<TaskRecord>): Map<string, string[]> {
-  const index = new Map<string, string[]>();
-  for (const task of tasks) {
-    if (task.parentId === null || task.parentId === task.uuid) continue;
-    const list = index.get(task.parentId);
-    if (list) list.push(task.uuid);
-    else index.set(task.parentId, [task.uuid]);
-  }
-  return index;
-}

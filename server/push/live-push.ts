@@ -183,10 +183,9 @@ export class LivePush {
       this.noticeTimeChanges(nowMs);
     }
 
-    // 1. What each feed sends, and which tasks need their children (one pass over the model below).
-    // The overview counts states over the whole model, so it goes at most once per PUSH_LIMITS.overviewIntervalMs.
+    // 1. What each feed sends. The overview counts states over the whole model (one pass below), so it
+    // goes at most once per PUSH_LIMITS.overviewIntervalMs.
     const updates = new Map<Feed, PushUpdate>();
-    const wantChildren = new Set<string>();
     const taskFeeds: TaskFeed[] = [];
     const lists: { feed: TasksFeed; reset: boolean; tasks: readonly TaskRecord[]; removed: readonly string[] }[] = [];
     let overview: OverviewFeed | null = null;
@@ -202,7 +201,6 @@ export class LivePush {
         case 'task':
           if (!feed.dirty) break;
           taskFeeds.push(feed);
-          wantChildren.add(feed.uuid);
           break;
         case 'worker':
           if (feed.dirty) renderWorkers = true;
@@ -232,20 +230,9 @@ export class LivePush {
       }
     }
 
-    // 2. One pass over the model: states for the overview, children for the `task` feeds.
+    // 2. One pass over the model: states for the overview.
     const byState = new Map<string, number>();
-    const children = new Map<string, string[]>();
-    if (overview !== null || wantChildren.size > 0) {
-      const countStates = overview !== null;
-      for (const task of state.tasks.values()) {
-        if (countStates) byState.set(task.state, (byState.get(task.state) ?? 0) + 1);
-        const parent = task.parentId;
-        if (parent === null || parent === task.uuid || !wantChildren.has(parent)) continue;
-        const list = children.get(parent);
-        if (list === undefined) children.set(parent, [task.uuid]);
-        else list.push(task.uuid);
-      }
-    }
+    if (overview !== null) for (const task of state.tasks.values()) byState.set(task.state, (byState.get(task.state) ?? 0) + 1);
 
     // 3. The updates.
     if (overview !== null) {
@@ -257,7 +244,7 @@ export class LivePush {
     for (const feed of taskFeeds) {
       feed.dirty = false;
       const task = state.tasks.get(feed.uuid);
-      updates.set(feed, { topic: 'task', subscriptionId: feed.id, seq: ++feed.seq, uuid: feed.uuid, task: task === undefined ? null : pushedTask(task, children) });
+      updates.set(feed, { topic: 'task', subscriptionId: feed.id, seq: ++feed.seq, uuid: feed.uuid, task: task === undefined ? null : pushedTask(task, state.childrenOf(task.uuid)) });
     }
     for (const { feed, reset, tasks, removed } of lists) {
       const upserted = tasks.map(pushedRow);

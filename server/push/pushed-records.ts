@@ -10,15 +10,12 @@ import type { TaskRecord } from '../state/task-record';
 
 const NO_CHILDREN: readonly string[] = [];
 
-/** A task with its children, as GET /api/task/info/:id shows it. */
-export function pushedTask(task: TaskRecord, children: ReadonlyMap<string, string[]>): PushedTask {
-  return flowerTask(task, children.get(task.uuid) ?? NO_CHILDREN) as PushedTask;
+/** A task with its children (ClusterState.childrenOf), as GET /api/task/info/:id shows it. */
+export function pushedTask(task: TaskRecord, children: readonly string[]): PushedTask {
+  return flowerTask(task, children) as PushedTask;
 }
 
-/**
- * A row of a task list: GET /api/tasks's fields but `children`, whose only source is a walk over every
- * task, too dear four times a second for a column lists do not show. Clients keep what REST gave them.
- */
+/** A row of a task list: GET /api/tasks's fields but `children`, a column lists do not show. Clients keep what REST gave them. */
 export function pushedRow(task: TaskRecord): PushedTask {
   const { children: _children, ...row } = flowerTask(task, NO_CHILDREN);
   return row as PushedTask;

@@ -2,32 +2,12 @@
  * How a retry names the task it retries. The new task's message carries the original id in the header
  * `pollen_retry_of` (Celery keeps unknown headers and ignores them), and Pollen announces the new task
  * with a task-sent event carrying the same field, as a Celery producer with task_send_sent_event does.
- * The model keeps event fields it does not know in `extra`, so the link reaches every Pollen watching
- * the broker, and this one at once (the event is also applied locally).
+ * The model keeps event fields it does not know in `extra` and indexes this one (server/state/task-links.ts),
+ * so the link reaches every Pollen watching the broker, and this one at once (the event is also applied
+ * locally).
  */
 import type { TaskSentEvent } from '@/lib/celery';
-import type { TaskRecord } from '../state/task-record';
-
-export const RETRY_OF = 'pollen_retry_of';
-
-/** The task this one retries, when Pollen sent it as a retry. */
-export function retryOf(task: TaskRecord): string | null {
-  const value = task.extra?.[RETRY_OF];
-  return typeof value === 'string' ? value : null;
-}
-
-/** Ids of the retries of each task, by original id: built once per request in O(tasks). */
-export function retriesIndex(tasks: Iterable<TaskRecord>): Map<string, string[]> {
-  const index = new Map<string, string[]>();
-  for (const task of tasks) {
-    const original = retryOf(task);
-    if (original === null || original === task.uuid) continue;
-    const list = index.get(original);
-    if (list) list.push(task.uuid);
-    else index.set(original, [task.uuid]);
-  }
-  return index;
-}
+import { RETRY_OF } from '../state/task-links';
 
 export interface RetrySentFields {
   readonly id: string;

@@ -13,7 +13,8 @@ import { readBackend } from '../backend/request-read';
 import type { InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
 import type { BackendView } from './retry-call';
-import { RETRY_OF, retriesIndex, retrySentEvent } from './retry-link';
+import { RETRY_OF } from '../state/task-links';
+import { retrySentEvent } from './retry-link';
 import { planRetry, type RetryPlan, type RetryRequest, type RetrySend } from './retry-plan';
 import { readActiveQueues, type WorkerQueue } from './retry-routing';
 
@@ -29,14 +30,11 @@ export interface RetryDeps {
 
 export class RetrySession {
   private readonly asked = new Set<string>();
-  private readonly retries: Map<string, string[]>;
 
   constructor(
     private readonly deps: RetryDeps,
     private readonly request: RetryRequest,
-  ) {
-    this.retries = retriesIndex(deps.state.tasks.values());
-  }
+  ) {}
 
   /** What a retry of this task would send, or why it would not. */
   async plan(id: string): Promise<RetryPlan> {
@@ -47,7 +45,7 @@ export class RetrySession {
     // The worker's queues decide only when nothing else names the queue: ask it then, not before.
     const needsWorker = this.request.queue === undefined && !task?.queue && !(meta?.extended && meta.queue);
     const workerQueues = worker !== null && needsWorker ? await this.workerQueues(worker) : this.cachedQueues(worker);
-    return planRetry({ id, task, backend, workerQueues, retriedAs: this.retries.get(id) ?? [] }, this.request);
+    return planRetry({ id, task, backend, workerQueues, retriedAs: this.deps.state.retriedAs(id) }, this.request);
   }
 
   /** Sends the retry under a new id and records the link; returns the new id. */
@@ -70,11 +68,9 @@ export class RetrySession {
       hostname: client.producer.origin,
       timestamp,
     });
-    // Applied here so that the link is in the model before this answer; the broker's copy changes nothing.
+    // Applied here so that the link is in the model before this answer (and before the next plan of
+    // this session); the broker's copy changes nothing.
     apply(event, timestamp);
-    const list = this.retries.get(plan.id);
-    if (list) list.push(id);
-    else this.retries.set(plan.id, [id]);
     const { message, routingKey } = encodeEventMessage(event, client.producer.origin);
     // The task is sent: a lost announcement costs other monitors the link, not the retry.
     await client.transport.publishFanout(names.EVENT_EXCHANGE, routingKey, message).catch(() => undefined);

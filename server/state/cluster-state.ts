@@ -6,8 +6,9 @@
  * first (oldest finished first), then the oldest of any state. Offline workers are forgotten after
  * `purgeOfflineAfter` seconds. Everything here is O(1) per event except the rare worker-offline scan.
  */
-import type { CeleryEvent, TaskEvent, WorkerEvent, CustomEvent } from '@/lib/celery';
+import type { CeleryEvent, CustomEvent, JsonObject, TaskEvent, WorkerEvent } from '@/lib/celery';
 import { IdQueue } from './id-queue';
+import { type TaskLinkReads, TaskLinks } from './task-links';
 import { eventState, IN_FLIGHT_STATES, type Settlement, TaskRecord } from './task-record';
 import { Hearing, WorkerRecord } from './worker-record';
 
@@ -31,13 +32,15 @@ export interface Change {
 
 const NO_CHANGE: Change = { task: null, taskStateChanged: false, worker: null, workerCameOnline: false };
 
-export class ClusterState {
+export class ClusterState implements TaskLinkReads {
   readonly tasks = new Map<string, TaskRecord>();
   readonly workers = new Map<string, WorkerRecord>();
   /** Every task id, in arrival order; may hold ids already evicted (skipped lazily). */
   private readonly arrivals = new IdQueue();
   /** Ids of tasks that became ready, in that order; may hold stale ids (evicted, or no longer ready). */
   private readonly finished = new IdQueue();
+  /** Children and retries by the id they name, kept on apply and eviction (task-links.ts). */
+  private readonly links = new TaskLinks();
   /** Tasks evicted to stay within maxTasks, since start. */
   evicted = 0;
   /** When the event stream could be heard: worker expiry counts only silence heard (worker-record.ts). */
@@ -113,6 +116,7 @@ export class ClusterState {
     for (let id = this.finished.shift(); id !== undefined; id = this.finished.shift()) {
       const task = this.tasks.get(id);
       if (task !== undefined && task.ready && id !== keep) {
+        this.links.remove(task);
         this.tasks.delete(id);
         this.evicted++;
         this.compactArrivals();
@@ -120,7 +124,10 @@ export class ClusterState {
       }
     }
     for (let id = this.arrivals.shift(); id !== undefined; id = this.arrivals.shift()) {
-      if (id !== keep && this.tasks.delete(id)) {
+      const task = id === keep ? undefined : this.tasks.get(id);
+      if (task !== undefined) {
+        this.links.remove(task);
+        this.tasks.delete(id);
         this.evicted++;
         return;
       }
@@ -153,9 +160,34 @@ export class ClusterState {
       if (this.tasks.size > this.options.maxTasks) this.evictOne(uuid);
     }
     const wasReady = task.ready;
+    const parentBefore = task.parentId;
+    const extraBefore = task.extra;
     const changed = task.apply(event);
     if (task.ready && !wasReady) this.finished.push(uuid);
+    if (task.parentId !== parentBefore || task.extra !== extraBefore) this.relink(task, parentBefore, extraBefore);
     return { task, changed };
+  }
+
+  private relink(task: TaskRecord, parentBefore: string | null, extraBefore: JsonObject | null): void {
+    // The parent's id is held once when the parent is: every child's event carries its own copy.
+    const parent = task.parentId === null || task.parentId === parentBefore ? undefined : this.tasks.get(task.parentId);
+    if (parent !== undefined) task.parentId = parent.uuid;
+    this.links.update(task, parentBefore, extraBefore);
+  }
+
+  /** Ids of the held tasks whose parent is `id` (held or not), without walking the model. */
+  childrenOf(id: string): readonly string[] {
+    return this.links.childrenOf(id);
+  }
+
+  /** Ids of the held tasks Pollen sent as retries of `id` (held or not), without walking the model. */
+  retriedAs(id: string): readonly string[] {
+    return this.links.retriedAs(id);
+  }
+
+  /** How many ids the link indexes hold (for tests and memory figures). */
+  get linkTargets(): { readonly parents: number; readonly originals: number } {
+    return this.links.size;
   }
 
   /**

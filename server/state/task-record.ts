@@ -218,7 +218,8 @@ export class TaskRecord {
     if (e.rootId !== null) this.rootId = e.rootId;
     // Celery's retry sends the task again from inside itself, so the retry's message names the task as its
     // own parent: the parent that sent it first (a chain's previous step, a caller) is the one to keep.
-    if (e.parentId !== null && e.parentId !== this.uuid) this.parentId = e.parentId;
+    // The same id in another event is not taken: the string held is the one the link index keys by.
+    if (e.parentId !== null && e.parentId !== this.uuid && e.parentId !== this.parentId) this.parentId = e.parentId;
     if (e.retries !== null) this.retries = Math.max(this.retries, e.retries);
     if (e.eta !== null) this.eta = e.eta;
     if (e.expires !== null) this.expires = e.expires;

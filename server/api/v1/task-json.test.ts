@@ -9,7 +9,7 @@ import { flatEvents } from '@/test/fixtures/celery-5.2/captures';
 import { flowerTask } from '../flower-task-json';
 import { pushedRow } from '../../push/pushed-records';
 import { ClusterState } from '../../state/cluster-state';
-import { taskLinks, v1Task } from './task-json';
+import { v1Task } from './task-json';
 
 const captured = flatEvents('redis')
   .map((f) => decodeEventBody(f.event).events[0] as CeleryEvent)
@@ -28,7 +28,7 @@ function* rows(events: readonly CeleryEvent[]) {
     state.apply(event, event.timestamp);
     const task = [...state.tasks.values()][0];
     if (task === undefined) throw new Error('no task');
-    yield { v1: v1Task(task, taskLinks(state)), live: pushedRow(task), flower: flowerTask(task, []) };
+    yield { v1: v1Task(task, state), live: pushedRow(task), flower: flowerTask(task, []) };
   }
 }
 

@@ -2,23 +2,14 @@
  * A task as /api/v1 shows it: snake_case, Celery's names, the reprs the events carried (strings, not
  * parsed), times in Unix seconds, and the links around it (parent, root, children, Pollen's retries).
  */
-import { childrenIndex } from '../flower-task-json';
-import { retriesIndex, retryOf } from '../../retry/retry-link';
-import type { ClusterState } from '../../state/cluster-state';
+import { retryOf, type TaskLinkReads } from '../../state/task-links';
 import type { TaskRecord } from '../../state/task-record';
 import { runtimeOf, type V1Task } from '@/lib/api/tasks';
 
 export type { V1Task };
 
-export interface TaskLinks {
-  readonly children: ReadonlyMap<string, readonly string[]>;
-  readonly retries: ReadonlyMap<string, readonly string[]>;
-}
-
-/** Children and retries of every task, in one pass over the model. */
-export function taskLinks(state: ClusterState): TaskLinks {
-  return { children: childrenIndex(state.tasks.values()), retries: retriesIndex(state.tasks.values()) };
-}
+/** Where a task's children and retries are read from: the model's link indexes (ClusterState). */
+export type TaskLinks = TaskLinkReads;
 
 export function v1Task(task: TaskRecord, links: TaskLinks): V1Task {
   const runtime = runtimeOf(task);
@@ -53,9 +44,9 @@ export function v1Task(task: TaskRecord, links: TaskLinks): V1Task {
     retry_history: task.retryHistory ?? [],
     root_id: task.rootId,
     parent_id: task.parentId,
-    children: links.children.get(task.uuid) ?? [],
+    children: links.childrenOf(task.uuid),
     retry_of: retryOf(task),
-    retried_as: links.retries.get(task.uuid) ?? [],
+    retried_as: links.retriedAs(task.uuid),
     lost: task.lost,
     clock_skew: task.clockSkew,
     revoke: task.revoked === null ? null : { terminated: task.terminated, signum: task.signum, expired: task.expired },

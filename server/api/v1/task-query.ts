@@ -10,7 +10,7 @@ import { apiError, type ApiResponse, badRequest } from '../api-error';
 import { arrivalEpoch, inArrivalOrder } from './task-arrival';
 import { comparePositions, decodeCursor, encodeCursor, type Position, SORT_KEYS, SORT_ORDERS, sortValue } from './task-cursor';
 import { compileFilter, queryFields, taskFilterShape } from './task-filter';
-import { taskLinks, v1Task } from './task-json';
+import { v1Task } from './task-json';
 import type { TaskPage } from '@/lib/api/tasks';
 
 /** A page large enough for any screen, small enough to render and send quickly. */
@@ -59,9 +59,8 @@ export function listTasks(state: ClusterState, query: URLSearchParams): ApiRespo
   rows.sort((a, b) => comparePositions(a.position, b.position, order));
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  const links = taskLinks(state);
   const body: TaskPage = {
-    tasks: page.map((row) => v1Task(row.task, links)),
+    tasks: page.map((row) => v1Task(row.task, state)),
     next_cursor: rows.length > limit && last ? encodeCursor({ epoch, sort, order, filter: filter.key, position: last.position }) : null,
     total_matching: total,
   };

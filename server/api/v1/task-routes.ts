@@ -3,7 +3,6 @@ import type { Route } from '../../http/route-types';
 import { apiError } from '../api-error';
 import { checkTaskId } from '../task-id';
 import { getTaskDetail } from './task-detail';
-import { taskLinks } from './task-json';
 import { listQuery, listTasks } from './task-query';
 import { bulkRetryBody, retryBody, retryMany, retryOne } from './task-retry';
 import { bulkRevokeBody, revokeMany } from './task-revoke';
@@ -73,12 +72,11 @@ export const V1_TASK_ROUTES: readonly Route[] = [
     },
     handle: checkTaskId(async ({ params }, { state, backend }) => {
       const id = params['id'] ?? '';
-      const links = taskLinks(state);
-      const graph = workflowOf(state, id, links);
+      const graph = workflowOf(state, id, state);
       if (graph === null) return apiError(404, `Unknown task '${id}'`);
       // A client's group or chord header has no parent: its members and the chord body come from the backend.
       const group = await groupOfRoot(state, backend, graph.root);
-      return { status: 200, body: group === null ? graph : workflowOf(state, id, links, MAX_WORKFLOW_NODES, group) };
+      return { status: 200, body: group === null ? graph : workflowOf(state, id, state, MAX_WORKFLOW_NODES, group) };
     }),
   },
   {

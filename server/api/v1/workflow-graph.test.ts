@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { retryOf, retrySentEvent } from '../../retry/retry-link';
-import { taskLinks } from './task-json';
+import { retrySentEvent } from '../../retry/retry-link';
+import { retryOf } from '../../state/task-links';
 import { _addTask, _emptyState } from './task-test-events';
 import { workflowOf } from './workflow-graph';
 
@@ -32,27 +32,27 @@ describe('the workflow graph', () => {
 
   it('walks from a retry up to the root, through the task it retries, and shows the whole tree', () => {
     const state = cluster();
-    const graph = workflowOf(state, 'r', taskLinks(state));
+    const graph = workflowOf(state, 'r', state);
     expect(graph?.root).toBe('a');
     expect(graph?.truncated).toBe(false);
     expect(graph?.nodes.map((n) => n.id).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'r']);
     expect(graph?.nodes.find((n) => n.id === 'c')).toEqual({ id: 'c', name: 'tasks.fail', state: 'FAILURE', known: true, retries: 0 });
     expect(edges(graph)).toEqual(['a-child->b', 'a-child->d', 'a-child->e', 'b-child->c', 'c-retry->r']);
-    expect(edges(workflowOf(state, 'd', taskLinks(state)))).toEqual(edges(graph));
+    expect(edges(workflowOf(state, 'd', state))).toEqual(edges(graph));
   });
 
   it('is one node for a task alone, and null for a task Pollen does not hold', () => {
     const state = cluster();
-    expect(workflowOf(state, 'lonely', taskLinks(state))).toEqual({
+    expect(workflowOf(state, 'lonely', state)).toEqual({
       root: 'lonely', nodes: [{ id: 'lonely', name: 'tasks.add', state: 'SUCCESS', known: true, retries: 0 }], edges: [], truncated: false,
     });
-    expect(workflowOf(state, 'nope', taskLinks(state))).toBeNull();
+    expect(workflowOf(state, 'nope', state)).toBeNull();
   });
 
   it('shows a parent Pollen does not hold as an unknown root', () => {
     const state = _emptyState();
     _addTask(state, 'child', T0, { parent: 'gone', root: 'gone' });
-    const graph = workflowOf(state, 'child', taskLinks(state));
+    const graph = workflowOf(state, 'child', state);
     expect(graph).toMatchObject({ root: 'gone', edges: [{ from: 'gone', to: 'child', kind: 'child' }] });
     expect(graph?.nodes.find((n) => n.id === 'gone')).toEqual({ id: 'gone', name: null, state: null, known: false, retries: 0 });
   });
@@ -61,7 +61,7 @@ describe('the workflow graph', () => {
     const state = _emptyState();
     _addTask(state, 'root', T0);
     for (let i = 0; i < 50; i++) _addTask(state, `c${i}`, T0 + 1 + i, { parent: 'root', root: 'root' });
-    const graph = workflowOf(state, 'c49', taskLinks(state), 10);
+    const graph = workflowOf(state, 'c49', state, 10);
     expect(graph?.truncated).toBe(true);
     expect(graph?.nodes).toHaveLength(10);
     expect(graph?.nodes.map((n) => n.id)).toContain('c49');
@@ -71,7 +71,7 @@ describe('the workflow graph', () => {
     const state = _emptyState();
     _addTask(state, 'x', T0, { parent: 'y' });
     _addTask(state, 'y', T0 + 1, { parent: 'x' });
-    const graph = workflowOf(state, 'x', taskLinks(state));
+    const graph = workflowOf(state, 'x', state);
     expect(graph?.nodes.map((n) => n.id).sort()).toEqual(['x', 'y']);
   });
 
@@ -82,7 +82,7 @@ describe('the workflow graph', () => {
     _addTask(state, 'sub', T0 + 0.1, { parent: 'h2', root: 'h2' });
     _addTask(state, 'body', T0 + 1, { parent: 'h3', root: 'h3', name: 'tasks.tsum' });
     const group = { id: 'g', members: ['h1', 'h2', 'h3'], storedChildren: new Map([['h1', new Set<string>()], ['h2', new Set(['sub'])], ['h3', new Set<string>()]]) };
-    const links = taskLinks(state);
+    const links = state;
     for (const from of ['body', 'h1']) {
       const graph = workflowOf(state, from, links, undefined, group);
       expect(graph?.root).toBe('g');

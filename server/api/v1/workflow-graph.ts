@@ -13,8 +13,8 @@
  * task that finished last which that task did not store among its children (it sent it after storing
  * its result, in on_chord_part_return), whereas the tasks a member sends while it runs are stored.
  */
-import { retryOf } from '../../retry/retry-link';
 import type { ClusterState } from '../../state/cluster-state';
+import { retryOf } from '../../state/task-links';
 import type { TaskLinks } from './task-json';
 import type { TaskGroup } from './workflow-groups';
 import type { Workflow, WorkflowEdge, WorkflowEdgeKind, WorkflowNode } from '@/lib/api/tasks';
@@ -74,8 +74,8 @@ export function workflowOf(state: ClusterState, id: string, links: TaskLinks, ma
       from === root && members !== null
         ? members.map((to): [string, WorkflowEdgeKind] => [to, 'group'])
         : [
-            ...(links.children.get(from) ?? []).map((to): [string, WorkflowEdgeKind] => [to, 'child']),
-            ...(links.retries.get(from) ?? []).map((to): [string, WorkflowEdgeKind] => [to, 'retry']),
+            ...links.childrenOf(from).map((to): [string, WorkflowEdgeKind] => [to, 'child']),
+            ...links.retriedAs(from).map((to): [string, WorkflowEdgeKind] => [to, 'retry']),
           ];
     if (members !== null && body === null && members.includes(from)) {
       const stored = group?.storedChildren.get(from);

@@ -9,6 +9,9 @@ import type { CeleryEvent, TaskEvent } from '@/lib/celery';
 import { Client } from '@/worker/client';
 import { Collector } from '../collector/collector';
 import { Metrics } from '../metrics';
+import { Exposition } from '../prometheus/exposition';
+import { parseExposition, sampleValue } from '../prometheus/exposition-test-parser';
+import { feedPrometheus, PrometheusMetrics } from '../prometheus/prometheus-metrics';
 import { ClusterState } from '../state/cluster-state';
 import { RetrySession } from './retry-sender';
 
@@ -35,6 +38,8 @@ async function setup(sameBroker: boolean) {
   collector = new Collector(new MemoryTransport(url.value, bus), state, { enableEvents: false }, pino({ level: 'silent' }));
   await collector.start();
   const metrics = new Metrics();
+  const prometheus = new PrometheusMetrics();
+  feedPrometheus(collector, prometheus);
   const seen: CeleryEvent[] = [];
   collector.onChange((change, event) => {
     metrics.onEvent(event, Date.now(), change.task);
@@ -45,7 +50,7 @@ async function setup(sameBroker: boolean) {
   const client = sameBroker ? new Client({ transport: collector.transport, backend: null }) : new Client({ transport: new MemoryTransport(url.value, new MemoryBroker()), backend: null });
   const own = collector;
   const session = new RetrySession({ state, backend: null, inspect: null, client, apply: (event, localAt) => own.applyOwn(event, localAt) }, { queue: 'celery' });
-  return { state, metrics, seen, session };
+  return { state, metrics, prometheus, seen, session, origin: client.producer.origin };
 }
 
 const window = () => ({ from: Date.now() - 60_000, to: Date.now() + 60_000 });
@@ -54,8 +59,8 @@ describe('a retry goes through the collector', () => {
   it.each([
     ['the broker echoes the announcement back', true],
     ['the announcement is lost', false],
-  ])('tells metrics and the listeners of the new task once when %s', async (_, sameBroker) => {
-    const { state, metrics, seen, session } = await setup(sameBroker);
+  ])('tells metrics, Prometheus and the listeners (push) of the new task once when %s', async (_, sameBroker) => {
+    const { state, metrics, prometheus, seen, session, origin } = await setup(sameBroker);
     const plan = await session.plan('orig');
     if (!plan.ok) throw new Error(plan.reason);
     const id = await session.send(plan);
@@ -64,5 +69,11 @@ describe('a retry goes through the collector', () => {
     expect(sent.map((e) => (e as TaskEvent).uuid)).toEqual([id]);
     expect(metrics.totals('task', 'tasks.add', window())).toMatchObject({ sent: 1 });
     expect(metrics.totals('queue', 'celery', window())).toMatchObject({ sent: 1 });
+    const out = new Exposition();
+    prometheus.flower.write(out);
+    prometheus.tasks.write(out);
+    const scraped = parseExposition(out.text());
+    expect(sampleValue(scraped, 'flower_events_total', { worker: origin, type: 'task-sent', task: 'tasks.add' })).toBe(1);
+    expect(sampleValue(scraped, 'pollen_tasks_total', { name: 'tasks.add', state: 'sent' })).toBe(1);
   });
 });

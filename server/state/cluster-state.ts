@@ -8,7 +8,8 @@
  */
 import type { CeleryEvent, TaskEvent, WorkerEvent, CustomEvent } from '@/lib/celery';
 import { IdQueue } from './id-queue';
-import { eventState, IN_FLIGHT_STATES, type Settlement, TaskRecord } from './task-record';
+import { IN_FLIGHT_STATES } from '@/lib/api/task-states';
+import { eventState, type Settlement, TaskRecord } from './task-record';
 import { Hearing, WorkerRecord } from './worker-record';
 
 export interface ClusterStateOptions {

@@ -149,7 +149,8 @@ export function flowerTaskQuery(q: z.output<typeof tasksQuery>): { ok: true; que
 export function getTasks(state: ClusterState, query: URLSearchParams): ApiResponse {
   const parsed = tasksQuery.safeParse(queryObject(query));
   if (!parsed.success) return badRequest(parsed.error);
-  const built = flowerTaskQuery(parsed.data);
+  const q = parsed.data;
+  const built = flowerTaskQuery(q);
   if (!built.ok) return built.response;
   const { filter, sort } = built.query;
   const tasks = [...state.tasks.values()].filter((t) => matchesFilter(filter, t));
@@ -165,7 +166,6 @@ export function getTasks(state: ClusterState, query: URLSearchParams): ApiRespon
       return sort.order === 'desc' ? -order : order;
     });
   }
-  const q = parsed.data;
   const page = tasks.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
   const children = childrenIndex(state.tasks.values());
   // Without a limit (Flower's default) this is every task: written as it is serialized, never whole.

@@ -11,7 +11,8 @@ import { ConfirmAction } from '../controls/confirm-action';
 import { ControlsClosedNotice } from '../controls/controls-closed';
 import { type ControlReport, type ReportLine, reportOf, revokeReplyLines } from '../controls/control-report';
 import styles from './task.module.css';
-import { READY_STATES, RETRYABLE_STATES, TERMINATE_SIGNALS } from '../tasks/task-states';
+import { FINISHED_STATES, RETRYABLE_STATES } from '@/lib/api/task-states';
+import { TERMINATE_SIGNALS } from '../tasks/task-states';
 
 async function revoke(id: string, terminate: boolean, signal: string): Promise<ControlReport> {
   const result = await sendControl<BulkRevokeResult>('/api/v1/tasks/revoke', { json: { ids: [id], terminate, signal } });
@@ -23,7 +24,7 @@ async function revoke(id: string, terminate: boolean, signal: string): Promise<C
 export function TaskControls({ id, name, state, onChanged }: { id: string; name: string | null; state: string | null; onChanged: () => void }) {
   const [signal, setSignal] = useState<string>('SIGTERM');
   const [retriedAs, setRetriedAs] = useState<string | null>(null);
-  const finished = state !== null && READY_STATES.has(state);
+  const finished = state !== null && FINISHED_STATES.has(state);
   const label = `${name ?? 'task'} ${id.slice(0, 8)}…`;
   // Revoke, terminate and abort close together once the task has finished: their reason is said once.
   const finishedNotice = { reason: finished ? `The task has finished (${state}): there is nothing to revoke, terminate or abort` : null };

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { ApiError } from '../api/api-client';
 import { CopyButton } from '../clipboard/copy-button';
 import { StateBadge } from '../tasks/state-badge';
-import { READY_STATES } from '../tasks/task-states';
+import { FINISHED_STATES } from '@/lib/api/task-states';
 import { BackendMeta, RetryHistory, TaskArguments, TaskFailure } from './task-payload';
 import { TaskControls } from './task-controls';
 import { TaskFamily, TaskIdentity, TaskTimes } from './task-facts';
@@ -63,7 +63,7 @@ export function TaskPage({ id }: { id: string }) {
             <span data-testid="task-state">
               <StateBadge state={shownState} />
             </span>
-            {storedStatus !== null && storedStatus !== shownState && !READY_STATES.has(storedStatus) && (
+            {storedStatus !== null && storedStatus !== shownState && !FINISHED_STATES.has(storedStatus) && (
               <span title="The state the task reported to the result backend">
                 <StateBadge state={storedStatus} />
               </span>

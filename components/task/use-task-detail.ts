@@ -11,7 +11,7 @@ import type { TaskDetail, Workflow } from '@/lib/api/tasks';
 import type { PushedTask } from '@/lib/push/contract';
 import { ApiError, fetchJson } from '../api/api-client';
 import { useLiveTask } from '../live/live-hooks';
-import { READY_STATES } from '../tasks/task-states';
+import { FINISHED_STATES } from '@/lib/api/task-states';
 
 
 export interface TaskData {
@@ -41,7 +41,7 @@ export function useTaskData(id: string): TaskData {
       const data = query.state.data;
       if (data === undefined) return false;
       const known = data.task?.state ?? stringField(data.backend?.meta?.['status']);
-      return known !== null && READY_STATES.has(known) ? false : 1000;
+      return known !== null && FINISHED_STATES.has(known) ? false : 1000;
     },
   });
   const workflowQuery = useQuery({
@@ -52,7 +52,7 @@ export function useTaskData(id: string): TaskData {
     refetchInterval: (query) => {
       const data = query.state.data;
       if (data === undefined) return false;
-      return data.nodes.some((node) => node.known && (node.state === null || !READY_STATES.has(node.state))) ? 2000 : false;
+      return data.nodes.some((node) => node.known && (node.state === null || !FINISHED_STATES.has(node.state))) ? 2000 : false;
     },
   });
 
@@ -76,7 +76,7 @@ export function useTaskData(id: string): TaskData {
     workflow: workflowQuery.data,
     workflowError: workflowQuery.error,
     state,
-    ready: state !== null && READY_STATES.has(state),
+    ready: state !== null && FINISHED_STATES.has(state),
     refresh,
   };
 }

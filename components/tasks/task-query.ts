@@ -3,6 +3,7 @@
  * to a filtered list, and a reload or a shared link shows the same rows.
  */
 import { TASK_SORT_KEYS, type TaskSortKey } from '@/lib/api/tasks';
+import { type FilterableTask, matchesFilter, type TaskFilter, taskFilter } from '@/lib/query/task-filter';
 import type { QueryParams } from '../api/api-path';
 
 export const RANGE_PRESETS = [
@@ -91,3 +92,25 @@ export function restParams(query: TaskQuery, window: { after: number | null; bef
   };
 }
 
+
+/**
+ * The page's filters in the one query model (lib/query), as GET /api/v1/tasks reads restParams: the same
+ * state case, queue (task-sent's, never the routing key) and received window (a task not received yet is
+ * outside it). The search is left to the server, which applies it to the push topic's rows itself.
+ */
+export function liveFilter(query: TaskQuery, window: { after: number | null; before: number | null }): TaskFilter {
+  const one = (value: string): string[] | null => (value === '' ? null : [value]);
+  return taskFilter({
+    states: query.states,
+    names: one(query.name),
+    workers: one(query.worker),
+    queues: one(query.queue),
+    received: { from: window.after, to: window.before, toIncluded: false },
+  });
+}
+
+/** Whether a pushed row belongs to the list on screen. */
+export function liveMatcher(query: TaskQuery, window: { after: number | null; before: number | null }): (row: FilterableTask) => boolean {
+  const filter = liveFilter(query, window);
+  return (row) => matchesFilter(filter, row);
+}

@@ -11,7 +11,7 @@ export interface TaskRow {
   readonly name: string | null;
   readonly state: string;
   readonly worker: string | null;
-  /** Known from REST (task-sent); pushed rows only carry the routing key. */
+  /** The queue the producer sent the task to (task-sent); the routing key is not a queue name. */
   readonly queue: string | null;
   readonly routingKey: string | null;
   readonly args: string | null;
@@ -24,6 +24,8 @@ export interface TaskRow {
   readonly runtime: number | null;
   readonly runtimeSource: RuntimeSource | null;
   readonly timestamp: number;
+  /** Its worker went offline while the task was in flight. */
+  readonly lost: boolean;
 }
 
 export function rowOfTask(task: V1Task): TaskRow {
@@ -44,6 +46,7 @@ export function rowOfTask(task: V1Task): TaskRow {
     runtime: task.runtime,
     runtimeSource: task.runtime_source,
     timestamp: task.timestamp,
+    lost: task.lost,
   };
 }
 
@@ -58,7 +61,7 @@ export function rowOfPushed(task: PushedTask, known: TaskRow | undefined): TaskR
     name: task.name ?? known?.name ?? null,
     state: task.state,
     worker: task.worker ?? known?.worker ?? null,
-    queue: known?.queue ?? null,
+    queue: text(task['queue']) ?? known?.queue ?? null,
     routingKey: text(task['routing_key']),
     args: text(task['args']),
     kwargs: text(task['kwargs']),
@@ -70,6 +73,7 @@ export function rowOfPushed(task: PushedTask, known: TaskRow | undefined): TaskR
     runtime: runtime.seconds,
     runtimeSource: runtime.source,
     timestamp: task.timestamp,
+    lost: task['lost'] === true,
   };
 }
 

@@ -10,7 +10,8 @@ import { ConfirmAction } from '../controls/confirm-action';
 import { type ControlReport, type ReportLine, revokeReplyLines } from '../controls/control-report';
 import { formatCount } from '../format/format-values';
 import type { TaskRow } from './task-row-store';
-import { READY_STATES, RETRYABLE_STATES, TERMINATE_SIGNALS } from './task-states';
+import { FINISHED_STATES, RETRYABLE_STATES } from '@/lib/api/task-states';
+import { TERMINATE_SIGNALS } from './task-states';
 import styles from './tasks.module.css';
 
 const PER_CALL = 1000;
@@ -55,7 +56,7 @@ export function TasksBulkBar({ selected, rowOf, onClear }: TasksBulkBarProps) {
   const ids = [...selected];
   const retryable = ids.filter((id) => RETRYABLE_STATES.has(rowOf(id)?.state ?? '')).length;
   // A row no longer loaded may still run: the server decides for it.
-  const unfinished = ids.filter((id) => !READY_STATES.has(rowOf(id)?.state ?? '')).length;
+  const unfinished = ids.filter((id) => !FINISHED_STATES.has(rowOf(id)?.state ?? '')).length;
   const revokeReason = ids.length === 0 ? 'Select tasks to revoke' : unfinished === 0 ? 'The selected tasks have finished: nothing to revoke' : null;
   const retryReason = ids.length === 0 ? 'Select tasks to retry' : retryable === 0 ? 'Only failed or revoked tasks can be retried' : null;
 

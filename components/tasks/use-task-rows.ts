@@ -1,8 +1,8 @@
 'use client';
 /**
  * The Tasks page's rows: cursor pages of GET /api/v1/tasks fetched as the table scrolls towards them,
- * and the push `tasks` topic merged in by uuid. The push topic knows state, name, worker and search;
- * several states, the queue and the time window are checked here on the fields a pushed row carries.
+ * and the push `tasks` topic merged in by uuid. The push topic knows one state, name, worker and search;
+ * every structured filter is checked again here (liveMatcher), by the rules the server's are.
  *
  * A new filter loads beside the rows on screen, which stay until its first page is in: a search that
  * does not parse (or any failed load) leaves the current rows, and says what went wrong.
@@ -12,8 +12,8 @@ import type { TaskPage } from '@/lib/api/tasks';
 import type { PushUpdate } from '@/lib/push/contract';
 import { ApiError, fetchJson } from '../api/api-client';
 import { useSubscription } from '../live/use-subscription';
-import { receivedWindow, restParams, type TaskQuery, taskQueryString } from './task-query';
-import { type TaskRow, TaskRowStore } from './task-row-store';
+import { liveMatcher, receivedWindow, restParams, type TaskQuery, taskQueryString } from './task-query';
+import { TaskRowStore } from './task-row-store';
 
 const FIRST_PAGE = 500;
 const NEXT_PAGE = 500;
@@ -185,16 +185,6 @@ export function useTaskRows(query: TaskQuery): TaskRows {
     ensure,
     reload,
   };
-}
-
-/** Whether a pushed row belongs to the list, for the filters the push topic does not apply itself. */
-function liveMatcher(query: TaskQuery, bounds: { after: number | null; before: number | null }): (row: TaskRow) => boolean {
-  const states = new Set(query.states);
-  return (row) =>
-    (states.size <= 1 || states.has(row.state)) &&
-    (query.queue === '' || row.queue === query.queue || row.routingKey === query.queue) &&
-    (bounds.after === null || (row.received ?? row.timestamp) >= bounds.after) &&
-    (bounds.before === null || (row.received ?? row.timestamp) < bounds.before);
 }
 
 /**

@@ -61,8 +61,8 @@ export const PUSH_LIMITS = {
 /**
  * What to follow:
  * - `overview`: task counts by state, workers online/offline, throughput;
- * - `tasks`: the newest tasks matching a filter, as GET /api/tasks filters them (`state`, `name` =
- *   taskname, `worker` = workername, `search` in Flower's search language), `limit` rows;
+ * - `tasks`: the newest tasks matching a filter, as GET /api/tasks filters them (lib/query: `state` in
+ *   any case, `name` = taskname, `worker` = workername, `search` in Flower's search language), `limit` rows;
  * - `task`: one task's full record (it may be subscribed before the task is known);
  * - `worker`: one worker's record (heartbeats, active, processed, ...);
  * - `workers`: every worker.

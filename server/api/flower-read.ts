@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { flowerBoolean } from '../flower-boolean';
-import { matchesTask } from '../search/search-match';
-import { parseTaskSearch } from '../search/search-parser';
+import { matchesFilter, taskFilter } from '@/lib/query/task-filter';
+import type { TaskQuery } from '@/lib/query/task-query';
+import { parseTaskSearch } from '@/lib/search/search-parser';
 import { INSPECT_METHODS, INSPECT_STALE_MS, type InspectCache } from '../control/inspect-cache';
 import type { ClusterState } from '../state/cluster-state';
 import type { TaskRecord } from '../state/task-record';
@@ -86,34 +87,55 @@ function localMinute(text: string): number {
 
 const ALL = 'All';
 
+/** A Flower list filter: `All` (or nothing) means none. */
+function flowerValue(value: string | undefined): string[] | null {
+  return value === undefined || value === ALL ? null : [value];
+}
+
+/**
+ * Flower's parameters in the one query model: `state`, `taskname` and `workername` are one value each
+ * (`All` for any; a state in any case), `received_start` and `received_end` are local minutes, both
+ * included, and `sort_by` names a field (`-` for descending) or, left out, the newest state change first.
+ */
+export function flowerTaskQuery(q: z.output<typeof tasksQuery>): { ok: true; query: TaskQuery } | { ok: false; response: ApiResponse } {
+  // Parsed once for the request; a search that does not parse is Flower's 400 {"error": ...}.
+  const search = parseTaskSearch(q.search ?? '');
+  if (!search.ok) return { ok: false, response: searchError(search.error) };
+  const filter = taskFilter({
+    states: flowerValue(q.state),
+    names: flowerValue(q.taskname),
+    workers: flowerValue(q.workername),
+    received: {
+      from: q.received_start === undefined ? null : localMinute(q.received_start),
+      to: q.received_end === undefined ? null : localMinute(q.received_end),
+      toIncluded: true,
+    },
+    search: search.query,
+  });
+  const sort = q.sort_by === undefined
+    ? { key: 'timestamp' as const, order: 'desc' as const }
+    : { key: q.sort_by.replace('-', '') as (typeof SORT_KEYS)[number], order: q.sort_by.startsWith('-') ? ('desc' as const) : ('asc' as const) };
+  return { ok: true, query: { filter, sort, page: { kind: 'offset', offset: q.offset, limit: q.limit ?? null } } };
+}
+
 export function getTasks(state: ClusterState, query: URLSearchParams): ApiResponse {
   const parsed = tasksQuery.safeParse(queryObject(query));
   if (!parsed.success) return badRequest(parsed.error);
   const q = parsed.data;
-  // Parsed once for the request; a search that does not parse is Flower's 400 {"error": ...}.
-  const search = parseTaskSearch(q.search ?? '');
-  if (!search.ok) return searchError(search.error);
-  const start = q.received_start === undefined ? null : localMinute(q.received_start);
-  const end = q.received_end === undefined ? null : localMinute(q.received_end);
-  const matches = (t: TaskRecord): boolean =>
-    (q.workername === undefined || q.workername === ALL || t.worker === q.workername) &&
-    (q.taskname === undefined || q.taskname === ALL || t.name === q.taskname) &&
-    (q.state === undefined || q.state === ALL || t.state === q.state) &&
-    (start === null || (t.received !== null && t.received >= start)) &&
-    (end === null || (t.received !== null && t.received <= end)) &&
-    matchesTask(search.query, t);
-  const tasks = [...state.tasks.values()].filter(matches);
-  if (q.sort_by === undefined) {
+  const built = flowerTaskQuery(q);
+  if (!built.ok) return built.response;
+  const { filter, sort } = built.query;
+  const tasks = [...state.tasks.values()].filter((t) => matchesFilter(filter, t));
+  if (sort.key === 'timestamp') {
     // Flower's default order: newest state change first.
     tasks.sort((a, b) => sortTime(b, b.timestamp) - sortTime(a, a.timestamp));
   } else {
-    const descending = q.sort_by.startsWith('-');
-    const key = q.sort_by.replace('-', '') as (typeof SORT_KEYS)[number];
+    const key = sort.key as (typeof SORT_KEYS)[number];
     const value = (t: TaskRecord): string | number => (key === 'name' ? (t.name ?? '') : key === 'state' ? t.state : (sortTime(t, t[key]) ?? 0));
     tasks.sort((a, b) => {
       const [x, y] = [value(a), value(b)];
       const order = x < y ? -1 : x > y ? 1 : 0;
-      return descending ? -order : order;
+      return sort.order === 'desc' ? -order : order;
     });
   }
   const page = tasks.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);

@@ -36,7 +36,9 @@ export function flowerTask(task: TaskRecord, children: readonly string[]): Recor
     parent_id: task.parentId,
     children,
     worker: task.worker,
-    // Pollen's own fields.
+    // Pollen's own fields. `queue` is the one the producer sent the task to (task-sent), which the
+    // routing key need not name.
+    queue: task.queue,
     lost: task.lost,
     retry_history: task.retryHistory,
     revoke_info: task.revoked === null ? null : { terminated: task.terminated, signum: task.signum, expired: task.expired },

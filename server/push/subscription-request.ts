@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { PUSH_LIMITS, type PushError, type PushErrorCode, type SubscribeRequest } from '@/lib/push/contract';
-import { parseTaskSearch } from '../search/search-parser';
-import { SEARCH_LIMITS, type SearchQuery } from '../search/search-query';
+import { parseTaskSearch } from '@/lib/search/search-parser';
+import { SEARCH_LIMITS, type SearchQuery } from '@/lib/search/search-query';
 
 /** Node names, task names and states are short; the cap keeps a feed's key (and its map entry) small. */
 const MAX_NAME = 256;
@@ -80,7 +80,8 @@ export function parseSubscribeRequest(input: unknown): Validated<ValidSubscripti
   const searchText = (request.search ?? '').trim();
   const search = parseTaskSearch(searchText);
   if (!search.ok) return { ok: false, error: pushError('invalid', `search: ${search.error.message} at position ${search.error.position}`, 'search') };
-  const filter: TaskListFilter = { state: request.state ?? null, name: request.name ?? null, worker: request.worker ?? null, searchText, search: search.query };
+  // Celery's states are upper-case: `failure` and `FAILURE` are one feed.
+  const filter: TaskListFilter = { state: request.state?.toUpperCase() ?? null, name: request.name ?? null, worker: request.worker ?? null, searchText, search: search.query };
   return { ok: true, value: { topic: 'tasks', filter, limit: request.limit } };
 }
 

@@ -16,7 +16,7 @@
  *   subscribers are told to re-fetch (`subscriptions:invalidated`), and the sets start over.
  */
 import type { TaskRecord } from '../state/task-record';
-import { matchesTask } from '../search/search-match';
+import { matchesFilter, type TaskFilter, taskFilter } from '@/lib/query/task-filter';
 import type { TaskListFilter } from './subscription-request';
 
 /** Matching tasks remembered per window row: enough for rows that fill in below the window as others leave. */
@@ -39,6 +39,8 @@ export class TaskListFeed {
   private overflowed = false;
   /** A subscriber joined: the next flush sends the whole window. */
   private resend = false;
+  /** The subscription's filter in the one query model: the same rules as GET /api/tasks. */
+  private readonly query: TaskFilter;
 
   constructor(
     readonly filter: TaskListFilter,
@@ -47,16 +49,12 @@ export class TaskListFeed {
     this.memberCap = Math.max(limit * MEMBERS_PER_ROW, MIN_MEMBERS);
     this.removalsCap = this.memberCap * 2;
     this.changed = new Array<string | undefined>(limit * 2).fill(undefined);
+    const one = (value: string | null): string[] | null => (value === null ? null : [value]);
+    this.query = taskFilter({ states: one(filter.state), names: one(filter.name), workers: one(filter.worker), search: filter.search });
   }
 
   matches(task: TaskRecord): boolean {
-    const f = this.filter;
-    return (
-      (f.state === null || task.state === f.state) &&
-      (f.name === null || task.name === f.name) &&
-      (f.worker === null || task.worker === f.worker) &&
-      matchesTask(f.search, task)
-    );
+    return matchesFilter(this.query, task);
   }
 
   /** Remembers the newest matching tasks of the model (in arrival order). O(tasks): once per feed. */

@@ -9,12 +9,11 @@
  * in the original message only, which neither the events nor the backend keep, so a retried chain step
  * runs alone.
  */
+import { RETRYABLE_STATES } from '@/lib/api/task-states';
 import type { JsonObject, JsonValue } from '@/lib/celery';
 import type { TaskRecord } from '../state/task-record';
 import { type BackendView, type CallSource, planCall } from './retry-call';
 import { planRouting, type RoutingSource, type WorkerQueue } from './retry-routing';
-
-export const RETRYABLE_STATES: ReadonlySet<string> = new Set(['FAILURE', 'REVOKED']);
 
 export type RetryTask = Pick<TaskRecord, 'state' | 'lost' | 'name' | 'args' | 'kwargs' | 'queue' | 'worker'>;
 

@@ -8,8 +8,9 @@
  */
 import type { CeleryEvent, CustomEvent, JsonObject, TaskEvent, WorkerEvent } from '@/lib/celery';
 import { IdQueue } from './id-queue';
+import { IN_FLIGHT_STATES } from '@/lib/api/task-states';
 import { type TaskLinkReads, TaskLinks } from './task-links';
-import { eventState, IN_FLIGHT_STATES, type Settlement, TaskRecord } from './task-record';
+import { eventState, type Settlement, TaskRecord } from './task-record';
 import { Hearing, WorkerRecord } from './worker-record';
 
 export interface ClusterStateOptions {

@@ -11,6 +11,7 @@
  * only fills in fields (a late task-started never overwrites SUCCESS; a late task-received only adds
  * name, args, ...). RETRY is ordered by timestamp instead, because a retried task starts over.
  */
+import { FINISHED_STATES } from '@/lib/api/task-states';
 import type { CustomEvent, JsonObject, TaskEvent } from '@/lib/celery';
 import { implausibleSkew } from './clock-skew';
 
@@ -42,10 +43,6 @@ const EVENT_STATE: Readonly<Record<string, string>> = {
 export function eventState(type: string): string {
   return EVENT_STATE[type] ?? type.slice(type.indexOf('-') + 1).toUpperCase();
 }
-
-/** States in which a task is still someone's work; a worker that vanishes leaves such tasks lost. */
-export const IN_FLIGHT_STATES: ReadonlySet<string> = new Set(['RECEIVED', 'STARTED']);
-export const READY_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
 
 export interface RetryAttempt {
   /** Which attempt failed: 0 for the first run, 1 for the first retry, ... */
@@ -126,7 +123,7 @@ export class TaskRecord {
   constructor(readonly uuid: string) {}
 
   get ready(): boolean {
-    return READY_STATES.has(this.state);
+    return FINISHED_STATES.has(this.state);
   }
 
   /** Notes when we received an event about this task, and flags a sender clock that cannot be right. */

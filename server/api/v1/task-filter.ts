@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { flowerBoolean } from '../../flower-boolean';
-import { matchesTask } from '../../search/search-match';
-import { parseTaskSearch } from '../../search/search-parser';
-import { SEARCH_LIMITS } from '../../search/search-query';
+import { isEmptyFilter, matchesFilter, type TaskFilter as QueryFilter, taskFilter } from '@/lib/query/task-filter';
+import { parseTaskSearch } from '@/lib/search/search-parser';
+import { SEARCH_LIMITS } from '@/lib/search/search-query';
 import type { TaskRecord } from '../../state/task-record';
 import { type ApiResponse, searchError } from '../api-error';
 
@@ -37,8 +37,8 @@ export const taskFilterShape = {
   state: valueList.optional().describe("Celery states (any case), e.g. FAILURE or ['FAILURE', 'REVOKED']"),
   name: valueList.optional().describe('task names, exactly'),
   worker: valueList.optional().describe('node names of the workers that received or ran the task'),
-  queue: valueList.optional().describe('queues the producer sent the task to (known from task-sent events)'),
-  received_after: moment.optional().describe('received at or after: Unix seconds or ISO-8601 (UTC unless an offset is given)'),
+  queue: valueList.optional().describe('queues the producer sent the task to (known from task-sent events; the routing key is not taken for a queue)'),
+  received_after: moment.optional().describe('received at or after: Unix seconds or ISO-8601 (UTC unless an offset is given); a task not received yet is outside every received range'),
   received_before: moment.optional().describe('received before this moment'),
   started_after: moment.optional().describe('started at or after this moment'),
   started_before: moment.optional().describe('started before this moment'),
@@ -52,45 +52,30 @@ export type TaskFilter = z.output<typeof taskFilterSchema>;
 export const FILTER_FIELDS = Object.keys(taskFilterShape) as (keyof TaskFilter)[];
 
 export type CompiledFilter =
-  | { readonly ok: true; readonly matches: (task: TaskRecord) => boolean; readonly key: string; readonly empty: boolean }
+  | { readonly ok: true; readonly filter: QueryFilter; readonly matches: (task: TaskRecord) => boolean; readonly key: string; readonly empty: boolean }
   | { readonly ok: false; readonly response: ApiResponse };
 
-/** The filter as one predicate, with a key that is equal for equal filters (cursors check it). */
-export function compileFilter(filter: TaskFilter): CompiledFilter {
-  const search = parseTaskSearch(filter.search ?? '');
+/** The filter in the one query model (lib/query), with a key that is equal for equal filters (cursors check it). */
+export function compileFilter(input: TaskFilter): CompiledFilter {
+  const search = parseTaskSearch(input.search ?? '');
   if (!search.ok) return { ok: false, response: searchError(search.error) };
-  const states = setOf(filter.state?.map((s) => s.toUpperCase()));
-  const names = setOf(filter.name);
-  const workers = setOf(filter.worker);
-  const queues = setOf(filter.queue);
-  const { received_after: rAfter, received_before: rBefore, started_after: sAfter, started_before: sBefore, lost } = filter;
-  const query = search.query;
-  const matches = (t: TaskRecord): boolean =>
-    (states === null || states.has(t.state)) &&
-    (names === null || (t.name !== null && names.has(t.name))) &&
-    (workers === null || (t.worker !== null && workers.has(t.worker))) &&
-    (queues === null || (t.queue !== null && queues.has(t.queue))) &&
-    within(t.received, rAfter, rBefore) &&
-    within(t.started, sAfter, sBefore) &&
-    (lost === undefined || t.lost === lost) &&
-    matchesTask(query, t);
+  const filter = taskFilter({
+    states: input.state,
+    names: input.name,
+    workers: input.worker,
+    queues: input.queue,
+    received: { from: input.received_after ?? null, to: input.received_before ?? null, toIncluded: false },
+    started: { from: input.started_after ?? null, to: input.started_before ?? null, toIncluded: false },
+    lost: input.lost,
+    search: search.query,
+  });
+  const matches = (t: TaskRecord): boolean => matchesFilter(filter, t);
   const normal = FILTER_FIELDS.map((field) => {
-    const value = field === 'state' ? filter.state?.map((s) => s.toUpperCase()) : field === 'search' ? filter.search?.trim() || undefined : filter[field];
+    const value = field === 'state' ? input.state?.map((s) => s.toUpperCase()) : field === 'search' ? input.search?.trim() || undefined : input[field];
     return [field, Array.isArray(value) ? [...value].sort() : (value ?? null)];
   });
-  const empty = normal.every(([, value]) => value === null || (Array.isArray(value) && value.length === 0)) && query.kind === 'all';
   const key = createHash('sha256').update(JSON.stringify(normal)).digest('base64url').slice(0, 16);
-  return { ok: true, matches, key, empty };
-}
-
-function setOf(values: readonly string[] | undefined): ReadonlySet<string> | null {
-  return values === undefined || values.length === 0 ? null : new Set(values);
-}
-
-function within(value: number | null, after: number | undefined, before: number | undefined): boolean {
-  if (after === undefined && before === undefined) return true;
-  if (value === null) return false;
-  return (after === undefined || value >= after) && (before === undefined || value < before);
+  return { ok: true, filter, matches, key, empty: isEmptyFilter(filter) };
 }
 
 /** A query string as an object for the filter schema: a repeated name gives a list. */

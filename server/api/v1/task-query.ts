@@ -12,6 +12,8 @@ import { comparePositions, decodeCursor, encodeCursor, type Position, SORT_KEYS,
 import { compileFilter, queryFields, taskFilterShape } from './task-filter';
 import { v1Task } from './task-json';
 import type { TaskPage } from '@/lib/api/tasks';
+import { matchesFilter } from '@/lib/query/task-filter';
+import type { TaskQuery } from '@/lib/query/task-query';
 
 /** A page large enough for any screen, small enough to render and send quickly. */
 export const MAX_PAGE = 1000;
@@ -37,6 +39,8 @@ export function listTasks(state: ClusterState, query: URLSearchParams): ApiRespo
   const { limit, cursor: cursorText, sort, order, ...filterInput } = parsed.data;
   const filter = compileFilter(filterInput);
   if (!filter.ok) return filter.response;
+  // The request in the one query model; this walk over the model is what a store answers it with.
+  const request: TaskQuery = { filter: filter.filter, sort: { key: sort, order }, page: { kind: 'cursor', cursor: cursorText ?? null, limit } };
   const epoch = arrivalEpoch(state);
   let after: Position | null = null;
   if (cursorText !== undefined) {
@@ -51,7 +55,7 @@ export function listTasks(state: ClusterState, query: URLSearchParams): ApiRespo
   let total = 0;
   const rows: { task: TaskRecord; position: Position }[] = [];
   for (const [task, seq] of inArrivalOrder(state)) {
-    if (!filter.matches(task)) continue;
+    if (!matchesFilter(request.filter, task)) continue;
     total++;
     const position = { value: sortValue(task, sort, seq), seq };
     if (after === null || comparePositions(position, after, order) > 0) rows.push({ task, position });

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { flowerBoolean } from '../../flower-boolean';
 import type { RouteContext } from '../../http/route-types';
-import { READY_STATES } from '../../state/task-record';
+import { FINISHED_STATES } from '@/lib/api/task-states';
 import { apiError, type ApiResponse, badRequest } from '../api-error';
 import { bulkShape, selectTasks } from './bulk-select';
 import { NO_BROKER, type Refusal } from './task-retry';
@@ -40,7 +40,7 @@ export async function revokeMany(json: unknown, context: RouteContext): Promise<
   const refused: Refusal[] = [];
   for (const id of selected.ids) {
     const task = state.tasks.get(id);
-    if (task && READY_STATES.has(task.state)) refused.push({ id, reason: `Task '${id}' is ${task.state}: a finished task has nothing to revoke` });
+    if (task && FINISHED_STATES.has(task.state)) refused.push({ id, reason: `Task '${id}' is ${task.state}: a finished task has nothing to revoke` });
     else revocable.push(id);
   }
   const matched = selected.ids.length;

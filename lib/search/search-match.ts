@@ -3,12 +3,20 @@
  * per task and only when a term looks at it; needles were lower-cased by the parser; kwargs reprs are
  * parsed once per task and kept until they change (search-kwargs.ts). Nothing is compiled per task.
  */
-import type { TaskRecord } from '../state/task-record';
 import { holdsPairText, kwargsPairs } from './search-kwargs';
 import type { KwargTerm, SearchNode, SearchQuery } from './search-query';
 
-/** The fields a search reads: a TaskRecord, or any object with them. */
-export type SearchableTask = Pick<TaskRecord, 'uuid' | 'name' | 'state' | 'worker' | 'args' | 'kwargs' | 'result' | 'exception'>;
+/** The fields a search reads: the server's TaskRecord, a row in the browser, or any object with them. */
+export interface SearchableTask {
+  readonly uuid: string;
+  readonly name: string | null;
+  readonly state: string;
+  readonly worker: string | null;
+  readonly args: string | null;
+  readonly kwargs: string | null;
+  readonly result: string | null;
+  readonly exception: string | null;
+}
 
 type TextField = 'uuid' | 'name' | 'state' | 'worker' | 'args' | 'kwargs' | 'result' | 'exception';
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { TaskRecord } from '../state/task-record';
 import { matchesTask, type SearchableTask } from './search-match';
 import { parseTaskSearch } from './search-parser';
 
@@ -127,10 +126,10 @@ describe('matchesTask', () => {
     expect(matching(search)).toEqual(expected);
   });
 
-  it('matches a TaskRecord, and re-reads kwargs when they change', () => {
-    const record = new TaskRecord('f00dfeed-0000-4000-8000-000000000000');
-    record.name = 'tasks.add';
-    record.kwargs = "{'a': 1}";
+  it('matches a task object, and re-reads kwargs when they change', () => {
+    const record: { -readonly [K in keyof SearchableTask]: SearchableTask[K] } = {
+      uuid: 'f00dfeed-0000-4000-8000-000000000000', name: 'tasks.add', state: 'PENDING', worker: null, args: null, kwargs: "{'a': 1}", result: null, exception: null,
+    };
     const query = parseTaskSearch('kwargs:a=1 name:add');
     if (!query.ok) throw new Error(query.error.message);
     expect(matchesTask(query.query, record)).toBe(true);

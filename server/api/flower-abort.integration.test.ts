@@ -63,6 +63,15 @@ describe('abort on redis with a Python worker', () => {
     expect(JSON.parse(before ?? 'null')).toMatchObject({ status: 'FAILURE', traceback: 'Traceback: boom' });
   });
 
+  it('answers 409 for a task its worker rejected: it is finished, though Celery stores nothing for it', async () => {
+    const result = await client.sendTask('tasks.reject', []);
+    await expect.poll(async () => ((await pollen.request(`/api/task/info/${result.id}`)).body as { state?: string }).state, { timeout: 20_000 }).toBe('REJECTED');
+    const answer = await abort(result.id);
+    expect(answer.status, answer.text).toBe(409);
+    expect(answer.body).toMatchObject({ error: expect.stringContaining('REJECTED'), code: 'task_ready' });
+    expect(await stored(result.id)).toBeNull();
+  });
+
   it('still aborts a task that is waiting in a queue, as AbortableAsyncResult.abort() does', async () => {
     const result = await client.sendTask('tasks.add', [1, 2], {}, { queue: 'nobody-consumes-this' });
     const answer = await abort(result.id);

@@ -8,7 +8,8 @@
  */
 import { z } from 'zod';
 import { linkDown } from '@/lib/broker';
-import { newTaskMeta, READY_STATES, type TaskMeta } from '@/lib/celery';
+import { FINISHED_STATES } from '@/lib/api/task-states';
+import { newTaskMeta, type TaskMeta } from '@/lib/celery';
 import type { Client } from '@/worker/client';
 import { flowerBoolean } from '../flower-boolean';
 import type { ControlOutcome, WorkerControl } from '../control/worker-control';
@@ -141,7 +142,7 @@ export const abortTask: Handler = async ({ params }, context) => {
   if (context.backend === null) return apiError(503, NO_BACKEND);
   const id = params['id'] ?? '';
   const task = context.state.tasks.get(id);
-  if (task !== undefined && READY_STATES.has(task.state)) return notAbortable(id, task.state);
+  if (task !== undefined && FINISHED_STATES.has(task.state)) return notAbortable(id, task.state);
   let stored: TaskMeta | null;
   try {
     stored = await readBackend(context.backend, (backend) => backend.storeUnlessReady(newTaskMeta(id, ABORTED)));

@@ -9,6 +9,8 @@ describe('valueTicks', () => {
     expect(valueTicks(0, 0, { integer: true, format: formatCount })).toEqual([0, 1]);
     expect(valueTicks(0, 3, { integer: true, format: formatCount })).toEqual([0, 1, 2, 3]);
     expect(valueTicks(0, 25, { integer: true, format: formatCount })).toEqual([0, 10, 20, 30]);
+    // 9 over four steps asks for 2.25 each: a count axis takes 5, never 2.5.
+    expect(valueTicks(0, 9, { integer: true, format: formatCount })).toEqual([0, 5, 10]);
   });
 
   it('widens the step until the format writes every tick differently', () => {

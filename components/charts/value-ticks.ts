@@ -7,13 +7,13 @@
 
 const NICE = [1, 2, 2.5, 5];
 
-/** The round steps from the first at or above `least`, smallest first. */
-function* niceSteps(least: number): Generator<number> {
+/** The round steps from the first at or above `least`, smallest first; whole ones only for counts (no 2.5). */
+function* niceSteps(least: number, integer: boolean): Generator<number> {
   let power = 10 ** Math.floor(Math.log10(least));
   for (;;) {
     for (const m of NICE) {
       const step = m * power;
-      if (step >= least * (1 - 1e-9)) yield step;
+      if (step >= least * (1 - 1e-9) && (!integer || Number.isInteger(step))) yield step;
     }
     power *= 10;
   }
@@ -37,7 +37,7 @@ export function valueTicks(min: number, max: number, options: ValueTickOptions =
   // A step below 1e-12 is no step a label could show (and 10^floor(log10) of a subnormal is 0).
   const least = Math.max((high - low) / (count - 1), integer ? 1 : 1e-12);
   let tries = 0;
-  for (const step of niceSteps(least)) {
+  for (const step of niceSteps(least, integer)) {
     const from = Math.floor(low / step);
     const to = Math.ceil(high / step);
     // Multiplying integers keeps 0.1 × 3 from reading 0.30000000000000004.

@@ -74,7 +74,12 @@ function argsRepr(k: number, max: number, rnd: () => number): string {
   return `${text})`.slice(0, max);
 }
 
-function taskEvents(k: number, shape: StreamShape, rnd: () => number): { worker: number; sent: JsonObject | null; events: JsonObject[] } {
+/** One task in five is a child of a task sent a little earlier (a chain or a callback), with its root. */
+function taskEvents(k: number, shape: StreamShape, rnd: () => number, roots: number[]): { worker: number; sent: JsonObject | null; events: JsonObject[] } {
+  const parent = k % 5 === 1 && k >= 8 ? k - 7 : null;
+  roots[k] = parent === null ? k : (roots[parent] as number);
+  const parent_id = parent === null ? null : ID_MARK(parent);
+  const root_id = ID_MARK(roots[k] as number);
   const nameIndex = Math.floor(rnd() * shape.taskNames);
   const worker = k % shape.workers;
   const uuid = ID_MARK(k);
@@ -84,7 +89,7 @@ function taskEvents(k: number, shape: StreamShape, rnd: () => number): { worker:
   const kwargs = `{'priority': ${k % 10}, 'locale': 'en_US'}`;
   const queue = queueName(nameIndex % shape.queues);
   const sent = shape.sent
-    ? { hostname: 'gen1234@producer-1', utcoffset: 0, pid: 42, clock: k * 4, uuid, name, args, kwargs, retries: 0, eta: null, expires: null, queue, exchange: '', routing_key: queue, root_id: uuid, parent_id: null, timestamp: TS_MARK, type: 'task-sent' }
+    ? { hostname: 'gen1234@producer-1', utcoffset: 0, pid: 42, clock: k * 4, uuid, name, args, kwargs, retries: 0, eta: null, expires: null, queue, exchange: '', routing_key: queue, root_id, parent_id, timestamp: TS_MARK, type: 'task-sent' }
     : null;
   const fails = rnd() < shape.failRatio;
   const exception = `ValueError('invalid literal for int() with base 10: ${k % 9973}')`;
@@ -92,7 +97,7 @@ function taskEvents(k: number, shape: StreamShape, rnd: () => number): { worker:
     worker,
     sent,
     events: [
-      { ...common, uuid, name, args, kwargs, root_id: uuid, parent_id: null, retries: 0, eta: null, expires: null, timestamp: TS_MARK, type: 'task-received' },
+      { ...common, uuid, name, args, kwargs, root_id, parent_id, retries: 0, eta: null, expires: null, timestamp: TS_MARK, type: 'task-received' },
       { ...common, clock: k * 4 + 1, uuid, timestamp: TS_MARK, type: 'task-started' },
       fails
         ? { ...common, clock: k * 4 + 2, uuid, exception, traceback: `Traceback (most recent call last):\n  File "/srv/app/${name.replace(/\./g, '/')}.py", line ${k % 400}, in run\n    raise ${exception}\nValueError: invalid literal\n`, timestamp: TS_MARK, type: 'task-failed' }
@@ -149,8 +154,9 @@ export class EventStream {
   constructor(readonly shape: StreamShape) {
     const rnd = random(17);
     const perWorker: { sent: JsonObject | null; events: JsonObject[] }[][] = Array.from({ length: shape.workers }, () => []);
+    const roots: number[] = [];
     for (let k = 0; k < shape.poolTasks; k++) {
-      const task = taskEvents(k, shape, rnd);
+      const task = taskEvents(k, shape, rnd, roots);
       perWorker[task.worker]?.push(task);
     }
     // Each worker: received(k), started(k-1), finished(k-2), ...; the producer's task-sent just before received.

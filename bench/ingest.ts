@@ -30,6 +30,8 @@ if (PROBE === undefined || !existsSync(PROBE)) throw new Error('ceiling-probe.js
 const TICKS = 100; // USER_HZ on Linux
 
 interface Step {
+  /** What the publisher sent: events, PUBLISHes that reached no subscriber, seconds it took. */
+  readonly sent: { published: number; unheard: number; seconds: number };
   readonly published: number;
   readonly applied: number;
   readonly cpuSeconds: number;
@@ -43,7 +45,7 @@ const url = redis.url(0);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the publisher to the end; `sample` is called every 200 ms meanwhile. */
-async function publish(rate: number, mode: string, sample: () => void): Promise<number> {
+async function publish(rate: number, mode: string, sample: () => void): Promise<{ published: number; unheard: number; seconds: number }> {
   const publisher = spawn(process.execPath, ['--import', 'tsx', new URL('./ingest-publisher.ts', import.meta.url).pathname, url, String(rate), String(SECONDS), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   publisher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -51,7 +53,7 @@ async function publish(rate: number, mode: string, sample: () => void): Promise<
   await new Promise<void>((r) => publisher.once('exit', () => r()));
   await sleep(1000); // let the last messages drain
   clearInterval(sampler);
-  return (JSON.parse(output.trim().split('\n').pop() ?? '{"published":0}') as { published: number }).published;
+  return JSON.parse(output.trim().split('\n').pop() ?? '{"published":0,"unheard":0,"seconds":1}') as { published: number; unheard: number; seconds: number };
 }
 
 function procStat(pid: number): { cpu: number; rss: number } {
@@ -71,12 +73,12 @@ async function probeStep(rate: number, mode: string): Promise<Step> {
   const before = procStat(pid);
   const wallBefore = performance.now();
   let peakRss = before.rss;
-  const published = await publish(rate, mode, () => (peakRss = Math.max(peakRss, procStat(pid).rss)));
+  const sent = await publish(rate, mode, () => (peakRss = Math.max(peakRss, procStat(pid).rss)));
   const after = procStat(pid);
   const applied = await read();
   probe.kill('SIGTERM');
   await new Promise((r) => probe.once('exit', r));
-  return { published, applied, cpuSeconds: after.cpu - before.cpu, wall: (performance.now() - wallBefore) / 1000, peakRss, note: '' };
+  return { sent, published: sent.published, applied, cpuSeconds: after.cpu - before.cpu, wall: (performance.now() - wallBefore) / 1000, peakRss, note: '' };
 }
 
 async function pollenStep(rate: number, mode: string): Promise<Step> {
@@ -89,19 +91,19 @@ async function pollenStep(rate: number, mode: string): Promise<Step> {
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   let peakRss = process.memoryUsage().rss;
-  const published = await publish(rate, mode, () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)));
+  const sent = await publish(rate, mode, () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)));
   const cpu = process.cpuUsage(cpuBefore);
   const health = collector.health.snapshot(Date.now());
   const note = `gaps ${health.gapsTotal}, tasks kept ${server.context.state.tasks.size.toLocaleString('en-US')}`;
   await server.close();
-  return { published, applied: health.eventsTotal, cpuSeconds: (cpu.user + cpu.system) / 1e6, wall: (performance.now() - wallBefore) / 1000, peakRss, note };
+  return { sent, published: sent.published, applied: health.eventsTotal, cpuSeconds: (cpu.user + cpu.system) / 1e6, wall: (performance.now() - wallBefore) / 1000, peakRss, note };
 }
 
 const loss = (s: Step): number => (s.published === 0 ? 0 : Math.max(0, (1 - s.applied / s.published) * 100));
 const usPerEvent = (s: Step): number => (s.cpuSeconds / Math.max(1, s.applied)) * 1e6;
 function line(who: string, mode: string, rate: number, s: Step): string {
   return (
-    `${who.padEnd(7)}${mode.padEnd(8)}${String(rate).padStart(7)} ev/s: applied ${s.applied.toLocaleString('en-US')} of ${s.published.toLocaleString('en-US')} (loss ${loss(s).toFixed(2)} %), ` +
+    `${who.padEnd(7)}${mode.padEnd(8)}${String(rate).padStart(7)} ev/s (sent ${Math.round(s.sent.published / s.sent.seconds)}/s, ${s.sent.unheard} messages to no one): applied ${s.applied.toLocaleString('en-US')} of ${s.published.toLocaleString('en-US')} (loss ${loss(s).toFixed(2)} %), ` +
     `CPU ${((s.cpuSeconds / s.wall) * 100).toFixed(0)} % of a core, ${usPerEvent(s).toFixed(1)} µs/event, peak RSS ${Math.round(s.peakRss / 2 ** 20)} MiB${s.note ? `, ${s.note}` : ''}`
   );
 }

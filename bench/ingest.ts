@@ -10,6 +10,8 @@
  *
  *   npm run bench -- ingest              RATES=60000,80000 BATCHED_RATES=150000,200000 SECONDS=10 MODES=single,batched
  *   PROBE=/path/to/ceiling-probe.js      (default: ../shared/bench/ or ../../shared/bench/ from the project)
+ *   LOAD=flood                           the shared flood.py (beside the probe; /usr/bin/python3 with kombu) as
+ *                                        the publisher instead of ingest-publisher.ts
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -28,6 +30,8 @@ const SECONDS = Number(process.env['SECONDS'] ?? 10);
 const PROBE = process.env['PROBE'] ?? [resolve(ROOT, '../shared/bench/ceiling-probe.js'), resolve(ROOT, '../../shared/bench/ceiling-probe.js')].find((p) => existsSync(p));
 if (PROBE === undefined || !existsSync(PROBE)) throw new Error('ceiling-probe.js not found: set PROBE=/path/to/ceiling-probe.js');
 const TICKS = 100; // USER_HZ on Linux
+const FLOOD = process.env['LOAD'] === 'flood' ? resolve(PROBE, '../flood.py') : null;
+if (FLOOD !== null && !existsSync(FLOOD)) throw new Error(`LOAD=flood: ${FLOOD} not found`);
 
 interface Step {
   /** What the publisher sent: events, PUBLISHes that reached no subscriber, seconds it took. */
@@ -46,13 +50,22 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Runs the publisher to the end; `sample` is called every 200 ms meanwhile. */
 async function publish(rate: number, mode: string, sample: () => void): Promise<{ published: number; unheard: number; seconds: number }> {
-  const publisher = spawn(process.execPath, ['--import', 'tsx', new URL('./ingest-publisher.ts', import.meta.url).pathname, url, String(rate), String(SECONDS), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const publisher =
+    FLOOD === null
+      ? spawn(process.execPath, ['--import', 'tsx', new URL('./ingest-publisher.ts', import.meta.url).pathname, url, String(rate), String(SECONDS), mode], { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn('/usr/bin/python3', [FLOOD, '--broker', url, '--rate', String(rate), '--duration', String(SECONDS), '--batch', mode === 'batched' ? '24' : '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   publisher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const sampler = setInterval(sample, 200);
   await new Promise<void>((r) => publisher.once('exit', () => r()));
   await sleep(1000); // let the last messages drain
   clearInterval(sampler);
+  if (FLOOD !== null) {
+    const result = output.split('\n').find((l) => l.startsWith('RESULT '));
+    if (result === undefined) throw new Error(`flood.py said no RESULT: ${output.slice(-500)}`);
+    const r = JSON.parse(result.slice('RESULT '.length)) as { events: number; zero_receiver_msgs: number; send_span_s: number };
+    return { published: r.events, unheard: r.zero_receiver_msgs, seconds: r.send_span_s };
+  }
   return JSON.parse(output.trim().split('\n').pop() ?? '{"published":0,"unheard":0,"seconds":1}') as { published: number; unheard: number; seconds: number };
 }
 
@@ -108,7 +121,7 @@ function line(who: string, mode: string, rate: number, s: Step): string {
   );
 }
 
-console.log(`probe ${PROBE}; ${SECONDS} s a step; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+console.log(`probe ${PROBE}; load ${FLOOD ?? 'ingest-publisher.ts'}; ${SECONDS} s a step; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 try {
   for (const mode of MODES) {
     let probeBest = 0;

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import pino from 'pino';
 import { createTransport, parseBrokerUrl } from '@/lib/broker';
 import { Collector } from '@/server/collector/collector';
-import { ClusterState } from '@/server/state/cluster-state';
+import { MemoryTaskStore } from '@/server/store/memory-task-store';
 import { startRedis } from '@/test/harness/redis-server';
 
 const RATES = (process.env['RATES'] ?? '20000,50000,80000,100000').split(',').map(Number);
@@ -23,7 +23,7 @@ const broker = parseBrokerUrl(url);
 if (!broker.ok) throw new Error(broker.error);
 
 async function run(rate: number, mode: string): Promise<void> {
-  const state = new ClusterState({ maxTasks: 100_000, purgeOfflineAfter: 3600 });
+  const state = new MemoryTaskStore({ maxTasks: 100_000, purgeOfflineAfter: 3600 });
   const collector = new Collector(createTransport(broker.ok ? broker.value : (undefined as never)), state, { enableEvents: false }, pino({ level: 'silent' }));
   await collector.start();
   await new Promise((r) => setTimeout(r, 500));
@@ -47,7 +47,7 @@ async function run(rate: number, mode: string): Promise<void> {
   console.log(
     `${mode.padEnd(8)} ${String(rate).padStart(7)} ev/s offered: applied ${health.eventsTotal.toLocaleString('en-US')} of ${published.toLocaleString('en-US')} ` +
       `(loss ${loss.toFixed(2)} %, gaps ${health.gapsTotal}), collector CPU ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(0)} % of a core, ` +
-      `peak RSS ${Math.round(peakRss / 1048576)} MiB, tasks kept ${state.tasks.size.toLocaleString('en-US')}`,
+      `peak RSS ${Math.round(peakRss / 1048576)} MiB, tasks kept ${state.taskCount.toLocaleString('en-US')}`,
   );
 }
 

@@ -29,7 +29,7 @@ export const bulkRevokeBody = z.strictObject({
 });
 
 export async function revokeMany(json: unknown, context: RouteContext): Promise<ApiResponse> {
-  const { client, state } = context;
+  const { client, store: state } = context;
   if (client === null) return apiError(503, NO_BROKER);
   const parsed = bulkRevokeBody.safeParse(json ?? {});
   if (!parsed.success) return badRequest(parsed.error);
@@ -39,7 +39,7 @@ export async function revokeMany(json: unknown, context: RouteContext): Promise<
   const revocable: string[] = [];
   const refused: Refusal[] = [];
   for (const id of selected.ids) {
-    const task = state.tasks.get(id);
+    const task = state.task(id);
     if (task && FINISHED_STATES.has(task.state)) refused.push({ id, reason: `Task '${id}' is ${task.state}: a finished task has nothing to revoke` });
     else revocable.push(id);
   }

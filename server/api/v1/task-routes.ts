@@ -24,7 +24,7 @@ export const V1_TASK_ROUTES: readonly Route[] = [
       query: listQuery,
       responses: { 200: 'a page of tasks', 400: 'bad parameter, search or cursor' },
     },
-    handle: ({ query }, { state }) => listTasks(state, query),
+    handle: ({ query }, { store: state }) => listTasks(state, query),
   },
   {
     method: 'POST',
@@ -59,7 +59,7 @@ export const V1_TASK_ROUTES: readonly Route[] = [
       tags: TAGS,
       responses: { 200: 'the task', 400: 'not a task id', 404: 'neither Pollen nor the result backend knows the task', 503: 'Pollen holds no events for the task and the result backend cannot be read (code backend_unavailable)' },
     },
-    handle: checkTaskId(({ params }, { state, backend, settlement }) => getTaskDetail(state, backend, params['id'] ?? '', settlement && ((meta) => settlement.settleStored(meta)))),
+    handle: checkTaskId(({ params }, { store: state, backend, settlement }) => getTaskDetail(state, backend, params['id'] ?? '', settlement && ((meta) => settlement.settleStored(meta)))),
   },
   {
     method: 'GET',
@@ -70,7 +70,7 @@ export const V1_TASK_ROUTES: readonly Route[] = [
       tags: TAGS,
       responses: { 200: 'the graph', 400: 'not a task id', 404: 'unknown task' },
     },
-    handle: checkTaskId(async ({ params }, { state, backend }) => {
+    handle: checkTaskId(async ({ params }, { store: state, backend }) => {
       const id = params['id'] ?? '';
       const graph = workflowOf(state, id, state);
       if (graph === null) return apiError(404, `Unknown task '${id}'`);

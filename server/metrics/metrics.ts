@@ -3,7 +3,7 @@
  * one event at a time from the collector and bounded in memory whatever the traffic.
  *
  *   const metrics = new Metrics();
- *   collector.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
+ *   store.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
  *   metrics.totals('task', 'app.add', { from: Date.now() - 15 * 60_000, to: Date.now() }).failed;
  *   metrics.latency('runtime', 'app.add', { from: Date.now() - 3_600_000, to: Date.now() }).p99;
  *

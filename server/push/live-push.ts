@@ -1,7 +1,7 @@
 /**
  * Live subscriptions: which sockets follow what, what changed for them, and the coalesced flush.
  *
- *   collector ──change──▶ onChange ──marks──▶ feeds (dirty flags, bounded id sets)
+ *   store ──change──▶ onChange ──marks──▶ feeds (dirty flags, bounded id sets)
  *                            └─ FlushClock.request()  (one timer for the whole server)
  *   FlushClock ──≤ every 250 ms──▶ flush ──▶ one update per changed feed ──▶ one batch per socket
  *
@@ -75,7 +75,7 @@ export class LivePush {
     this.clock = new FlushClock(options.flushIntervalMs ?? PUSH_LIMITS.flushIntervalMs, () => void this.flush());
   }
 
-  /** The collector's change listener: the hot path, run once per applied event. */
+  /** The store's change listener: the hot path, run once per applied event. */
   readonly onChange = (change: Change): void => {
     const feeds = this.feeds;
     if (feeds.byId.size === 0) return;
@@ -231,7 +231,7 @@ export class LivePush {
     }
 
     // 2. One pass over the model: states for the overview.
-    const byState = overview === null ? new Map<string, number>() : state.counts().byState;
+    const byState = overview === null ? new Map<string, number>() : state.countsByState();
 
     // 3. The updates.
     if (overview !== null) {

@@ -155,6 +155,12 @@ export class MemoryTaskStore implements TaskStore {
     return { total: this.state.tasks.size, byState, byName, byWorker, byQueue };
   }
 
+  countsByState(): ReadonlyMap<string, number> {
+    const byState = new Map<string, number>();
+    for (const task of this.state.tasks.values()) byState.set(task.state, (byState.get(task.state) ?? 0) + 1);
+    return byState;
+  }
+
   taskNames(): string[] {
     const names = new Set<string>();
     for (const task of this.state.tasks.values()) if (task.name) names.add(task.name);

@@ -220,6 +220,7 @@ export function describeTaskStore(name: string, makeStore: MakeStore): void {
         const counts = await store.counts();
         expect(counts.total).toBe(3);
         expect(Object.fromEntries(counts.byState)).toEqual({ SUCCESS: 1, FAILURE: 1, STARTED: 1 });
+        expect(Object.fromEntries(await store.countsByState())).toEqual({ SUCCESS: 1, FAILURE: 1, STARTED: 1 });
         expect(Object.fromEntries(counts.byName)).toEqual({ 'tasks.add': 2, 'tasks.mul': 1 });
         expect(Object.fromEntries(counts.byWorker)).toEqual({ 'celery@w1': 1, 'celery@w2': 2 });
         expect(Object.fromEntries(counts.byQueue)).toEqual({ celery: 1, high: 2 });

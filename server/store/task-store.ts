@@ -105,6 +105,8 @@ export interface TaskStore extends TaskLinkReads {
   page(query: TaskQuery): TaskPageResult;
   /** Counts kept by the store (never a scan in an indexed store). */
   counts(): TaskCounts;
+  /** Tasks by state alone: what the push overview reads on every flush. */
+  countsByState(): ReadonlyMap<string, number>;
   /** Names of the tasks held, sorted. */
   taskNames(): string[];
   /** Whether any held task has this name. */

@@ -52,7 +52,7 @@ export async function startCluster(kind: BrokerKind, specs: readonly WorkerSpec[
       }),
     );
     const state = pollen.server.context.store;
-    await until('Pollen to see every worker online', () => specs.every((s) => (state.worker(s.nodename) !== undefined)), 30_000);
+    await until('Pollen to see every worker online', () => specs.every((s) => state.worker(s.nodename) !== undefined), 30_000);
     return { broker, backend, python: { broker, backend }, pollen, workers, stop };
   } catch (err) {
     await stop();

@@ -112,7 +112,7 @@ export function getLatencyByTask(metrics: Metrics, query: URLSearchParams, nowMs
 export function getWorkerSeries(metrics: Metrics, state: TaskStore, worker: string, query: URLSearchParams, nowMs: number): ApiResponse {
   const parsed = workerSeriesQuery.safeParse(queryObject(query));
   if (!parsed.success) return badRequest(parsed.error);
-  if (!(state.worker(worker) !== undefined) && !metrics.keys('worker').includes(worker)) return apiError(404, `Unknown worker '${worker}'`);
+  if (state.worker(worker) === undefined && !metrics.keys('worker').includes(worker)) return apiError(404, `Unknown worker '${worker}'`);
   const window = resolveWindow(parsed.data, nowMs);
   const body: WorkerSeriesResponse = { worker, from: window.from, to: window.to, step: 60_000, points: metrics.workerSeries(worker, window) };
   return { status: 200, body };

@@ -92,11 +92,11 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   task(id: string): TaskRecord | undefined {
-    return this.state.tasks.get(id);
+    return this.state.task(id);
   }
 
   taskWithLinks(id: string): TaskWithLinks | undefined {
-    const task = this.state.tasks.get(id);
+    const task = this.state.task(id);
     if (task === undefined) return undefined;
     return { task, parent: task.parentId, root: task.rootId, children: this.state.childrenOf(id), retriedAs: this.state.retriedAs(id), retryOf: retryOf(task) };
   }
@@ -111,13 +111,13 @@ export class MemoryTaskStore implements TaskStore {
 
   notReadyTaskIds(): string[] {
     const ids: string[] = [];
-    for (const task of this.state.tasks.values()) if (!task.ready) ids.push(task.uuid);
+    for (const task of this.state.taskValues()) if (!task.ready) ids.push(task.uuid);
     return ids;
   }
 
   rootsNear(at: number, limit: number, except: string): TaskRecord[] {
     const candidates: [TaskRecord, number][] = [];
-    for (const task of this.state.tasks.values()) {
+    for (const task of this.state.taskValues()) {
       if (task.parentId === null && task.uuid !== except) candidates.push([task, Math.abs(arrivalTime(task) - at)]);
     }
     return candidates.sort((a, b) => a[1] - b[1]).slice(0, limit).map(([task]) => task);
@@ -128,7 +128,7 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   private *inArrivalOrder(): Generator<readonly [TaskRecord, number]> {
-    for (const task of this.state.tasks.values()) {
+    for (const task of this.state.taskValues()) {
       let seq = this.arrivalSeq.get(task);
       if (seq === undefined) {
         seq = this.nextSeq++;
@@ -146,34 +146,34 @@ export class MemoryTaskStore implements TaskStore {
     const add = (counts: Map<string, number>, key: string | null): void => {
       if (key !== null && key !== '') counts.set(key, (counts.get(key) ?? 0) + 1);
     };
-    for (const task of this.state.tasks.values()) {
+    for (const task of this.state.taskValues()) {
       add(byState, task.state);
       add(byName, task.name);
       add(byWorker, task.worker);
       add(byQueue, task.queue);
     }
-    return { total: this.state.tasks.size, byState, byName, byWorker, byQueue };
+    return { total: this.state.taskCount, byState, byName, byWorker, byQueue };
   }
 
   countsByState(): ReadonlyMap<string, number> {
     const byState = new Map<string, number>();
-    for (const task of this.state.tasks.values()) byState.set(task.state, (byState.get(task.state) ?? 0) + 1);
+    for (const task of this.state.taskValues()) byState.set(task.state, (byState.get(task.state) ?? 0) + 1);
     return byState;
   }
 
   taskNames(): string[] {
     const names = new Set<string>();
-    for (const task of this.state.tasks.values()) if (task.name) names.add(task.name);
+    for (const task of this.state.taskValues()) if (task.name) names.add(task.name);
     return [...names].sort();
   }
 
   hasTaskName(name: string): boolean {
-    for (const task of this.state.tasks.values()) if (task.name === name) return true;
+    for (const task of this.state.taskValues()) if (task.name === name) return true;
     return false;
   }
 
   get taskCount(): number {
-    return this.state.tasks.size;
+    return this.state.taskCount;
   }
 
   get evicted(): number {
@@ -185,15 +185,15 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   worker(hostname: string): WorkerRecord | undefined {
-    return this.state.workers.get(hostname);
+    return this.state.worker(hostname);
   }
 
   workers(): Iterable<WorkerRecord> {
-    return this.state.workers.values();
+    return this.state.workerValues();
   }
 
   get workerCount(): number {
-    return this.state.workers.size;
+    return this.state.workerCount;
   }
 
   onlineWorkers(now: number): string[] {

@@ -10,7 +10,7 @@ import type { Logger } from '@/lib/runtime/logger';
 import { type Change, ClusterState, type ClusterStateOptions } from '../state/cluster-state';
 import { retryOf } from '../state/task-links';
 import type { Settlement, TaskRecord } from '../state/task-record';
-import type { Hearing, WorkerRecord } from '../state/worker-record';
+import type { WorkerRecord } from '../state/worker-record';
 import { memoryPage } from './memory-task-page';
 import type { ChangeListener, SettledListener, TaskCounts, TaskPageResult, TaskStore, TaskWithLinks } from './task-store';
 
@@ -178,10 +178,6 @@ export class MemoryTaskStore implements TaskStore {
 
   get evicted(): number {
     return this.state.evicted;
-  }
-
-  get hearing(): Hearing {
-    return this.state.hearing;
   }
 
   worker(hostname: string): WorkerRecord | undefined {

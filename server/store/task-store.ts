@@ -26,7 +26,7 @@
 import type { CeleryEvent, TaskEvent } from '@/lib/celery';
 import type { TaskQuery } from '@/lib/query/task-query';
 import type { Change } from '../state/cluster-state';
-import type { Hearing, WorkerRecord } from '../state/worker-record';
+import type { WorkerRecord } from '../state/worker-record';
 import type { Settlement, TaskRecord } from '../state/task-record';
 import type { TaskLinkReads } from '../state/task-links';
 
@@ -101,7 +101,11 @@ export interface TaskStore extends TaskLinkReads {
   notReadyTaskIds(): string[];
   /** The parentless tasks (other than `except`) that arrived nearest `at` (Unix seconds), nearest first. */
   rootsNear(at: number, limit: number, except: string): TaskRecord[];
-  /** A page of tasks for a query given as data. */
+  /**
+   * A page of tasks for a query given as data. Cursor pages (v1) take v1's sorts (arrival, received,
+   * started, succeeded, runtime) and refuse a cursor from another run, sort or filter; offset pages
+   * (Flower's /api/tasks) take every TaskQuery sort. An indexed store answers in O(page + log n).
+   */
   page(query: TaskQuery): TaskPageResult;
   /** Counts kept by the store (never a scan in an indexed store). */
   counts(): TaskCounts;
@@ -115,8 +119,6 @@ export interface TaskStore extends TaskLinkReads {
   readonly taskCount: number;
   /** Tasks evicted to stay within maxTasks, since start. */
   readonly evicted: number;
-  /** When the stream could be heard (worker expiry counts only silence heard). */
-  readonly hearing: Hearing;
 
   worker(hostname: string): WorkerRecord | undefined;
   /** Every worker held, online or not, in the order first seen. */

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import pino from 'pino';
 import { createTransport, parseBrokerUrl } from '@/lib/broker';
 import { Collector } from '@/server/collector/collector';
-import { ClusterState } from '@/server/state/cluster-state';
+import { MemoryTaskStore } from '@/server/store/memory-task-store';
 
 export interface IngestRun {
   /** Share of published events the collector did not apply, in %. */
@@ -19,7 +19,7 @@ export interface IngestRun {
 export async function runCollectorIngest(redisUrl: string, offered: number, seconds: number, wire: (collector: Collector) => void): Promise<IngestRun> {
   const broker = parseBrokerUrl(redisUrl);
   if (!broker.ok) throw new Error(broker.error);
-  const state = new ClusterState({ maxTasks: 100_000, purgeOfflineAfter: 3600 });
+  const state = new MemoryTaskStore({ maxTasks: 100_000, purgeOfflineAfter: 3600 });
   const collector = new Collector(createTransport(broker.value), state, { enableEvents: false }, pino({ level: 'silent' }));
   wire(collector);
   await collector.start();

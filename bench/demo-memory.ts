@@ -78,7 +78,7 @@ console.log(`demo-memory: ${MINUTES} min of \`pollen demo\` in process, --max-ta
 const startedServer = performance.now();
 const server = await startServer(config, log);
 console.log(`server up at ${server.url} in ${((performance.now() - startedServer) / 1000).toFixed(1)} s`);
-const { state, metrics, queues } = server.context;
+const { store: state, metrics, queues } = server.context;
 const cluster = await startDemoCluster({ broker: 'memory://', resultBackend: 'memory://', log });
 const t0 = Date.now();
 console.log(`demo cluster: ${cluster.workers.join(', ')}`);
@@ -102,13 +102,13 @@ async function sample(): Promise<void> {
   const minute = (Date.now() - t0) / 60_000;
   const broker = brokerFigures();
   const keys = defaultMemoryStore.size;
-  samples.push({ minute, heap: memory.heapUsed, rss: memory.rss, tasks: state.tasks.size, keys, queued: broker.demo + broker.other });
-  maxTasksSeen = Math.max(maxTasksSeen, state.tasks.size);
+  samples.push({ minute, heap: memory.heapUsed, rss: memory.rss, tasks: state.taskCount, keys, queued: broker.demo + broker.other });
+  maxTasksSeen = Math.max(maxTasksSeen, state.taskCount);
   maxKeys = Math.max(maxKeys, keys);
   maxOther = Math.max(maxOther, broker.other);
   console.log(
     `  ${minute.toFixed(1).padStart(4)}  ${mib(memory.heapUsed).padStart(11)}  ${mib(memory.rss).padStart(7)}  ${`${mib(memory.external)}(${mib(memory.arrayBuffers)})`.padStart(11)}` +
-      `  ${`${state.tasks.size}/${MAX_TASKS}`.padStart(9)}  ${String(state.evicted).padStart(8)}  ${String(state.workers.size).padStart(7)}` +
+      `  ${`${state.taskCount}/${MAX_TASKS}`.padStart(9)}  ${String(state.evicted).padStart(8)}  ${String(state.workerCount).padStart(7)}` +
       `  ${`${keys} (${defaultMemoryStore.watchedChannels})`.padStart(22)}  ${broker.demo}, ${broker.other} [${broker.biggestOther}] ${broker.lists} ${broker.bindings} ${broker.listeners}` +
       `  ${cluster.traffic.count}`,
   );
@@ -130,8 +130,8 @@ console.log('\nsummary');
 console.log(`  heap after GC: ${mib(reference.heap)} MiB at minute ${reference.minute.toFixed(1)}, ${mib(last.heap)} MiB at minute ${last.minute.toFixed(1)}: ` +
   `${growth >= 0 ? '+' : ''}${mib(growth)} MiB (${growth >= 0 ? '+' : ''}${((growth / reference.heap) * 100).toFixed(1)} %)`);
 console.log(`  peak RSS: ${mib(peakRss)} MiB (process maximum; largest sampled ${mib(Math.max(...samples.map((s) => s.rss)))} MiB)`);
-console.log(`  tasks in the cluster model: ${state.tasks.size} at the end, at most ${maxTasksSeen} sampled, bound --max-tasks ${MAX_TASKS}; ${state.evicted} evicted; ${cluster.traffic.count} sent by the traffic`);
-console.log(`  workers in the model: ${state.workers.size}, bound --max-workers ${config.maxWorkers}`);
+console.log(`  tasks in the cluster model: ${state.taskCount} at the end, at most ${maxTasksSeen} sampled, bound --max-tasks ${MAX_TASKS}; ${state.evicted} evicted; ${cluster.traffic.count} sent by the traffic`);
+console.log(`  workers in the model: ${state.workerCount}, bound --max-workers ${config.maxWorkers}`);
 console.log(`  result store: ${last.keys} keys at the end, ${reference.keys} at minute ${reference.minute.toFixed(1)}, at most ${maxKeys} sampled; ` +
   `bound: the demo's result expiry, ${DEMO_RESULT_EXPIRES} s of results`);
 console.log(`  memory broker: ${last.queued} messages waiting at the end; at most ${maxOther} sampled outside the demo queues`);

@@ -107,7 +107,7 @@ async function pollenStep(rate: number, mode: string): Promise<Step> {
   const sent = await publish(rate, mode, () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)));
   const cpu = process.cpuUsage(cpuBefore);
   const health = collector.health.snapshot(Date.now());
-  const note = `gaps ${health.gapsTotal}, tasks kept ${server.context.state.tasks.size.toLocaleString('en-US')}`;
+  const note = `gaps ${health.gapsTotal}, tasks kept ${server.context.store.taskCount.toLocaleString('en-US')}`;
   await server.close();
   return { sent, published: sent.published, applied: health.eventsTotal, cpuSeconds: (cpu.user + cpu.system) / 1e6, wall: (performance.now() - wallBefore) / 1000, peakRss, note };
 }

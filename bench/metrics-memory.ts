@@ -174,7 +174,7 @@ console.log(`  scrape of the flower_* and pollen_tasks_total families: ${scrapeO
 
 const flowerStats = held.prometheus.flower.stats();
 const metricsStats = held.metrics.stats();
-const tasksKept = held.state.tasks.size;
+const tasksKept = held.state.taskCount;
 const all = await heapUsed();
 held.prometheus = null;
 const withoutPrometheus = await heapUsed();

@@ -182,8 +182,8 @@ if (process.env['INGEST']) {
         const prometheus = new PrometheusMetrics();
         const run = await runCollectorIngest(redis.url(0), offered, Number(process.env['SECONDS'] ?? 10), (collector) => {
           const metrics = new Metrics();
-          collector.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
-          if (withPrometheus) feedPrometheus(collector, prometheus);
+          collector.store.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
+          if (withPrometheus) feedPrometheus(collector.store, prometheus);
         });
         console.log(`ingest ${String(offered).padStart(6)} ev/s, metrics wired, ${withPrometheus ? 'with   ' : 'without'} the Prometheus feed: loss ${run.lossPercent.toFixed(2)} %, ` +
           `collector CPU ${run.cpuPercent.toFixed(0)} % of a core${withPrometheus ? `, feed errors ${prometheus.flower.errors}` : ''}`);

@@ -183,7 +183,7 @@ if (process.env['INGEST']) {
       for (const withMetrics of [false, true]) {
         const metrics = new Metrics();
         const run = await runCollectorIngest(redis.url(0), offered, 10, (collector) => {
-          if (withMetrics) collector.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
+          if (withMetrics) collector.store.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
         });
         console.log(`ingest ${String(offered).padStart(6)} ev/s ${withMetrics ? 'with   ' : 'without'} metrics: loss ${run.lossPercent.toFixed(2)} %, ` +
           `collector CPU ${run.cpuPercent.toFixed(0)} % of a core${withMetrics ? `, metrics errors ${metrics.errors}` : ''}`);

@@ -1,6 +1,6 @@
 /**
  * Cost of live push on the collector's ingest: how many events/s the collector applies (Redis envelope
- * decode → event decode → ClusterState → metrics → push), fed in-process as fast as it takes them, in
+ * decode → event decode → MemoryTaskStore → metrics → push), fed in-process as fast as it takes them, in
  * three set-ups:
  *   - `collector`: the collector with the metrics hook, no server (bench/ingest.ts's model, in-process);
  *   - `0 clients`: a Pollen server (API + Socket.IO, memory broker) with nobody subscribed: the cost of
@@ -26,7 +26,7 @@ import { createTransport, parseBrokerUrl } from '@/lib/broker';
 import { decodeEventBody, decodeRedisEnvelope, encodeEventMessage, encodeRedisEnvelope, names } from '@/lib/celery';
 import { Collector } from '@/server/collector/collector';
 import { Metrics } from '@/server/metrics';
-import { ClusterState } from '@/server/state/cluster-state';
+import { MemoryTaskStore } from '@/server/store/memory-task-store';
 import { startPollen } from '@/test/harness/pollen-server';
 
 const CLIENTS = Number(process.env['CLIENTS'] ?? 200);
@@ -118,11 +118,11 @@ async function run(setup: 'collector' | 'server', clients: number, pool: readonl
   if (setup === 'collector') {
     const broker = parseBrokerUrl('memory://');
     if (!broker.ok) throw new Error(broker.error);
-    const state = new ClusterState({ maxTasks: TASKS, purgeOfflineAfter: 3600 });
+    const state = new MemoryTaskStore({ maxTasks: TASKS, purgeOfflineAfter: 3600 });
     const metrics = new Metrics();
     const collector = new Collector(createTransport(broker.value), state, { enableEvents: false }, pino({ level: 'silent' }));
     // As server/http/server-context.ts wires it.
-    collector.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
+    state.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
     const { seconds, cpuUs } = await feed(collector, pool);
     return { eventsPerSecond: pool.length / seconds, cpuPerEvent: cpuUs / pool.length };
   }

@@ -43,7 +43,7 @@ const port = await freePort();
 const parsed = parseConfig({ port, address: '127.0.0.1', dev: false, broker: redis.url(0), maxTasks: TASKS, enableEvents: false, unauthenticatedApi: true });
 if (!parsed.ok) throw new Error(parsed.errors.join('; '));
 const server = await startServer(parsed.config, createLogger('warn'), { dashboard: false });
-const { state, collector } = server.context;
+const { store, collector } = server.context;
 if (!collector) throw new Error('no collector');
 console.log(`query: ${TASKS.toLocaleString('en-US')} tasks, ${RUNS} runs a request, ${ARRIVALS} events/s arriving; load average ${loadavg()}`);
 
@@ -53,7 +53,7 @@ const heapBefore = process.memoryUsage().heapUsed;
 const fillStarted = performance.now();
 const fill = new EventStream(SHAPE);
 const start = Date.now() / 1000 - TASKS / FILL_RATE;
-for (let events = 0; state.tasks.size < TASKS; ) {
+for (let events = 0; store.taskCount < TASKS; ) {
   const at = start + events / 3 / FILL_RATE;
   const m = fill.nextMessage(at);
   const envelope = decodeRedisEnvelope(m.envelope);
@@ -63,9 +63,9 @@ for (let events = 0; state.tasks.size < TASKS; ) {
 }
 const fillSeconds = (performance.now() - fillStarted) / 1000;
 gc();
-const heapPerTask = (process.memoryUsage().heapUsed - heapBefore) / state.tasks.size;
+const heapPerTask = (process.memoryUsage().heapUsed - heapBefore) / store.taskCount;
 console.log(
-  `filled ${state.tasks.size.toLocaleString('en-US')} tasks in ${fillSeconds.toFixed(0)} s; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB, ` +
+  `filled ${store.taskCount.toLocaleString('en-US')} tasks in ${fillSeconds.toFixed(0)} s; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB, ` +
     `${heapPerTask.toFixed(0)} bytes per retained task (the server's heap growth over the fill / tasks held: model, metrics, everything); load average ${loadavg()}`,
 );
 
@@ -175,7 +175,7 @@ const applied = collector.health.snapshot(Date.now()).eventsTotal - appliedBefor
 const met = results.filter((r) => r.p95 <= r.target).length;
 console.log(
   `\n${met} of ${results.length} requests meet their target (p95). During the measurement: ${published.toLocaleString('en-US')} events published, ${applied.toLocaleString('en-US')} applied ` +
-    `(${published > 0 ? ((1 - applied / published) * 100).toFixed(2) : '0'} % not applied); ${state.tasks.size.toLocaleString('en-US')} tasks held; load average ${loadavg()}`,
+    `(${published > 0 ? ((1 - applied / published) * 100).toFixed(2) : '0'} % not applied); ${store.taskCount.toLocaleString('en-US')} tasks held; load average ${loadavg()}`,
 );
 agent.destroy();
 await server.close();

@@ -12,13 +12,13 @@ import { type CeleryEvent, decodeEventBody, type JsonObject } from '@/lib/celery
 import { createLogger } from '@/lib/runtime/logger';
 import { parseConfig } from '@/server/config';
 import { startServer } from '@/server/http/create-server';
-import type { ClusterState } from '@/server/state/cluster-state';
+import type { TaskStore } from '@/server/store/task-store';
 import { freePort } from '@/test/harness/free-port';
 
 const TASKS = Number(process.env['TASKS'] ?? 100_000);
 const CONCURRENT = Number(process.env['CONCURRENT'] ?? 8);
 
-function fill(state: ClusterState): void {
+function fill(state: TaskStore): void {
   const now = Date.now() / 1000;
   let batch: JsonObject[] = [];
   const flush = (): void => {
@@ -69,7 +69,7 @@ const parsed = parseConfig({ port, address: '127.0.0.1', dev: false });
 if (!parsed.ok) throw new Error(parsed.errors.join('; '));
 const server = await startServer(parsed.config, createLogger('warn'), { dashboard: false });
 const base = `http://127.0.0.1:${port}`;
-fill(server.context.state);
+fill(server.context.store);
 (globalThis as { gc?: () => void }).gc?.();
 const rssBefore = process.memoryUsage().rss;
 let rssPeak = rssBefore;

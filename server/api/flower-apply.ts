@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import type { InspectCache } from '../control/inspect-cache';
 import type { RouteContext, RouteRequest } from '../http/route-types';
-import type { ClusterState } from '../state/cluster-state';
+import type { TaskStore } from '../store/task-store';
 import { apiError, type ApiResponse, badRequest } from './api-error';
 import { taskBody, taskCall } from './flower-apply-options';
 import { type Handler, NO_BACKEND, reachBroker } from './flower-control';
@@ -55,19 +55,18 @@ function registers(inspect: InspectCache, name: string): boolean {
   return false;
 }
 
-function seenInEvents(state: ClusterState, name: string): boolean {
-  for (const task of state.tasks.values()) if (task.name === name) return true;
-  return false;
+function seenInEvents(store: TaskStore, name: string): boolean {
+  return store.hasTaskName(name);
 }
 
 async function isKnownTask(context: RouteContext, name: string): Promise<boolean> {
-  const { inspect, state } = context;
-  if ((inspect !== null && registers(inspect, name)) || seenInEvents(state, name)) return true;
+  const { inspect, store } = context;
+  if ((inspect !== null && registers(inspect, name)) || seenInEvents(store, name)) return true;
   if (inspect === null) return false;
   // A worker that started since the last inspect may have it: ask before saying no. The workers the
   // events show first, by name: that ends as soon as they have all answered, and is not merged into a
   // refresh of everyone that began before they were up. Then everyone (workers without events).
-  const online = state.onlineWorkers(Date.now() / 1000);
+  const online = store.onlineWorkers(Date.now() / 1000);
   if (online.length > 0) {
     await inspect.refresh(online);
     if (registers(inspect, name)) return true;

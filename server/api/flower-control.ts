@@ -82,7 +82,7 @@ function answer(outcome: ControlOutcome): ApiResponse {
  * started): ask it once before answering 404, as Flower's inspect cache would know it.
  */
 async function lookUp(context: RouteContext, worker: string): Promise<void> {
-  if (context.state.workers.has(worker) || context.inspect === null || context.inspect.workers().includes(worker)) return;
+  if (context.store.worker(worker) !== undefined || context.inspect === null || context.inspect.workers().includes(worker)) return;
   await context.inspect.refresh([worker]);
 }
 
@@ -141,7 +141,7 @@ export const revokeTask: Handler = async ({ params, fields }, context) => {
 export const abortTask: Handler = async ({ params }, context) => {
   if (context.backend === null) return apiError(503, NO_BACKEND);
   const id = params['id'] ?? '';
-  const task = context.state.tasks.get(id);
+  const task = context.store.task(id);
   if (task !== undefined && FINISHED_STATES.has(task.state)) return notAbortable(id, task.state);
   let stored: TaskMeta | null;
   try {

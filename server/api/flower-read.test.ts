@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { type CeleryEvent, decodeEventBody } from '@/lib/celery';
 import { flatEvents } from '@/test/fixtures/celery-5.2/captures';
-import { ClusterState } from '../state/cluster-state';
+import { MemoryTaskStore } from '../store/memory-task-store';
 import { type ApiResponse } from './api-error';
 import { StreamedJsonObject } from '../http/streamed-json';
 import { getTaskInfo, getTasks as getTasksStreamed, getTaskTypes, getWorkers } from './flower-read';
+import { _allTasks } from './v1/task-test-events';
 
 /** GET /api/tasks with its streamed map read into an object, as a client parses it. */
-function getTasks(state: ClusterState, query: URLSearchParams): ApiResponse {
+function getTasks(state: MemoryTaskStore, query: URLSearchParams): ApiResponse {
   const response = getTasksStreamed(state, query);
   return response.body instanceof StreamedJsonObject ? { ...response, body: Object.fromEntries(response.body.entries()) } : response;
 }
 
-function capturedState(): { state: ClusterState; end: number } {
-  const state = new ClusterState({ maxTasks: 1000, purgeOfflineAfter: 3600 });
+function capturedState(): { state: MemoryTaskStore; end: number } {
+  const state = new MemoryTaskStore({ maxTasks: 1000, purgeOfflineAfter: 3600 });
   let end = 0;
   for (const f of flatEvents('redis')) {
     state.apply(decodeEventBody(f.event).events[0] as CeleryEvent, f.t);
@@ -31,7 +32,7 @@ describe('GET /api/tasks', () => {
     const { status, body } = getTasks(state, q());
     expect(status).toBe(200);
     const tasks = Object.values(body as Record<string, Record<string, unknown>>);
-    expect(tasks.length).toBe(state.tasks.size);
+    expect(tasks.length).toBe(state.taskCount);
     const timestamps = tasks.map((t) => t['timestamp'] as number);
     expect(timestamps).toEqual([...timestamps].sort((a, b) => b - a));
     const add = tasks.find((t) => t['args'] === '(2, 3)');
@@ -48,7 +49,7 @@ describe('GET /api/tasks', () => {
     const adds = Object.values(getTasks(state, q({ taskname: 'tasks.add', workername: 'solo@proto' })).body as object) as { name: string; worker: string }[];
     expect(adds.length).toBeGreaterThan(0);
     expect(adds.every((t) => t.name === 'tasks.add' && t.worker === 'solo@proto')).toBe(true);
-    expect(Object.keys(getTasks(state, q({ state: 'All' })).body as object)).toHaveLength(state.tasks.size);
+    expect(Object.keys(getTasks(state, q({ state: 'All' })).body as object)).toHaveLength(state.taskCount);
     const all = Object.keys(getTasks(state, q()).body as object);
     expect(Object.keys(getTasks(state, q({ limit: '3', offset: '2' })).body as object)).toEqual(all.slice(2, 5));
   });
@@ -72,14 +73,14 @@ describe('GET /api/tasks', () => {
       return Object.values(body as object) as { name: string; state: string; worker: string; args: string; exception: string | null }[];
     };
     const adds = found({ search: 'name:tasks.add state:success' });
-    expect(adds.length).toBe([...state.tasks.values()].filter((t) => t.name === 'tasks.add' && t.state === 'SUCCESS').length);
-    expect(adds.length).toBeLessThan(state.tasks.size);
+    expect(adds.length).toBe([..._allTasks(state)].filter((t) => t.name === 'tasks.add' && t.state === 'SUCCESS').length);
+    expect(adds.length).toBeLessThan(state.taskCount);
     expect(found({ search: 'kwargs:"k=[1, 2]"' }).map((t) => t.name)).toEqual(['tasks.echo']);
     expect(found({ search: 'result:boom' }).map((t) => t.exception)).toEqual(["ValueError('boom')"]);
     expect(found({ search: 'boom' }).map((t) => t.args).sort()).toEqual(["('boom',)", "('solo boom',)"]);
     expect(found({ search: 'boom', workername: 'solo@proto' }).map((t) => t.args)).toEqual(["('solo boom',)"]);
     expect(found({ search: 'tasks.echo OR args:"(10, 10)"', sort_by: 'name' }).map((t) => t.name)).toEqual(['tasks.add', 'tasks.echo']);
-    expect(found({ search: '   ' })).toHaveLength(state.tasks.size);
+    expect(found({ search: '   ' })).toHaveLength(state.taskCount);
     // A qualified term needs one character, not Flower's 3: short numbers and ids are normal there.
     expect(found({ search: 'args:3' }).map((t) => t.args).sort()).toEqual(['(2, 3)', '(3, 3)', '(30,)']);
   });
@@ -113,7 +114,7 @@ describe('GET /api/task/info/:id and /api/workers', () => {
   const { state, end } = capturedState();
 
   it('returns one task, or 404', () => {
-    const id = [...state.tasks.values()].find((t) => t.name === 'tasks.flaky')?.uuid ?? '';
+    const id = [..._allTasks(state)].find((t) => t.name === 'tasks.flaky')?.uuid ?? '';
     expect(getTaskInfo(state, id)).toMatchObject({ status: 200, body: { uuid: id, state: 'SUCCESS', retries: 1 } });
     expect(getTaskInfo(state, 'nope')).toEqual({ status: 404, body: { error: "Unknown task 'nope'" } });
   });
@@ -127,7 +128,7 @@ describe('GET /api/task/info/:id and /api/workers', () => {
 
   it("gives each worker Flower's task counters, under the names of Flower's worker rows", async () => {
     const body = (await getWorkers(state, null, q(), end * 1000)).body as Record<string, Record<string, unknown>>;
-    const counters = state.workers.get('prefork@proto')?.taskEvents;
+    const counters = state.worker('prefork@proto')?.taskEvents;
     expect(counters?.succeeded).toBeGreaterThan(0);
     expect(body['prefork@proto']).toMatchObject({ 'task-succeeded': counters?.succeeded, 'task-failed': counters?.failed, 'task-retried': counters?.retried });
   });

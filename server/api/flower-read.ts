@@ -5,13 +5,11 @@
  */
 import { z } from 'zod';
 import { flowerBoolean } from '../flower-boolean';
-import { matchesFilter, taskFilter } from '@/lib/query/task-filter';
+import { taskFilter } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
 import { parseTaskSearch } from '@/lib/search/search-parser';
 import { INSPECT_METHODS, INSPECT_STALE_MS, type InspectCache } from '../control/inspect-cache';
-import type { ClusterState } from '../state/cluster-state';
-import type { TaskRecord } from '../state/task-record';
-import { sortTime } from '../state/clock-skew';
+import type { TaskStore } from '../store/task-store';
 import { apiError, type ApiResponse, badRequest, queryObject, searchError } from './api-error';
 import { flowerTask } from './flower-task-json';
 import { workerJson } from './worker-json';
@@ -28,14 +26,18 @@ export const workersQuery = z.object({
  * active_queues, registered, scheduled, active, reserved, revoked, conf) and, in `inspected_at`, when
  * each reply came (Unix seconds). `refresh=true` inspects now and waits, as Flower does.
  */
-export async function getWorkers(state: ClusterState, inspect: InspectCache | null, query: URLSearchParams, nowMs: number): Promise<ApiResponse> {
+function hostnames(store: TaskStore): string[] {
+  return Array.from(store.workers(), (worker) => worker.hostname);
+}
+
+export async function getWorkers(state: TaskStore, inspect: InspectCache | null, query: URLSearchParams, nowMs: number): Promise<ApiResponse> {
   const parsed = workersQuery.safeParse(queryObject(query));
   if (!parsed.success) return badRequest(parsed.error);
   const now = nowMs / 1000;
   const { status, workername, refresh } = parsed.data;
   if (inspect && refresh) await inspect.refresh(workername === undefined ? null : [workername]);
-  else if (inspect && !status && inspect.isStale(INSPECT_STALE_MS, state.workers.keys())) inspect.refreshInBackground();
-  const names = new Set([...state.workers.keys(), ...(inspect?.workers() ?? [])]);
+  else if (inspect && !status && inspect.isStale(INSPECT_STALE_MS, hostnames(state))) inspect.refreshInBackground();
+  const names = new Set([...hostnames(state), ...(inspect?.workers() ?? [])]);
   if (workername !== undefined) {
     if (!names.has(workername)) return apiError(404, `Unknown worker '${workername}'`);
     names.clear();
@@ -43,7 +45,7 @@ export async function getWorkers(state: ClusterState, inspect: InspectCache | nu
   }
   const body: Record<string, unknown> = {};
   for (const name of names) {
-    const worker = state.workers.get(name);
+    const worker = state.worker(name);
     if (status) {
       body[name] = worker ? worker.alive(now) : false;
       continue;
@@ -118,45 +120,31 @@ export function flowerTaskQuery(q: z.output<typeof tasksQuery>): { ok: true; que
   return { ok: true, query: { filter, sort, page: { kind: 'offset', offset: q.offset, limit: q.limit ?? null } } };
 }
 
-export function getTasks(state: ClusterState, query: URLSearchParams): ApiResponse {
+export function getTasks(state: TaskStore, query: URLSearchParams): ApiResponse {
   const parsed = tasksQuery.safeParse(queryObject(query));
   if (!parsed.success) return badRequest(parsed.error);
   const q = parsed.data;
   const built = flowerTaskQuery(q);
   if (!built.ok) return built.response;
-  const { filter, sort } = built.query;
-  const tasks = [...state.tasks.values()].filter((t) => matchesFilter(filter, t));
-  if (sort.key === 'timestamp') {
-    // Flower's default order: newest state change first.
-    tasks.sort((a, b) => sortTime(b, b.timestamp) - sortTime(a, a.timestamp));
-  } else {
-    const key = sort.key as (typeof SORT_KEYS)[number];
-    const value = (t: TaskRecord): string | number => (key === 'name' ? (t.name ?? '') : key === 'state' ? t.state : (sortTime(t, t[key]) ?? 0));
-    tasks.sort((a, b) => {
-      const [x, y] = [value(a), value(b)];
-      const order = x < y ? -1 : x > y ? 1 : 0;
-      return sort.order === 'desc' ? -order : order;
-    });
-  }
-  const page = tasks.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
+  const page = state.page(built.query);
+  if (!page.ok) return apiError(400, 'offset pages take no cursor');
+  const tasks = page.tasks;
   // Without a limit (Flower's default) this is every task: written as it is serialized, never whole.
   return {
     status: 200,
     body: new StreamedJsonObject(function* () {
-      for (const t of page) yield [t.uuid, flowerTask(t, state.childrenOf(t.uuid))] as const;
+      for (const t of tasks) yield [t.uuid, flowerTask(t, state.childrenOf(t.uuid))] as const;
     }),
   };
 }
 
-export function getTaskInfo(state: ClusterState, id: string): ApiResponse {
-  const task = state.tasks.get(id);
+export function getTaskInfo(state: TaskStore, id: string): ApiResponse {
+  const task = state.task(id);
   if (task === undefined) return apiError(404, `Unknown task '${id}'`);
   return { status: 200, body: flowerTask(task, state.childrenOf(id)) };
 }
 
 /** Flower's `GET /api/task/types`: the names of the tasks seen, sorted. */
-export function getTaskTypes(state: ClusterState): ApiResponse {
-  const types = new Set<string>();
-  for (const task of state.tasks.values()) if (task.name) types.add(task.name);
-  return { status: 200, body: { 'task-types': [...types].sort() } };
+export function getTaskTypes(state: TaskStore): ApiResponse {
+  return { status: 200, body: { 'task-types': state.taskNames() } };
 }

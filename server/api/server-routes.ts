@@ -36,14 +36,14 @@ export const SERVER_ROUTES: readonly Route[] = [
     path: '/api/v1/health',
     access: 'read',
     doc: { summary: 'Broker link state, ingest counters and model sizes', tags: ['server'] },
-    handle: (_, { collector, state }) => ({
+    handle: (_, { collector, store }) => ({
       status: 200,
       body: {
         broker: collector ? collector.transport.state() : null,
         ingest: collector ? collector.health.snapshot(Date.now()) : null,
-        tasks: state.tasks.size,
-        evicted: state.evicted,
-        workers: state.workers.size,
+        tasks: store.taskCount,
+        evicted: store.evicted,
+        workers: store.workerCount,
       },
     }),
   },

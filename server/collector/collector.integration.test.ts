@@ -13,7 +13,7 @@ import { freePort } from '@/test/harness/free-port';
 import { startRabbit } from '@/test/harness/rabbitmq-server';
 import { startRedis } from '@/test/harness/redis-server';
 import { until } from '@/test/harness/until';
-import { ClusterState } from '../state/cluster-state';
+import { MemoryTaskStore } from '../store/memory-task-store';
 import type { TaskRecord } from '../state/task-record';
 import { Collector } from './collector';
 
@@ -51,7 +51,7 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
   let pollen: Child;
   let pollenUrl: string;
   let collector: Collector;
-  const state = new ClusterState({ maxTasks: 10_000, purgeOfflineAfter: 3600 });
+  const state = new MemoryTaskStore({ maxTasks: 10_000, purgeOfflineAfter: 3600 });
   let prefork: Child;
   let solo: Child;
   const preforkName = `prefork-${kind}@pollen`;
@@ -89,14 +89,14 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
   });
 
   it('sees both workers online, and heartbeats keep them online', async () => {
-    await until('both workers online in-process', () => state.workers.get(preforkName)?.alive(Date.now() / 1000) && state.workers.get(soloName)?.alive(Date.now() / 1000));
+    await until('both workers online in-process', () => state.worker(preforkName)?.alive(Date.now() / 1000) && state.worker(soloName)?.alive(Date.now() / 1000));
     await until('both workers online over HTTP', async () => {
       const { body } = await http<Record<string, boolean>>('/api/workers?status=true');
       return body[preforkName] === true && body[soloName] === true;
     });
     // Longer than the 4 s expiry window: only heartbeats can keep them online.
     await new Promise((r) => setTimeout(r, 5_000));
-    expect(state.workers.get(preforkName)?.alive(Date.now() / 1000)).toBe(true);
+    expect(state.worker(preforkName)?.alive(Date.now() / 1000)).toBe(true);
     const { body } = await http<Record<string, { sw_ident: string; freq: number }>>('/api/workers');
     expect(body[preforkName]).toMatchObject({ sw_ident: 'py-celery', freq: 2 });
     // refresh=true inspects now: Flower's stats, registered and active_queues of the real worker, with their age.
@@ -148,7 +148,7 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     };
     const final = (taskId: string, status: string): Promise<TaskRecord> =>
       until(`task ${taskId} ${status}`, () => {
-        const task = state.tasks.get(taskId);
+        const task = state.task(taskId);
         return task?.state === status ? task : undefined;
       }, 60_000);
 
@@ -189,7 +189,7 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
   it('marks a SIGKILLed worker offline within the expiry window', async () => {
     const killedAt = Date.now();
     solo.process.kill('SIGKILL');
-    await until('solo offline in-process', () => state.workers.get(soloName)?.offlineSince !== null, 10_000);
+    await until('solo offline in-process', () => state.worker(soloName)?.offlineSince !== null, 10_000);
     await until('solo offline over HTTP', async () => (await http<Record<string, boolean>>('/api/workers?status=true')).body[soloName] === false, 10_000);
     // 2 × freq (4 s) after its last heartbeat, plus the 1 s sweep.
     expect(Date.now() - killedAt).toBeLessThan(7_000);
@@ -202,11 +202,11 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     try {
       const sent = await runPython(SEND_TASK, { broker: broker.url, backend, args: ['tasks.sleep', 'doomed', '[30]'] });
       const running = printedId(sent);
-      await until('the sleep task started', () => state.tasks.get(running)?.state === 'STARTED', 30_000);
+      await until('the sleep task started', () => state.task(running)?.state === 'STARTED', 30_000);
       process.kill(-(doomed.process.pid as number), 'SIGKILL');
-      await until('the task lost', () => state.tasks.get(running)?.lost === true, 10_000);
-      expect(state.tasks.get(running)?.state).toBe('STARTED');
-      expect(state.workers.get(doomedName)?.alive(Date.now() / 1000)).toBe(false);
+      await until('the task lost', () => state.task(running)?.lost === true, 10_000);
+      expect(state.task(running)?.state).toBe('STARTED');
+      expect(state.worker(doomedName)?.alive(Date.now() / 1000)).toBe(false);
       await until('lost over HTTP', async () => (await http<{ lost?: boolean }>(`/api/task/info/${running}`)).body.lost === true, 10_000);
     } finally {
       await doomed.stop();
@@ -220,15 +220,15 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     // The Python worker reconnects too; then a new task must reach both collectors.
     const sent = await runPython(SEND_ADD, { broker: broker.url, backend, timeoutMs: 90_000 });
     const taskId = printedId(sent);
-    await until('task after restart, in-process', () => state.tasks.get(taskId)?.state === 'SUCCESS', 60_000);
+    await until('task after restart, in-process', () => state.task(taskId)?.state === 'SUCCESS', 60_000);
     await until('task after restart, over HTTP', async () => (await http<{ state?: string }>(`/api/task/info/${taskId}`)).body.state === 'SUCCESS', 30_000);
   });
 
   it('marks a worker offline at once when it shuts down cleanly', async () => {
-    expect(state.workers.get(preforkName)?.alive(Date.now() / 1000)).toBe(true);
+    expect(state.worker(preforkName)?.alive(Date.now() / 1000)).toBe(true);
     prefork.process.kill('SIGTERM');
     // worker-offline arrives well before the 4 s expiry could.
-    await until('prefork offline', () => state.workers.get(preforkName)?.offlineSince != null && !state.workers.get(preforkName)?.alive(Date.now() / 1000), 10_000);
-    expect(state.workers.get(preforkName)?.heartbeats).toEqual([]);
+    await until('prefork offline', () => state.worker(preforkName)?.offlineSince != null && !state.worker(preforkName)?.alive(Date.now() / 1000), 10_000);
+    expect(state.worker(preforkName)?.heartbeats).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBroker, MemoryTransport, parseBrokerUrl } from '@/lib/broker';
 import { encodeRedisEnvelope, jsonMessage, type JsonValue } from '@/lib/celery';
-import { ClusterState } from '../state/cluster-state';
+import { MemoryTaskStore } from '../store/memory-task-store';
 import { Collector } from './collector';
 
 const broker = parseBrokerUrl('memory://');
@@ -12,10 +12,10 @@ afterEach(async () => {
   collector = null;
 });
 
-async function setup(): Promise<{ bus: MemoryBroker; collector: Collector; state: ClusterState }> {
+async function setup(): Promise<{ bus: MemoryBroker; collector: Collector; state: MemoryTaskStore }> {
   if (!broker.ok) throw new Error(broker.error);
   const bus = new MemoryBroker();
-  const state = new ClusterState({ maxTasks: 100, purgeOfflineAfter: 60 });
+  const state = new MemoryTaskStore({ maxTasks: 100, purgeOfflineAfter: 60 });
   collector = new Collector(new MemoryTransport(broker.value, bus), state, { enableEvents: false }, pino({ level: 'silent' }));
   await collector.start();
   return { bus, collector, state };
@@ -38,8 +38,8 @@ describe('collector', () => {
       { type: 'task-started', uuid: 'a', hostname: 'w@h', timestamp: now() },
       { type: 'task-succeeded', uuid: 'a', hostname: 'w@h', timestamp: now(), result: '3', runtime: 0.1 },
     ]);
-    expect(state.tasks.get('a')).toMatchObject({ state: 'SUCCESS', name: 'tasks.add', worker: 'w@h' });
-    expect(state.workers.get('w@h')?.alive(now())).toBe(true);
+    expect(state.task('a')).toMatchObject({ state: 'SUCCESS', name: 'tasks.add', worker: 'w@h' });
+    expect(state.worker('w@h')?.alive(now())).toBe(true);
     expect(collector.health.snapshot(Date.now())).toMatchObject({ eventsTotal: 3, messagesTotal: 1, malformedTotal: 0 });
   });
 
@@ -51,21 +51,21 @@ describe('collector', () => {
     expect(health.malformedTotal).toBe(2);
     expect(health.malformedSamples.map((s) => s.error.code)).toEqual(['syntax', 'missing']);
     expect(health.malformedSamples[0]?.raw).toBe('not json at all');
-    expect(state.tasks.get('ok')?.state).toBe('STARTED');
+    expect(state.task('ok')?.state).toBe('STARTED');
   });
 
   it('counts custom event types and survives a throwing change listener', async () => {
     const { bus, collector, state } = await setup();
     const seen: string[] = [];
-    collector.onChange(() => {
+    collector.store.onChange(() => {
       throw new Error('listener bug');
     });
-    collector.onChange((_, event) => seen.push(event.type));
+    collector.store.onChange((_, event) => seen.push(event.type));
     publish(bus, { type: 'task-progress', uuid: 'p', hostname: 'w@h', timestamp: now(), current: 1 });
     publish(bus, { type: 'task-progress', uuid: 'p', hostname: 'w@h', timestamp: now(), current: 2 });
     expect(collector.health.snapshot(Date.now()).customEventTypes).toEqual({ 'task-progress': 2 });
     expect(seen).toEqual(['task-progress', 'task-progress']);
-    expect(state.tasks.get('p')).toMatchObject({ state: 'PROGRESS', extra: { current: 2 } });
+    expect(state.task('p')).toMatchObject({ state: 'PROGRESS', extra: { current: 2 } });
   });
 
   it('broadcasts enable_events on the pidbox exchange when asked to', async () => {
@@ -73,7 +73,7 @@ describe('collector', () => {
     const bus = new MemoryBroker();
     const requests: string[] = [];
     bus.subscribe('celery.pidbox', (envelope) => requests.push(envelope));
-    collector = new Collector(new MemoryTransport(broker.value, bus), new ClusterState({ maxTasks: 10, purgeOfflineAfter: 60 }), { enableEvents: true }, pino({ level: 'silent' }));
+    collector = new Collector(new MemoryTransport(broker.value, bus), new MemoryTaskStore({ maxTasks: 10, purgeOfflineAfter: 60 }), { enableEvents: true }, pino({ level: 'silent' }));
     await collector.start();
     expect(requests).toHaveLength(1);
     const body = JSON.parse(Buffer.from((JSON.parse(requests[0] as string) as { body: string }).body, 'base64').toString()) as Record<string, unknown>;

@@ -1,18 +1,17 @@
 /**
  * The collector: the broker's event stream, decoded, applied to the cluster model.
  *
- *   transport ──message──▶ decodeEventMessage ──events──▶ ClusterState.apply ──changes──▶ listeners
- *   retry's task-sent ──applyOwn──────────────────────────────────┘
+ *   transport ──message──▶ decodeEventMessage ──events──▶ TaskStore.apply ──changes──▶ the store's listeners
+ *   retry's task-sent ──applyOwn──────────────────────────────┘
  *             ──malformed / gap──▶ IngestHealth
  *
  * Like Flower it broadcasts `enable_events` every few seconds (unless told not to), so that workers
  * started without -E report too, and it sweeps the model once a second to expire silent workers.
  */
 import type { StreamGap, Transport } from '@/lib/broker';
-import { type CeleryEvent, type CeleryMessage, decodeEventMessage, encodeControlRequest, names, type TaskEvent, type TaskSentEvent } from '@/lib/celery';
+import { type CeleryMessage, decodeEventMessage, encodeControlRequest, names, type TaskEvent, type TaskSentEvent } from '@/lib/celery';
 import type { Logger } from '@/lib/runtime/logger';
-import type { Change, ClusterState } from '../state/cluster-state';
-import type { Settlement } from '../state/task-record';
+import type { TaskStore } from '../store/task-store';
 import { IngestHealth } from './ingest-health';
 import { LinkLog } from './link-log';
 
@@ -23,16 +22,12 @@ export interface CollectorOptions {
   readonly sweepIntervalMs?: number;
 }
 
-export type ChangeListener = (change: Change, event: CeleryEvent) => void;
-
 /** How long the broker's copy of an event this server applied itself is waited for, to be skipped. */
 const OWN_COPY_WAIT_MS = 60_000;
 
 export class Collector {
   readonly health = new IngestHealth();
-  private readonly listeners = new Set<ChangeListener>();
   private readonly gapListeners = new Set<(gap: StreamGap) => void>();
-  private readonly settledListeners = new Set<(change: Change) => void>();
   private readonly timers: NodeJS.Timeout[] = [];
   /** Task ids whose task-sent this server applied before publishing it (applyOwn), with when (epoch ms). */
   private readonly ownSent = new Map<string, number>();
@@ -40,15 +35,11 @@ export class Collector {
 
   constructor(
     readonly transport: Transport,
-    readonly state: ClusterState,
+    /** The model the events are applied to; listen to it (onChange), not to the collector. */
+    readonly store: TaskStore,
     private readonly options: CollectorOptions,
     private readonly log: Logger,
   ) {}
-
-  onChange(listener: ChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
 
   /** Called when the event stream is back after a gap (GapSettlement listens). */
   onGap(listener: (gap: StreamGap) => void): () => void {
@@ -65,15 +56,15 @@ export class Collector {
         this.health.malformed(error, raw, Date.now());
         this.log.debug({ error }, 'malformed event message');
       },
-      heard: (until) => this.state.hearing.heard(until / 1000),
+      heard: (until) => this.store.heard(until / 1000),
       interrupted: (since, reason) => {
         // From here on silence says nothing about the workers: none is taken offline for it.
-        const revived = this.state.streamInterrupted(since / 1000);
+        const revived = this.store.streamInterrupted(since / 1000);
         this.health.interrupted(since, reason);
         linkLog.cut(since, reason, revived.map((w) => w.hostname));
       },
       gap: (gap) => {
-        this.state.streamResumed(gap.to / 1000);
+        this.store.streamResumed(gap.to / 1000);
         this.health.gap(gap);
         linkLog.back(gap);
         for (const listener of this.gapListeners) {
@@ -86,7 +77,7 @@ export class Collector {
       },
     });
     this.every(this.options.sweepIntervalMs ?? 1000, () => {
-      for (const worker of this.state.sweep(Date.now() / 1000)) this.log.info({ worker: worker.hostname }, 'worker went offline (no heartbeat)');
+      for (const worker of this.store.sweep(Date.now() / 1000)) this.log.info({ worker: worker.hostname }, 'worker went offline (no heartbeat)');
     });
     this.every(5000, () => {
       void this.transport.eventBacklog().then((backlog) => (this.health.backlog = backlog));
@@ -119,13 +110,13 @@ export class Collector {
       if (!event.known) this.health.countCustom(event.type);
       // Our own announcement coming back: applied and counted already (applyOwn).
       if (this.ownSent.size !== 0 && event.type === 'task-sent' && this.ownSent.delete((event as TaskEvent).uuid)) continue;
-      this.notify(this.state.apply(event, localReceived), event);
+      this.store.apply(event, localReceived);
     }
   }
 
   /**
-   * A task-sent event this server made itself (a retry), applied and told to the listeners (metrics,
-   * Prometheus, push) as a broker's event is, before it is published: the model holds the task at once,
+   * A task-sent event this server made itself (a retry), applied through the store, whose listeners
+   * (metrics, Prometheus, push) see it as a broker's event, before it is published: the model holds the task at once,
    * and the broker's copy, when it comes back, is skipped so that nothing counts it twice. Other monitors
    * on the broker apply that copy as any producer's event.
    */
@@ -137,38 +128,7 @@ export class Collector {
       this.ownSentPruneAt = Math.max(1024, this.ownSent.size * 2);
     }
     this.ownSent.set(event.uuid, now);
-    this.notify(this.state.apply(event, localReceived), event);
-  }
-
-  /**
-   * Listeners of task states learnt without their event (GapSettlement), such as push. Metrics do not
-   * listen: they count events received, and the event a settlement stands for may still arrive late (a
-   * worker's buffer flushed after the settlement), which would count it twice.
-   */
-  onSettled(listener: (change: Change) => void): () => void {
-    this.settledListeners.add(listener);
-    return () => this.settledListeners.delete(listener);
-  }
-
-  applySettled(event: TaskEvent, settlement: Settlement): void {
-    const change = this.state.settle(event, settlement);
-    for (const listener of this.settledListeners) {
-      try {
-        listener(change);
-      } catch (err) {
-        this.log.error({ err }, 'settlement listener failed');
-      }
-    }
-  }
-
-  private notify(change: Change, event: CeleryEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(change, event);
-      } catch (err) {
-        this.log.error({ err }, 'change listener failed');
-      }
-    }
+    this.store.apply(event, localReceived);
   }
 
   private broadcastEnableEvents(): void {

@@ -18,15 +18,14 @@ import type { InspectedRequest, ScheduledRequest } from '@/lib/api/workers';
 import { withDeadline } from '@/lib/runtime/deadline';
 import type { Logger } from '@/lib/runtime/logger';
 import type { InspectCache } from '../control/inspect-cache';
-import type { ClusterState } from '../state/cluster-state';
+import type { TaskStore } from '../store/task-store';
 import type { Settlement, TaskRecord } from '../state/task-record';
 
 export interface SettlementSources {
-  readonly state: ClusterState;
+  /** The model: read, and written through `settle` (whose listeners, such as push, see it). */
+  readonly store: TaskStore;
   readonly backend: ResultBackend | null;
   readonly inspect: InspectCache | null;
-  /** Applies a settled state through the collector (Collector.applySettled). */
-  readonly apply: (event: TaskEvent, settlement: Settlement) => void;
   readonly log: Logger;
 }
 
@@ -81,7 +80,7 @@ export class GapSettlement {
   /** Takes every task in flight as a suspect of the gap that just ended, and schedules the passes. */
   afterGap(gap: StreamGap): void {
     this.lastGap = gap;
-    for (const task of this.sources.state.tasks.values()) if (!task.ready) this.suspects.set(task.uuid, gap);
+    for (const id of this.sources.store.notReadyTaskIds()) this.suspects.set(id, gap);
     this.followUntil = Date.now() + (this.options.followUpForMs ?? FOLLOW_UP_FOR_MS);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
@@ -127,12 +126,12 @@ export class GapSettlement {
   settleStored(meta: TaskMeta): boolean {
     const event = this.readyEvent(meta);
     if (event === null) return false;
-    const task = this.sources.state.tasks.get(meta.taskId) as TaskRecord;
+    const task = this.sources.store.task(meta.taskId) as TaskRecord;
     const gap = this.lastGap !== null && task.timestamp * 1000 <= this.lastGap.to ? this.lastGap : null;
     // Without a gap, the events are only late: a prefork worker stores the result, then sends its task
     // events in batches. They are given a few seconds before the backend is taken at its word.
     if (gap === null && Date.now() / 1000 - event.timestamp < EVENTS_LATE_AFTER_S) return false;
-    this.sources.apply(event, { source: 'result backend', at: Date.now() / 1000, gap: gap && inSeconds(gap) });
+    this.sources.store.settle(event, { source: 'result backend', at: Date.now() / 1000, gap: gap && inSeconds(gap) });
     return true;
   }
 
@@ -156,8 +155,8 @@ export class GapSettlement {
       }
     }
     // Suspects that ended by their own events, or were evicted, need no look-up.
-    const tasks = this.sources.state.tasks;
-    for (const id of this.suspects.keys()) if (tasks.get(id)?.ready !== false) this.suspects.delete(id);
+    const store = this.sources.store;
+    for (const id of this.suspects.keys()) if (store.task(id)?.ready !== false) this.suspects.delete(id);
     const ids = [...this.suspects.keys()];
     let fromBackend = 0;
     try {
@@ -194,13 +193,13 @@ export class GapSettlement {
   /** Returns whether the model learnt something from one request a worker holds. */
   private held(worker: string, request: InspectedRequest, how: 'active' | 'reserved', settlement: () => Settlement, eta: string | null = null): boolean {
     if (typeof request?.id !== 'string' || request.id === '') return false;
-    const task = this.sources.state.tasks.get(request.id);
+    const task = this.sources.store.task(request.id);
     if (task?.ready) return false;
     const now = Date.now() / 1000;
     const base = { hostname: worker, utcoffset: 0, pid: null, clock: 0, extra: null, absentFields: null, known: true as const, uuid: request.id };
     let learnt = false;
     if (task === undefined || task.state === 'PENDING' || (task.lost && how === 'reserved')) {
-      this.sources.apply({
+      this.sources.store.settle({
         ...base, type: 'task-received', timestamp: now,
         name: typeof request.name === 'string' ? request.name : null,
         ...requestReprs(request),
@@ -208,9 +207,9 @@ export class GapSettlement {
       }, settlement());
       learnt = true;
     }
-    const current = this.sources.state.tasks.get(request.id) as TaskRecord;
+    const current = this.sources.store.task(request.id) as TaskRecord;
     if (how === 'active' && (BEFORE_STARTED.has(current.state) || current.lost)) {
-      this.sources.apply({ ...base, type: 'task-started', timestamp: Math.max(now, current.timestamp) }, settlement());
+      this.sources.store.settle({ ...base, type: 'task-started', timestamp: Math.max(now, current.timestamp) }, settlement());
       learnt = true;
     }
     // Its end may come while its worker still cannot send events: look it up with the other suspects.
@@ -230,7 +229,7 @@ export class GapSettlement {
       for (const meta of metas) {
         const event = meta && this.readyEvent(meta);
         if (event) {
-          this.sources.apply(event, settlement(event.uuid));
+          this.sources.store.settle(event, settlement(event.uuid));
           this.suspects.delete(event.uuid);
           settled++;
         }
@@ -244,7 +243,7 @@ export class GapSettlement {
   /** The event a ready meta stands for, when the model does not know it yet. */
   private readyEvent(meta: TaskMeta): TaskEvent | null {
     if (!READY_STATES.has(meta.status)) return null;
-    const task = this.sources.state.tasks.get(meta.taskId);
+    const task = this.sources.store.task(meta.taskId);
     if (task === undefined || task.ready) return null;
     const timestamp = Math.max(dateDoneSeconds(meta.dateDone) ?? Date.now() / 1000, task.timestamp);
     const base = { hostname: meta.worker ?? task.worker ?? '', timestamp, utcoffset: 0, pid: null, clock: 0, extra: null, absentFields: null, known: true as const, uuid: meta.taskId };

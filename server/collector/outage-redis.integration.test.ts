@@ -61,8 +61,8 @@ describe('a Redis broker outage under running tasks', () => {
     await new Promise<void>((resolve) => flood.once('exit', () => resolve()));
     const unheardId = sent.trim();
     expect(unheardId).toMatch(/^[0-9a-f-]{36}$/);
-    await until('the unheard task learnt from inspect', () => pollen.server.context.state.tasks.get(unheardId)?.settled?.source === 'inspect', 15_000);
-    expect(pollen.server.context.state.tasks.get(unheardId)).toMatchObject({ state: 'STARTED', name: 'tasks.sleep', worker: PY, lost: false });
+    await until('the unheard task learnt from inspect', () => pollen.server.context.store.task(unheardId)?.settled?.source === 'inspect', 15_000);
+    expect(pollen.server.context.store.task(unheardId)).toMatchObject({ state: 'STARTED', name: 'tasks.sleep', worker: PY, lost: false });
     tasks.push({ id: unheardId, worker: PY });
     await admin.config('SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60');
     admin.disconnect();

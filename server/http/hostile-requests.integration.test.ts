@@ -75,7 +75,7 @@ describe('hostile requests, each answered within a second with the right status'
     pollen = await startPollen({ broker: redis.url(0), basicAuth: 'admin:secret', unauthenticatedApi: false });
     port = Number(new URL(pollen.url).port);
     // async-apply sends only tasks a worker registered or the events showed: one seen in events.
-    _addTask(pollen.server.context.state, crypto.randomUUID(), Date.now() / 1000, { name: 'tasks.add' });
+    _addTask(pollen.server.context.store, crypto.randomUUID(), Date.now() / 1000, { name: 'tasks.add' });
   });
   afterAll(async () => {
     await pollen?.close();

@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CeleryEvent, decodeEventBody, type JsonObject } from '@/lib/celery';
 import { getTasks } from '@/server/api/flower-read';
-import type { ClusterState } from '@/server/state/cluster-state';
+import type { TaskStore } from '@/server/store/task-store';
 import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
 import { until } from '@/test/harness/until';
 import { HEAVY_REQUEST_LIMITS } from './heavy-requests';
@@ -16,7 +16,7 @@ import { StreamedJsonObject } from './streamed-json';
 const TASKS = 100_000;
 
 /** 100 000 tasks as Python workers report them (received, started, then succeeded or failed), through the model's own apply. */
-function fill(state: ClusterState, count: number): void {
+function fill(state: TaskStore, count: number): void {
   const now = Date.now() / 1000;
   const batch: JsonObject[] = [];
   const flush = (): void => {
@@ -69,7 +69,7 @@ function get(url: string, options: { keep?: boolean; onResponse?: (res: Incoming
 }
 
 /** What the map was before it was streamed: the whole object through JSON.stringify. */
-function wholeText(state: ClusterState, query: string): string {
+function wholeText(state: TaskStore, query: string): string {
   const body = getTasks(state, new URLSearchParams(query)).body;
   if (!(body instanceof StreamedJsonObject)) throw new Error('GET /api/tasks did not answer a streamed map');
   return JSON.stringify(Object.fromEntries(body.entries()));
@@ -77,13 +77,13 @@ function wholeText(state: ClusterState, query: string): string {
 
 describe(`GET /api/tasks with ${TASKS} tasks`, () => {
   let pollen: TestPollen;
-  let state: ClusterState;
+  let state: TaskStore;
 
   beforeAll(async () => {
     pollen = await startPollen();
-    state = pollen.server.context.state;
+    state = pollen.server.context.store;
     fill(state, TASKS);
-    expect(state.tasks.size).toBe(TASKS);
+    expect(state.taskCount).toBe(TASKS);
   }, 120_000);
   afterAll(async () => {
     await pollen?.close();

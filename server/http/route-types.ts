@@ -16,12 +16,13 @@ import type { WorkerControl } from '../control/worker-control';
 import type { Metrics } from '../metrics';
 import type { PrometheusMetrics } from '../prometheus/prometheus-metrics';
 import type { QueueSampler } from '../queues/queue-sampler';
-import type { ClusterState } from '../state/cluster-state';
+import type { TaskStore } from '../store/task-store';
 
 export interface RouteContext {
   readonly info: ServerInfo;
   readonly config: ServerConfig;
-  readonly state: ClusterState;
+  /** The cluster model's one door (events in, reads out). */
+  readonly store: TaskStore;
   /** Null when Pollen runs without a broker. */
   readonly collector: Collector | null;
   /** The workers' inspect replies; null without a broker. */

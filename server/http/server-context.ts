@@ -17,7 +17,7 @@ import { WorkerControl } from '../control/worker-control';
 import { feedWorkerStats, Metrics } from '../metrics';
 import { feedPrometheus, PrometheusMetrics } from '../prometheus/prometheus-metrics';
 import { QueueSampler } from '../queues/queue-sampler';
-import { ClusterState } from '../state/cluster-state';
+import { MemoryTaskStore } from '../store/memory-task-store';
 import { HeavyRequests } from './heavy-requests';
 import type { RouteContext } from './route-types';
 
@@ -32,22 +32,22 @@ export interface ServerContext extends RouteContext {
 
 export async function createServerContext(config: ServerConfig, log: Logger): Promise<ServerContext> {
   const info: ServerInfo = { name: 'pollen', version: VERSION, broker: config.broker?.display ?? null, resultBackend: config.resultBackend?.display ?? null, startedAt: Date.now() };
-  const state = new ClusterState({ maxTasks: config.maxTasks, maxWorkers: config.maxWorkers, purgeOfflineAfter: config.purgeOfflineWorkers });
+  const store = new MemoryTaskStore({ maxTasks: config.maxTasks, maxWorkers: config.maxWorkers, purgeOfflineAfter: config.purgeOfflineWorkers, log: log.child({ scope: 'store' }) });
   const metrics = new Metrics();
   const backend = config.resultBackend ? createResultBackend(config.resultBackend.href) : null;
   const collector = config.broker
-    ? new Collector(createTransport(config.broker, { amqpHeartbeatSeconds: COLLECTOR_AMQP_HEARTBEAT_S }), state, { enableEvents: config.enableEvents }, log.child({ scope: 'collector' }))
+    ? new Collector(createTransport(config.broker, { amqpHeartbeatSeconds: COLLECTOR_AMQP_HEARTBEAT_S }), store, { enableEvents: config.enableEvents }, log.child({ scope: 'collector' }))
     : null;
-  collector?.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
+  store.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
   const prometheus = new PrometheusMetrics({ purgeAfterMs: config.purgeOfflineWorkers * 1000 });
-  if (collector) feedPrometheus(collector, prometheus);
+  if (collector) feedPrometheus(store, prometheus);
   await collector?.start();
   const client = collector ? new Client({ transport: collector.transport, backend }) : null;
   const inspect = client
     ? new InspectCache(client.control, { timeoutMs: config.inspectTimeoutMs, onError: (method, err) => log.debug({ method, err }, 'inspect failed') })
     : null;
   const control = client
-    ? new WorkerControl(client.control, { timeoutMs: config.inspectTimeoutMs, knownWorker: (name) => state.workers.has(name) || inspect?.workers().includes(name) === true })
+    ? new WorkerControl(client.control, { timeoutMs: config.inspectTimeoutMs, knownWorker: (name) => store.worker(name) !== undefined || inspect?.workers().includes(name) === true })
     : null;
   // Filled at start, as Flower's is; later pages get it with its age and refresh it behind them.
   inspect?.refreshInBackground();
@@ -55,13 +55,13 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
     ? QueueSampler.forServer({ transport: collector.transport, brokerApi: config.brokerApi, inspect, seenInEvents: () => metrics.keys('queue'), log: log.child({ scope: 'queues' }) })
     : null;
   queues?.start();
-  const stopWorkerStats = inspect ? feedWorkerStats(inspect, metrics, { onlineWorkers: () => state.onlineWorkers(Date.now() / 1000) }) : null;
+  const stopWorkerStats = inspect ? feedWorkerStats(inspect, metrics, { onlineWorkers: () => store.onlineWorkers(Date.now() / 1000) }) : null;
   const settlement = collector
-    ? new GapSettlement({ state, backend, inspect, apply: (event, settled) => collector.applySettled(event, settled), log: log.child({ scope: 'settle' }) })
+    ? new GapSettlement({ store, backend, inspect, log: log.child({ scope: 'settle' }) })
     : null;
   const stopSettling = settlement ? collector?.onGap((gap) => settlement.afterGap(gap)) : undefined;
   return {
-    info, config, state, collector, inspect, control, client, backend, metrics, prometheus, queues, settlement,
+    info, config, store, collector, inspect, control, client, backend, metrics, prometheus, queues, settlement,
     heavyRequests: new HeavyRequests(),
     async close() {
       queues?.stop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClusterState } from '../state/cluster-state';
+import { MemoryTaskStore } from '../store/memory-task-store';
 import { Metrics } from './metrics';
 import { decoded, T0, taskEvent } from './metrics-test-events';
 import { exactQuantile, logNormal, seeded } from './test-random';
@@ -82,7 +82,7 @@ describe('Metrics latency', () => {
 
   it('takes wait and end-to-end times from the task record: sent (else received) → started / finished, no ETA tasks', () => {
     const metrics = new Metrics({ clock: () => T0 + MIN });
-    const state = new ClusterState({ maxTasks: 100, purgeOfflineAfter: 3600 });
+    const state = new MemoryTaskStore({ maxTasks: 100, purgeOfflineAfter: 3600 });
     const t = T0 / 1000;
     const feed = (uuid: string, type: string, at: number, fields: Record<string, unknown> = {}): void => {
       const event = decoded({ type, uuid, hostname: type === 'task-sent' ? 'gen@web' : 'celery@w1', timestamp: at, name: 'app.job', ...fields });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClusterState } from '../state/cluster-state';
+import { MemoryTaskStore } from '../store/memory-task-store';
 import { OTHER_KEY } from './metric-types';
 import { Metrics } from './metrics';
 import { decoded, heartbeat, T0, taskEvent } from './metrics-test-events';
@@ -64,7 +64,7 @@ describe('Metrics throughput', () => {
 
   it('counts per task name, worker and queue, taking name and queue from the record when the event lacks them', () => {
     const metrics = new Metrics({ clock: () => T0 + 1000 });
-    const state = new ClusterState({ maxTasks: 100, purgeOfflineAfter: 3600 });
+    const state = new MemoryTaskStore({ maxTasks: 100, purgeOfflineAfter: 3600 });
     const feed = (raw: Record<string, unknown>): void => {
       const event = decoded({ timestamp: T0 / 1000, uuid: 'u1', ...raw });
       metrics.onEvent(event, T0, state.apply(event, T0 / 1000).task);

@@ -3,7 +3,7 @@
  * one event at a time from the collector and bounded in memory whatever the traffic.
  *
  *   const metrics = new Metrics();
- *   collector.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
+ *   store.onChange((change, event) => metrics.onEvent(event, Date.now(), change.task));
  *   metrics.totals('task', 'app.add', { from: Date.now() - 15 * 60_000, to: Date.now() }).failed;
  *   metrics.latency('runtime', 'app.add', { from: Date.now() - 3_600_000, to: Date.now() }).p99;
  *
@@ -13,7 +13,7 @@
  * the first event also closes the last minute's sketches and releases keys idle for 24 h (O(keys)).
  *
  * Per-task state is not kept here: wait and end-to-end times need a task's sent/received time, which
- * the caller's record has (ClusterState's TaskRecord fits TaskFacts as it is). Without a record only
+ * the caller's record has (TaskStore's TaskRecord fits TaskFacts as it is). Without a record only
  * what the event carries is counted: overall, its worker, and for task-sent/received its name.
  *
  * Times: buckets come from `receivedAtMs` (our clock, epoch ms); latencies are differences of sender

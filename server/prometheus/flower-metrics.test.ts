@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CeleryEvent } from '@/lib/celery';
 import { decoded, heartbeat, T0 } from '../metrics/metrics-test-events';
-import { ClusterState } from '../state/cluster-state';
+import { MemoryTaskStore } from '../store/memory-task-store';
 import { Exposition } from './exposition';
 import { parseExposition, type ParsedFamily, sampleValue } from './exposition-test-parser';
 import { PrometheusMetrics, type PrometheusMetricsOptions } from './prometheus-metrics';
@@ -12,7 +12,7 @@ const NAME = 'tasks.add';
 
 /** The cluster model and the /metrics state, fed the way the collector feeds them. */
 function cluster(options: PrometheusMetricsOptions = {}) {
-  const state = new ClusterState({ maxTasks: 1000, purgeOfflineAfter: 3600 });
+  const state = new MemoryTaskStore({ maxTasks: 1000, purgeOfflineAfter: 3600 });
   const prometheus = new PrometheusMetrics(options);
   let now = T0;
   return {

@@ -10,7 +10,7 @@
  */
 import type { IngestSnapshot } from '../collector/ingest-health';
 import { LATENCY_KINDS, type LatencySummary, type Metrics } from '../metrics';
-import type { ClusterState } from '../state/cluster-state';
+import type { TaskStore } from '../store/task-store';
 import { escapeLabelValue, type Exposition } from './exposition';
 import type { PrometheusMetrics } from './prometheus-metrics';
 
@@ -18,7 +18,7 @@ export const LATENCY_WINDOW_MS = 5 * 60_000;
 const QUANTILES = [['0.5', 'p50'], ['0.9', 'p90'], ['0.99', 'p99']] as const;
 
 export interface PollenSources {
-  readonly state: ClusterState;
+  readonly store: TaskStore;
   readonly metrics: Metrics;
   /** Null without a broker. */
   readonly ingest: IngestSnapshot | null;
@@ -26,7 +26,7 @@ export interface PollenSources {
 }
 
 export function writePollenFamilies(out: Exposition, sources: PollenSources, nowMs: number): void {
-  const { state, metrics, ingest, prometheus } = sources;
+  const { store, metrics, ingest, prometheus } = sources;
   prometheus?.tasks.write(out);
   writeLatency(out, metrics, nowMs);
 
@@ -38,12 +38,12 @@ export function writePollenFamilies(out: Exposition, sources: PollenSources, now
     if (ingest.backlog !== null) out.family('pollen_event_backlog', 'gauge', 'Event messages waiting in Pollen\'s event queue on the broker').sample('pollen_event_backlog', '', ingest.backlog);
   }
 
-  out.family('pollen_tasks_in_memory', 'gauge', 'Tasks held in the cluster model (at most --max-tasks)').sample('pollen_tasks_in_memory', '', state.tasks.size);
-  out.family('pollen_tasks_evicted_total', 'counter', 'Tasks dropped from the cluster model to stay within --max-tasks').sample('pollen_tasks_evicted_total', '', state.evicted);
+  out.family('pollen_tasks_in_memory', 'gauge', 'Tasks held in the cluster model (at most --max-tasks)').sample('pollen_tasks_in_memory', '', store.taskCount);
+  out.family('pollen_tasks_evicted_total', 'counter', 'Tasks dropped from the cluster model to stay within --max-tasks').sample('pollen_tasks_evicted_total', '', store.evicted);
   let online = 0;
-  for (const worker of state.workers.values()) if (worker.alive(nowMs / 1000)) online++;
+  for (const worker of store.workers()) if (worker.alive(nowMs / 1000)) online++;
   out.family('pollen_workers', 'gauge', 'Workers the cluster model knows, by status');
-  out.sample('pollen_workers', 'status="online"', online).sample('pollen_workers', 'status="offline"', state.workers.size - online);
+  out.sample('pollen_workers', 'status="online"', online).sample('pollen_workers', 'status="offline"', store.workerCount - online);
 
   const stats = metrics.stats();
   out.family('pollen_metrics_bytes', 'gauge', 'Memory allocated by the metrics stores behind the dashboard');

@@ -7,8 +7,7 @@
  *   const unsubscribe = feedPrometheus(collector, prometheus);
  */
 import type { CeleryEvent } from '@/lib/celery';
-import type { Collector } from '../collector/collector';
-import type { Change } from '../state/cluster-state';
+import type { Change, TaskStore } from '../store/task-store';
 import { FlowerMetrics, type FlowerMetricsOptions } from './flower-metrics';
 import { LabelIds } from './label-ids';
 import { TaskCounters } from './task-counters';
@@ -39,14 +38,13 @@ export class PrometheusMetrics {
 }
 
 /**
- * Subscribes `prometheus` to every event the collector applies, and once a minute drops the series of
+ * Subscribes `prometheus` to every event the store applies, and once a minute drops the series of
  * workers the cluster model has forgotten. Returns the unsubscribe function.
  */
-export function feedPrometheus(collector: Collector, prometheus: PrometheusMetrics): () => void {
-  const workers = collector.state.workers;
-  const known = (hostname: string): boolean => workers.has(hostname);
+export function feedPrometheus(store: TaskStore, prometheus: PrometheusMetrics): () => void {
+  const known = (hostname: string): boolean => store.worker(hostname) !== undefined;
   let nextPurge = 0;
-  return collector.onChange((change, event) => {
+  return store.onChange((change, event) => {
     const now = Date.now();
     prometheus.onChange(change, event, now);
     if (now >= nextPurge) {

@@ -14,9 +14,9 @@ export const PROMETHEUS_ROUTES: readonly Route[] = [
       tags: ['flower', 'prometheus'],
       responses: { 200: 'the metrics, text/plain; version=0.0.4' },
     },
-    handle: (_, { state, metrics, collector, prometheus }) => {
+    handle: (_, { store, metrics, collector, prometheus }) => {
       const now = Date.now();
-      const body = scrape({ state, metrics, prometheus, ingest: collector ? collector.health.snapshot(now) : null }, now);
+      const body = scrape({ store, metrics, prometheus, ingest: collector ? collector.health.snapshot(now) : null }, now);
       return { status: 200, body, headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } };
     },
   },

@@ -3,7 +3,7 @@ import type { CeleryEvent } from '@/lib/celery';
 import { IngestHealth } from '../collector/ingest-health';
 import { Metrics } from '../metrics';
 import { decoded, heartbeat, T0 } from '../metrics/metrics-test-events';
-import { ClusterState } from '../state/cluster-state';
+import { MemoryTaskStore } from '../store/memory-task-store';
 import { parseExposition, sampleValue } from './exposition-test-parser';
 import { PrometheusMetrics } from './prometheus-metrics';
 import { scrape } from './scrape';
@@ -11,7 +11,7 @@ import { scrape } from './scrape';
 const NOW = T0 + 60_000;
 
 function fed() {
-  const state = new ClusterState({ maxTasks: 1000, purgeOfflineAfter: 3600 });
+  const state = new MemoryTaskStore({ maxTasks: 1000, purgeOfflineAfter: 3600 });
   const metrics = new Metrics({ clock: () => NOW });
   const prometheus = new PrometheusMetrics();
   const health = new IngestHealth();
@@ -29,7 +29,7 @@ function fed() {
   }
   apply(heartbeat('celery@a', { active: 1, timestamp: NOW / 1000 }), NOW);
   apply(heartbeat('celery@gone', { active: 0, timestamp: T0 / 1000 - 600 }), T0 - 600_000);
-  return { state, metrics, prometheus, ingest: health.snapshot(NOW) };
+  return { store: state, metrics, prometheus, ingest: health.snapshot(NOW) };
 }
 
 describe('a /metrics scrape', () => {
@@ -63,13 +63,13 @@ describe('a /metrics scrape', () => {
   it('drops the series of workers the model has forgotten', () => {
     const sources = fed();
     expect(sampleValue(parseExposition(scrape(sources, NOW)), 'flower_worker_online', { worker: 'celery@gone' })).toBe(1);
-    sources.state.workers.delete('celery@gone');
+    sources.store.sweep(NOW / 1000 + 10 * 3600);
     expect(sampleValue(parseExposition(scrape(sources, NOW)), 'flower_worker_online', { worker: 'celery@gone' })).toBeUndefined();
   });
 
   it("still names Flower's families without a broker", () => {
-    const state = new ClusterState({ maxTasks: 10, purgeOfflineAfter: 3600 });
-    const families = parseExposition(scrape({ state, metrics: new Metrics(), prometheus: null, ingest: null }, NOW));
+    const state = new MemoryTaskStore({ maxTasks: 10, purgeOfflineAfter: 3600 });
+    const families = parseExposition(scrape({ store: state, metrics: new Metrics(), prometheus: null, ingest: null }, NOW));
     expect(families.get('flower_events_total')).toMatchObject({ type: 'counter', samples: [] });
     expect(families.has('pollen_events_ingested_total')).toBe(false);
     expect(sampleValue(families, 'pollen_tasks_in_memory', {})).toBe(0);

@@ -12,8 +12,8 @@ const EMPTY_FLOWER = new FlowerMetrics();
 export function scrape(sources: PollenSources, nowMs: number): string {
   const out = new Exposition();
   const flower = sources.prometheus?.flower ?? EMPTY_FLOWER;
-  const workers = sources.state.workers;
-  flower.purge((hostname) => workers.has(hostname), nowMs);
+  const store = sources.store;
+  flower.purge((hostname) => store.worker(hostname) !== undefined, nowMs);
   flower.write(out);
   writePollenFamilies(out, sources, nowMs);
   return out.text();

@@ -4,7 +4,7 @@
  * one feed; a feed goes when its last subscriber does.
  */
 import { type PushError, PUSH_LIMITS } from '@/lib/push/contract';
-import type { ClusterState } from '../state/cluster-state';
+import type { TaskStore } from '../store/task-store';
 import { type Feed, OverviewFeed, type SocketEntry, TaskFeed, TasksFeed, WorkerFeed, WorkersFeed } from './feeds';
 import { feedKey, pushError, type ValidSubscription } from './subscription-request';
 import { TaskListFeed } from './task-list-feed';
@@ -23,7 +23,7 @@ export class FeedRegistry {
   private nextId = 1;
 
   constructor(
-    private readonly state: ClusterState,
+    private readonly state: TaskStore,
     /** Distinct `tasks` filters server-wide: each costs one filter test per task event. */
     private readonly maxTaskLists: number,
   ) {}
@@ -97,7 +97,7 @@ export class FeedRegistry {
         break;
       case 'tasks': {
         const list = new TaskListFeed(subscription.filter, subscription.limit);
-        list.seed(this.state.tasks.values());
+        list.seed(this.state);
         feed = new TasksFeed(id, key, list);
         this.lists = [...this.lists, list];
         break;

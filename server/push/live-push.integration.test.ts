@@ -42,7 +42,7 @@ describe('live push with a real Python worker on Redis', () => {
     // task-received and task-started only when the task is over.
     celery = await startCeleryWorker({ broker: redis.url(0), backend: redis.url(1), events: true, nodename, pool: 'prefork', concurrency: 1 });
     pollen = await startPollen({ broker: redis.url(0) });
-    pollen.server.context.collector?.onChange((change) => {
+    pollen.server.context.store.onChange((change) => {
       if (change.task !== null && change.taskStateChanged) applied.set(`${change.task.uuid} ${change.task.state}`, Date.now());
     });
     await until('the worker to be seen', async () => ((await pollen.request('/api/workers?status=true')).body as Record<string, boolean>)[nodename] === true);

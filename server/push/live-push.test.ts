@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CeleryEvent, decodeEventBody } from '@/lib/celery';
 import type { Invalidation, PushBatch, PushUpdate, SubscribeAck } from '@/lib/push/contract';
 import { Metrics } from '../metrics';
-import { ClusterState } from '../state/cluster-state';
+import { MemoryTaskStore } from '../store/memory-task-store';
 import { WORKERS_CHANGED_CAP } from './feeds';
 import { LivePush, type PushOutlet } from './live-push';
 
@@ -22,7 +22,7 @@ interface Sent {
 
 /** A LivePush on a real model, with an outlet that records what it would send. */
 function harness() {
-  const state = new ClusterState({ maxTasks: 10_000, purgeOfflineAfter: 3600 });
+  const state = new MemoryTaskStore({ maxTasks: 10_000, purgeOfflineAfter: 3600 });
   const metrics = new Metrics();
   const sent: Sent[] = [];
   const invalidated: { socket: string; invalidation: Invalidation }[] = [];

@@ -1,7 +1,7 @@
 /**
  * Live subscriptions: which sockets follow what, what changed for them, and the coalesced flush.
  *
- *   collector ──change──▶ onChange ──marks──▶ feeds (dirty flags, bounded id sets)
+ *   store ──change──▶ onChange ──marks──▶ feeds (dirty flags, bounded id sets)
  *                            └─ FlushClock.request()  (one timer for the whole server)
  *   FlushClock ──≤ every 250 ms──▶ flush ──▶ one update per changed feed ──▶ one batch per socket
  *
@@ -20,7 +20,7 @@
  */
 import { type CancelAck, type Invalidation, PUSH_LIMITS, type PushBatch, type PushedWorker, type PushUpdate, type SubscribeAck } from '@/lib/push/contract';
 import type { Metrics } from '../metrics';
-import type { Change, ClusterState } from '../state/cluster-state';
+import type { Change, TaskStore } from '../store/task-store';
 import type { TaskRecord } from '../state/task-record';
 import { FeedRegistry } from './feed-registry';
 import type { Feed, OverviewFeed, SocketEntry, TaskFeed, TasksFeed } from './feeds';
@@ -40,7 +40,7 @@ export interface PushOutlet {
 }
 
 export interface LivePushSources {
-  readonly state: ClusterState;
+  readonly state: TaskStore;
   readonly metrics: Metrics;
 }
 
@@ -75,7 +75,7 @@ export class LivePush {
     this.clock = new FlushClock(options.flushIntervalMs ?? PUSH_LIMITS.flushIntervalMs, () => void this.flush());
   }
 
-  /** The collector's change listener: the hot path, run once per applied event. */
+  /** The store's change listener: the hot path, run once per applied event. */
   readonly onChange = (change: Change): void => {
     const feeds = this.feeds;
     if (feeds.byId.size === 0) return;
@@ -214,7 +214,7 @@ export class LivePush {
           }
           break;
         case 'tasks': {
-          const pending = feed.list.take(state.tasks);
+          const pending = feed.list.take(state);
           if (pending === null) break;
           if (pending.kind === 'overflow') {
             this.overflow(feed);
@@ -231,8 +231,7 @@ export class LivePush {
     }
 
     // 2. One pass over the model: states for the overview.
-    const byState = new Map<string, number>();
-    if (overview !== null) for (const task of state.tasks.values()) byState.set(task.state, (byState.get(task.state) ?? 0) + 1);
+    const byState = overview === null ? new Map<string, number>() : state.countsByState();
 
     // 3. The updates.
     if (overview !== null) {
@@ -243,7 +242,7 @@ export class LivePush {
     }
     for (const feed of taskFeeds) {
       feed.dirty = false;
-      const task = state.tasks.get(feed.uuid);
+      const task = state.task(feed.uuid);
       updates.set(feed, { topic: 'task', subscriptionId: feed.id, seq: ++feed.seq, uuid: feed.uuid, task: task === undefined ? null : pushedTask(task, state.childrenOf(task.uuid)) });
     }
     for (const { feed, reset, tasks, removed } of lists) {
@@ -291,14 +290,14 @@ export class LivePush {
     const now = nowMs / 1000;
     if (this.feeds.overview !== null && overviewClock(state, metrics, nowMs) !== this.feeds.overview.lastClock) this.feeds.overview.dirty = true;
     for (const feed of this.feeds.workerFeeds.values()) {
-      if ((state.workers.get(feed.hostname)?.status(now) ?? null) !== feed.lastStatus) feed.dirty = true;
+      if ((state.worker(feed.hostname)?.status(now) ?? null) !== feed.lastStatus) feed.dirty = true;
     }
     const workers = this.feeds.workers;
     if (workers === null) return;
-    for (const worker of state.workers.values()) {
+    for (const worker of state.workers()) {
       if (workers.lastStatus.get(worker.hostname) !== worker.status(now)) workers.mark(worker.hostname);
     }
-    for (const hostname of workers.lastStatus.keys()) if (!state.workers.has(hostname)) workers.mark(hostname);
+    for (const hostname of workers.lastStatus.keys()) if (state.worker(hostname) === undefined) workers.mark(hostname);
   }
 
   private overflow(feed: Feed): void {

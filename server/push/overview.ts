@@ -4,13 +4,13 @@
  */
 import type { Overview, ThroughputCounts } from '@/lib/push/contract';
 import type { Metrics } from '../metrics';
-import type { ClusterState } from '../state/cluster-state';
+import type { TaskStore } from '../store/task-store';
 
-function workerCounts(state: ClusterState, nowMs: number): Overview['workers'] {
+function workerCounts(state: TaskStore, nowMs: number): Overview['workers'] {
   const now = nowMs / 1000;
   let online = 0;
-  for (const worker of state.workers.values()) if (worker.alive(now)) online++;
-  return { online, offline: state.workers.size - online };
+  for (const worker of state.workers()) if (worker.alive(now)) online++;
+  return { online, offline: state.workerCount - online };
 }
 
 function throughput(metrics: Metrics, nowMs: number): Overview['throughput'] {
@@ -19,15 +19,15 @@ function throughput(metrics: Metrics, nowMs: number): Overview['throughput'] {
   return { last10s, last60s };
 }
 
-export function buildOverview(state: ClusterState, metrics: Metrics, byState: ReadonlyMap<string, number>, nowMs: number): Overview {
+export function buildOverview(state: TaskStore, metrics: Metrics, byState: ReadonlyMap<string, number>, nowMs: number): Overview {
   return {
-    tasks: { total: state.tasks.size, byState: Object.fromEntries(byState) },
+    tasks: { total: state.taskCount, byState: Object.fromEntries(byState) },
     workers: workerCounts(state, nowMs),
     throughput: throughput(metrics, nowMs),
   };
 }
 
 /** The parts of the overview that move with time alone (workers expire, throughput windows slide). */
-export function overviewClock(state: ClusterState, metrics: Metrics, nowMs: number): string {
+export function overviewClock(state: TaskStore, metrics: Metrics, nowMs: number): string {
   return JSON.stringify([workerCounts(state, nowMs), throughput(metrics, nowMs)]);
 }

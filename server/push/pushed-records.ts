@@ -5,12 +5,12 @@
 import type { PushedTask, PushedWorker } from '@/lib/push/contract';
 import { flowerTask } from '../api/flower-task-json';
 import { workerJson } from '../api/worker-json';
-import type { ClusterState } from '../state/cluster-state';
+import type { TaskStore } from '../store/task-store';
 import type { TaskRecord } from '../state/task-record';
 
 const NO_CHILDREN: readonly string[] = [];
 
-/** A task with its children (ClusterState.childrenOf), as GET /api/task/info/:id shows it. */
+/** A task with its children (TaskStore.childrenOf), as GET /api/task/info/:id shows it. */
 export function pushedTask(task: TaskRecord, children: readonly string[]): PushedTask {
   return flowerTask(task, children) as PushedTask;
 }
@@ -25,9 +25,9 @@ export function pushedRow(task: TaskRecord): PushedTask {
  * Every worker of the model as GET /api/workers renders its event-derived fields (no inspect replies:
  * those stay with REST, which says how old they are). O(workers); the flush calls it at most once.
  */
-export function pushedWorkers(state: ClusterState, nowMs: number): Map<string, PushedWorker> {
+export function pushedWorkers(state: TaskStore, nowMs: number): Map<string, PushedWorker> {
   const now = nowMs / 1000;
   const workers = new Map<string, PushedWorker>();
-  for (const worker of state.workers.values()) workers.set(worker.hostname, workerJson(worker, now));
+  for (const worker of state.workers()) workers.set(worker.hostname, workerJson(worker, now));
   return workers;
 }

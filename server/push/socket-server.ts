@@ -86,12 +86,12 @@ export function attachPush(httpServer: HttpServer, context: RouteContext, option
       callback(refused, refused === null);
     },
   });
-  const push = new LivePush({ state: context.state, metrics: context.metrics }, socketOutlet(io), {
+  const push = new LivePush({ state: context.store, metrics: context.metrics }, socketOutlet(io), {
     onError: (err) => log.error({ err }, 'push flush failed'),
   });
   const transport = context.collector?.transport ?? null;
-  const stopListening = context.collector?.onChange(push.onChange) ?? null;
-  const stopSettled = context.collector?.onSettled(push.onChange) ?? null;
+  const stopListening = context.collector ? context.store.onChange(push.onChange) : null;
+  const stopSettled = context.collector ? context.store.onSettled(push.onChange) : null;
   const stopLink = transport?.onStateChange((link) => io.emit('broker:link-changed', brokerLink(link))) ?? null;
 
   io.on('connection', (socket: PushSocket) => {

@@ -16,6 +16,7 @@
  *   subscribers are told to re-fetch (`subscriptions:invalidated`), and the sets start over.
  */
 import type { TaskRecord } from '../state/task-record';
+import type { TaskStore } from '../store/task-store';
 import { matchesFilter, type TaskFilter, taskFilter } from '@/lib/query/task-filter';
 import type { TaskListFilter } from './subscription-request';
 
@@ -57,11 +58,11 @@ export class TaskListFeed {
     return matchesFilter(this.query, task);
   }
 
-  /** Remembers the newest matching tasks of the model (in arrival order). O(tasks): once per feed. */
-  seed(tasks: Iterable<TaskRecord>): void {
-    const newest: string[] = [];
-    for (const task of tasks) if (this.matches(task)) newest.push(task.uuid);
-    for (const uuid of newest.slice(-this.memberCap)) this.remember(uuid);
+  /** Remembers the newest matching tasks of the model (oldest of them first): once per feed. */
+  seed(store: Pick<TaskStore, 'page'>): void {
+    const page = store.page({ filter: this.query, sort: { key: 'arrival', order: 'desc' }, page: { kind: 'offset', offset: 0, limit: this.memberCap } });
+    if (!page.ok) return;
+    for (let i = page.tasks.length - 1; i >= 0; i--) this.remember((page.tasks[i] as TaskRecord).uuid);
   }
 
   /** Asks for the whole window at the next flush (a subscriber joined). */
@@ -98,7 +99,7 @@ export class TaskListFeed {
   }
 
   /** Takes what the next update carries and starts over; null when nothing changed. */
-  take(tasks: ReadonlyMap<string, TaskRecord>): TaskListPending | null {
+  take(store: Pick<TaskStore, 'task'>): TaskListPending | null {
     if (this.overflowed) {
       this.overflowed = false;
       this.resend = false;
@@ -113,7 +114,7 @@ export class TaskListFeed {
     if (ids.length === 0 && removed.length === 0 && !reset) return null;
     const rows: TaskRecord[] = [];
     for (const uuid of ids) {
-      const task = tasks.get(uuid);
+      const task = store.task(uuid);
       // Evicted from the model since it changed (or since it was remembered): nothing to show.
       if (task === undefined) {
         if (!reset) removed.push(uuid);

@@ -12,7 +12,7 @@ import { Metrics } from '../metrics';
 import { Exposition } from '../prometheus/exposition';
 import { parseExposition, sampleValue } from '../prometheus/exposition-test-parser';
 import { feedPrometheus, PrometheusMetrics } from '../prometheus/prometheus-metrics';
-import { ClusterState } from '../state/cluster-state';
+import { MemoryTaskStore } from '../store/memory-task-store';
 import { RetrySession } from './retry-sender';
 
 const url = parseBrokerUrl('memory://');
@@ -34,19 +34,19 @@ const failed = (uuid: string, at: number): TaskEvent[] => [
 async function setup(sameBroker: boolean) {
   if (!url.ok) throw new Error(url.error);
   const bus = new MemoryBroker();
-  const state = new ClusterState({ maxTasks: 100, purgeOfflineAfter: 60 });
+  const state = new MemoryTaskStore({ maxTasks: 100, purgeOfflineAfter: 60 });
   collector = new Collector(new MemoryTransport(url.value, bus), state, { enableEvents: false }, pino({ level: 'silent' }));
   await collector.start();
   const metrics = new Metrics();
   const prometheus = new PrometheusMetrics();
-  feedPrometheus(collector, prometheus);
+  feedPrometheus(state, prometheus);
   const seen: CeleryEvent[] = [];
-  collector.onChange((change, event) => {
+  collector.store.onChange((change, event) => {
     metrics.onEvent(event, Date.now(), change.task);
     seen.push(event);
   });
   const at = Date.now() / 1000;
-  for (const event of failed('orig', at)) collector.state.apply(event, at);
+  for (const event of failed('orig', at)) collector.store.apply(event, at);
   const client = sameBroker ? new Client({ transport: collector.transport, backend: null }) : new Client({ transport: new MemoryTransport(url.value, new MemoryBroker()), backend: null });
   const own = collector;
   const session = new RetrySession({ state, backend: null, inspect: null, client, apply: (event, localAt) => own.applyOwn(event, localAt) }, { queue: 'celery' });
@@ -64,7 +64,7 @@ describe('a retry goes through the collector', () => {
     const plan = await session.plan('orig');
     if (!plan.ok) throw new Error(plan.reason);
     const id = await session.send(plan);
-    expect(state.tasks.get(id)).toMatchObject({ state: 'PENDING', name: 'tasks.add', queue: 'celery' });
+    expect(state.task(id)).toMatchObject({ state: 'PENDING', name: 'tasks.add', queue: 'celery' });
     const sent = seen.filter((e) => e.type === 'task-sent');
     expect(sent.map((e) => (e as TaskEvent).uuid)).toEqual([id]);
     expect(metrics.totals('task', 'tasks.add', window())).toMatchObject({ sent: 1 });

@@ -11,7 +11,7 @@ import { encodeEventMessage, names, taskReprs, type TaskSentEvent } from '@/lib/
 import type { Client } from '@/worker/client';
 import { readBackend } from '../backend/request-read';
 import type { InspectCache } from '../control/inspect-cache';
-import type { ClusterState } from '../state/cluster-state';
+import type { TaskStore } from '../store/task-store';
 import type { BackendView } from './retry-call';
 import { RETRY_OF } from '../state/task-links';
 import { retrySentEvent } from './retry-link';
@@ -20,7 +20,7 @@ import { readActiveQueues, type WorkerQueue } from './retry-routing';
 
 export interface RetryDeps {
   /** Read only: every write goes through `apply`. */
-  readonly state: ClusterState;
+  readonly state: TaskStore;
   /** Applies the retry's task-sent through the collector (Collector.applyOwn), so metrics and push see it. */
   readonly apply: (event: TaskSentEvent, localReceived: number) => void;
   readonly backend: ResultBackend | null;
@@ -38,7 +38,7 @@ export class RetrySession {
 
   /** What a retry of this task would send, or why it would not. */
   async plan(id: string): Promise<RetryPlan> {
-    const task = this.deps.state.tasks.get(id) ?? null;
+    const task = this.deps.state.task(id) ?? null;
     const backend = await this.readBackend(id);
     const meta = backend.kind === 'meta' ? backend.meta : null;
     const worker = task?.worker ?? meta?.worker ?? null;

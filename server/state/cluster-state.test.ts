@@ -35,12 +35,12 @@ function storedFinal(broker: (typeof BROKERS)[number]): Map<string, string> {
 describe.each(BROKERS)('replaying the %s capture', (broker) => {
   const events = capturedEvents(broker);
   const state = replay(events);
-  const task = (predicate: (t: NonNullable<ReturnType<typeof state.tasks.get>>) => boolean) => [...state.tasks.values()].find(predicate);
+  const task = (predicate: (t: NonNullable<ReturnType<typeof state.task>>) => boolean) => [...state.taskValues()].find(predicate);
 
   it('ends every task in the state the result backend recorded', () => {
     let compared = 0;
     for (const [id, status] of storedFinal(broker)) {
-      const record = state.tasks.get(id);
+      const record = state.task(id);
       if (!record || status === 'RETRY') continue;
       expect({ id, state: record.state }).toEqual({ id, state: status });
       compared++;
@@ -73,15 +73,15 @@ describe.each(BROKERS)('replaying the %s capture', (broker) => {
   it('keeps workflows: a chain links parent and root', () => {
     const last = task((t) => t.name === 'tasks.add' && t.args === '(6, 4)');
     expect(last?.parentId).not.toBeNull();
-    const middle = state.tasks.get(last?.parentId ?? '');
+    const middle = state.task(last?.parentId ?? '');
     expect(middle?.args).toBe('(3, 3)');
     expect(last?.rootId).toBe(middle?.rootId);
-    expect(state.tasks.get(last?.rootId ?? '')?.args).toBe('(1, 2)');
+    expect(state.task(last?.rootId ?? '')?.args).toBe('(1, 2)');
   });
 
   it('sees both workers, their software, and their clean shutdown', () => {
-    expect([...state.workers.keys()].sort()).toEqual(['prefork@proto', 'solo@proto']);
-    const prefork = state.workers.get('prefork@proto');
+    expect([...state.workerValues()].map((w) => w.hostname).sort()).toEqual(['prefork@proto', 'solo@proto']);
+    const prefork = state.worker('prefork@proto');
     expect(prefork).toMatchObject({ swIdent: 'py-celery', swVer: '5.2.6', swSys: 'Linux', freq: 2 });
     const end = events[events.length - 1]?.at ?? 0;
     // Both sent worker-offline at the end of the capture.
@@ -90,7 +90,7 @@ describe.each(BROKERS)('replaying the %s capture', (broker) => {
   });
 
   it('reaches the same final states whatever the order and however often events arrive', () => {
-    const expected = new Map([...state.tasks].map(([id, t]) => [id, t.state]));
+    const expected = new Map([...state.taskValues()].map((t) => [t.uuid, t.state]));
     fc.assert(
       fc.property(fc.array(fc.nat({ max: events.length - 1 }), { maxLength: 40 }), fc.integer(), (duplicates, seed) => {
         const shuffled = [...events, ...duplicates.map((i) => events[i] as Received)];
@@ -103,7 +103,7 @@ describe.each(BROKERS)('replaying the %s capture', (broker) => {
         const again = replay(shuffled);
         for (const [id, final] of expected) {
           // Celery's own rule leaves a revoked-then-received race open; every ready state must hold.
-          if (['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED'].includes(final)) expect({ id, state: again.tasks.get(id)?.state }).toEqual({ id, state: final });
+          if (['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED'].includes(final)) expect({ id, state: again.task(id)?.state }).toEqual({ id, state: final });
         }
       }),
       { numRuns: 50 },
@@ -124,28 +124,28 @@ describe('liveness', () => {
     state.apply(taskEvent('task-started', 't1', 'w1@h', 1001.5), 1001.5);
     state.apply(taskEvent('task-received', 't2', 'w1@h', 1001.6, { name: 'b' }), 1001.6);
     state.apply(taskEvent('task-succeeded', 't2', 'w1@h', 1001.7, { result: '1', runtime: 0.1 }), 1001.7);
-    const worker = state.workers.get('w1@h');
+    const worker = state.worker('w1@h');
     expect(worker?.alive(1005)).toBe(true); // task events count as heartbeats: last at 1001.7
     expect(state.sweep(1005)).toEqual([]);
     expect(state.sweep(1006)).toEqual([worker]);
-    expect(state.tasks.get('t1')).toMatchObject({ state: 'STARTED', lost: true });
-    expect(state.tasks.get('t2')).toMatchObject({ state: 'SUCCESS', lost: false });
+    expect(state.task('t1')).toMatchObject({ state: 'STARTED', lost: true });
+    expect(state.task('t2')).toMatchObject({ state: 'SUCCESS', lost: false });
     // It comes back: online again, and a late event clears the lost mark.
     expect(state.apply(heartbeat('w1@h', 1010), 1010).workerCameOnline).toBe(true);
     state.apply(taskEvent('task-succeeded', 't1', 'w1@h', 1011, { result: '2', runtime: 9 }), 1011);
-    expect(state.tasks.get('t1')).toMatchObject({ state: 'SUCCESS', lost: false });
+    expect(state.task('t1')).toMatchObject({ state: 'SUCCESS', lost: false });
     // Offline for longer than purgeOfflineAfter: forgotten.
     state.sweep(1020);
-    expect(state.workers.has('w1@h')).toBe(true);
+    expect(state.worker('w1@h') !== undefined).toBe(true);
     state.sweep(1100);
-    expect(state.workers.has('w1@h')).toBe(false);
+    expect(state.worker('w1@h') !== undefined).toBe(false);
   });
 
   it('judges liveness by our receive time, not the worker clock', () => {
     const state = new ClusterState({ maxTasks: 100, purgeOfflineAfter: 60 });
     // The worker's clock is an hour ahead (or its utcoffset is wrong): receive time decides.
     state.apply(heartbeat('skewed@h', 5000 + 3600), 5000);
-    const worker = state.workers.get('skewed@h');
+    const worker = state.worker('skewed@h');
     expect(worker?.alive(5003)).toBe(true);
     expect(worker?.alive(5005)).toBe(false);
     expect(worker?.clockSkew).toBe(3600);
@@ -156,17 +156,17 @@ describe('liveness', () => {
     state.apply(heartbeat('old@h', 1000), 1000);
     state.apply(heartbeat('live@h', 1010), 1010);
     state.apply(heartbeat('new@h', 1011), 1011);
-    expect([...state.workers.keys()]).toEqual(['live@h', 'new@h']);
+    expect([...state.workerValues()].map((w) => w.hostname)).toEqual(['live@h', 'new@h']);
     // Both alive: the first seen goes.
     state.apply(heartbeat('newer@h', 1012), 1012);
-    expect([...state.workers.keys()]).toEqual(['new@h', 'newer@h']);
+    expect([...state.workerValues()].map((w) => w.hostname)).toEqual(['new@h', 'newer@h']);
   });
 
   it('does not take a producer (task-sent) for a worker', () => {
     const state = new ClusterState({ maxTasks: 100, purgeOfflineAfter: 60 });
     state.apply(taskEvent('task-sent', 't', 'gen123@h', 1, { name: 'x' }), 1);
-    expect(state.workers.size).toBe(0);
-    expect(state.tasks.get('t')).toMatchObject({ state: 'PENDING', sender: 'gen123@h' });
+    expect(state.workerCount).toBe(0);
+    expect(state.task('t')).toMatchObject({ state: 'PENDING', sender: 'gen123@h' });
   });
 });
 
@@ -179,12 +179,12 @@ describe('bounded memory', () => {
     state.apply(ev('task-succeeded', 'done-1', 2), 2);
     state.apply(ev('task-succeeded', 'done-2', 3), 3);
     state.apply(ev('task-started', 'new-1', 4), 4);
-    expect([...state.tasks.keys()].sort()).toEqual(['done-2', 'new-1', 'running-old']);
+    expect([...state.taskValues()].map((t) => t.uuid).sort()).toEqual(['done-2', 'new-1', 'running-old']);
     state.apply(ev('task-started', 'new-2', 5), 5);
-    expect([...state.tasks.keys()].sort()).toEqual(['new-1', 'new-2', 'running-old']);
+    expect([...state.taskValues()].map((t) => t.uuid).sort()).toEqual(['new-1', 'new-2', 'running-old']);
     // No finished task left: the oldest goes.
     state.apply(ev('task-started', 'new-3', 6), 6);
-    expect([...state.tasks.keys()].sort()).toEqual(['new-1', 'new-2', 'new-3']);
+    expect([...state.taskValues()].map((t) => t.uuid).sort()).toEqual(['new-1', 'new-2', 'new-3']);
     expect(state.evicted).toBe(3);
   });
 
@@ -194,7 +194,7 @@ describe('bounded memory', () => {
       state.apply(ev('task-received', `t${i}`, i), i);
       if (i % 3 !== 0) state.apply(ev('task-succeeded', `t${i}`, i + 0.5), i);
     }
-    expect(state.tasks.size).toBe(1000);
-    expect(state.tasks.has('t49999')).toBe(true);
+    expect(state.taskCount).toBe(1000);
+    expect(state.task('t49999') !== undefined).toBe(true);
   });
 });

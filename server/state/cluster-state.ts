@@ -34,8 +34,9 @@ export interface Change {
 const NO_CHANGE: Change = { task: null, taskStateChanged: false, worker: null, workerCameOnline: false };
 
 export class ClusterState implements TaskLinkReads {
-  readonly tasks = new Map<string, TaskRecord>();
-  readonly workers = new Map<string, WorkerRecord>();
+  // Private: only the store (server/store) holds a ClusterState, and reads it through the methods below.
+  private readonly tasks = new Map<string, TaskRecord>();
+  private readonly workers = new Map<string, WorkerRecord>();
   /** Every task id, in arrival order; may hold ids already evicted (skipped lazily). */
   private readonly arrivals = new IdQueue();
   /** Ids of tasks that became ready, in that order; may hold stale ids (evicted, or no longer ready). */
@@ -174,6 +175,32 @@ export class ClusterState implements TaskLinkReads {
     const parent = task.parentId === null || task.parentId === parentBefore ? undefined : this.tasks.get(task.parentId);
     if (parent !== undefined) task.parentId = parent.uuid;
     this.links.update(task, parentBefore, extraBefore);
+  }
+
+  task(id: string): TaskRecord | undefined {
+    return this.tasks.get(id);
+  }
+
+  /** The held tasks in arrival order (a task enters once; an evicted one that comes back is a new record). */
+  taskValues(): IterableIterator<TaskRecord> {
+    return this.tasks.values();
+  }
+
+  get taskCount(): number {
+    return this.tasks.size;
+  }
+
+  worker(hostname: string): WorkerRecord | undefined {
+    return this.workers.get(hostname);
+  }
+
+  /** The held workers, in the order first seen. */
+  workerValues(): IterableIterator<WorkerRecord> {
+    return this.workers.values();
+  }
+
+  get workerCount(): number {
+    return this.workers.size;
   }
 
   /** Ids of the held tasks whose parent is `id` (held or not), without walking the model. */

@@ -26,18 +26,18 @@ function running(): ClusterState {
 describe('a cut event stream', () => {
   it('leaves workers alive but unknown, and no task lost, however long it lasts', () => {
     const state = running();
-    const worker = state.workers.get('w@h');
+    const worker = state.worker('w@h');
     state.streamInterrupted(1001);
     expect(state.sweep(1030)).toEqual([]);
     expect(worker?.alive(1030)).toBe(true);
     expect(worker?.status(1030)).toBe('unknown');
-    expect(state.tasks.get('t1')?.lost).toBe(false);
+    expect(state.task('t1')?.lost).toBe(false);
     expect(state.onlineWorkers(1030)).toEqual(['w@h']);
   });
 
   it('judges expiry again from the moment the stream is back, with time for the worker to reconnect too', () => {
     const state = running();
-    const worker = state.workers.get('w@h');
+    const worker = state.worker('w@h');
     state.streamInterrupted(1001);
     state.streamResumed(1020);
     // Unknown until it speaks: its window (2 × freq = 4 s) runs from 1020, plus the outage's 19 s.
@@ -51,8 +51,8 @@ describe('a cut event stream', () => {
     silent.streamResumed(1020);
     expect(silent.sweep(1042.9)).toEqual([]);
     expect(silent.sweep(1043.1).map((w) => w.hostname)).toEqual(['w@h']);
-    expect(silent.workers.get('w@h')?.offlineSince).toBe(1043);
-    expect(silent.tasks.get('t1')?.lost).toBe(true);
+    expect(silent.worker('w@h')?.offlineSince).toBe(1043);
+    expect(silent.task('t1')?.lost).toBe(true);
     // However long the outage, the grace to reconnect is at most 30 s.
     const long = running();
     long.streamInterrupted(1001);
@@ -64,28 +64,28 @@ describe('a cut event stream', () => {
   it('keeps a worker offline that had expired before the stream was cut', () => {
     const state = running();
     state.streamInterrupted(1010);
-    expect(state.workers.get('w@h')?.alive(1011)).toBe(false);
+    expect(state.worker('w@h')?.alive(1011)).toBe(false);
     expect(state.sweep(1011).map((w) => w.hostname)).toEqual(['w@h']);
-    expect(state.tasks.get('t1')?.lost).toBe(true);
+    expect(state.task('t1')?.lost).toBe(true);
   });
 
   it('revives workers the sweep expired while Pollen was already behind (the gap starts earlier than its notice)', () => {
     const state = running();
     // Expired at 1004 by silence, but the stream is found to have been cut since 1002.
     expect(state.sweep(1005).map((w) => w.hostname)).toEqual(['w@h']);
-    expect(state.tasks.get('t1')?.lost).toBe(true);
+    expect(state.task('t1')?.lost).toBe(true);
     expect(state.streamInterrupted(1002).map((w) => w.hostname)).toEqual(['w@h']);
-    expect(state.workers.get('w@h')?.status(1006)).toBe('unknown');
-    expect(state.tasks.get('t1')?.lost).toBe(false);
+    expect(state.worker('w@h')?.status(1006)).toBe('unknown');
+    expect(state.task('t1')?.lost).toBe(false);
   });
 
   it('still takes a worker offline when it is heard to go (worker-offline), and its tasks lost', () => {
     const state = running();
     state.apply(workerEvent('worker-offline', 'w@h', 1001, 100), 1001);
     state.streamInterrupted(1002);
-    expect(state.workers.get('w@h')?.status(1003)).toBe('offline');
+    expect(state.worker('w@h')?.status(1003)).toBe('offline');
     expect(state.streamInterrupted(1002)).toEqual([]);
-    expect(state.tasks.get('t1')?.lost).toBe(true);
+    expect(state.task('t1')?.lost).toBe(true);
   });
 });
 
@@ -96,11 +96,11 @@ describe('a cut right after another', () => {
     state.streamResumed(1006);
     // Cut again before the worker could reconnect (its grace runs to 1006 + 4 + 5).
     state.streamInterrupted(1008);
-    expect(state.workers.get('w@h')?.status(1012)).toBe('unknown');
+    expect(state.worker('w@h')?.status(1012)).toBe('unknown');
     expect(state.sweep(1012)).toEqual([]);
     state.streamResumed(1013);
     expect(state.sweep(1016)).toEqual([]);
-    expect(state.workers.get('w@h')?.status(1016)).toBe('unknown');
+    expect(state.worker('w@h')?.status(1016)).toBe('unknown');
   });
 });
 
@@ -110,12 +110,12 @@ describe('silence Pollen has not confirmed it could hear', () => {
     // The transport's probe last came back at 1001 (a dead link is not noticed at once).
     state.hearing.heard(1001);
     expect(state.sweep(1010)).toEqual([]);
-    expect(state.workers.get('w@h')?.status(1010)).toBe('unknown');
-    expect(state.tasks.get('t1')?.lost).toBe(false);
+    expect(state.worker('w@h')?.status(1010)).toBe('unknown');
+    expect(state.task('t1')?.lost).toBe(false);
     // Heard past its expiry (1004) without a word from it: it went.
     state.hearing.heard(1005);
     expect(state.sweep(1010).map((w) => w.hostname)).toEqual(['w@h']);
-    expect(state.tasks.get('t1')?.lost).toBe(true);
+    expect(state.task('t1')?.lost).toBe(true);
   });
 });
 
@@ -124,18 +124,18 @@ describe('a worker marked offline that speaks again', () => {
     const state = running();
     // A broker reconnection makes a Celery worker send worker-offline, then worker-online, from one process.
     state.apply(workerEvent('worker-offline', 'w@h', 1001, 100), 1001);
-    expect(state.tasks.get('t1')?.lost).toBe(true);
+    expect(state.task('t1')?.lost).toBe(true);
     state.apply(workerEvent('worker-online', 'w@h', 1005, 100), 1005);
-    expect(state.tasks.get('t1')?.lost).toBe(false);
+    expect(state.task('t1')?.lost).toBe(false);
   });
 
   it('with a new pid is a new process: the tasks of the old one stay lost', () => {
     const state = running();
     state.sweep(1010);
-    expect(state.tasks.get('t1')?.lost).toBe(true);
+    expect(state.task('t1')?.lost).toBe(true);
     state.apply(workerEvent('worker-online', 'w@h', 1015, 200), 1015);
-    expect(state.workers.get('w@h')?.status(1015)).toBe('online');
-    expect(state.tasks.get('t1')?.lost).toBe(true);
+    expect(state.worker('w@h')?.status(1015)).toBe('online');
+    expect(state.task('t1')?.lost).toBe(true);
   });
 });
 
@@ -147,7 +147,7 @@ describe('settling a task whose events were missed', () => {
     const gap = { from: 1001, to: 1009, reason: 'connect ECONNREFUSED' };
     const change = state.settle(succeeded, { source: 'result backend', at: 1012, gap });
     expect(change).toMatchObject({ taskStateChanged: true, worker: null });
-    expect(state.tasks.get('t1')).toMatchObject({ state: 'SUCCESS', result: '3', lost: false, settled: { source: 'result backend', gap } });
-    expect(state.workers.get('w@h')?.alive(1012)).toBe(false);
+    expect(state.task('t1')).toMatchObject({ state: 'SUCCESS', result: '3', lost: false, settled: { source: 'result backend', gap } });
+    expect(state.worker('w@h')?.alive(1012)).toBe(false);
   });
 });

@@ -26,7 +26,7 @@ function stateOf(maxTasks: number, ...events: CeleryEvent[]): ClusterState {
 function scanned(state: ClusterState, id: string): { children: string[]; retries: string[] } {
   const children: string[] = [];
   const retries: string[] = [];
-  for (const task of state.tasks.values()) {
+  for (const task of state.taskValues()) {
     if (task.parentId === id && task.uuid !== id) children.push(task.uuid);
     if (retryOf(task) === id && task.uuid !== id) retries.push(task.uuid);
   }
@@ -45,19 +45,19 @@ describe('the task link indexes', () => {
   it('drop an evicted child, and keep its siblings', () => {
     // p and b wait; a finished first, so it is the one a new task evicts.
     const state = stateOf(3, sent('p'), sent('a', 'p'), done('a'), sent('b', 'p'), sent('x'));
-    expect(state.tasks.has('a')).toBe(false);
+    expect(state.task('a') !== undefined).toBe(false);
     expect(state.childrenOf('p')).toEqual(['b']);
     expect(state.childrenOf('p')).toEqual(scanned(state, 'p').children);
   });
 
   it("keep an evicted parent's children under its id, listed again when it comes back", () => {
     const state = stateOf(4, sent('p'), done('p'), sent('a', 'p'), sent('b', 'p'), sent('x'), sent('y'));
-    expect(state.tasks.has('p')).toBe(false);
+    expect(state.task('p') !== undefined).toBe(false);
     expect(state.childrenOf('p')).toEqual(['a', 'b']);
     // p comes back (a late event); the oldest waiting task (a) makes room.
     state.apply(done('p'), clock);
-    expect(state.tasks.has('p')).toBe(true);
-    expect(state.tasks.has('a')).toBe(false);
+    expect(state.task('p') !== undefined).toBe(true);
+    expect(state.task('a') !== undefined).toBe(false);
     expect(state.childrenOf('p')).toEqual(['b']);
     expect(state.childrenOf('p')).toEqual(scanned(state, 'p').children);
   });
@@ -72,13 +72,13 @@ describe('the task link indexes', () => {
 
   it('drop an evicted retry and take it back when it returns; a task naming itself retries nothing', () => {
     const state = stateOf(3, sent('o'), sent('r', null, { [RETRY_OF]: 'o' }), done('r'), sent('x'), sent('y'));
-    expect(state.tasks.has('r')).toBe(false);
+    expect(state.task('r') !== undefined).toBe(false);
     expect(state.retriedAs('o')).toEqual([]);
     state.apply(sent('r', null, { [RETRY_OF]: 'o' }), clock);
     expect(state.retriedAs('o')).toEqual(['r']);
     state.apply(sent('self', null, { [RETRY_OF]: 'self' }), clock);
     expect(state.retriedAs('self')).toEqual([]);
-    expect(retryOf(state.tasks.get('self')!)).toBe('self');
+    expect(retryOf(state.task('self')!)).toBe('self');
   });
 
   it('move a child whose later event names another parent', () => {
@@ -112,7 +112,7 @@ describe('the task link indexes', () => {
             expect([...state.retriedAs(target)].sort()).toEqual(expected.retries.sort());
           }
         }
-        expect(state.tasks.size).toBeLessThanOrEqual(maxTasks);
+        expect(state.taskCount).toBeLessThanOrEqual(maxTasks);
       }),
       { numRuns: 300 },
     );

@@ -24,9 +24,9 @@ describe('worker task counters', () => {
     state.apply(taskEvent('task-failed', 'c', 'w2@h', 5, { exception: 'E()' }), 5);
     // A producer's task-sent is no worker's.
     state.apply(taskEvent('task-sent', 'd', 'client@h', 6, { name: 'x' }), 6);
-    expect(state.workers.get('w1@h')?.taskEvents).toEqual({ succeeded: 1, failed: 0, retried: 1 });
-    expect(state.workers.get('w2@h')?.taskEvents).toEqual({ succeeded: 0, failed: 2, retried: 1 });
-    expect(state.workers.has('client@h')).toBe(false);
+    expect(state.worker('w1@h')?.taskEvents).toEqual({ succeeded: 1, failed: 0, retried: 1 });
+    expect(state.worker('w2@h')?.taskEvents).toEqual({ succeeded: 0, failed: 2, retried: 1 });
+    expect(state.worker('client@h') !== undefined).toBe(false);
   });
 
   it('keeps counting past the tasks evicted from memory', () => {
@@ -35,8 +35,8 @@ describe('worker task counters', () => {
       state.apply(taskEvent('task-received', `t${i}`, 'w@h', i, { name: 'x' }), i);
       state.apply(taskEvent(i % 5 === 0 ? 'task-failed' : 'task-succeeded', `t${i}`, 'w@h', i + 0.5, { exception: 'E()', result: '1' }), i + 0.5);
     }
-    expect(state.tasks.size).toBe(10);
-    expect(state.workers.get('w@h')?.taskEvents).toEqual({ succeeded: 400, failed: 100, retried: 0 });
+    expect(state.taskCount).toBe(10);
+    expect(state.worker('w@h')?.taskEvents).toEqual({ succeeded: 400, failed: 100, retried: 0 });
   });
 
   it('counts a real Celery worker\'s events as its capture holds them', () => {
@@ -54,6 +54,6 @@ describe('worker task counters', () => {
     }
     expect(sent.get('prefork@proto')?.retried).toBeGreaterThan(0);
     expect(sent.get('prefork@proto')?.failed).toBeGreaterThan(0);
-    for (const [hostname, counts] of sent) expect({ hostname, ...state.workers.get(hostname)?.taskEvents }).toEqual({ hostname, ...counts });
+    for (const [hostname, counts] of sent) expect({ hostname, ...state.worker(hostname)?.taskEvents }).toEqual({ hostname, ...counts });
   });
 });

@@ -35,8 +35,8 @@ export async function startOutageCluster(broker: string, backend: string, name: 
     startCeleryWorker({ broker, backend, nodename: py, queues: ['py'], pool: 'prefork', concurrency: 3, events: true, resultExtended: true }),
     startTsWorker({ broker, backend, hostname: ts, queues: ['ts'], concurrency: 3 }),
   ]);
-  const state = pollen.server.context.state;
-  const online = (worker: string) => state.workers.get(worker)?.status(Date.now() / 1000) === 'online';
+  const state = pollen.server.context.store;
+  const online = (worker: string) => state.worker(worker)?.status(Date.now() / 1000) === 'online';
   await until('both workers online', () => online(py) && online(ts), 30_000);
   return {
     pollen,
@@ -72,22 +72,22 @@ export async function sendSleep(pollen: TestPollen, name: string, queue: string,
 }
 
 export async function untilStarted(pollen: TestPollen, tasks: readonly InFlight[]): Promise<void> {
-  const state = pollen.server.context.state;
-  await until('the tasks running', () => tasks.every((t) => state.tasks.get(t.id)?.state === 'STARTED'), 30_000);
+  const state = pollen.server.context.store;
+  await until('the tasks running', () => tasks.every((t) => state.task(t.id)?.state === 'STARTED'), 30_000);
 }
 
 export function watchOutage(pollen: TestPollen, workers: readonly string[], tasks: readonly InFlight[]): OutageWatch {
-  const state = pollen.server.context.state;
+  const state = pollen.server.context.store;
   const offline: string[] = [];
   const lost: string[] = [];
   const started = Date.now();
   const timer = setInterval(() => {
     const now = Date.now();
     for (const name of workers) {
-      const status = state.workers.get(name)?.status(now / 1000) ?? 'missing';
+      const status = state.worker(name)?.status(now / 1000) ?? 'missing';
       if (status === 'offline' || status === 'missing') offline.push(`${name} ${status} at +${now - started} ms`);
     }
-    for (const task of tasks) if (state.tasks.get(task.id)?.lost) lost.push(`${task.id} (${task.worker}) at +${now - started} ms`);
+    for (const task of tasks) if (state.task(task.id)?.lost) lost.push(`${task.id} (${task.worker}) at +${now - started} ms`);
   }, 100);
   return { offline, lost, stop: () => clearInterval(timer) };
 }

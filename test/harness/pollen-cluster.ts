@@ -51,8 +51,8 @@ export async function startCluster(kind: BrokerKind, specs: readonly WorkerSpec[
         stops.push(() => worker.stop());
       }),
     );
-    const state = pollen.server.context.state;
-    await until('Pollen to see every worker online', () => specs.every((s) => state.workers.has(s.nodename)), 30_000);
+    const state = pollen.server.context.store;
+    await until('Pollen to see every worker online', () => specs.every((s) => state.worker(s.nodename) !== undefined), 30_000);
     return { broker, backend, python: { broker, backend }, pollen, workers, stop };
   } catch (err) {
     await stop();

@@ -9,6 +9,7 @@ import { startPollen, type TestPollen } from '@/test/harness/pollen-server';
 import { until } from '@/test/harness/until';
 import { type DemoCluster, startDemoCluster } from './demo-cluster';
 import { DEMO_QUEUES } from './demo-queues';
+import { _allTasks } from '@/server/api/v1/task-test-events';
 
 describe('the demo cluster', () => {
   let pollen: TestPollen;
@@ -38,9 +39,9 @@ describe('the demo cluster', () => {
   };
 
   it('runs its four workers and sends every kind of task', async () => {
-    const state = pollen.server.context.state;
+    const state = pollen.server.context.store;
     expect(cluster.workers).toHaveLength(4);
-    await until('the demo workers online', () => cluster.workers.every((name) => state.workers.get(name)?.alive(Date.now() / 1000)), 15_000);
+    await until('the demo workers online', () => cluster.workers.every((name) => state.worker(name)?.alive(Date.now() / 1000)), 15_000);
     for (const name of ['emails.send', 'images.thumbnail', 'crawler.fetch', 'reports.generate', 'ai.generate_text', 'reports.aggregate', 'webhooks.deliver', 'payments.charge']) {
       await until(`a ${name} task`, async () => (await count({ name })) > 0, 20_000);
     }
@@ -55,7 +56,7 @@ describe('the demo cluster', () => {
     const done = (): boolean => states.every((s) => seen.has(s)) && ['PENDING', 'RETRY'].every((s) => (lastedMs.get(s) ?? 0) >= 1000);
     await until('every state', () => {
       const now = Date.now();
-      for (const task of pollen.server.context.state.tasks.values()) {
+      for (const task of _allTasks(pollen.server.context.store)) {
         seen.set(task.state, (seen.get(task.state) ?? 0) + 1);
         const was = first.get(task.uuid);
         if (was?.state === task.state) lastedMs.set(task.state, Math.max(lastedMs.get(task.state) ?? 0, now - was.at));
@@ -66,7 +67,7 @@ describe('the demo cluster', () => {
       throw new Error(`${String(err)}; seen: ${JSON.stringify(Object.fromEntries(seen))}, longest PENDING/RETRY (ms): ${JSON.stringify(Object.fromEntries(lastedMs))}`);
     });
     // The queue is known from the task-sent events alone.
-    const crawls = [...pollen.server.context.state.tasks.values()].filter((t) => t.name === 'crawler.fetch');
+    const crawls = [..._allTasks(pollen.server.context.store)].filter((t) => t.name === 'crawler.fetch');
     expect(crawls.length).toBeGreaterThan(0);
     expect(new Set(crawls.map((t) => t.queue))).toEqual(new Set([DEMO_QUEUES.low]));
   }, 60_000);
@@ -77,7 +78,7 @@ describe('the demo cluster', () => {
     await until('a payment failing after its retries', async () => (await count({ state: 'FAILURE', name: 'payments.charge' })) > 0, 30_000);
     await until('an expired reminder revoked', async () => (await count({ state: 'REVOKED', name: 'notifications.remind' })) > 0, 30_000);
     await until('a chord body that ran', async () => (await count({ state: 'SUCCESS', name: 'reports.aggregate' })) > 0, 30_000);
-    const retried = [...pollen.server.context.state.tasks.values()].some((task) => task.retries > 0);
+    const retried = [..._allTasks(pollen.server.context.store)].some((task) => task.retries > 0);
     expect(retried).toBe(true);
   }, 90_000);
 
@@ -120,8 +121,8 @@ describe('the demo cluster', () => {
   }, 60_000);
 
   it('takes its flapping worker offline and brings it back', async () => {
-    const state = pollen.server.context.state;
-    await until('ai@demo offline', () => state.workers.get('ai@demo')?.alive(Date.now() / 1000) === false, 30_000);
-    await until('ai@demo back online', () => state.workers.get('ai@demo')?.alive(Date.now() / 1000) === true, 30_000);
+    const state = pollen.server.context.store;
+    await until('ai@demo offline', () => state.worker('ai@demo')?.alive(Date.now() / 1000) === false, 30_000);
+    await until('ai@demo back online', () => state.worker('ai@demo')?.alive(Date.now() / 1000) === true, 30_000);
   }, 70_000);
 });

@@ -5,10 +5,9 @@
  */
 import { z } from 'zod';
 import { flowerBoolean } from '../../flower-boolean';
-import type { ClusterState } from '../../state/cluster-state';
+import type { TaskStore } from '../../store/task-store';
 import { apiError, type ApiResponse } from '../api-error';
 import { taskIdParam } from '../task-id';
-import { inArrivalOrder } from './task-arrival';
 import { compileFilter, FILTER_FIELDS, type TaskFilter, taskFilterShape } from './task-filter';
 
 /** Bounds the work (and the broker traffic) of one request; larger jobs are split by time or by ids. */
@@ -28,7 +27,7 @@ export const bulkShape = {
 export type BulkSelection = { readonly ok: true; readonly ids: readonly string[] } | { readonly ok: false; readonly response: ApiResponse };
 
 /** Task ids in arrival order (or as given), refused past MAX_BULK or without any criterion. */
-export function selectTasks(state: ClusterState, input: TaskFilter & { readonly ids?: readonly string[] | undefined }): BulkSelection {
+export function selectTasks(state: TaskStore, input: TaskFilter & { readonly ids?: readonly string[] | undefined }): BulkSelection {
   const filterGiven = FILTER_FIELDS.filter((field) => input[field] !== undefined);
   if (input.ids !== undefined) {
     if (filterGiven.length > 0) return { ok: false, response: apiError(400, `ids: give either ids or filters, not both (got ${filterGiven.join(', ')})`) };
@@ -38,7 +37,8 @@ export function selectTasks(state: ClusterState, input: TaskFilter & { readonly 
   if (!filter.ok) return filter;
   if (filter.empty) return { ok: false, response: apiError(400, 'request: give ids or at least one filter (state, name, worker, queue, received_*, started_*, lost, search)') };
   const ids: string[] = [];
-  for (const [task] of inArrivalOrder(state)) if (filter.matches(task)) ids.push(task.uuid);
+  const page = state.page({ filter: filter.filter, sort: { key: 'arrival', order: 'asc' }, page: { kind: 'offset', offset: 0, limit: null } });
+  if (page.ok) for (const task of page.tasks) ids.push(task.uuid);
   if (ids.length > MAX_BULK) {
     return {
       ok: false,

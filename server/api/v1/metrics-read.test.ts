@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CeleryEvent } from '@/lib/celery';
 import { Metrics } from '../../metrics';
 import { decoded, heartbeat, T0 } from '../../metrics/metrics-test-events';
-import { ClusterState } from '../../state/cluster-state';
+import { MemoryTaskStore } from '../../store/memory-task-store';
 import { getOverview } from './metrics-overview';
 import { getLatency, getLatencyByTask, getThroughput, getWorkerSeries } from './metrics-read';
 import type { LatencyByTaskResponse, LatencyResponse, OverviewResponse, ThroughputResponse, WorkerSeriesResponse } from '@/lib/api/metrics';
@@ -15,7 +15,7 @@ const NOW = T0 + 10 * 60_000;
  * celery@a heartbeats at NOW, celery@b was last heard from more than 5 minutes before it (offline).
  */
 function fixture() {
-  const state = new ClusterState({ maxTasks: 1000, purgeOfflineAfter: 3600 });
+  const state = new MemoryTaskStore({ maxTasks: 1000, purgeOfflineAfter: 3600 });
   const metrics = new Metrics({ clock: () => NOW });
   const apply = (event: CeleryEvent, atMs: number) => metrics.onEvent(event, atMs, state.apply(event, atMs / 1000).task);
   for (let i = 0; i < 10; i++) {

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { flowerBoolean } from '../../flower-boolean';
 import { bucketRange, LATENCY_KINDS, type LatencyKind, type LatencySummary, type Metrics } from '../../metrics';
-import type { ClusterState } from '../../state/cluster-state';
+import type { TaskStore } from '../../store/task-store';
 import { apiError, type ApiResponse, badRequest, queryObject } from '../api-error';
 import type { LatencyByTaskResponse, LatencyByTaskRow, LatencyResponse, ThroughputResponse, WindowEcho, WorkerSeriesResponse } from '@/lib/api/metrics';
 import { checkWindow, resolveWindow, windowFields } from './metrics-window';
@@ -109,10 +109,10 @@ export function getLatencyByTask(metrics: Metrics, query: URLSearchParams, nowMs
   return { status: 200, body };
 }
 
-export function getWorkerSeries(metrics: Metrics, state: ClusterState, worker: string, query: URLSearchParams, nowMs: number): ApiResponse {
+export function getWorkerSeries(metrics: Metrics, state: TaskStore, worker: string, query: URLSearchParams, nowMs: number): ApiResponse {
   const parsed = workerSeriesQuery.safeParse(queryObject(query));
   if (!parsed.success) return badRequest(parsed.error);
-  if (!state.workers.has(worker) && !metrics.keys('worker').includes(worker)) return apiError(404, `Unknown worker '${worker}'`);
+  if (state.worker(worker) === undefined && !metrics.keys('worker').includes(worker)) return apiError(404, `Unknown worker '${worker}'`);
   const window = resolveWindow(parsed.data, nowMs);
   const body: WorkerSeriesResponse = { worker, from: window.from, to: window.to, step: 60_000, points: metrics.workerSeries(worker, window) };
   return { status: 200, body };

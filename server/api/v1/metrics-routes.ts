@@ -25,9 +25,9 @@ export const V1_METRICS_ROUTES: readonly Route[] = [
       query: overviewQuery,
       responses: { 200: 'the overview', ...BAD },
     },
-    handle: ({ query }, { metrics, state, collector }) => {
+    handle: ({ query }, { metrics, store, collector }) => {
       const now = Date.now();
-      return getOverview(metrics, state, collector ? collector.health.snapshot(now) : null, query, now);
+      return getOverview(metrics, store, collector ? collector.health.snapshot(now) : null, query, now);
     },
   },
   {
@@ -76,6 +76,6 @@ export const V1_METRICS_ROUTES: readonly Route[] = [
       query: workerSeriesQuery,
       responses: { 200: 'points per minute', 404: 'unknown worker', ...BAD },
     },
-    handle: ({ params, query }, { metrics, state }) => getWorkerSeries(metrics, state, params['name'] ?? '', query, Date.now()),
+    handle: ({ params, query }, { metrics, store }) => getWorkerSeries(metrics, store, params['name'] ?? '', query, Date.now()),
   },
 ];

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { MemoryBackend, MemoryStore } from '@/lib/backend';
-import { ClusterState } from '../../state/cluster-state';
+import { MemoryTaskStore } from '../../store/memory-task-store';
 import { capDepth, getTaskDetail, MAX_META_DEPTH, TOO_DEEP } from './task-detail';
 
 const nested = (depth: number): string => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
@@ -11,7 +11,7 @@ describe('a stored result nested 20 000 deep (anything can write the backend)', 
     const id = 'deep-result';
     const meta = `{"status": "SUCCESS", "result": ${nested(20_000)}, "traceback": null, "children": [], "date_done": null, "task_id": "${id}"}`;
     await store.setAndPublish(`celery-task-meta-${id}`, meta, 60);
-    const answer = await getTaskDetail(new ClusterState({ maxTasks: 10, purgeOfflineAfter: 3600 }), new MemoryBackend(store), id);
+    const answer = await getTaskDetail(new MemoryTaskStore({ maxTasks: 10, purgeOfflineAfter: 3600 }), new MemoryBackend(store), id);
     expect(answer.status).toBe(200);
     const text = JSON.stringify(answer.body);
     expect(text.length).toBeLessThan(2000);

@@ -7,7 +7,7 @@
  */
 import { MalformedResultError, type ResultBackend } from '@/lib/backend';
 import { exceptionToJson, isJsonObject, type JsonObject, type JsonValue, type TaskMeta } from '@/lib/celery';
-import type { ClusterState } from '../../state/cluster-state';
+import type { TaskStore } from '../../store/task-store';
 import type { TaskRecord } from '../../state/task-record';
 import { BACKEND_UNAVAILABLE, readBackend } from '../../backend/request-read';
 import { apiError, type ApiResponse } from '../api-error';
@@ -18,8 +18,8 @@ import type { TaskDetail, TimelineEntry } from '@/lib/api/tasks';
  * `settleStored` takes a ready state the backend holds into the model when the model still has the task in
  * flight (its event was missed or is late), so the task and its stored record never contradict each other.
  */
-export async function getTaskDetail(state: ClusterState, backend: ResultBackend | null, id: string, settleStored: ((meta: TaskMeta) => void) | null = null): Promise<ApiResponse> {
-  const task = state.tasks.get(id) ?? null;
+export async function getTaskDetail(state: TaskStore, backend: ResultBackend | null, id: string, settleStored: ((meta: TaskMeta) => void) | null = null): Promise<ApiResponse> {
+  const task = state.task(id) ?? null;
   let stored: TaskDetail['backend'] = null;
   if (backend !== null) {
     try {

@@ -3,13 +3,11 @@
  * the bulk actions: several values of a field match any of them (`state=FAILURE&state=REVOKED`,
  * `state=FAILURE,REVOKED`, or `"state": ["FAILURE", "REVOKED"]`), different fields must all match.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { flowerBoolean } from '../../flower-boolean';
-import { isEmptyFilter, matchesFilter, type TaskFilter as QueryFilter, taskFilter } from '@/lib/query/task-filter';
+import { isEmptyFilter, type TaskFilter as QueryFilter, taskFilter } from '@/lib/query/task-filter';
 import { parseTaskSearch } from '@/lib/search/search-parser';
 import { SEARCH_LIMITS } from '@/lib/search/search-query';
-import type { TaskRecord } from '../../state/task-record';
 import { type ApiResponse, searchError } from '../api-error';
 
 const valueList = z
@@ -52,10 +50,10 @@ export type TaskFilter = z.output<typeof taskFilterSchema>;
 export const FILTER_FIELDS = Object.keys(taskFilterShape) as (keyof TaskFilter)[];
 
 export type CompiledFilter =
-  | { readonly ok: true; readonly filter: QueryFilter; readonly matches: (task: TaskRecord) => boolean; readonly key: string; readonly empty: boolean }
+  | { readonly ok: true; readonly filter: QueryFilter; readonly empty: boolean }
   | { readonly ok: false; readonly response: ApiResponse };
 
-/** The filter in the one query model (lib/query), with a key that is equal for equal filters (cursors check it). */
+/** The filter in the one query model (lib/query); the store keys cursors by it (server/store/memory-task-page.ts). */
 export function compileFilter(input: TaskFilter): CompiledFilter {
   const search = parseTaskSearch(input.search ?? '');
   if (!search.ok) return { ok: false, response: searchError(search.error) };
@@ -69,13 +67,7 @@ export function compileFilter(input: TaskFilter): CompiledFilter {
     lost: input.lost,
     search: search.query,
   });
-  const matches = (t: TaskRecord): boolean => matchesFilter(filter, t);
-  const normal = FILTER_FIELDS.map((field) => {
-    const value = field === 'state' ? input.state?.map((s) => s.toUpperCase()) : field === 'search' ? input.search?.trim() || undefined : input[field];
-    return [field, Array.isArray(value) ? [...value].sort() : (value ?? null)];
-  });
-  const key = createHash('sha256').update(JSON.stringify(normal)).digest('base64url').slice(0, 16);
-  return { ok: true, filter, matches, key, empty: isEmptyFilter(filter) };
+  return { ok: true, filter, empty: isEmptyFilter(filter) };
 }
 
 /** A query string as an object for the filter schema: a repeated name gives a list. */

@@ -8,8 +8,9 @@ import { type CeleryEvent, decodeEventBody, type TaskEvent } from '@/lib/celery'
 import { flatEvents } from '@/test/fixtures/celery-5.2/captures';
 import { flowerTask } from '../flower-task-json';
 import { pushedRow } from '../../push/pushed-records';
-import { ClusterState } from '../../state/cluster-state';
+import { MemoryTaskStore } from '../../store/memory-task-store';
 import { v1Task } from './task-json';
+import { _allTasks } from './task-test-events';
 
 const captured = flatEvents('redis')
   .map((f) => decodeEventBody(f.event).events[0] as CeleryEvent)
@@ -23,10 +24,10 @@ function eventsOf(name: string): TaskEvent[] {
 
 /** The task's rows after each event of `events`, applied in that order to one model. */
 function* rows(events: readonly CeleryEvent[]) {
-  const state = new ClusterState({ maxTasks: 100, purgeOfflineAfter: 3600 });
+  const state = new MemoryTaskStore({ maxTasks: 100, purgeOfflineAfter: 3600 });
   for (const event of events) {
     state.apply(event, event.timestamp);
-    const task = [...state.tasks.values()][0];
+    const task = [..._allTasks(state)][0];
     if (task === undefined) throw new Error('no task');
     yield { v1: v1Task(task, state), live: pushedRow(task), flower: flowerTask(task, []) };
   }

@@ -8,7 +8,7 @@ import { runtimeOf, type V1Task } from '@/lib/api/tasks';
 
 export type { V1Task };
 
-/** Where a task's children and retries are read from: the model's link indexes (ClusterState). */
+/** Where a task's children and retries are read from: the model's link indexes (TaskStore). */
 export type TaskLinks = TaskLinkReads;
 
 export function v1Task(task: TaskRecord, links: TaskLinks): V1Task {

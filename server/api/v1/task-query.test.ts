@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { ClusterState } from '../../state/cluster-state';
+import type { MemoryTaskStore } from '../../store/memory-task-store';
 import type { TaskPage } from '@/lib/api/tasks';
 import { listTasks } from './task-query';
 import { _addTask, _emptyState } from './task-test-events';
 
 const T0 = 1_790_000_000;
 
-function page(state: ClusterState, params: Record<string, string | string[]>): TaskPage {
+function page(state: MemoryTaskStore, params: Record<string, string | string[]>): TaskPage {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) query.append(key, v);
   const { status, body } = listTasks(state, query);
@@ -14,14 +14,14 @@ function page(state: ClusterState, params: Record<string, string | string[]>): T
   return body as TaskPage;
 }
 
-function error(state: ClusterState, params: Record<string, string>): string {
+function error(state: MemoryTaskStore, params: Record<string, string>): string {
   const { status, body } = listTasks(state, new URLSearchParams(params));
   expect(status).toBe(400);
   return (body as { error: string }).error;
 }
 
 /** Pages through with `params`, calling `between` after each page; returns every uuid seen, in order. */
-function pageThrough(state: ClusterState, params: Record<string, string>, between: (n: number) => void = () => undefined): string[] {
+function pageThrough(state: MemoryTaskStore, params: Record<string, string>, between: (n: number) => void = () => undefined): string[] {
   const seen: string[] = [];
   let cursor: string | null = null;
   for (let n = 0; n < 1000; n++) {
@@ -71,7 +71,7 @@ describe('GET /api/v1/tasks paging', () => {
     const all = pageThrough(state, { sort: 'started', order: 'desc', limit: '7' });
     expect(all).toHaveLength(40);
     expect(new Set(all).size).toBe(40);
-    const started = all.map((id) => state.tasks.get(id)?.started ?? null);
+    const started = all.map((id) => state.task(id)?.started ?? null);
     const withValue = started.filter((s) => s !== null) as number[];
     expect(withValue).toEqual([...withValue].sort((a, b) => b - a));
     expect(started.slice(withValue.length).every((s) => s === null)).toBe(true);

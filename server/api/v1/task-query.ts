@@ -1,18 +1,14 @@
 /**
- * GET /api/v1/tasks: the model's tasks, filtered (task-filter.ts), sorted and paged with keyset cursors
- * (task-cursor.ts). Each page is one pass over the model: O(tasks) to filter, O(m log m) to sort the m
- * matching rows past the cursor.
+ * GET /api/v1/tasks: the model's tasks, filtered (task-filter.ts), sorted and paged with the store's
+ * keyset cursors (server/store/task-cursor.ts).
  */
 import { z } from 'zod';
-import type { ClusterState } from '../../state/cluster-state';
-import type { TaskRecord } from '../../state/task-record';
+import type { CursorRefusal, TaskStore } from '../../store/task-store';
 import { apiError, type ApiResponse, badRequest } from '../api-error';
-import { arrivalEpoch, inArrivalOrder } from './task-arrival';
-import { comparePositions, decodeCursor, encodeCursor, type Position, SORT_KEYS, SORT_ORDERS, sortValue } from './task-cursor';
+import { SORT_KEYS, SORT_ORDERS } from '../../store/task-cursor';
 import { compileFilter, queryFields, taskFilterShape } from './task-filter';
 import { v1Task } from './task-json';
 import type { TaskPage } from '@/lib/api/tasks';
-import { matchesFilter } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
 
 /** A page large enough for any screen, small enough to render and send quickly. */
@@ -33,40 +29,25 @@ export const listQuery = z.object({
   order: z.enum(SORT_ORDERS, { message: 'expected asc or desc' }).default('desc').describe('desc (default: newest or longest first) or asc'),
 });
 
-export function listTasks(state: ClusterState, query: URLSearchParams): ApiResponse {
+const CURSOR_REFUSALS: Record<CursorRefusal, string> = {
+  malformed: 'cursor: not a cursor of this API',
+  'other-run': 'cursor: from an earlier run of the server; start again without a cursor',
+  'other-query': 'cursor: made for another sort or other filters; pass the same ones as for the first page',
+};
+
+export function listTasks(state: TaskStore, query: URLSearchParams): ApiResponse {
   const parsed = listQuery.safeParse(queryFields(query));
   if (!parsed.success) return badRequest(parsed.error);
   const { limit, cursor: cursorText, sort, order, ...filterInput } = parsed.data;
   const filter = compileFilter(filterInput);
   if (!filter.ok) return filter.response;
-  // The request in the one query model; this walk over the model is what a store answers it with.
   const request: TaskQuery = { filter: filter.filter, sort: { key: sort, order }, page: { kind: 'cursor', cursor: cursorText ?? null, limit } };
-  const epoch = arrivalEpoch(state);
-  let after: Position | null = null;
-  if (cursorText !== undefined) {
-    const cursor = decodeCursor(cursorText);
-    if (cursor === null) return apiError(400, 'cursor: not a cursor of this API');
-    if (cursor.epoch !== epoch) return apiError(400, 'cursor: from an earlier run of the server; start again without a cursor');
-    if (cursor.sort !== sort || cursor.order !== order || cursor.filter !== filter.key) {
-      return apiError(400, 'cursor: made for another sort or other filters; pass the same ones as for the first page');
-    }
-    after = cursor.position;
-  }
-  let total = 0;
-  const rows: { task: TaskRecord; position: Position }[] = [];
-  for (const [task, seq] of inArrivalOrder(state)) {
-    if (!matchesFilter(request.filter, task)) continue;
-    total++;
-    const position = { value: sortValue(task, sort, seq), seq };
-    if (after === null || comparePositions(position, after, order) > 0) rows.push({ task, position });
-  }
-  rows.sort((a, b) => comparePositions(a.position, b.position, order));
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
+  const page = state.page(request);
+  if (!page.ok) return apiError(400, CURSOR_REFUSALS[page.reason]);
   const body: TaskPage = {
-    tasks: page.map((row) => v1Task(row.task, state)),
-    next_cursor: rows.length > limit && last ? encodeCursor({ epoch, sort, order, filter: filter.key, position: last.position }) : null,
-    total_matching: total,
+    tasks: page.tasks.map((task) => v1Task(task, state)),
+    next_cursor: page.nextCursor,
+    total_matching: page.total,
   };
   return { status: 200, body };
 }

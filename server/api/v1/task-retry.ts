@@ -29,9 +29,9 @@ export interface Refusal {
 
 /** The retry's dependencies from the server's: null without a broker. */
 function retryDeps(context: RouteContext): RetryDeps | null {
-  const { client, collector, state, backend, inspect } = context;
+  const { client, collector, store, backend, inspect } = context;
   if (client === null || collector === null) return null;
-  return { state, backend, inspect, client, apply: (event, at) => collector.applyOwn(event, at) };
+  return { state: store, backend, inspect, client, apply: (event, at) => collector.applyOwn(event, at) };
 }
 
 export async function retryOne(id: string, fields: unknown, context: RouteContext): Promise<ApiResponse> {

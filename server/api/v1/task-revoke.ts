@@ -29,17 +29,17 @@ export const bulkRevokeBody = z.strictObject({
 });
 
 export async function revokeMany(json: unknown, context: RouteContext): Promise<ApiResponse> {
-  const { client, state } = context;
+  const { client, store } = context;
   if (client === null) return apiError(503, NO_BROKER);
   const parsed = bulkRevokeBody.safeParse(json ?? {});
   if (!parsed.success) return badRequest(parsed.error);
   const { dry_run: dryRun, terminate, signal: signum, ...selection } = parsed.data;
-  const selected = selectTasks(state, selection);
+  const selected = selectTasks(store, selection);
   if (!selected.ok) return selected.response;
   const revocable: string[] = [];
   const refused: Refusal[] = [];
   for (const id of selected.ids) {
-    const task = state.tasks.get(id);
+    const task = store.task(id);
     if (task && FINISHED_STATES.has(task.state)) refused.push({ id, reason: `Task '${id}' is ${task.state}: a finished task has nothing to revoke` });
     else revocable.push(id);
   }
@@ -49,7 +49,7 @@ export async function revokeMany(json: unknown, context: RouteContext): Promise<
   if (revocable.length > 0) {
     // Stop as soon as every worker the events call alive has answered; with none known alive, wait out the
     // timeout: a worker started without -E still acts on the revoke and replies.
-    const alive = state.onlineWorkers(Date.now() / 1000).length;
+    const alive = store.onlineWorkers(Date.now() / 1000).length;
     try {
       const answers = await client.control.broadcast('revoke', { task_id: revocable, terminate, signal: signum }, { reply: true, timeout: context.config.inspectTimeoutMs, limit: alive > 0 ? alive : null });
       replies = answers.map(revokeReply).sort((a, b) => a.worker.localeCompare(b.worker));

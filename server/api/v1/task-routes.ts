@@ -24,7 +24,7 @@ export const V1_TASK_ROUTES: readonly Route[] = [
       query: listQuery,
       responses: { 200: 'a page of tasks', 400: 'bad parameter, search or cursor' },
     },
-    handle: ({ query }, { state }) => listTasks(state, query),
+    handle: ({ query }, { store }) => listTasks(store, query),
   },
   {
     method: 'POST',
@@ -59,7 +59,7 @@ export const V1_TASK_ROUTES: readonly Route[] = [
       tags: TAGS,
       responses: { 200: 'the task', 400: 'not a task id', 404: 'neither Pollen nor the result backend knows the task', 503: 'Pollen holds no events for the task and the result backend cannot be read (code backend_unavailable)' },
     },
-    handle: checkTaskId(({ params }, { state, backend, settlement }) => getTaskDetail(state, backend, params['id'] ?? '', settlement && ((meta) => settlement.settleStored(meta)))),
+    handle: checkTaskId(({ params }, { store, backend, settlement }) => getTaskDetail(store, backend, params['id'] ?? '', settlement && ((meta) => settlement.settleStored(meta)))),
   },
   {
     method: 'GET',
@@ -70,13 +70,13 @@ export const V1_TASK_ROUTES: readonly Route[] = [
       tags: TAGS,
       responses: { 200: 'the graph', 400: 'not a task id', 404: 'unknown task' },
     },
-    handle: checkTaskId(async ({ params }, { state, backend }) => {
+    handle: checkTaskId(async ({ params }, { store, backend }) => {
       const id = params['id'] ?? '';
-      const graph = workflowOf(state, id, state);
+      const graph = workflowOf(store, id, store);
       if (graph === null) return apiError(404, `Unknown task '${id}'`);
       // A client's group or chord header has no parent: its members and the chord body come from the backend.
-      const group = await groupOfRoot(state, backend, graph.root);
-      return { status: 200, body: group === null ? graph : workflowOf(state, id, state, MAX_WORKFLOW_NODES, group) };
+      const group = await groupOfRoot(store, backend, graph.root);
+      return { status: 200, body: group === null ? graph : workflowOf(store, id, store, MAX_WORKFLOW_NODES, group) };
     }),
   },
   {

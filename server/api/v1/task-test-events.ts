@@ -1,6 +1,9 @@
 /** Test-only: task events as a Python worker sends them, decoded, for building models in unit tests. */
 import { type CeleryEvent, decodeEventBody, type JsonObject } from '@/lib/celery';
-import { ClusterState } from '../../state/cluster-state';
+import { taskFilter } from '@/lib/query/task-filter';
+import type { TaskRecord } from '../../state/task-record';
+import { MemoryTaskStore } from '../../store/memory-task-store';
+import type { TaskStore } from '../../store/task-store';
 
 export function _taskEvent(type: string, uuid: string, timestamp: number, fields: JsonObject = {}, hostname = 'w1@host'): CeleryEvent {
   const { events, errors } = decodeEventBody({ hostname, utcoffset: 0, pid: 1, clock: 1, uuid, ...fields, timestamp, type });
@@ -8,12 +11,19 @@ export function _taskEvent(type: string, uuid: string, timestamp: number, fields
   return events[0] as CeleryEvent;
 }
 
-export function _emptyState(maxTasks = 10_000): ClusterState {
-  return new ClusterState({ maxTasks, purgeOfflineAfter: 3600 });
+/** Every task the store holds, in arrival order. */
+export function _allTasks(store: TaskStore): readonly TaskRecord[] {
+  const page = store.page({ filter: taskFilter({}), sort: { key: 'arrival', order: 'asc' }, page: { kind: 'offset', offset: 0, limit: null } });
+  if (!page.ok) throw new Error(page.reason);
+  return page.tasks;
+}
+
+export function _emptyState(maxTasks = 10_000): MemoryTaskStore {
+  return new MemoryTaskStore({ maxTasks, purgeOfflineAfter: 3600 });
 }
 
 /** A task received (name, args) and then, unless `state` is RECEIVED, finished in that state. */
-export function _addTask(state: ClusterState, uuid: string, t: number, fields: { name?: string; state?: string; args?: string; kwargs?: string; parent?: string; root?: string; worker?: string } = {}): void {
+export function _addTask(state: TaskStore, uuid: string, t: number, fields: { name?: string; state?: string; args?: string; kwargs?: string; parent?: string; root?: string; worker?: string } = {}): void {
   const worker = fields.worker ?? 'w1@host';
   state.apply(_taskEvent('task-received', uuid, t, {
     name: fields.name ?? 'tasks.add', args: fields.args ?? '(1, 2)', kwargs: fields.kwargs ?? '{}',

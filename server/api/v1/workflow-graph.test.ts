@@ -26,8 +26,8 @@ const edges = (graph: ReturnType<typeof workflowOf>) => graph?.edges.map((e) => 
 describe('the workflow graph', () => {
   it('records a retry link from the task-sent event Pollen sends with a retry', () => {
     const state = cluster();
-    expect(retryOf(state.tasks.get('r') as never)).toBe('c');
-    expect(state.tasks.get('r')).toMatchObject({ state: 'SUCCESS', sender: 'gen1@pollen', queue: 'celery', name: 'tasks.fail' });
+    expect(retryOf(state.task('r') as never)).toBe('c');
+    expect(state.task('r')).toMatchObject({ state: 'SUCCESS', sender: 'gen1@pollen', queue: 'celery', name: 'tasks.fail' });
   });
 
   it('walks from a retry up to the root, through the task it retries, and shows the whole tree', () => {

@@ -13,7 +13,7 @@
  * task that finished last which that task did not store among its children (it sent it after storing
  * its result, in on_chord_part_return), whereas the tasks a member sends while it runs are stored.
  */
-import type { ClusterState } from '../../state/cluster-state';
+import type { TaskStore } from '../../store/task-store';
 import { retryOf } from '../../state/task-links';
 import type { TaskLinks } from './task-json';
 import type { TaskGroup } from './workflow-groups';
@@ -27,13 +27,13 @@ const MAX_ANCESTORS = 1000;
 export type { Workflow, WorkflowEdge, WorkflowEdgeKind, WorkflowNode };
 
 /** Null when Pollen does not hold the task. */
-export function workflowOf(state: ClusterState, id: string, links: TaskLinks, maxNodes = MAX_WORKFLOW_NODES, group: TaskGroup | null = null): Workflow | null {
-  if (!state.tasks.has(id)) return null;
+export function workflowOf(state: TaskStore, id: string, links: TaskLinks, maxNodes = MAX_WORKFLOW_NODES, group: TaskGroup | null = null): Workflow | null {
+  if (state.task(id) === undefined) return null;
   const nodes = new Map<string, WorkflowNode>();
   const edges = new Map<string, WorkflowEdge>();
   const addNode = (nodeId: string): void => {
     if (nodes.has(nodeId)) return;
-    const task = state.tasks.get(nodeId);
+    const task = state.task(nodeId);
     nodes.set(nodeId, { id: nodeId, name: task?.name ?? null, state: task?.state ?? null, known: task !== undefined, retries: task?.retries ?? 0 });
   };
   const addEdge = (from: string, to: string, kind: WorkflowEdgeKind): void => {
@@ -44,7 +44,7 @@ export function workflowOf(state: ClusterState, id: string, links: TaskLinks, ma
   let root = id;
   addNode(id);
   for (let steps = 0; steps < MAX_ANCESTORS; steps++) {
-    const task = state.tasks.get(root);
+    const task = state.task(root);
     if (task === undefined) break;
     const parent = task.parentId !== null && task.parentId !== root ? task.parentId : null;
     const original = parent === null ? retryOf(task) : null;

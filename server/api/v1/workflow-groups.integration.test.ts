@@ -48,9 +48,9 @@ describe('a chord of 5 sent by a client is drawn whole: 5 header tasks under the
   }
 
   async function expectChord(ids: { header: readonly string[]; body: string }, names: { header: string; body: string }): Promise<void> {
-    const state = pollen.server.context.state;
-    await until('the chord body to succeed', () => state.tasks.get(ids.body)?.state === 'SUCCESS', 30_000);
-    for (const id of ids.header) expect(state.tasks.get(id)).toMatchObject({ name: names.header, parentId: null, state: 'SUCCESS' });
+    const state = pollen.server.context.store;
+    await until('the chord body to succeed', () => state.task(ids.body)?.state === 'SUCCESS', 30_000);
+    for (const id of ids.header) expect(state.task(id)).toMatchObject({ name: names.header, parentId: null, state: 'SUCCESS' });
     for (const from of [ids.body, ...ids.header]) {
       const graph = await workflow(from);
       const group = graph.nodes.find((node) => node.kind === 'group');

@@ -12,7 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResultBackend } from '@/lib/backend';
 import type { JsonValue, TaskMeta } from '@/lib/celery';
-import type { ClusterState } from '../../state/cluster-state';
+import type { TaskStore } from '../../store/task-store';
 import type { TaskRecord } from '../../state/task-record';
 
 /** Parentless tasks read from the backend to find a group's other members: the nearest in time. */
@@ -37,8 +37,8 @@ function arrival(task: TaskRecord): number {
 }
 
 /** The group of the parentless task `rootId`, with the members Pollen holds; null when it has none. */
-export async function groupOfRoot(state: ClusterState, backend: ResultBackend | null, rootId: string, timeoutMs = GROUP_READ_TIMEOUT_MS): Promise<TaskGroup | null> {
-  const root = state.tasks.get(rootId);
+export async function groupOfRoot(state: TaskStore, backend: ResultBackend | null, rootId: string, timeoutMs = GROUP_READ_TIMEOUT_MS): Promise<TaskGroup | null> {
+  const root = state.task(rootId);
   if (backend === null || root === undefined || root.parentId !== null) return null;
   const deadline = sleep(timeoutMs, null, { ref: false });
   const read = (id: string): Promise<TaskMeta | null> => backend.get(id).catch(() => null);
@@ -47,11 +47,7 @@ export async function groupOfRoot(state: ClusterState, backend: ResultBackend | 
   if (rootMeta === null || groupId === null) return null;
 
   const at = arrival(root);
-  const candidates: [TaskRecord, number][] = [];
-  for (const task of state.tasks.values()) {
-    if (task.parentId === null && task !== root) candidates.push([task, Math.abs(arrival(task) - at)]);
-  }
-  const nearest = candidates.sort((a, b) => a[1] - b[1]).slice(0, MAX_CANDIDATES).map(([task]) => task);
+  const nearest = state.rootsNear(at, MAX_CANDIDATES, rootId);
   const metas = await Promise.race([Promise.all(nearest.map(async (task) => [task, await read(task.uuid)] as const)), deadline]);
   const members: [TaskRecord, TaskMeta][] = [[root, rootMeta], ...(metas ?? []).filter((m): m is [TaskRecord, TaskMeta] => m[1]?.groupId === groupId)];
   members.sort((a, b) => arrival(a[0]) - arrival(b[0]));

@@ -1,6 +1,6 @@
 /**
  * Keyset cursors over tasks. Rows are ordered by (sort value, arrival number): the arrival number
- * (task-arrival.ts) is unique and never changes, so it breaks ties and a cursor (the position of the last
+ * (kept by the store) is unique and never changes, so it breaks ties and a cursor (the position of the last
  * row returned) says exactly where the next page starts, however many tasks arrive meanwhile. Tasks
  * without the sort value (not started yet, say) come last in either order.
  *
@@ -8,9 +8,7 @@
  * filter (by key) and the position. A cursor used with another sort or filter is refused.
  */
 import { z } from 'zod';
-import { sortTime } from '../../state/clock-skew';
-import type { TaskRecord } from '../../state/task-record';
-import { runtimeOf, TASK_SORT_KEYS } from '@/lib/api/tasks';
+import { TASK_SORT_KEYS } from '@/lib/api/tasks';
 
 export const SORT_KEYS = TASK_SORT_KEYS;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -31,23 +29,9 @@ export interface Cursor {
   readonly position: Position;
 }
 
-export function sortValue(task: TaskRecord, key: SortKey, seq: number): number | null {
-  switch (key) {
-    case 'arrival':
-      return seq;
-    case 'received':
-      return sortTime(task, task.received);
-    case 'started':
-      return sortTime(task, task.started);
-    case 'succeeded':
-      return sortTime(task, task.succeeded);
-    case 'runtime':
-      return runtimeOf(task).seconds;
-    default: {
-      const unreachable: never = key;
-      return unreachable;
-    }
-  }
+/** Whether keyset cursors page this order (v1's sorts; Flower's name and state orders page by offset). */
+export function isCursorSort(key: string): key is SortKey {
+  return (SORT_KEYS as readonly string[]).includes(key);
 }
 
 /** Negative when `a` comes before `b`. */

@@ -1,0 +1,198 @@
+/**
+ * The in-memory store: the port (task-store.ts) over ClusterState, the reference model, which no one
+ * else holds. It numbers tasks in arrival order for cursors, answers pages by walking the model
+ * (memory-task-page.ts) and tells listeners of every write.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CeleryEvent, TaskEvent } from '@/lib/celery';
+import type { TaskQuery } from '@/lib/query/task-query';
+import type { Logger } from '@/lib/runtime/logger';
+import { type Change, ClusterState, type ClusterStateOptions } from '../state/cluster-state';
+import { retryOf } from '../state/task-links';
+import type { Settlement, TaskRecord } from '../state/task-record';
+import type { WorkerRecord } from '../state/worker-record';
+import { memoryPage } from './memory-task-page';
+import type { ChangeListener, SettledListener, TaskCounts, TaskPageResult, TaskStore, TaskWithLinks } from './task-store';
+
+export interface MemoryTaskStoreOptions extends ClusterStateOptions {
+  /** Where a throwing listener is reported (it never stops the others, nor the write). */
+  readonly log?: Pick<Logger, 'error'>;
+}
+
+/** When a task entered the cluster: sent, else received, else its latest event. */
+function arrivalTime(task: TaskRecord): number {
+  return task.sent ?? task.received ?? task.timestamp;
+}
+
+export class MemoryTaskStore implements TaskStore {
+  private readonly state: ClusterState;
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly settledListeners = new Set<SettledListener>();
+  /** Names this store's arrival numbering: a cursor from another run (or another store) is refused. */
+  private readonly epoch = randomUUID().slice(0, 8);
+  /**
+   * Arrival numbers, given during a walk in the model's insertion order (its arrival order: a task enters
+   * once; an evicted task that comes back is a new record), so each is greater than all given before it.
+   */
+  private readonly arrivalSeq = new WeakMap<TaskRecord, number>();
+  private nextSeq = 1;
+
+  constructor(private readonly options: MemoryTaskStoreOptions) {
+    this.state = new ClusterState(options);
+  }
+
+  apply(event: CeleryEvent, localReceived: number): Change {
+    const change = this.state.apply(event, localReceived);
+    for (const listener of this.listeners) {
+      try {
+        listener(change, event);
+      } catch (err) {
+        this.options.log?.error({ err }, 'change listener failed');
+      }
+    }
+    return change;
+  }
+
+  settle(event: TaskEvent, settlement: Settlement): Change {
+    const change = this.state.settle(event, settlement);
+    for (const listener of this.settledListeners) {
+      try {
+        listener(change, event, settlement);
+      } catch (err) {
+        this.options.log?.error({ err }, 'settlement listener failed');
+      }
+    }
+    return change;
+  }
+
+  streamInterrupted(since: number): WorkerRecord[] {
+    return this.state.streamInterrupted(since);
+  }
+
+  streamResumed(at: number): void {
+    this.state.streamResumed(at);
+  }
+
+  heard(until: number): void {
+    this.state.hearing.heard(until);
+  }
+
+  sweep(now: number): WorkerRecord[] {
+    return this.state.sweep(now);
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onSettled(listener: SettledListener): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
+  }
+
+  task(id: string): TaskRecord | undefined {
+    return this.state.task(id);
+  }
+
+  taskWithLinks(id: string): TaskWithLinks | undefined {
+    const task = this.state.task(id);
+    if (task === undefined) return undefined;
+    return { task, parent: task.parentId, root: task.rootId, children: this.state.childrenOf(id), retriedAs: this.state.retriedAs(id), retryOf: retryOf(task) };
+  }
+
+  childrenOf(id: string): readonly string[] {
+    return this.state.childrenOf(id);
+  }
+
+  retriedAs(id: string): readonly string[] {
+    return this.state.retriedAs(id);
+  }
+
+  notReadyTaskIds(): string[] {
+    const ids: string[] = [];
+    for (const task of this.state.taskValues()) if (!task.ready) ids.push(task.uuid);
+    return ids;
+  }
+
+  rootsNear(at: number, limit: number, except: string): TaskRecord[] {
+    const candidates: [TaskRecord, number][] = [];
+    for (const task of this.state.taskValues()) {
+      if (task.parentId === null && task.uuid !== except) candidates.push([task, Math.abs(arrivalTime(task) - at)]);
+    }
+    return candidates.sort((a, b) => a[1] - b[1]).slice(0, limit).map(([task]) => task);
+  }
+
+  page(query: TaskQuery): TaskPageResult {
+    return memoryPage(() => this.inArrivalOrder(), this.epoch, query);
+  }
+
+  private *inArrivalOrder(): Generator<readonly [TaskRecord, number]> {
+    for (const task of this.state.taskValues()) {
+      let seq = this.arrivalSeq.get(task);
+      if (seq === undefined) {
+        seq = this.nextSeq++;
+        this.arrivalSeq.set(task, seq);
+      }
+      yield [task, seq];
+    }
+  }
+
+  counts(): TaskCounts {
+    const byState = new Map<string, number>();
+    const byName = new Map<string, number>();
+    const byWorker = new Map<string, number>();
+    const byQueue = new Map<string, number>();
+    const add = (counts: Map<string, number>, key: string | null): void => {
+      if (key !== null && key !== '') counts.set(key, (counts.get(key) ?? 0) + 1);
+    };
+    for (const task of this.state.taskValues()) {
+      add(byState, task.state);
+      add(byName, task.name);
+      add(byWorker, task.worker);
+      add(byQueue, task.queue);
+    }
+    return { total: this.state.taskCount, byState, byName, byWorker, byQueue };
+  }
+
+  countsByState(): ReadonlyMap<string, number> {
+    const byState = new Map<string, number>();
+    for (const task of this.state.taskValues()) byState.set(task.state, (byState.get(task.state) ?? 0) + 1);
+    return byState;
+  }
+
+  taskNames(): string[] {
+    const names = new Set<string>();
+    for (const task of this.state.taskValues()) if (task.name) names.add(task.name);
+    return [...names].sort();
+  }
+
+  hasTaskName(name: string): boolean {
+    for (const task of this.state.taskValues()) if (task.name === name) return true;
+    return false;
+  }
+
+  get taskCount(): number {
+    return this.state.taskCount;
+  }
+
+  get evicted(): number {
+    return this.state.evicted;
+  }
+
+  worker(hostname: string): WorkerRecord | undefined {
+    return this.state.worker(hostname);
+  }
+
+  workers(): Iterable<WorkerRecord> {
+    return this.state.workerValues();
+  }
+
+  get workerCount(): number {
+    return this.state.workerCount;
+  }
+
+  onlineWorkers(now: number): string[] {
+    return this.state.onlineWorkers(now);
+  }
+}

@@ -15,6 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type JsonObject, encodeEventJson, encodeRedisEnvelope, names as celeryNames } from '@/lib/celery';
+import { seeded } from '@/server/metrics/test-random';
 
 export interface StreamShape {
   /** Events per task.multi message (1: one event per message). */
@@ -51,18 +52,6 @@ interface Template {
 const ID_MARK = (k: number): string => `@@U${k}@@`;
 const TS_MARK = '@@T@@';
 const WORDS = ['alpha', 'bravo', 'delta', 'order', 'invoice', 'report', 'user', 'image', 'thumbnail', 'sync', 'export', 'batch', 'retry', 'refund', 'email', 'region', 'tenant', 'upload'];
-
-/** A small deterministic generator, so that two runs hold the same data. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function argsRepr(k: number, max: number, rnd: () => number): string {
   let text = `(${k}, 'user-${k}@example.com'`;
@@ -152,7 +141,8 @@ export class EventStream {
   private pass = 0;
 
   constructor(readonly shape: StreamShape) {
-    const rnd = random(17);
+    // Seeded, so that two runs hold the same data.
+    const rnd = seeded(17);
     const perWorker: { sent: JsonObject | null; events: JsonObject[] }[][] = Array.from({ length: shape.workers }, () => []);
     const roots: number[] = [];
     for (let k = 0; k < shape.poolTasks; k++) {

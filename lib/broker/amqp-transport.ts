@@ -53,7 +53,15 @@ export interface AmqpTransportOptions {
    * monitor wants to know within seconds that it has stopped hearing the cluster.
    */
   readonly amqpHeartbeatSeconds?: number;
+  /**
+   * How long the connection handshake may take (ms, default 10 s, kombu's is 4 s). Without a bound, a
+   * broker that accepts the socket and then says nothing (a node half-way through a restart) would hold
+   * the reconnection for ever: no error, no retry, a monitor that has stopped without saying so.
+   */
+  readonly connectTimeoutMs?: number;
 }
+
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export class AmqpTransport implements Transport {
   private readonly link = new Link();
@@ -124,6 +132,9 @@ export class AmqpTransport implements Transport {
       this.session = new AmqpSession(connection);
       if (this.sink) await this.consumeEvents(channel, this.sink);
       this.heardAt = Date.now();
+      // Whole up to now (nothing earlier could reach the new queue): the confirming starts here, not at the
+      // first probe's return, so a stall before that cannot pass for the workers' silence.
+      if (this.sink) this.sink.heard(this.heardAt);
       this.link.set(LinkStatus.Connected);
       if (this.lostAt !== null && this.sink) this.sink.gap({ from: this.lostAt, to: Date.now(), reason: this.gapReason() });
       this.lostAt = null;
@@ -152,11 +163,12 @@ export class AmqpTransport implements Transport {
     return `${href}${href.includes('?') ? '&' : '?'}heartbeat=${heartbeat}`;
   }
 
-  /** TLS: certificates are verified unless the URL says `ssl_cert_reqs=none` (as for rediss://). */
+  /** A bounded handshake; TLS certificates are verified unless the URL says `ssl_cert_reqs=none` (as for rediss://). */
   private socketOptions(): Record<string, unknown> {
-    if (!this.broker.tls) return {};
+    const timeout = this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    if (!this.broker.tls) return { timeout };
     const reqs = this.broker.options['ssl_cert_reqs'];
-    return { rejectUnauthorized: reqs !== 'none' && reqs !== 'CERT_NONE', servername: this.broker.hosts[0]?.host };
+    return { timeout, rejectUnauthorized: reqs !== 'none' && reqs !== 'CERT_NONE', servername: this.broker.hosts[0]?.host };
   }
 
   private async consumeEvents(channel: Channel, sink: EventSink): Promise<void> {

@@ -76,6 +76,10 @@ export function watchEventSubscriber(
   subscriber.on('ready', () => {
     up = true;
     pingSentAt = null;
+    // Nothing published before the subscription could reach us, so the stream is whole up to now. Said at
+    // once, not at the first PONG a second later: until the first confirmation the model trusts silence
+    // (a model fed by hand), and a Pollen stalled in that second took its workers offline.
+    sink.heard(Date.now());
     // ioredis subscribes again by itself; the stream is whole from the moment the connection is back.
     resume();
   });

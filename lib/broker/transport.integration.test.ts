@@ -104,12 +104,17 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
   let setup: Setup;
   let transport: Transport;
   const sink = new Collected();
+  /** What the sink had been told was heard when the link first said connected. */
+  let heardWhenConnected: number | null = null;
 
   beforeAll(async () => {
     setup = await (setups[kind] as () => Promise<Setup>)();
     const broker = parseBrokerUrl(setup.url());
     if (!broker.ok) throw new Error(broker.error);
     transport = createTransport(broker.value);
+    transport.onStateChange((link) => {
+      if (link.status === LinkStatus.Connected) heardWhenConnected ??= sink.heardUntil;
+    });
     await transport.subscribeEvents(sink);
     await until('connected', () => transport.state().status === LinkStatus.Connected, 20_000);
   });
@@ -128,6 +133,10 @@ describe.each(Object.keys(setups))('%s transport', (kind) => {
     }, 20_000);
     expect(sink.malformedSeen).toEqual([]);
     expect(transport.state()).toMatchObject({ status: 'connected', error: null, attempts: 0 });
+  });
+
+  it('starts confirming as it connects, not a probe later: the model never takes its own start-up for silence', () => {
+    expect(heardWhenConnected ?? sink.heardUntil).toBeGreaterThan(0);
   });
 
   it('confirms, again and again, up to when the stream is whole', async () => {

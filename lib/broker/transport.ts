@@ -51,6 +51,8 @@ export interface EventSink {
   /**
    * Every event published before `until` (Unix ms) has been delivered: the transport's own probe went
    * through the broker and came back. Until then, a worker's silence may be Pollen's own deafness.
+   * A transport that confirms says it first when it (re)subscribes, with the moment it did: before any
+   * confirmation the model takes silence as heard.
    */
   heard(until: number): void;
   /**

@@ -221,7 +221,15 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     const sent = await runPython(SEND_ADD, { broker: broker.url, backend, timeoutMs: 90_000 });
     const taskId = printedId(sent);
     await until('task after restart, in-process', () => state.task(taskId)?.state === 'SUCCESS', 60_000);
-    await until('task after restart, over HTTP', async () => (await http<{ state?: string }>(`/api/task/info/${taskId}`)).body.state === 'SUCCESS', 30_000);
+    let shown: unknown = null;
+    await until('task after restart, over HTTP', async () => {
+      shown = (await http<{ state?: string }>(`/api/task/info/${taskId}`)).body;
+      return (shown as { state?: string }).state === 'SUCCESS';
+    }, 30_000).catch(async (err: Error) => {
+      // What the pollen process knew and said, so that a failure here can be told from the log alone.
+      const health = (await http<unknown>('/api/v1/health').catch(() => ({ body: 'no answer' }))).body;
+      throw new Error(`${err.message}\nthe task over HTTP: ${JSON.stringify(shown)}\nhealth: ${JSON.stringify(health)}\nthe pollen process said:\n${pollen.output().slice(-4000)}`);
+    });
   });
 
   it('marks a worker offline at once when it shuts down cleanly', async () => {

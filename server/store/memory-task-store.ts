@@ -30,12 +30,6 @@ export class MemoryTaskStore implements TaskStore {
   private readonly settledListeners = new Set<SettledListener>();
   /** Names this store's arrival numbering: a cursor from another run (or another store) is refused. */
   private readonly epoch = randomUUID().slice(0, 8);
-  /**
-   * Arrival numbers, given during a walk in the model's insertion order (its arrival order: a task enters
-   * once; an evicted task that comes back is a new record), so each is greater than all given before it.
-   */
-  private readonly arrivalSeq = new WeakMap<TaskRecord, number>();
-  private nextSeq = 1;
 
   constructor(private readonly options: MemoryTaskStoreOptions) {
     this.state = new ClusterState(options);
@@ -128,48 +122,30 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   private *inArrivalOrder(): Generator<readonly [TaskRecord, number]> {
-    for (const task of this.state.taskValues()) {
-      let seq = this.arrivalSeq.get(task);
-      if (seq === undefined) {
-        seq = this.nextSeq++;
-        this.arrivalSeq.set(task, seq);
-      }
-      yield [task, seq];
-    }
+    for (const task of this.state.taskValues()) yield [task, task.seq];
   }
 
   counts(): TaskCounts {
-    const byState = new Map<string, number>();
-    const byName = new Map<string, number>();
-    const byWorker = new Map<string, number>();
-    const byQueue = new Map<string, number>();
-    const add = (counts: Map<string, number>, key: string | null): void => {
-      if (key !== null && key !== '') counts.set(key, (counts.get(key) ?? 0) + 1);
+    const index = this.state.index;
+    return {
+      total: this.state.taskCount,
+      byState: new Map(index.counts('state')),
+      byName: new Map(index.counts('name')),
+      byWorker: new Map(index.counts('worker')),
+      byQueue: new Map(index.counts('queue')),
     };
-    for (const task of this.state.taskValues()) {
-      add(byState, task.state);
-      add(byName, task.name);
-      add(byWorker, task.worker);
-      add(byQueue, task.queue);
-    }
-    return { total: this.state.taskCount, byState, byName, byWorker, byQueue };
   }
 
   countsByState(): ReadonlyMap<string, number> {
-    const byState = new Map<string, number>();
-    for (const task of this.state.taskValues()) byState.set(task.state, (byState.get(task.state) ?? 0) + 1);
-    return byState;
+    return new Map(this.state.index.counts('state'));
   }
 
   taskNames(): string[] {
-    const names = new Set<string>();
-    for (const task of this.state.taskValues()) if (task.name) names.add(task.name);
-    return [...names].sort();
+    return [...this.state.index.counts('name').keys()].sort();
   }
 
   hasTaskName(name: string): boolean {
-    for (const task of this.state.taskValues()) if (task.name === name) return true;
-    return false;
+    return this.state.index.counts('name').has(name);
   }
 
   get taskCount(): number {

@@ -1,0 +1,60 @@
+/**
+ * Tasks in arrival order (by their arrival number, TaskRecord.seq), for one key of the model (one state,
+ * name, worker or queue) or for all of them. Entries go stale lazily: a task that leaves the key (another
+ * state) or the model (evicted) stays until compaction, which runs once stale entries outnumber the live
+ * ones, so each write is O(1) amortized. A reader skips stale entries with `isLive`.
+ *
+ * A task enters in arrival order when it is new; one that reaches a key later (a state change, a name
+ * learnt from a late task-received) is placed by binary search, usually a few places from the end, and
+ * revives its own stale entry when it comes back to a key it left (RETRY → RECEIVED).
+ */
+import type { TaskRecord } from './task-record';
+
+export class ArrivalList {
+  private tasks: TaskRecord[] = [];
+  private stale = 0;
+
+  constructor(readonly isLive: (task: TaskRecord) => boolean) {}
+
+  get length(): number {
+    return this.tasks.length;
+  }
+
+  at(index: number): TaskRecord {
+    return this.tasks[index] as TaskRecord;
+  }
+
+  /** The task now belongs to this list. */
+  enter(task: TaskRecord): void {
+    const tasks = this.tasks;
+    const last = tasks[tasks.length - 1];
+    if (last === undefined || last.seq < task.seq) {
+      tasks.push(task);
+      return;
+    }
+    const index = this.firstAtOrAfter(task.seq);
+    if (tasks[index] === task) this.stale--;
+    else tasks.splice(index, 0, task);
+  }
+
+  /** The task no longer belongs to this list (another key, or evicted). */
+  leave(): void {
+    this.stale++;
+    if (this.stale > 1024 && this.stale * 2 > this.tasks.length) {
+      this.tasks = this.tasks.filter(this.isLive);
+      this.stale = 0;
+    }
+  }
+
+  /** The index of the first entry whose arrival number is at least `seq` (length when none). */
+  firstAtOrAfter(seq: number): number {
+    let lo = 0;
+    let hi = this.tasks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.tasks[mid] as TaskRecord).seq < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * The in-memory store: the port (task-store.ts) over ClusterState, the reference model, which no one
- * else holds. It numbers tasks in arrival order for cursors, answers pages by walking the model
- * (memory-task-page.ts) and tells listeners of every write.
+ * else holds. Pages in arrival order come from the model's kept arrival lists (memory-task-arrival-page.ts),
+ * other orders by walking the model (memory-task-page.ts, the reference); counts are kept, not counted.
+ * It tells listeners of every write.
  */
 import { randomUUID } from 'node:crypto';
 import type { CeleryEvent, TaskEvent } from '@/lib/celery';
@@ -11,6 +12,7 @@ import { type Change, ClusterState, type ClusterStateOptions } from '../state/cl
 import { retryOf } from '../state/task-links';
 import type { Settlement, TaskRecord } from '../state/task-record';
 import type { WorkerRecord } from '../state/worker-record';
+import { arrivalPage } from './memory-task-arrival-page';
 import { memoryPage } from './memory-task-page';
 import type { ChangeListener, SettledListener, TaskCounts, TaskPageResult, TaskStore, TaskWithLinks } from './task-store';
 
@@ -118,7 +120,7 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   page(query: TaskQuery): TaskPageResult {
-    return memoryPage(() => this.inArrivalOrder(), this.epoch, query);
+    return arrivalPage(this.state.index, this.state.taskCount, this.epoch, query) ?? memoryPage(() => this.inArrivalOrder(), this.epoch, query);
   }
 
   private *inArrivalOrder(): Generator<readonly [TaskRecord, number]> {

@@ -33,8 +33,14 @@ export class ArrivalList {
       return;
     }
     const index = this.firstAtOrAfter(task.seq);
-    if (tasks[index] === task) this.stale--;
-    else tasks.splice(index, 0, task);
+    if (tasks[index] === task) {
+      this.stale--;
+      return;
+    }
+    // Shifted by hand, not spliced: splice allocates an array per call, and this runs on ingest.
+    tasks.push(task);
+    for (let i = tasks.length - 1; i > index; i--) tasks[i] = tasks[i - 1] as TaskRecord;
+    tasks[index] = task;
   }
 
   /** The task no longer belongs to this list (another key, or evicted). */

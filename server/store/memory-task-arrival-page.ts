@@ -6,8 +6,10 @@
  * that key's list (the smallest, when several are named), so a selective filter costs O(page) too.
  *
  * The total (v1's total_matching) comes from the kept counts when the filter names values of one key
- * and nothing else, or nothing at all; any other filter is counted by walking the candidate list, which
- * is exact but O(candidates). Offset pages skip `offset` matches: O(offset + page).
+ * and nothing else, or nothing at all; any other filter (a time range, lost, a search, two keys) is
+ * counted in the same walk, which then goes over every candidate: exact, but O(candidates) until a
+ * candidate index for search and ordered time indexes exist. Offset pages skip `offset` matches:
+ * O(offset + page).
  *
  * Gives exactly the reference's pages (memory-task-page.ts), which the randomized test checks.
  */
@@ -33,17 +35,22 @@ export function arrivalPage(index: TaskIndex, taskCount: number, epoch: string, 
   const { filter } = query;
   const order = query.sort.order;
   const candidates = candidateList(index, filter);
-  const total = totalMatching(index, taskCount, filter, candidates);
+  // When the kept counts cannot give the total, the walk counts it: one pass over the candidates
+  // (from their first in the page's order) finds the page and the total together.
+  const counted = countedTotal(index, taskCount, filter, candidates);
+  const step = order === 'asc' ? 1 : -1;
+  let total = counted ?? 0;
 
   if (query.page.kind === 'offset') {
     const { offset, limit } = query.page;
     const tasks: TaskRecord[] = [];
     let skipped = 0;
-    if (candidates !== null && limit !== 0) {
-      walk(candidates, filter, order === 'asc' ? 0 : candidates.length - 1, order === 'asc' ? 1 : -1, (task) => {
+    if (candidates !== null && (limit !== 0 || counted === null)) {
+      walk(candidates, filter, order === 'asc' ? 0 : candidates.length - 1, step, (task) => {
+        if (counted === null) total++;
         if (skipped < offset) skipped++;
-        else tasks.push(task);
-        return limit === null || tasks.length < limit;
+        else if (limit === null || tasks.length < limit) tasks.push(task);
+        return counted === null || limit === null || tasks.length < limit;
       });
     }
     return { ok: true, tasks, total, nextCursor: null };
@@ -55,11 +62,14 @@ export function arrivalPage(index: TaskIndex, taskCount: number, epoch: string, 
   const limit = query.page.limit;
   const rows: TaskRecord[] = [];
   // A position without a value sorts after every task: nothing follows it.
-  if (candidates !== null && (after === null || after.value !== null)) {
-    const start = after === null ? (order === 'asc' ? 0 : candidates.length - 1) : startAt(candidates, after.value as number, order);
-    walk(candidates, filter, start, order === 'asc' ? 1 : -1, (task) => {
-      if (after === null || comparePositions(positionOf(task), after, order) > 0) rows.push(task);
-      return rows.length <= limit;
+  const pastCursor = after === null || after.value !== null;
+  if (candidates !== null && (pastCursor || counted === null)) {
+    const first = order === 'asc' ? 0 : candidates.length - 1;
+    const start = after === null || after.value === null || counted === null ? first : startAt(candidates, after.value, order);
+    walk(candidates, filter, start, step, (task) => {
+      if (counted === null) total++;
+      if (pastCursor && rows.length <= limit && (after === null || comparePositions(positionOf(task), after, order) > 0)) rows.push(task);
+      return counted === null || rows.length <= limit;
     });
   }
   const tasks = rows.slice(0, limit);
@@ -109,22 +119,16 @@ function candidateList(index: TaskIndex, filter: TaskFilter): ArrivalList | null
   return best;
 }
 
-function totalMatching(index: TaskIndex, taskCount: number, filter: TaskFilter, candidates: ArrivalList | null): number {
+/** The total from the kept counts when the filter names values of one key and nothing else (or nothing); else null. */
+function countedTotal(index: TaskIndex, taskCount: number, filter: TaskFilter, candidates: ArrivalList | null): number | null {
   if (candidates === null) return 0;
   if (isEmptyFilter(filter)) return taskCount;
   const keyed = KEYED.filter(([, filterField]) => filter[filterField] !== null);
   const onlyKeys = filter.received === null && filter.started === null && filter.lost === null && filter.search.kind === 'all';
-  if (onlyKeys && keyed.length === 1) {
-    const [field, filterField] = keyed[0] as (typeof KEYED)[number];
-    const counts = index.counts(field);
-    let total = 0;
-    for (const key of filter[filterField] ?? []) total += counts.get(key) ?? 0;
-    return total;
-  }
+  if (!onlyKeys || keyed.length !== 1) return null;
+  const [field, filterField] = keyed[0] as (typeof KEYED)[number];
+  const counts = index.counts(field);
   let total = 0;
-  walk(candidates, filter, 0, 1, () => {
-    total++;
-    return true;
-  });
+  for (const key of filter[filterField] ?? []) total += counts.get(key) ?? 0;
   return total;
 }

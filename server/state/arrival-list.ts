@@ -1,5 +1,5 @@
 /**
- * Tasks in arrival order (by their arrival number, TaskRecord.seq), for one key of the model (one state,
+ * Tasks in arrival order (by their arrival number, TaskRecord.seq, negated once evicted), for one key of the model (one state,
  * name, worker or queue) or for all of them. Entries go stale lazily: a task that leaves the key (another
  * state) or the model (evicted) stays until compaction, which runs once stale entries outnumber the live
  * ones, so each write is O(1) amortized. A reader skips stale entries with `isLive`.
@@ -28,7 +28,7 @@ export class ArrivalList {
   enter(task: TaskRecord): void {
     const tasks = this.tasks;
     const last = tasks[tasks.length - 1];
-    if (last === undefined || last.seq < task.seq) {
+    if (last === undefined || Math.abs(last.seq) < task.seq) {
       tasks.push(task);
       return;
     }
@@ -47,7 +47,14 @@ export class ArrivalList {
   leave(): void {
     this.stale++;
     if (this.stale > 1024 && this.stale * 2 > this.tasks.length) {
-      this.tasks = this.tasks.filter(this.isLive);
+      // In place: a filtered copy of a list a million long would be garbage every compaction.
+      const tasks = this.tasks;
+      let kept = 0;
+      for (let i = 0; i < tasks.length; i++) {
+        const task = tasks[i] as TaskRecord;
+        if (this.isLive(task)) tasks[kept++] = task;
+      }
+      tasks.length = kept;
       this.stale = 0;
     }
   }
@@ -58,7 +65,7 @@ export class ArrivalList {
     let hi = this.tasks.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.tasks[mid] as TaskRecord).seq < seq) lo = mid + 1;
+      if (Math.abs((this.tasks[mid] as TaskRecord).seq) < seq) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -45,7 +45,7 @@ export class ClusterState implements TaskLinkReads {
   /** Children and retries by the id they name, kept on apply and eviction (task-links.ts). */
   private readonly links = new TaskLinks();
   /** Counts and arrival orders by state, name, worker and queue, kept on apply and eviction (task-index.ts). */
-  readonly index = new TaskIndex((task) => this.tasks.get(task.uuid) === task);
+  readonly index = new TaskIndex((task) => task.seq > 0);
   /** The next arrival number (TaskRecord.seq). */
   private nextSeq = 1;
   /** Tasks evicted to stay within maxTasks, since start. */
@@ -125,6 +125,7 @@ export class ClusterState implements TaskLinkReads {
       if (task !== undefined && task.ready && id !== keep) {
         this.links.remove(task);
         this.tasks.delete(id);
+        task.seq = -task.seq;
         this.index.removed(task);
         this.evicted++;
         this.compactArrivals();
@@ -136,6 +137,7 @@ export class ClusterState implements TaskLinkReads {
       if (task !== undefined) {
         this.links.remove(task);
         this.tasks.delete(id);
+        task.seq = -task.seq;
         this.index.removed(task);
         this.evicted++;
         return;

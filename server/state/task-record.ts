@@ -122,7 +122,8 @@ export class TaskRecord {
 
   /**
    * Its arrival number, given by the model when the task entered (an evicted task that comes back is a
-   * new record with a new number): unique and increasing, what cursors and arrival orders use.
+   * new record with a new number): unique and increasing, what cursors and arrival orders use. Negated
+   * when the task is evicted, so the model's arrival lists tell held tasks without a lookup.
    */
   seq = 0;
 

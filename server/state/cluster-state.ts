@@ -9,6 +9,7 @@
 import type { CeleryEvent, CustomEvent, JsonObject, TaskEvent, WorkerEvent } from '@/lib/celery';
 import { IdQueue } from './id-queue';
 import { IN_FLIGHT_STATES } from '@/lib/api/task-states';
+import { TaskIndex } from './task-index';
 import { type TaskLinkReads, TaskLinks } from './task-links';
 import { eventState, type Settlement, TaskRecord } from './task-record';
 import { Hearing, WorkerRecord } from './worker-record';
@@ -43,6 +44,10 @@ export class ClusterState implements TaskLinkReads {
   private readonly finished = new IdQueue();
   /** Children and retries by the id they name, kept on apply and eviction (task-links.ts). */
   private readonly links = new TaskLinks();
+  /** Counts and arrival orders by state, name, worker and queue, kept on apply and eviction (task-index.ts). */
+  readonly index = new TaskIndex((task) => task.seq > 0);
+  /** The next arrival number (TaskRecord.seq). */
+  private nextSeq = 1;
   /** Tasks evicted to stay within maxTasks, since start. */
   evicted = 0;
   /** When the event stream could be heard: worker expiry counts only silence heard (worker-record.ts). */
@@ -120,6 +125,8 @@ export class ClusterState implements TaskLinkReads {
       if (task !== undefined && task.ready && id !== keep) {
         this.links.remove(task);
         this.tasks.delete(id);
+        task.seq = -task.seq;
+        this.index.removed(task);
         this.evicted++;
         this.compactArrivals();
         return;
@@ -130,6 +137,8 @@ export class ClusterState implements TaskLinkReads {
       if (task !== undefined) {
         this.links.remove(task);
         this.tasks.delete(id);
+        task.seq = -task.seq;
+        this.index.removed(task);
         this.evicted++;
         return;
       }
@@ -157,14 +166,18 @@ export class ClusterState implements TaskLinkReads {
     let task = this.tasks.get(uuid);
     if (task === undefined) {
       task = new TaskRecord(uuid);
+      task.seq = this.nextSeq++;
       this.tasks.set(uuid, task);
       this.arrivals.push(uuid);
+      this.index.added(task);
       if (this.tasks.size > this.options.maxTasks) this.evictOne(uuid);
     }
     const wasReady = task.ready;
     const parentBefore = task.parentId;
     const extraBefore = task.extra;
+    const { state, name, worker, queue } = task;
     const changed = task.apply(event);
+    this.index.changed(task, state, name, worker, queue);
     if (task.ready && !wasReady) this.finished.push(uuid);
     if (task.parentId !== parentBefore || task.extra !== extraBefore) this.relink(task, parentBefore, extraBefore);
     return { task, changed };

@@ -120,6 +120,13 @@ export class TaskRecord {
   /** Our receive time (Unix seconds) of the latest event about this task; what a suspect task sorts by. */
   lastReceivedAt = 0;
 
+  /**
+   * Its arrival number, given by the model when the task entered (an evicted task that comes back is a
+   * new record with a new number): unique and increasing, what cursors and arrival orders use. Negated
+   * when the task is evicted, so the model's arrival lists tell held tasks without a lookup.
+   */
+  seq = 0;
+
   constructor(readonly uuid: string) {}
 
   get ready(): boolean {

@@ -14,8 +14,8 @@ import { matchesFilter, type TaskFilter } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
 import { sortTime } from '../state/clock-skew';
 import type { TaskRecord } from '../state/task-record';
-import { comparePositions, decodeCursor, encodeCursor, isCursorSort, type Position, type SortKey } from './task-cursor';
-import type { TaskPageResult } from './task-store';
+import { comparePositions, decodeCursor, encodeCursor, isCursorSort, type Position, type SortKey, type SortOrder } from './task-cursor';
+import type { CursorRefusal, TaskPageResult } from './task-store';
 
 /** The held tasks in arrival order, each with its arrival number. */
 export type ArrivalWalk = () => Iterable<readonly [TaskRecord, number]>;
@@ -36,14 +36,8 @@ function cursorPage(walk: ArrivalWalk, epoch: string, query: TaskQuery, cursorTe
   // Only v1's sorts have a number to page on; an indexed store keeps an order for each of them.
   if (!isCursorSort(key)) return { ok: false, reason: 'other-query' };
   const fkey = filterKey(query.filter);
-  let after: Position | null = null;
-  if (cursorText !== null) {
-    const cursor = decodeCursor(cursorText);
-    if (cursor === null) return { ok: false, reason: 'malformed' };
-    if (cursor.epoch !== epoch) return { ok: false, reason: 'other-run' };
-    if (cursor.sort !== key || cursor.order !== order || cursor.filter !== fkey) return { ok: false, reason: 'other-query' };
-    after = cursor.position;
-  }
+  const after = cursorAfter(cursorText, epoch, key, order, fkey);
+  if (after !== null && 'refused' in after) return { ok: false, reason: after.refused };
   let total = 0;
   const rows: { task: TaskRecord; position: Position }[] = [];
   for (const [task, seq] of walk()) {
@@ -61,6 +55,16 @@ function cursorPage(walk: ArrivalWalk, epoch: string, query: TaskQuery, cursorTe
     total,
     nextCursor: rows.length > limit && last ? encodeCursor({ epoch, sort: key, order, filter: fkey, position: last.position }) : null,
   };
+}
+
+/** Where a cursor says the page starts (null for the first page), or why it is refused. */
+export function cursorAfter(cursorText: string | null, epoch: string, key: SortKey, order: SortOrder, fkey: string): Position | { readonly refused: CursorRefusal } | null {
+  if (cursorText === null) return null;
+  const cursor = decodeCursor(cursorText);
+  if (cursor === null) return { refused: 'malformed' };
+  if (cursor.epoch !== epoch) return { refused: 'other-run' };
+  if (cursor.sort !== key || cursor.order !== order || cursor.filter !== fkey) return { refused: 'other-query' };
+  return cursor.position;
 }
 
 function cursorValue(task: TaskRecord, key: SortKey, seq: number): number | null {

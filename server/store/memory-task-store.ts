@@ -1,7 +1,8 @@
 /**
  * The in-memory store: the port (task-store.ts) over ClusterState, the reference model, which no one
- * else holds. It numbers tasks in arrival order for cursors, answers pages by walking the model
- * (memory-task-page.ts) and tells listeners of every write.
+ * else holds. Pages in arrival order come from the model's kept arrival lists (memory-task-arrival-page.ts),
+ * other orders by walking the model (memory-task-page.ts, the reference); counts are kept, not counted.
+ * It tells listeners of every write.
  */
 import { randomUUID } from 'node:crypto';
 import type { CeleryEvent, TaskEvent } from '@/lib/celery';
@@ -11,6 +12,7 @@ import { type Change, ClusterState, type ClusterStateOptions } from '../state/cl
 import { retryOf } from '../state/task-links';
 import type { Settlement, TaskRecord } from '../state/task-record';
 import type { WorkerRecord } from '../state/worker-record';
+import { arrivalPage } from './memory-task-arrival-page';
 import { memoryPage } from './memory-task-page';
 import type { ChangeListener, SettledListener, TaskCounts, TaskPageResult, TaskStore, TaskWithLinks } from './task-store';
 
@@ -30,12 +32,6 @@ export class MemoryTaskStore implements TaskStore {
   private readonly settledListeners = new Set<SettledListener>();
   /** Names this store's arrival numbering: a cursor from another run (or another store) is refused. */
   private readonly epoch = randomUUID().slice(0, 8);
-  /**
-   * Arrival numbers, given during a walk in the model's insertion order (its arrival order: a task enters
-   * once; an evicted task that comes back is a new record), so each is greater than all given before it.
-   */
-  private readonly arrivalSeq = new WeakMap<TaskRecord, number>();
-  private nextSeq = 1;
 
   constructor(private readonly options: MemoryTaskStoreOptions) {
     this.state = new ClusterState(options);
@@ -124,52 +120,34 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   page(query: TaskQuery): TaskPageResult {
-    return memoryPage(() => this.inArrivalOrder(), this.epoch, query);
+    return arrivalPage(this.state.index, this.state.taskCount, this.epoch, query) ?? memoryPage(() => this.inArrivalOrder(), this.epoch, query);
   }
 
   private *inArrivalOrder(): Generator<readonly [TaskRecord, number]> {
-    for (const task of this.state.taskValues()) {
-      let seq = this.arrivalSeq.get(task);
-      if (seq === undefined) {
-        seq = this.nextSeq++;
-        this.arrivalSeq.set(task, seq);
-      }
-      yield [task, seq];
-    }
+    for (const task of this.state.taskValues()) yield [task, task.seq];
   }
 
   counts(): TaskCounts {
-    const byState = new Map<string, number>();
-    const byName = new Map<string, number>();
-    const byWorker = new Map<string, number>();
-    const byQueue = new Map<string, number>();
-    const add = (counts: Map<string, number>, key: string | null): void => {
-      if (key !== null && key !== '') counts.set(key, (counts.get(key) ?? 0) + 1);
+    const index = this.state.index;
+    return {
+      total: this.state.taskCount,
+      byState: new Map(index.counts('state')),
+      byName: new Map(index.counts('name')),
+      byWorker: new Map(index.counts('worker')),
+      byQueue: new Map(index.counts('queue')),
     };
-    for (const task of this.state.taskValues()) {
-      add(byState, task.state);
-      add(byName, task.name);
-      add(byWorker, task.worker);
-      add(byQueue, task.queue);
-    }
-    return { total: this.state.taskCount, byState, byName, byWorker, byQueue };
   }
 
   countsByState(): ReadonlyMap<string, number> {
-    const byState = new Map<string, number>();
-    for (const task of this.state.taskValues()) byState.set(task.state, (byState.get(task.state) ?? 0) + 1);
-    return byState;
+    return new Map(this.state.index.counts('state'));
   }
 
   taskNames(): string[] {
-    const names = new Set<string>();
-    for (const task of this.state.taskValues()) if (task.name) names.add(task.name);
-    return [...names].sort();
+    return [...this.state.index.counts('name').keys()].sort();
   }
 
   hasTaskName(name: string): boolean {
-    for (const task of this.state.taskValues()) if (task.name === name) return true;
-    return false;
+    return this.state.index.counts('name').has(name);
   }
 
   get taskCount(): number {

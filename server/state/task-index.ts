@@ -1,0 +1,95 @@
+/**
+ * What the model keeps about its tasks besides the tasks themselves, so that reads do not walk it: how
+ * many tasks are in each state, of each name, on each worker and queue, and each of those in arrival
+ * order (arrival-list.ts), plus all tasks in arrival order. ClusterState tells it of every task added,
+ * changed and evicted; each costs O(1) (amortized) and allocates nothing unless a key is new.
+ *
+ * Tasks without a key (no name, worker or queue yet, or an empty one) are in no count or list for it:
+ * filters never match them there either (lib/query/task-filter.ts).
+ */
+import { ArrivalList } from './arrival-list';
+import type { TaskRecord } from './task-record';
+
+export type TaskKeyField = 'state' | 'name' | 'worker' | 'queue';
+
+export const TASK_KEY_FIELDS: readonly TaskKeyField[] = ['state', 'name', 'worker', 'queue'];
+
+class KeyIndex {
+  readonly counts = new Map<string, number>();
+  readonly lists = new Map<string, ArrivalList>();
+
+  constructor(private readonly field: TaskKeyField, private readonly held: (task: TaskRecord) => boolean) {}
+
+  enter(task: TaskRecord, key: string | null): void {
+    if (key === null || key === '') return;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    let list = this.lists.get(key);
+    if (list === undefined) {
+      const field = this.field;
+      const held = this.held;
+      list = new ArrivalList((t) => t[field] === key && held(t));
+      this.lists.set(key, list);
+    }
+    list.enter(task);
+  }
+
+  leave(key: string | null): void {
+    if (key === null || key === '') return;
+    const count = (this.counts.get(key) ?? 0) - 1;
+    // A key with no task left is forgotten from the counts (taskNames lists held names only); its list
+    // stays, for the key comes back as a rule (a state, a worker), and its stale entries compact away.
+    if (count > 0) this.counts.set(key, count);
+    else this.counts.delete(key);
+    this.lists.get(key)?.leave();
+  }
+}
+
+export class TaskIndex {
+  readonly all: ArrivalList;
+  private readonly byField: Readonly<Record<TaskKeyField, KeyIndex>>;
+
+  constructor(readonly held: (task: TaskRecord) => boolean) {
+    this.all = new ArrivalList(held);
+    this.byField = { state: new KeyIndex('state', held), name: new KeyIndex('name', held), worker: new KeyIndex('worker', held), queue: new KeyIndex('queue', held) };
+  }
+
+  added(task: TaskRecord): void {
+    this.all.enter(task);
+    this.byField.state.enter(task, task.state);
+    this.byField.name.enter(task, task.name);
+    this.byField.worker.enter(task, task.worker);
+    this.byField.queue.enter(task, task.queue);
+  }
+
+  /** The task's keys may have changed from the ones given (compared here, so the caller passes strings only). */
+  changed(task: TaskRecord, state: string, name: string | null, worker: string | null, queue: string | null): void {
+    if (task.state !== state) this.move(this.byField.state, task, state, task.state);
+    if (task.name !== name) this.move(this.byField.name, task, name, task.name);
+    if (task.worker !== worker) this.move(this.byField.worker, task, worker, task.worker);
+    if (task.queue !== queue) this.move(this.byField.queue, task, queue, task.queue);
+  }
+
+  /** Called once the task is no longer held. */
+  removed(task: TaskRecord): void {
+    this.all.leave();
+    this.byField.state.leave(task.state);
+    this.byField.name.leave(task.name);
+    this.byField.worker.leave(task.worker);
+    this.byField.queue.leave(task.queue);
+  }
+
+  private move(index: KeyIndex, task: TaskRecord, from: string | null, to: string | null): void {
+    index.leave(from);
+    index.enter(task, to);
+  }
+
+  /** Held tasks by key (live: copy it to keep it). */
+  counts(field: TaskKeyField): ReadonlyMap<string, number> {
+    return this.byField[field].counts;
+  }
+
+  /** Held tasks with this key in arrival order, with stale entries to skip (isLive); undefined when none ever had it. */
+  list(field: TaskKeyField, key: string): ArrivalList | undefined {
+    return this.byField[field].lists.get(key);
+  }
+}

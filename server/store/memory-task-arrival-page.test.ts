@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { parseTaskSearch } from '@/lib/search/search-parser';
+import { type TaskFilter, taskFilter } from '@/lib/query/task-filter';
+import type { TaskQuery } from '@/lib/query/task-query';
+import { CASES, type CaseFilter } from '@/test/fixtures/task-filter-cases';
+import { seeded } from '../metrics/test-random';
+import { ClusterState } from '../state/cluster-state';
+import { NAMES, QUEUES, randomSteps, WORKERS } from '../state/random-task-events';
+import { arrivalPage } from './memory-task-arrival-page';
+import { memoryPage } from './memory-task-page';
+import type { TaskPageResult } from './task-store';
+
+const EPOCH = 'test0001';
+const STATES = ['PENDING', 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED', 'PROGRESS', 'success'];
+
+function fromCase(f: CaseFilter): TaskFilter {
+  return taskFilter({
+    states: f.states ?? null,
+    names: f.name === undefined ? null : [f.name],
+    workers: f.worker === undefined ? null : [f.worker],
+    queues: f.queue === undefined ? null : [f.queue],
+    received: f.receivedAfter === undefined && f.receivedBefore === undefined ? null : { from: f.receivedAfter ?? null, to: f.receivedBefore ?? null, toIncluded: false },
+  });
+}
+
+function randomFilter(random: () => number): TaskFilter {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const some = <T>(list: readonly T[]): T[] | null => (random() < 0.6 ? null : random() < 0.7 ? [pick(list)] : [pick(list), pick(list)]);
+  const search = random() < 0.85 ? undefined : parseTaskSearch(pick(['1', 'args:2', 'tasks.add', 'state:failure'])) ;
+  return taskFilter({
+    states: some(STATES),
+    names: some([...NAMES, 'tasks.none']),
+    workers: some(WORKERS),
+    queues: some([...QUEUES, 'none']),
+    lost: random() < 0.9 ? null : random() < 0.5,
+    received: random() < 0.85 ? null : { from: 1_790_000_000 + random() * 500, to: null, toIncluded: false },
+    search: search?.ok ? search.query : undefined,
+  });
+}
+
+function compare(state: ClusterState, query: TaskQuery): TaskPageResult {
+  const walk = function* () {
+    for (const task of state.taskValues()) yield [task, task.seq] as const;
+  };
+  const indexed = arrivalPage(state.index, state.taskCount, EPOCH, query);
+  const reference = memoryPage(walk, EPOCH, query);
+  expect(indexed).not.toBeNull();
+  const ids = (page: TaskPageResult | null) => (page?.ok ? { ids: page.tasks.map((t) => t.uuid), total: page.total, next: page.nextCursor } : page);
+  expect(ids(indexed)).toEqual(ids(reference));
+  return reference;
+}
+
+describe('pages in arrival order from the kept lists', () => {
+  it.each([1, 2, 3])('give exactly the reference walk\'s pages, totals and cursors (seed %i)', (seed) => {
+    const random = seeded(seed);
+    const state = new ClusterState({ maxTasks: 60, purgeOfflineAfter: 3600 });
+    const filters = [...CASES.map((c) => fromCase(c.filter)), taskFilter({})];
+    let queries = 0;
+    for (const [i, step] of randomSteps(random, 4000, 150).entries()) {
+      if (step.kind === 'settle') state.settle(step.event, step.settlement);
+      else state.apply(step.event, step.at);
+      if (i % 10 !== 0) continue;
+      const filter = random() < 0.3 ? (filters[Math.floor(random() * filters.length)] as TaskFilter) : randomFilter(random);
+      const order = random() < 0.5 ? 'asc' : 'desc';
+      if (random() < 0.3) {
+        const offset = Math.floor(random() * 40);
+        const limit = random() < 0.2 ? null : Math.floor(random() * 20);
+        compare(state, { filter, sort: { key: 'arrival', order }, page: { kind: 'offset', offset, limit } });
+      } else {
+        // A cursor chain, with events between its pages.
+        const limit = 1 + Math.floor(random() * 15);
+        let cursor: string | null = null;
+        for (let p = 0; p < 8; p++) {
+          const page = compare(state, { filter, sort: { key: 'arrival', order }, page: { kind: 'cursor', cursor, limit } });
+          queries++;
+          if (!page.ok || page.nextCursor === null) break;
+          cursor = page.nextCursor;
+        }
+      }
+    }
+    expect(queries).toBeGreaterThan(300);
+    expect(state.evicted).toBeGreaterThan(100);
+  });
+
+  it('refuses the cursors the reference refuses', () => {
+    const state = new ClusterState({ maxTasks: 10, purgeOfflineAfter: 3600 });
+    for (const step of randomSteps(seeded(7), 200, 20)) if (step.kind === 'event') state.apply(step.event, step.at);
+    const filter = taskFilter({});
+    for (const cursor of ['nope', Buffer.from(JSON.stringify({ e: 'other', s: 'arrival', o: 'asc', f: 'x', v: 1, q: 1 })).toString('base64url')]) {
+      compare(state, { filter, sort: { key: 'arrival', order: 'asc' }, page: { kind: 'cursor', cursor, limit: 5 } });
+    }
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * Pages in arrival order (v1's default sort, `arrival`, and Flower's `sort_by` arrival and bulk
+ * selection) answered from the model's kept arrival lists (server/state/task-index.ts) instead of a walk:
+ * from the cursor's place (a binary search) or the end, stopping once the page is full, so an unfiltered
+ * or loosely filtered page costs O(page + log n). A filter naming one state, name, worker or queue walks
+ * that key's list (the smallest, when several are named), so a selective filter costs O(page) too.
+ *
+ * The total (v1's total_matching) comes from the kept counts when the filter names values of one key
+ * and nothing else, or nothing at all; any other filter (a time range, lost, a search, two keys) is
+ * counted in the same walk, which then goes over every candidate: exact, but O(candidates) until a
+ * candidate index for search and ordered time indexes exist. Offset pages skip `offset` matches:
+ * O(offset + page).
+ *
+ * Gives exactly the reference's pages (memory-task-page.ts), which the randomized test checks.
+ */
+import { isEmptyFilter, matchesFilter, type TaskFilter } from '@/lib/query/task-filter';
+import type { TaskQuery } from '@/lib/query/task-query';
+import type { ArrivalList } from '../state/arrival-list';
+import type { TaskIndex, TaskKeyField } from '../state/task-index';
+import type { TaskRecord } from '../state/task-record';
+import { cursorAfter, filterKey } from './memory-task-page';
+import { comparePositions, encodeCursor, type Position } from './task-cursor';
+import type { TaskPageResult } from './task-store';
+
+const KEYED: readonly (readonly [TaskKeyField, 'states' | 'names' | 'workers' | 'queues'])[] = [
+  ['state', 'states'],
+  ['name', 'names'],
+  ['worker', 'workers'],
+  ['queue', 'queues'],
+];
+
+/** The page, or null when the query is not in arrival order (the caller walks). */
+export function arrivalPage(index: TaskIndex, taskCount: number, epoch: string, query: TaskQuery): TaskPageResult | null {
+  if (query.sort.key !== 'arrival') return null;
+  const { filter } = query;
+  const order = query.sort.order;
+  const candidates = candidateList(index, filter);
+  // When the kept counts cannot give the total, the walk counts it: one pass over the candidates
+  // (from their first in the page's order) finds the page and the total together.
+  const counted = countedTotal(index, taskCount, filter, candidates);
+  const step = order === 'asc' ? 1 : -1;
+  let total = counted ?? 0;
+
+  if (query.page.kind === 'offset') {
+    const { offset, limit } = query.page;
+    const tasks: TaskRecord[] = [];
+    let skipped = 0;
+    if (candidates !== null && (limit !== 0 || counted === null)) {
+      walk(candidates, filter, order === 'asc' ? 0 : candidates.length - 1, step, (task) => {
+        if (counted === null) total++;
+        if (skipped < offset) skipped++;
+        else if (limit === null || tasks.length < limit) tasks.push(task);
+        return counted === null || limit === null || tasks.length < limit;
+      });
+    }
+    return { ok: true, tasks, total, nextCursor: null };
+  }
+
+  const fkey = filterKey(filter);
+  const after = cursorAfter(query.page.cursor, epoch, 'arrival', order, fkey);
+  if (after !== null && 'refused' in after) return { ok: false, reason: after.refused };
+  const limit = query.page.limit;
+  const rows: TaskRecord[] = [];
+  // A position without a value sorts after every task: nothing follows it.
+  const pastCursor = after === null || after.value !== null;
+  if (candidates !== null && (pastCursor || counted === null)) {
+    const first = order === 'asc' ? 0 : candidates.length - 1;
+    const start = after === null || after.value === null || counted === null ? first : startAt(candidates, after.value, order);
+    walk(candidates, filter, start, step, (task) => {
+      if (counted === null) total++;
+      if (pastCursor && rows.length <= limit && (after === null || comparePositions(positionOf(task), after, order) > 0)) rows.push(task);
+      return counted === null || rows.length <= limit;
+    });
+  }
+  const tasks = rows.slice(0, limit);
+  const last = tasks[tasks.length - 1];
+  return {
+    ok: true,
+    tasks,
+    total,
+    nextCursor: rows.length > limit && last ? encodeCursor({ epoch, sort: 'arrival', order, filter: fkey, position: positionOf(last) }) : null,
+  };
+}
+
+function positionOf(task: TaskRecord): Position {
+  return { value: task.seq, seq: task.seq };
+}
+
+/** The first index a page after `value` may start at: the entries at `value` itself are sorted out by position. */
+function startAt(list: ArrivalList, value: number, order: 'asc' | 'desc'): number {
+  const index = list.firstAtOrAfter(value);
+  if (order === 'asc') return index;
+  return index < list.length && list.at(index).seq === value ? index : index - 1;
+}
+
+/** Visits the held tasks matching `filter` from `start` by `step` while `visit` returns true. */
+function walk(list: ArrivalList, filter: TaskFilter, start: number, step: 1 | -1, visit: (task: TaskRecord) => boolean): void {
+  for (let i = start; i >= 0 && i < list.length; i += step) {
+    const task = list.at(i);
+    if (list.isLive(task) && matchesFilter(filter, task) && !visit(task)) return;
+  }
+}
+
+/** The list every match is in: the smallest single-key list the filter names, else all tasks; null when no task can match. */
+function candidateList(index: TaskIndex, filter: TaskFilter): ArrivalList | null {
+  let best: ArrivalList = index.all;
+  let bestCount = Infinity;
+  for (const [field, filterField] of KEYED) {
+    const values = filter[filterField];
+    if (values === null || values.length !== 1) continue;
+    const key = values[0] as string;
+    const count = index.counts(field).get(key) ?? 0;
+    if (count === 0) return null;
+    if (count < bestCount) {
+      best = index.list(field, key) as ArrivalList;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/** The total from the kept counts when the filter names values of one key and nothing else (or nothing); else null. */
+function countedTotal(index: TaskIndex, taskCount: number, filter: TaskFilter, candidates: ArrivalList | null): number | null {
+  if (candidates === null) return 0;
+  if (isEmptyFilter(filter)) return taskCount;
+  const keyed = KEYED.filter(([, filterField]) => filter[filterField] !== null);
+  const onlyKeys = filter.received === null && filter.started === null && filter.lost === null && filter.search.kind === 'all';
+  if (!onlyKeys || keyed.length !== 1) return null;
+  const [field, filterField] = keyed[0] as (typeof KEYED)[number];
+  const counts = index.counts(field);
+  let total = 0;
+  for (const key of filter[filterField] ?? []) total += counts.get(key) ?? 0;
+  return total;
+}

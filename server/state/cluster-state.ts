@@ -9,6 +9,7 @@
 import type { CeleryEvent, CustomEvent, JsonObject, TaskEvent, WorkerEvent } from '@/lib/celery';
 import { IdQueue } from './id-queue';
 import { IN_FLIGHT_STATES } from '@/lib/api/task-states';
+import { StringPool } from './string-pool';
 import { TaskIndex } from './task-index';
 import { type TaskLinkReads, TaskLinks } from './task-links';
 import { eventState, type Settlement, TaskRecord } from './task-record';
@@ -42,6 +43,8 @@ export class ClusterState implements TaskLinkReads {
   private readonly arrivals = new IdQueue();
   /** Ids of tasks that became ready, in that order; may hold stale ids (evicted, or no longer ready). */
   private readonly finished = new IdQueue();
+  /** The one copy of each name, hostname and queue the tasks hold (string-pool.ts). */
+  private readonly strings = new StringPool();
   /** Children and retries by the id they name, kept on apply and eviction (task-links.ts). */
   private readonly links = new TaskLinks();
   /** Counts and arrival orders by state, name, worker and queue, kept on apply and eviction (task-index.ts). */
@@ -175,10 +178,19 @@ export class ClusterState implements TaskLinkReads {
     const wasReady = task.ready;
     const parentBefore = task.parentId;
     const extraBefore = task.extra;
-    const { state, name, worker, queue } = task;
+    const { state, name, worker, queue, sender, rootId, routingKey } = task;
     const changed = task.apply(event);
+    // Each event brings its own copies of these strings: keep the ones held when equal (a comparison, no
+    // lookup), else share through the pool, once per change.
+    if (task.name !== null) task.name = task.name === name ? name : this.strings.share(task.name);
+    if (task.worker !== null) task.worker = task.worker === worker ? worker : this.strings.share(task.worker);
+    if (task.queue !== null) task.queue = task.queue === queue ? queue : this.strings.share(task.queue);
+    if (task.sender !== null) task.sender = task.sender === sender ? sender : this.strings.share(task.sender);
+    if (task.routingKey !== null) task.routingKey = task.routingKey === routingKey ? routingKey : this.strings.share(task.routingKey);
+    if (task.rootId !== null && task.rootId !== rootId) task.rootId = task.rootId === task.uuid ? task.uuid : (this.tasks.get(task.rootId)?.uuid ?? task.rootId);
+    else task.rootId = rootId;
     this.index.changed(task, state, name, worker, queue);
-    if (task.ready && !wasReady) this.finished.push(uuid);
+    if (task.ready && !wasReady) this.finished.push(task.uuid);
     if (task.parentId !== parentBefore || task.extra !== extraBefore) this.relink(task, parentBefore, extraBefore);
     return { task, changed };
   }

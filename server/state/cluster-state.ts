@@ -10,7 +10,7 @@ import type { CeleryEvent, CustomEvent, JsonObject, TaskEvent, WorkerEvent } fro
 import { IdQueue } from './id-queue';
 import { IN_FLIGHT_STATES } from '@/lib/api/task-states';
 import { StringPool } from './string-pool';
-import { TaskIndex } from './task-index';
+import { orderValue, TaskIndex } from './task-index';
 import { type TaskLinkReads, TaskLinks } from './task-links';
 import { eventState, type Settlement, TaskRecord } from './task-record';
 import { Hearing, WorkerRecord } from './worker-record';
@@ -105,8 +105,7 @@ export class ClusterState implements TaskLinkReads {
   }
 
   private applyTask(event: TaskEvent | CustomEvent, localReceived: number): Change {
-    const { task, changed } = this.applyToTask(event.uuid as string, event);
-    task.noteReceipt(event.timestamp, localReceived);
+    const { task, changed } = this.applyToTask(event.uuid as string, event, localReceived);
     // The event a settlement stood for came after all: the state is no longer learnt without it.
     if (task.settled !== null && eventState(event.type) === task.state) task.settled = null;
 
@@ -128,7 +127,6 @@ export class ClusterState implements TaskLinkReads {
       if (task !== undefined && task.ready && id !== keep) {
         this.links.remove(task);
         this.tasks.delete(id);
-        task.seq = -task.seq;
         this.index.removed(task);
         this.evicted++;
         this.compactArrivals();
@@ -140,7 +138,6 @@ export class ClusterState implements TaskLinkReads {
       if (task !== undefined) {
         this.links.remove(task);
         this.tasks.delete(id);
-        task.seq = -task.seq;
         this.index.removed(task);
         this.evicted++;
         return;
@@ -159,13 +156,13 @@ export class ClusterState implements TaskLinkReads {
    * liveness, and the task keeps how it was learnt. Returns what changed, as `apply` does.
    */
   settle(event: TaskEvent, settlement: Settlement): Change {
-    const { task, changed } = this.applyToTask(event.uuid, event);
+    const { task, changed } = this.applyToTask(event.uuid, event, null);
     task.settled = settlement;
     return { task, taskStateChanged: changed, worker: null, workerCameOnline: false };
   }
 
   /** The task's record, made on its first event (the oldest goes past maxTasks), with the event applied. */
-  private applyToTask(uuid: string, event: TaskEvent | CustomEvent): { task: TaskRecord; changed: boolean } {
+  private applyToTask(uuid: string, event: TaskEvent | CustomEvent, localReceived: number | null): { task: TaskRecord; changed: boolean } {
     let task = this.tasks.get(uuid);
     if (task === undefined) {
       task = new TaskRecord(uuid);
@@ -179,7 +176,13 @@ export class ClusterState implements TaskLinkReads {
     const parentBefore = task.parentId;
     const extraBefore = task.extra;
     const { state, name, worker, queue, sender, rootId, routingKey } = task;
+    const received = orderValue(task, 'received');
+    const started = orderValue(task, 'started');
+    const succeeded = orderValue(task, 'succeeded');
+    const runtime = orderValue(task, 'runtime');
     const changed = task.apply(event);
+    // Before the orders: a suspect clock's times sort by when we last heard of the task.
+    if (localReceived !== null) task.noteReceipt(event.timestamp, localReceived);
     // Each event brings its own copies of these strings: keep the ones held when equal (a comparison, no
     // lookup), else share through the pool, once per change.
     if (task.name !== null) task.name = task.name === name ? name : this.strings.share(task.name);
@@ -190,6 +193,7 @@ export class ClusterState implements TaskLinkReads {
     if (task.rootId !== null && task.rootId !== rootId) task.rootId = task.rootId === task.uuid ? task.uuid : (this.tasks.get(task.rootId)?.uuid ?? task.rootId);
     else task.rootId = rootId;
     this.index.changed(task, state, name, worker, queue);
+    this.index.reordered(task, received, started, succeeded, runtime);
     if (task.ready && !wasReady) this.finished.push(task.uuid);
     if (task.parentId !== parentBefore || task.extra !== extraBefore) this.relink(task, parentBefore, extraBefore);
     return { task, changed };

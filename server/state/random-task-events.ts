@@ -1,7 +1,7 @@
 /**
  * Random task events for the index tests (task-index.test.ts, the store's indexed pages): a small pool
  * of ids so tasks are evicted and come back, events out of order, late names, retries, custom states,
- * workers going offline and settlements. Seeded, so a failure reproduces.
+ * workers going offline, settlements, and senders with implausible clocks. Seeded, so a failure reproduces.
  */
 import { type CeleryEvent, decodeEventBody, type JsonObject, type TaskEvent } from '@/lib/celery';
 import type { Settlement } from './task-record';
@@ -36,7 +36,9 @@ export function randomSteps(random: () => number, count: number, ids: number): R
       continue;
     }
     const type = pick(TYPES);
-    const fields: JsonObject = { type, uuid, hostname: type === 'task-sent' ? 'gen@client' : pick(WORKERS), timestamp: t };
+    // Now and then a sender whose clock cannot be right (clock-skew.ts): its task sorts by our receive time.
+    const stamped = random() < 0.03 ? t + 1_000_000 : t;
+    const fields: JsonObject = { type, uuid, hostname: type === 'task-sent' ? 'gen@client' : pick(WORKERS), timestamp: stamped };
     if (type === 'task-sent') Object.assign(fields, { name: pick(NAMES), queue: pick(QUEUES), args: '(1, 2)', kwargs: '{}', retries: 0 });
     if (type === 'task-received') Object.assign(fields, { name: pick(NAMES), args: `(${Math.floor(random() * 5)},)`, kwargs: '{}', retries: 0 });
     if (type === 'task-succeeded') Object.assign(fields, { result: '3', runtime: random() * 10 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seeded } from '../metrics/test-random';
 import { ClusterState } from './cluster-state';
 import { randomSteps } from './random-task-events';
-import { TASK_KEY_FIELDS, type TaskKeyField } from './task-index';
+import { ORDER_FIELDS, orderValue, TASK_KEY_FIELDS, type TaskKeyField } from './task-index';
 import type { TaskRecord } from './task-record';
 
 function recount(state: ClusterState, field: TaskKeyField): Map<string, number> {
@@ -46,6 +46,28 @@ describe('the kept task index', () => {
         }
       }
     }
+  });
+
+  it.each([7, 8])('keeps the received, started, succeeded and runtime orders exact: each held task with a value, once, by (value, arrival) (seed %i)', (seed) => {
+    const state = new ClusterState({ maxTasks: 40, purgeOfflineAfter: 3600 });
+    let suspect = 0;
+    for (const step of randomSteps(seeded(seed), 3000, 90)) {
+      if (step.kind === 'settle') state.settle(step.event, step.settlement);
+      else state.apply(step.event, step.at);
+      const held = [...state.taskValues()];
+      suspect += held.filter((t) => t.clockSkew !== null).length;
+      for (const field of ORDER_FIELDS) {
+        const order = state.index.orders[field];
+        const kept: [string, number][] = [];
+        order.walk(order.start(), order.end(), true, (task, value) => (kept.push([task.uuid, value]), true));
+        const expected = held
+          .filter((t) => orderValue(t, field) !== null)
+          .sort((a, b) => (orderValue(a, field) as number) - (orderValue(b, field) as number) || a.seq - b.seq)
+          .map((t): [string, number] => [t.uuid, orderValue(t, field) as number]);
+        expect(kept).toEqual(expected);
+      }
+    }
+    expect(suspect).toBeGreaterThan(0);
   });
 
   it('compacts stale entries away', () => {

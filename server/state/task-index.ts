@@ -7,12 +7,34 @@
  * Tasks without a key (no name, worker or queue yet, or an empty one) are in no count or list for it:
  * filters never match them there either (lib/query/task-filter.ts).
  */
+import { runtimeSeconds } from '@/lib/api/tasks';
 import { ArrivalList } from './arrival-list';
+import { sortTime } from './clock-skew';
+import { TaskOrder } from './task-order';
 import type { TaskRecord } from './task-record';
 
 export type TaskKeyField = 'state' | 'name' | 'worker' | 'queue';
 
 export const TASK_KEY_FIELDS: readonly TaskKeyField[] = ['state', 'name', 'worker', 'queue'];
+
+/** v1's sorts other than arrival: each is kept as a TaskOrder of the tasks that have the value. */
+export type OrderField = 'received' | 'started' | 'succeeded' | 'runtime';
+
+export const ORDER_FIELDS: readonly OrderField[] = ['received', 'started', 'succeeded', 'runtime'];
+
+/** What a task sorts by in each order (a suspect clock's times capped, clock-skew.ts); null when it has no such value. */
+export function orderValue(task: TaskRecord, field: OrderField): number | null {
+  switch (field) {
+    case 'received':
+      return sortTime(task, task.received);
+    case 'started':
+      return sortTime(task, task.started);
+    case 'succeeded':
+      return sortTime(task, task.succeeded);
+    case 'runtime':
+      return runtimeSeconds(task);
+  }
+}
 
 class KeyIndex {
   readonly counts = new Map<string, number>();
@@ -46,6 +68,8 @@ class KeyIndex {
 
 export class TaskIndex {
   readonly all: ArrivalList;
+  /** The held tasks with a value for the field, by (value, arrival). */
+  readonly orders: Readonly<Record<OrderField, TaskOrder>> = { received: new TaskOrder(), started: new TaskOrder(), succeeded: new TaskOrder(), runtime: new TaskOrder() };
   private readonly byField: Readonly<Record<TaskKeyField, KeyIndex>>;
 
   constructor(readonly held: (task: TaskRecord) => boolean) {
@@ -69,8 +93,35 @@ export class TaskIndex {
     if (task.queue !== queue) this.move(this.byField.queue, task, queue, task.queue);
   }
 
-  /** Called once the task is no longer held. */
+  /**
+   * The task's order values may have changed from the ones given (its values before the event, read with
+   * orderValue): it moves in the orders whose value did. Four comparisons when nothing moved.
+   */
+  reordered(task: TaskRecord, received: number | null, started: number | null, succeeded: number | null, runtime: number | null): void {
+    this.reorder('received', task, received);
+    this.reorder('started', task, started);
+    this.reorder('succeeded', task, succeeded);
+    this.reorder('runtime', task, runtime);
+  }
+
+  private reorder(field: OrderField, task: TaskRecord, before: number | null): void {
+    const now = orderValue(task, field);
+    if (now === before) return;
+    const order = this.orders[field];
+    if (before !== null) order.remove(before, task);
+    if (now !== null) order.insert(now, task);
+  }
+
+  /**
+   * The task is evicted (its fields as when it was last indexed): out of the orders, and its arrival
+   * number negated, which is how the arrival lists tell it is gone.
+   */
   removed(task: TaskRecord): void {
+    for (const field of ORDER_FIELDS) {
+      const value = orderValue(task, field);
+      if (value !== null) this.orders[field].remove(value, task);
+    }
+    task.seq = -task.seq;
     this.all.leave();
     this.byField.state.leave(task.state);
     this.byField.name.leave(task.name);

@@ -1,42 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseTaskSearch } from '@/lib/search/search-parser';
 import { type TaskFilter, taskFilter } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
-import { CASES, type CaseFilter } from '@/test/fixtures/task-filter-cases';
+import { CASES } from '@/test/fixtures/task-filter-cases';
 import { seeded } from '../metrics/test-random';
 import { ClusterState } from '../state/cluster-state';
-import { NAMES, QUEUES, randomSteps, WORKERS } from '../state/random-task-events';
+import { randomSteps } from '../state/random-task-events';
 import { arrivalPage } from './memory-task-arrival-page';
 import { memoryPage } from './memory-task-page';
+import { EPOCH, fromCase, randomFilter } from './random-task-queries';
 import type { TaskPageResult } from './task-store';
-
-const EPOCH = 'test0001';
-const STATES = ['PENDING', 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED', 'PROGRESS', 'success'];
-
-function fromCase(f: CaseFilter): TaskFilter {
-  return taskFilter({
-    states: f.states ?? null,
-    names: f.name === undefined ? null : [f.name],
-    workers: f.worker === undefined ? null : [f.worker],
-    queues: f.queue === undefined ? null : [f.queue],
-    received: f.receivedAfter === undefined && f.receivedBefore === undefined ? null : { from: f.receivedAfter ?? null, to: f.receivedBefore ?? null, toIncluded: false },
-  });
-}
-
-function randomFilter(random: () => number): TaskFilter {
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
-  const some = <T>(list: readonly T[]): T[] | null => (random() < 0.6 ? null : random() < 0.7 ? [pick(list)] : [pick(list), pick(list)]);
-  const search = random() < 0.85 ? undefined : parseTaskSearch(pick(['1', 'args:2', 'tasks.add', 'state:failure'])) ;
-  return taskFilter({
-    states: some(STATES),
-    names: some([...NAMES, 'tasks.none']),
-    workers: some(WORKERS),
-    queues: some([...QUEUES, 'none']),
-    lost: random() < 0.9 ? null : random() < 0.5,
-    received: random() < 0.85 ? null : { from: 1_790_000_000 + random() * 500, to: null, toIncluded: false },
-    search: search?.ok ? search.query : undefined,
-  });
-}
 
 function compare(state: ClusterState, query: TaskQuery): TaskPageResult {
   const walk = function* () {

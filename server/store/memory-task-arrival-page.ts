@@ -13,31 +13,26 @@
  *
  * Gives exactly the reference's pages (memory-task-page.ts), which the randomized test checks.
  */
-import { isEmptyFilter, matchesFilter, type TaskFilter } from '@/lib/query/task-filter';
+import { matchesFilter, type TaskFilter } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
 import type { ArrivalList } from '../state/arrival-list';
-import type { TaskIndex, TaskKeyField } from '../state/task-index';
+import type { TaskIndex } from '../state/task-index';
 import type { TaskRecord } from '../state/task-record';
 import { cursorAfter, filterKey } from './memory-task-page';
+import { candidateList, countedTotal } from './memory-task-plan';
 import { comparePositions, encodeCursor, type Position } from './task-cursor';
 import type { TaskPageResult } from './task-store';
-
-const KEYED: readonly (readonly [TaskKeyField, 'states' | 'names' | 'workers' | 'queues'])[] = [
-  ['state', 'states'],
-  ['name', 'names'],
-  ['worker', 'workers'],
-  ['queue', 'queues'],
-];
 
 /** The page, or null when the query is not in arrival order (the caller walks). */
 export function arrivalPage(index: TaskIndex, taskCount: number, epoch: string, query: TaskQuery): TaskPageResult | null {
   if (query.sort.key !== 'arrival') return null;
   const { filter } = query;
   const order = query.sort.order;
-  const candidates = candidateList(index, filter);
+  const narrowed = candidateList(index, taskCount, filter);
   // When the kept counts cannot give the total, the walk counts it: one pass over the candidates
   // (from their first in the page's order) finds the page and the total together.
-  const counted = countedTotal(index, taskCount, filter, candidates);
+  const counted = countedTotal(index, taskCount, filter, narrowed);
+  const candidates = narrowed?.list ?? null;
   const step = order === 'asc' ? 1 : -1;
   let total = counted ?? 0;
 
@@ -99,36 +94,4 @@ function walk(list: ArrivalList, filter: TaskFilter, start: number, step: 1 | -1
     const task = list.at(i);
     if (list.isLive(task) && matchesFilter(filter, task) && !visit(task)) return;
   }
-}
-
-/** The list every match is in: the smallest single-key list the filter names, else all tasks; null when no task can match. */
-function candidateList(index: TaskIndex, filter: TaskFilter): ArrivalList | null {
-  let best: ArrivalList = index.all;
-  let bestCount = Infinity;
-  for (const [field, filterField] of KEYED) {
-    const values = filter[filterField];
-    if (values === null || values.length !== 1) continue;
-    const key = values[0] as string;
-    const count = index.counts(field).get(key) ?? 0;
-    if (count === 0) return null;
-    if (count < bestCount) {
-      best = index.list(field, key) as ArrivalList;
-      bestCount = count;
-    }
-  }
-  return best;
-}
-
-/** The total from the kept counts when the filter names values of one key and nothing else (or nothing); else null. */
-function countedTotal(index: TaskIndex, taskCount: number, filter: TaskFilter, candidates: ArrivalList | null): number | null {
-  if (candidates === null) return 0;
-  if (isEmptyFilter(filter)) return taskCount;
-  const keyed = KEYED.filter(([, filterField]) => filter[filterField] !== null);
-  const onlyKeys = filter.received === null && filter.started === null && filter.lost === null && filter.search.kind === 'all';
-  if (!onlyKeys || keyed.length !== 1) return null;
-  const [field, filterField] = keyed[0] as (typeof KEYED)[number];
-  const counts = index.counts(field);
-  let total = 0;
-  for (const key of filter[filterField] ?? []) total += counts.get(key) ?? 0;
-  return total;
 }

@@ -14,6 +14,7 @@ import type { Settlement, TaskRecord } from '../state/task-record';
 import type { WorkerRecord } from '../state/worker-record';
 import { arrivalPage } from './memory-task-arrival-page';
 import { memoryPage } from './memory-task-page';
+import { sortedPage } from './memory-task-sorted-page';
 import type { ChangeListener, SettledListener, TaskCounts, TaskPageResult, TaskStore, TaskWithLinks } from './task-store';
 
 export interface MemoryTaskStoreOptions extends ClusterStateOptions {
@@ -120,7 +121,8 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   page(query: TaskQuery): TaskPageResult {
-    return arrivalPage(this.state.index, this.state.taskCount, this.epoch, query) ?? memoryPage(() => this.inArrivalOrder(), this.epoch, query);
+    const { index, taskCount } = this.state;
+    return arrivalPage(index, taskCount, this.epoch, query) ?? sortedPage(index, taskCount, this.epoch, query) ?? memoryPage(() => this.inArrivalOrder(), this.epoch, query);
   }
 
   private *inArrivalOrder(): Generator<readonly [TaskRecord, number]> {

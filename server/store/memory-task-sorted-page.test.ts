@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { type TaskFilter, taskFilter } from '@/lib/query/task-filter';
+import type { TaskQuery } from '@/lib/query/task-query';
+import { CASES } from '@/test/fixtures/task-filter-cases';
+import { seeded } from '../metrics/test-random';
+import { ClusterState } from '../state/cluster-state';
+import { randomSteps } from '../state/random-task-events';
+import { ORDER_FIELDS } from '../state/task-index';
+import { memoryPage } from './memory-task-page';
+import { sortedPage } from './memory-task-sorted-page';
+import { EPOCH, fromCase, randomFilter } from './random-task-queries';
+import type { TaskPageResult } from './task-store';
+
+/** The indexed page (walking the order when `materializeMax` is 0, else sorting the candidates) against the reference walk. */
+function compare(state: ClusterState, query: TaskQuery, materializeMax: number): TaskPageResult {
+  const walk = function* () {
+    for (const task of state.taskValues()) yield [task, task.seq] as const;
+  };
+  const indexed = sortedPage(state.index, state.taskCount, EPOCH, query, materializeMax);
+  const reference = memoryPage(walk, EPOCH, query);
+  expect(indexed).not.toBeNull();
+  const ids = (page: TaskPageResult | null) => (page?.ok ? { ids: page.tasks.map((t) => t.uuid), total: page.total, next: page.nextCursor } : page);
+  expect(ids(indexed)).toEqual(ids(reference));
+  return reference;
+}
+
+/** A range whose end is a held task's own received or started time: the bound itself, included or not. */
+function boundAtTask(state: ClusterState, random: () => number): TaskFilter {
+  const held = [...state.taskValues()].filter((t) => t.received !== null && t.started !== null);
+  const task = held[Math.floor(random() * held.length)];
+  if (task === undefined) return taskFilter({});
+  const range = (at: number) => ({ from: random() < 0.5 ? null : at - 50, to: at, toIncluded: random() < 0.5 });
+  return random() < 0.5 ? taskFilter({ received: range(task.received as number) }) : taskFilter({ started: range(task.started as number) });
+}
+
+describe('pages sorted by received, started, succeeded and runtime from the kept orders', () => {
+  it.each([
+    [1, 0],
+    [2, 0],
+    [3, 0],
+    [4, 20_000],
+  ])('give exactly the reference walk\'s pages, totals and cursors (seed %i, sorting up to %i candidates)', (seed, materializeMax) => {
+    const random = seeded(seed);
+    const state = new ClusterState({ maxTasks: 60, purgeOfflineAfter: 3600 });
+    const filters = [...CASES.map((c) => fromCase(c.filter)), taskFilter({})];
+    let queries = 0;
+    let pastValued = 0;
+    for (const [i, step] of randomSteps(random, 4000, 150).entries()) {
+      if (step.kind === 'settle') state.settle(step.event, step.settlement);
+      else state.apply(step.event, step.at);
+      if (i % 8 !== 0) continue;
+      const roll = random();
+      const filter = roll < 0.3 ? (filters[Math.floor(random() * filters.length)] as TaskFilter) : roll < 0.45 ? boundAtTask(state, random) : randomFilter(random);
+      const key = ORDER_FIELDS[Math.floor(random() * ORDER_FIELDS.length)] as (typeof ORDER_FIELDS)[number];
+      const order = random() < 0.5 ? 'asc' : 'desc';
+      // A cursor chain: it crosses from the tasks with the value into those without.
+      const limit = 1 + Math.floor(random() * 12);
+      let cursor: string | null = null;
+      for (let p = 0; p < 10; p++) {
+        const page = compare(state, { filter, sort: { key, order }, page: { kind: 'cursor', cursor, limit } }, materializeMax);
+        queries++;
+        if (page.ok && page.tasks.some((t) => t.runtime === null && key === 'runtime')) pastValued++;
+        if (!page.ok || page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+    }
+    expect(queries).toBeGreaterThan(500);
+    expect(pastValued).toBeGreaterThan(20);
+    expect(state.evicted).toBeGreaterThan(100);
+  });
+
+  it('refuses the cursors the reference refuses, and leaves other sorts and offset pages to it', () => {
+    const state = new ClusterState({ maxTasks: 10, purgeOfflineAfter: 3600 });
+    for (const step of randomSteps(seeded(7), 200, 20)) if (step.kind === 'event') state.apply(step.event, step.at);
+    const filter = taskFilter({});
+    const arrivalCursor = memoryPage(function* () {
+      for (const task of state.taskValues()) yield [task, task.seq] as const;
+    }, EPOCH, { filter, sort: { key: 'arrival', order: 'asc' }, page: { kind: 'cursor', cursor: null, limit: 2 } });
+    const other = arrivalCursor.ok ? arrivalCursor.nextCursor : null;
+    for (const cursor of ['nope', other, Buffer.from(JSON.stringify({ e: 'other', s: 'runtime', o: 'asc', f: 'x', v: 1, q: 1 })).toString('base64url')]) {
+      compare(state, { filter, sort: { key: 'runtime', order: 'asc' }, page: { kind: 'cursor', cursor, limit: 5 } }, 0);
+    }
+    expect(sortedPage(state.index, state.taskCount, EPOCH, { filter, sort: { key: 'arrival', order: 'asc' }, page: { kind: 'cursor', cursor: null, limit: 5 } })).toBeNull();
+    expect(sortedPage(state.index, state.taskCount, EPOCH, { filter, sort: { key: 'runtime', order: 'asc' }, page: { kind: 'offset', offset: 0, limit: 5 } })).toBeNull();
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * v1's cursor pages sorted by received, started, succeeded or runtime, from the model's kept orders
+ * (server/state/task-order.ts) instead of a walk and a sort of every task. The order is the reference's
+ * (memory-task-page.ts): tasks with the value by (value, arrival), then the tasks without it by arrival,
+ * in either direction.
+ *
+ * Two plans, whichever costs less:
+ * - a filter naming one state, name, worker or queue with few tasks (MATERIALIZE_MAX): its kept arrival
+ *   list is filtered and sorted, O(k log k);
+ * - otherwise the order is walked from the cursor (a binary search) and the page is full after about
+ *   page × n / k entries for a filter that keeps k tasks of n. Tasks without the value follow, from the
+ *   candidates' arrival list. A range on the sorted field ends the walk at its upper bound.
+ *
+ * The total comes from the kept counts where they give it, else from one counting pass over the
+ * candidates. Gives exactly the reference's pages, which the randomized test checks.
+ */
+import { matchesFilter, type TaskFilter } from '@/lib/query/task-filter';
+import type { TaskQuery } from '@/lib/query/task-query';
+import type { ArrivalList } from '../state/arrival-list';
+import { type OrderField, orderValue, type TaskIndex } from '../state/task-index';
+import type { OrderPlace, TaskOrder } from '../state/task-order';
+import type { TaskRecord } from '../state/task-record';
+import { cursorAfter, filterKey } from './memory-task-page';
+import { candidateList, countedTotal } from './memory-task-plan';
+import { comparePositions, encodeCursor, type Position } from './task-cursor';
+import type { TaskPageResult } from './task-store';
+
+/** Up to this many candidates, sorting them beats walking an order that holds every task. */
+const MATERIALIZE_MAX = 20_000;
+
+function isOrderField(key: string): key is OrderField {
+  return key === 'received' || key === 'started' || key === 'succeeded' || key === 'runtime';
+}
+
+/** The page, or null when the query is not one of these sorts with a cursor (the caller answers it). */
+export function sortedPage(index: TaskIndex, taskCount: number, epoch: string, query: TaskQuery, materializeMax = MATERIALIZE_MAX): TaskPageResult | null {
+  const key = query.sort.key;
+  if (!isOrderField(key) || query.page.kind !== 'cursor') return null;
+  const { filter } = query;
+  const order = query.sort.order;
+  const limit = query.page.limit;
+  const fkey = filterKey(filter);
+  const after = cursorAfter(query.page.cursor, epoch, key, order, fkey);
+  if (after !== null && 'refused' in after) return { ok: false, reason: after.refused };
+  const candidates = candidateList(index, taskCount, filter);
+  if (candidates === null) return { ok: true, tasks: [], total: 0, nextCursor: null };
+  const counted = countedTotal(index, taskCount, filter, candidates);
+
+  let rows: TaskRecord[];
+  let total: number;
+  if (candidates.size <= materializeMax) {
+    const sorted = materialized(candidates.list, filter, key, order, after);
+    rows = sorted.rows.slice(0, limit + 1);
+    total = counted ?? sorted.total;
+  } else {
+    rows = walked(index.orders[key], candidates.list, filter, key, order, after, limit + 1);
+    total = counted ?? countMatches(candidates.list, filter);
+  }
+  const tasks = rows.slice(0, limit);
+  const last = tasks[tasks.length - 1];
+  return {
+    ok: true,
+    tasks,
+    total,
+    nextCursor: rows.length > limit && last ? encodeCursor({ epoch, sort: key, order, filter: fkey, position: positionOf(last, key) }) : null,
+  };
+}
+
+function positionOf(task: TaskRecord, key: OrderField): Position {
+  return { value: orderValue(task, key), seq: task.seq };
+}
+
+/** Every match of the candidates past the cursor, sorted; and how many match in all. */
+function materialized(list: ArrivalList, filter: TaskFilter, key: OrderField, order: 'asc' | 'desc', after: Position | null): { rows: TaskRecord[]; total: number } {
+  const rows: { task: TaskRecord; position: Position }[] = [];
+  let total = 0;
+  for (let i = 0; i < list.length; i++) {
+    const task = list.at(i);
+    if (!list.isLive(task) || !matchesFilter(filter, task)) continue;
+    total++;
+    const position = positionOf(task, key);
+    if (after === null || comparePositions(position, after, order) > 0) rows.push({ task, position });
+  }
+  rows.sort((a, b) => comparePositions(a.position, b.position, order));
+  return { rows: rows.map((row) => row.task), total };
+}
+
+/** Up to `wanted` matches past the cursor: from the order, then the candidates without the value. */
+function walked(sorted: TaskOrder, list: ArrivalList, filter: TaskFilter, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number): TaskRecord[] {
+  const rows: TaskRecord[] = [];
+  const take = (task: TaskRecord): boolean => {
+    if (matchesFilter(filter, task)) rows.push(task);
+    return rows.length < wanted;
+  };
+  // A cursor without a value stands among the tasks without one: every task with a value came before it.
+  if (after === null || after.value !== null) {
+    let lo = sorted.start();
+    let hi = sortedEnd(sorted, filter, key);
+    if (after !== null && after.value !== null) {
+      // Strictly past the cursor's own entry: arrival numbers are integers.
+      if (order === 'asc') lo = sorted.seek(after.value, after.seq + 1);
+      else hi = min(hi, sorted.seek(after.value, after.seq));
+    }
+    sorted.walk(lo, hi, order === 'asc', take);
+  }
+  if (rows.length >= wanted || (key === 'received' && filter.received !== null) || (key === 'started' && filter.started !== null)) return rows;
+  // Then the tasks without the value, in arrival order (a range on the field leaves none of them).
+  const asc = order === 'asc';
+  const afterSeq = after !== null && after.value === null ? after.seq : null;
+  let i = asc ? (afterSeq === null ? 0 : list.firstAtOrAfter(afterSeq + 1)) : (afterSeq === null ? list.length : list.firstAtOrAfter(afterSeq)) - 1;
+  for (; i >= 0 && i < list.length; i += asc ? 1 : -1) {
+    const task = list.at(i);
+    if (list.isLive(task) && orderValue(task, key) === null && !take(task)) break;
+  }
+  return rows;
+}
+
+/** Where the order's entries stop being able to match: a range on the sorted field ends it (a suspect clock only sorts earlier). */
+function sortedEnd(sorted: TaskOrder, filter: TaskFilter, key: OrderField): OrderPlace {
+  const range = key === 'received' ? filter.received : key === 'started' ? filter.started : null;
+  if (range === null || range.to === null) return sorted.end();
+  return sorted.seek(range.to, range.toIncluded ? Infinity : -Infinity);
+}
+
+function min(a: OrderPlace, b: OrderPlace): OrderPlace {
+  return a.block < b.block || (a.block === b.block && a.index <= b.index) ? a : b;
+}
+
+function countMatches(list: ArrivalList, filter: TaskFilter): number {
+  let total = 0;
+  for (let i = 0; i < list.length; i++) {
+    const task = list.at(i);
+    if (list.isLive(task) && matchesFilter(filter, task)) total++;
+  }
+  return total;
+}

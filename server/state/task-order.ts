@@ -102,6 +102,12 @@ export class TaskOrder {
     return true;
   }
 
+  /** The smallest value held; null when empty. */
+  firstValue(): number | null {
+    const first = this.blocks[0];
+    return first === undefined ? null : (first.values[0] as number);
+  }
+
   /** The first place whose entry is at or after (value, seq); the end place when none is. */
   seek(value: number, seq: number): OrderPlace {
     if (this.count === 0) return { block: 0, index: 0 };

@@ -13,6 +13,7 @@ import { retryOf } from '../state/task-links';
 import type { Settlement, TaskRecord } from '../state/task-record';
 import type { WorkerRecord } from '../state/worker-record';
 import { arrivalPage } from './memory-task-arrival-page';
+import { offsetPage } from './memory-task-offset-page';
 import { memoryPage } from './memory-task-page';
 import { sortedPage } from './memory-task-sorted-page';
 import type { ChangeListener, SettledListener, TaskCounts, TaskPageResult, TaskStore, TaskWithLinks } from './task-store';
@@ -122,7 +123,12 @@ export class MemoryTaskStore implements TaskStore {
 
   page(query: TaskQuery): TaskPageResult {
     const { index, taskCount } = this.state;
-    return arrivalPage(index, taskCount, this.epoch, query) ?? sortedPage(index, taskCount, this.epoch, query) ?? memoryPage(() => this.inArrivalOrder(), this.epoch, query);
+    return (
+      arrivalPage(index, taskCount, this.epoch, query) ??
+      sortedPage(index, taskCount, this.epoch, query) ??
+      offsetPage(index, taskCount, query) ??
+      memoryPage(() => this.inArrivalOrder(), this.epoch, query)
+    );
   }
 
   private *inArrivalOrder(): Generator<readonly [TaskRecord, number]> {

@@ -1,0 +1,164 @@
+/**
+ * Flower's offset pages (/api/tasks with `sort_by`, and its default order) from the model's kept
+ * structures, in the reference's order (memory-task-page.ts): a stable sort of the arrival order, a
+ * missing value counting as 0 (so first ascending, last descending), ties in arrival order either way.
+ *
+ * - received, started, succeeded, runtime: the kept order (server/state/task-order.ts), and the tasks
+ *   without the value from the candidates' arrival list; O(offset + page) past the narrowing.
+ * - name, state: the kept arrival list of each name or state, taken in the keys' order.
+ * - timestamp (when the current state was reached, Flower's default, newest first): it changes with
+ *   every event, so no order is kept for it (that would cost every event a move). The page is selected
+ *   instead: one pass collects the matches' times, a linear-time selection finds the times at the page's
+ *   two ends, a second pass takes the tasks between them. O(matches), with no sort of them all.
+ *
+ * The caller walks (the reference) where none of these applies.
+ */
+import { matchesFilter, type TaskFilter } from '@/lib/query/task-filter';
+import type { TaskQuery } from '@/lib/query/task-query';
+import type { ArrivalList } from '../state/arrival-list';
+import { sortTime } from '../state/clock-skew';
+import { type OrderField, orderValue, type TaskIndex } from '../state/task-index';
+import type { TaskRecord } from '../state/task-record';
+import { type Candidates, candidateList, countedTotal } from './memory-task-plan';
+import { kthSmallest } from './select-kth';
+import type { TaskPageResult } from './task-store';
+
+/** Takes matches in page order: skips `offset`, keeps `limit`, counts them all while the total is wanted. */
+class PageTaker {
+  readonly tasks: TaskRecord[] = [];
+  seen = 0;
+
+  constructor(private readonly offset: number, private readonly limit: number | null, private readonly counting: boolean) {}
+
+  /** Returns whether to go on. */
+  take(task: TaskRecord): boolean {
+    if (this.seen >= this.offset && (this.limit === null || this.tasks.length < this.limit)) this.tasks.push(task);
+    this.seen++;
+    return this.counting || this.limit === null || this.tasks.length < this.limit;
+  }
+}
+
+/** The page, or null when the query is not one of these (the caller walks). */
+export function offsetPage(index: TaskIndex, taskCount: number, query: TaskQuery): TaskPageResult | null {
+  if (query.page.kind !== 'offset') return null;
+  const { key, order } = query.sort;
+  const { offset, limit } = query.page;
+  const { filter } = query;
+  const candidates = candidateList(index, taskCount, filter);
+  if (candidates === null) return { ok: true, tasks: [], total: 0, nextCursor: null };
+  const counted = countedTotal(index, taskCount, filter, candidates);
+  const taker = new PageTaker(offset, limit, counted === null);
+  switch (key) {
+    case 'received':
+    case 'started':
+    case 'succeeded':
+    case 'runtime':
+      if (!byOrder(index, candidates, filter, key, order, taker)) return null;
+      break;
+    case 'name':
+    case 'state':
+      byKey(index, taskCount, candidates, filter, key, order, taker);
+      break;
+    case 'timestamp':
+      return byTimestamp(candidates.list, filter, order, offset, limit, counted);
+    default:
+      return null;
+  }
+  return { ok: true, tasks: taker.tasks, total: counted ?? taker.seen, nextCursor: null };
+}
+
+/** False when a value is 0 or less: it would tie with the missing ones, which this order cannot interleave. */
+function byOrder(index: TaskIndex, candidates: Candidates, filter: TaskFilter, key: OrderField, order: 'asc' | 'desc', taker: PageTaker): boolean {
+  const sorted = index.orders[key];
+  const lowest = sorted.firstValue();
+  if (lowest !== null && lowest <= 0) return false;
+  let going = true;
+  const take = (task: TaskRecord): boolean => (going = !matchesFilter(filter, task) || taker.take(task));
+  const withoutValue = (): void => {
+    const list = candidates.list;
+    for (let i = 0; i < list.length && going; i++) {
+      const task = list.at(i);
+      if (list.isLive(task) && orderValue(task, key) === null) take(task);
+    }
+  };
+  if (order === 'asc') {
+    withoutValue();
+    if (going) sorted.walk(sorted.start(), sorted.end(), true, take);
+    return true;
+  }
+  // Descending, equal values keep their arrival order: each run of them is turned back before it is taken.
+  let run: TaskRecord[] = [];
+  let runValue = NaN;
+  const flush = (): void => {
+    for (let i = run.length - 1; i >= 0 && going; i--) take(run[i] as TaskRecord);
+    run = [];
+  };
+  sorted.walk(sorted.start(), sorted.end(), false, (task, value) => {
+    if (value !== runValue) {
+      flush();
+      runValue = value;
+    }
+    run.push(task);
+    return going;
+  });
+  flush();
+  withoutValue();
+  return true;
+}
+
+function byKey(index: TaskIndex, taskCount: number, candidates: Candidates, filter: TaskFilter, key: 'name' | 'state', order: 'asc' | 'desc', taker: PageTaker): void {
+  const keys = [...index.counts(key).keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let kept = 0;
+  for (const count of index.counts(key).values()) kept += count;
+  // Tasks without a name sort as '' (first ascending): they are in no name's list.
+  const blank = key === 'name' && kept < taskCount ? [''] : [];
+  const groups = order === 'asc' ? [...blank, ...keys] : [...keys.reverse(), ...blank];
+  for (const group of groups) {
+    const list = group === '' ? candidates.list : (index.list(key, group) as ArrivalList);
+    for (let i = 0; i < list.length; i++) {
+      const task = list.at(i);
+      if (!list.isLive(task) || (group === '' && (task[key] ?? '') !== '') || (group !== '' && task[key] !== group)) continue;
+      if (matchesFilter(filter, task) && !taker.take(task)) return;
+    }
+  }
+}
+
+let scratch = new Float64Array(1024);
+
+function byTimestamp(list: ArrivalList, filter: TaskFilter, order: 'asc' | 'desc', offset: number, limit: number | null, counted: number | null): TaskPageResult {
+  const valueOf = (task: TaskRecord): number => sortTime(task, task.timestamp);
+  let n = 0;
+  for (let i = 0; i < list.length; i++) {
+    const task = list.at(i);
+    if (!list.isLive(task) || !matchesFilter(filter, task)) continue;
+    if (n === scratch.length) {
+      const grown = new Float64Array(scratch.length * 2);
+      grown.set(scratch);
+      scratch = grown;
+    }
+    scratch[n++] = valueOf(task);
+  }
+  const total = counted ?? n;
+  const end = limit === null ? n : Math.min(n, offset + limit);
+  if (offset >= end) return { ok: true, tasks: [], total, nextCursor: null };
+  // Ranks in ascending values: the page spans [offset, end) of the order, so its values lie between these two.
+  const rankOf = (r: number): number => (order === 'asc' ? r : n - 1 - r);
+  const values = scratch.subarray(0, n);
+  const a = kthSmallest(values, rankOf(offset));
+  const b = kthSmallest(values, rankOf(end - 1));
+  const [low, high] = a <= b ? [a, b] : [b, a];
+  // Tasks strictly before the band in the page's order, and the band itself.
+  let before = 0;
+  const band: { task: TaskRecord; value: number }[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const task = list.at(i);
+    if (!list.isLive(task) || !matchesFilter(filter, task)) continue;
+    const value = valueOf(task);
+    if (value >= low && value <= high) band.push({ task, value });
+    else if (order === 'asc' ? value < low : value > high) before++;
+  }
+  // A stable sort: equal values stay in arrival order.
+  band.sort((x, y) => (order === 'asc' ? x.value - y.value : y.value - x.value));
+  const tasks = band.slice(offset - before, end - before).map((entry) => entry.task);
+  return { ok: true, tasks, total, nextCursor: null };
+}

@@ -303,14 +303,24 @@ export class ClusterState implements TaskLinkReads {
 
   /** The tasks a vanished worker was running or holding are lost: visible, not left STARTED forever. */
   private markLost(hostname: string): void {
-    for (const task of this.tasks.values()) {
-      if (task.worker === hostname && IN_FLIGHT_STATES.has(task.state)) task.lost = true;
-    }
+    this.forTasksOf(hostname, (task) => {
+      if (IN_FLIGHT_STATES.has(task.state)) task.lost = true;
+    });
   }
 
   private clearLost(hostname: string): void {
-    for (const task of this.tasks.values()) {
-      if (task.lost && task.worker === hostname) task.lost = false;
+    this.forTasksOf(hostname, (task) => {
+      task.lost = false;
+    });
+  }
+
+  /** The held tasks of one worker, from its kept list rather than every task. */
+  private forTasksOf(hostname: string, visit: (task: TaskRecord) => void): void {
+    const list = this.index.list('worker', hostname);
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) {
+      const task = list.at(i);
+      if (list.isLive(task)) visit(task);
     }
   }
 }

@@ -5,6 +5,7 @@
  * It tells listeners of every write.
  */
 import { randomUUID } from 'node:crypto';
+import { FINISHED_STATES } from '@/lib/api/task-states';
 import type { CeleryEvent, TaskEvent } from '@/lib/celery';
 import type { TaskQuery } from '@/lib/query/task-query';
 import type { Logger } from '@/lib/runtime/logger';
@@ -108,16 +109,46 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   notReadyTaskIds(): string[] {
+    // The lists of the states not finished, rather than every task: after a gap most tasks are done.
     const ids: string[] = [];
-    for (const task of this.state.taskValues()) if (!task.ready) ids.push(task.uuid);
+    const index = this.state.index;
+    for (const state of index.counts('state').keys()) {
+      if (FINISHED_STATES.has(state)) continue;
+      const list = index.list('state', state);
+      if (list === undefined) continue;
+      for (let i = 0; i < list.length; i++) {
+        const task = list.at(i);
+        if (list.isLive(task)) ids.push(task.uuid);
+      }
+    }
     return ids;
   }
 
+  /**
+   * Found around `at` in arrival order (where arrival times are close to sorted), not by a walk of every
+   * task: up to `limit` parentless tasks on each side of the place `at` would take, nearest first.
+   */
   rootsNear(at: number, limit: number, except: string): TaskRecord[] {
-    const candidates: [TaskRecord, number][] = [];
-    for (const task of this.state.taskValues()) {
-      if (task.parentId === null && task.uuid !== except) candidates.push([task, Math.abs(arrivalTime(task) - at)]);
+    const all = this.state.index.all;
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (arrivalTime(all.at(mid)) < at) lo = mid + 1;
+      else hi = mid;
     }
+    const candidates: [TaskRecord, number][] = [];
+    const collect = (from: number, step: 1 | -1): void => {
+      let found = 0;
+      for (let i = from; i >= 0 && i < all.length && found < limit; i += step) {
+        const task = all.at(i);
+        if (!all.isLive(task) || task.parentId !== null || task.uuid === except) continue;
+        candidates.push([task, Math.abs(arrivalTime(task) - at)]);
+        found++;
+      }
+    };
+    collect(lo, 1);
+    collect(lo - 1, -1);
     return candidates.sort((a, b) => a[1] - b[1]).slice(0, limit).map(([task]) => task);
   }
 

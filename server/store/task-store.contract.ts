@@ -237,6 +237,20 @@ export function describeTaskStore(name: string, makeStore: MakeStore): void {
         expect(await store.notReadyTaskIds()).toEqual(['b']);
       });
 
+      it('finds the parentless tasks that arrived nearest a time, nearest first, leaving out the one named', async () => {
+        const store = await fresh();
+        run(store, 'r1', T);
+        store.apply(sent('c1', T + 1, { root_id: 'r1', parent_id: 'r1' }), T + 1);
+        run(store, 'r2', T + 2);
+        run(store, 'r3', T + 10);
+        run(store, 'r4', T + 11);
+        run(store, 'r5', T + 30);
+        const near = async (at: number, limit: number, except: string) => (await store.rootsNear(at, limit, except)).map((t) => t.uuid);
+        expect(await near(T + 2.5, 2, 'r2')).toEqual(['r1', 'r3']);
+        expect(await near(T + 10.6, 3, 'r4')).toEqual(['r3', 'r2', 'r1']);
+        expect(await near(T + 100, 1, 'none')).toEqual(['r5']);
+      });
+
       it('gives workers, a worker by hostname, and the workers online; sweeping takes the silent offline', async () => {
         const store = await fresh();
         store.apply(heartbeat('celery@w1', T), T);

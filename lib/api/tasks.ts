@@ -28,6 +28,7 @@ export interface V1TaskRow {
   readonly worker: string | null;
   /** Node name of the producer, from task-sent. */
   readonly client: string | null;
+  /** The queue the producer sent it to (task-sent): the routing key need not name a queue. */
   readonly queue: string | null;
   readonly exchange: string | null;
   readonly routing_key: string | null;

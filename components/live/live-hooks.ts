@@ -1,7 +1,9 @@
 'use client';
 /** Live values for pages, each one subscription (use-subscription.ts) kept as React state. */
 import { useCallback, useEffect, useState } from 'react';
-import type { BrokerLink, Overview, PushedTask, PushedWorker, PushUpdate, ServerInfo } from '@/lib/push/contract';
+import type { V1Task } from '@/lib/api/tasks';
+import type { WorkerEventJson } from '@/lib/api/workers';
+import type { BrokerLink, Overview, PushUpdate, ServerInfo } from '@/lib/push/contract';
 import { getSocket, lastHeard } from './socket';
 import { type SubscriptionState, useSubscription } from './use-subscription';
 
@@ -14,16 +16,19 @@ export function useLiveOverview(): SubscriptionState & { overview: Overview | nu
   return { ...state, overview };
 }
 
-/** One task as events change it: undefined until the first update, null when the server does not hold it. */
-export function useLiveTask(uuid: string): SubscriptionState & { task: PushedTask | null | undefined } {
-  const [task, setTask] = useState<PushedTask | null | undefined>(undefined);
+/**
+ * One task as events change it, as GET /api/v1/tasks/:id's `task` shows it: undefined until the first
+ * update, null when the server does not hold it.
+ */
+export function useLiveTask(uuid: string): SubscriptionState & { task: V1Task | null | undefined } {
+  const [task, setTask] = useState<V1Task | null | undefined>(undefined);
   const state = useSubscription<Of<'task'>>({ topic: 'task', uuid }, (update) => setTask(update.task));
   return { ...state, task };
 }
 
 /** One worker's event-derived record: undefined until the first update, null when unknown. */
-export function useLiveWorker(hostname: string): SubscriptionState & { worker: PushedWorker | null | undefined } {
-  const [worker, setWorker] = useState<PushedWorker | null | undefined>(undefined);
+export function useLiveWorker(hostname: string): SubscriptionState & { worker: WorkerEventJson | null | undefined } {
+  const [worker, setWorker] = useState<WorkerEventJson | null | undefined>(undefined);
   const state = useSubscription<Of<'worker'>>({ topic: 'worker', hostname }, (update) => setWorker(update.worker));
   return { ...state, worker };
 }
@@ -37,8 +42,8 @@ function applyListUpdate<T>(current: ReadonlyMap<string, T>, update: { reset: bo
 }
 
 /** Every worker the server knows, by hostname. */
-export function useLiveWorkers(): SubscriptionState & { workers: ReadonlyMap<string, PushedWorker>; loaded: boolean } {
-  const [workers, setWorkers] = useState<{ map: ReadonlyMap<string, PushedWorker>; loaded: boolean }>({ map: new Map(), loaded: false });
+export function useLiveWorkers(): SubscriptionState & { workers: ReadonlyMap<string, WorkerEventJson>; loaded: boolean } {
+  const [workers, setWorkers] = useState<{ map: ReadonlyMap<string, WorkerEventJson>; loaded: boolean }>({ map: new Map(), loaded: false });
   const onUpdate = useCallback((update: Of<'workers'>) => {
     setWorkers((current) => ({ map: applyListUpdate(current.map, update, (w) => w.hostname), loaded: true }));
   }, []);

@@ -7,15 +7,15 @@
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect } from 'react';
-import type { TaskDetail, Workflow } from '@/lib/api/tasks';
-import type { PushedTask } from '@/lib/push/contract';
+import type { TaskDetail, V1Task, Workflow } from '@/lib/api/tasks';
 import { ApiError, fetchJson } from '../api/api-client';
 import { useLiveTask } from '../live/live-hooks';
 import { FINISHED_STATES } from '@/lib/api/task-states';
 
 
 export interface TaskData {
-  readonly live: PushedTask | null | undefined;
+  /** The task as pushed: the same record as `detail.task`, newer. */
+  readonly live: V1Task | null | undefined;
   readonly detail: TaskDetail | undefined;
   readonly detailError: Error | null;
   readonly workflow: Workflow | undefined;
@@ -61,7 +61,7 @@ export function useTaskData(id: string): TaskData {
     void queryClient.invalidateQueries({ queryKey: ['task-workflow', id] });
   }, [id, queryClient]);
 
-  const signature = live ? `${live.state}|${live.timestamp}|${String(live['retries'])}|${Array.isArray(live['children']) ? live['children'].length : 0}` : String(live);
+  const signature = live ? `${live.state}|${live.timestamp}|${live.retries}|${live.children.length}` : String(live);
   useEffect(() => {
     // `live` is read through `signature`: only a change worth a fetch triggers one.
     if (signature !== 'undefined') refresh();

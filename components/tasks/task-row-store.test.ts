@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { TaskPage, V1Task } from '@/lib/api/tasks';
-import type { PushedTask } from '@/lib/push/contract';
+import type { TaskPage, V1Task, V1TaskRow } from '@/lib/api/tasks';
 import { parseTaskQuery, taskQueryString } from './task-query';
-import { rowOfPushed, TaskRowStore } from './task-row-store';
+import { TaskRowStore } from './task-row-store';
+
+/** Task n as a list row: every field, as the server renders one. */
+function row(n: number, state = 'SUCCESS'): V1TaskRow {
+  return {
+    uuid: `t${n}`, name: 'tasks.add', state, worker: 'w@h', client: 'gen1@h', queue: 'celery', exchange: '', routing_key: 'celery',
+    args: `(${n},)`, kwargs: '{}', result: null, exception: null, traceback: null,
+    sent: n, received: n, started: n, succeeded: null, failed: null, retried: null, revoked: null, rejected: null, timestamp: n,
+    runtime: 0.1, runtime_source: 'worker', eta: null, expires: null, retries: 0, retry_history: [], root_id: `t${n}`, parent_id: null,
+    retry_of: null, lost: false, clock_skew: null, revoke: null, settled: null,
+  };
+}
 
 function task(n: number, state = 'SUCCESS'): V1Task {
-  return { uuid: `t${n}`, name: 'tasks.add', state, worker: 'w@h', queue: 'celery', routing_key: 'celery', args: `(${n},)`, kwargs: '{}', result: null, exception: null, sent: n, received: n, started: n, timestamp: n, runtime: 0.1 } as unknown as V1Task;
+  return { ...row(n, state), children: [], retried_as: [] };
 }
 
 /** Tasks 1..total, newest (highest) first, as pages of `size` from the top or (reversed) from the bottom. */
@@ -15,7 +25,7 @@ function page(total: number, from: number, size: number, reversed: boolean): Tas
   return { tasks, total_matching: total, next_cursor: from + size < total ? `c${from + size}` : null };
 }
 
-const pushed = (n: number, state: string): PushedTask => ({ uuid: `t${n}`, name: 'tasks.add', state, worker: 'w@h', timestamp: n, received: n, args: `(${n},)` });
+const pushed = (n: number, state: string): V1TaskRow => row(n, state);
 
 describe('TaskRowStore', () => {
   it('reads the end of the list from the bottom, and joins both ends when they meet', () => {
@@ -60,13 +70,5 @@ describe('task query in the URL', () => {
     expect(query.states).toEqual(['FAILURE', 'REVOKED']);
     expect(taskQueryString(query)).toBe('?state=FAILURE%2CREVOKED&name=tasks.add&range=1h&search=zebra&sort=runtime&order=asc');
     expect(taskQueryString(parseTaskQuery(new URLSearchParams('')))).toBe('');
-  });
-});
-
-describe('a live row', () => {
-  it("of a FAILURE shows the time from task-started to task-failed, as REST rows do: Celery's task-failed carries no runtime", () => {
-    const row = rowOfPushed({ uuid: 'f', name: 'tasks.fail', state: 'FAILURE', worker: 'w@h', timestamp: 12.5, received: 10, started: 10.25, failed: 12.5, runtime: null, exception: "ValueError('x')" }, undefined);
-    expect(row).toMatchObject({ runtime: 2.25, runtimeSource: 'started-failed', exception: "ValueError('x')" });
-    expect(rowOfPushed({ uuid: 's', name: 'tasks.add', state: 'SUCCESS', worker: 'w@h', timestamp: 2, started: 1, runtime: 0.5 }, undefined)).toMatchObject({ runtime: 0.5, runtimeSource: 'worker' });
   });
 });

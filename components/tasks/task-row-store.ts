@@ -3,39 +3,28 @@
  * batch (four a second) would cost more than rendering the few rows on screen. Rows are immutable
  * objects, replaced when a task changes, so memoised row components re-render only for their own task.
  */
-import { runtimeOf, type RuntimeSource, type TaskPage, type V1Task } from '@/lib/api/tasks';
-import type { PushedTask } from '@/lib/push/contract';
+import type { TaskPage, V1TaskRow } from '@/lib/api/tasks';
 
-export interface TaskRow {
-  readonly uuid: string;
-  readonly name: string | null;
-  readonly state: string;
-  readonly worker: string | null;
-  /** The queue the producer sent the task to (task-sent); the routing key is not a queue name. */
-  readonly queue: string | null;
-  readonly routingKey: string | null;
-  readonly args: string | null;
-  readonly kwargs: string | null;
-  readonly result: string | null;
-  readonly exception: string | null;
-  readonly sent: number | null;
-  readonly received: number | null;
-  readonly started: number | null;
-  readonly runtime: number | null;
-  readonly runtimeSource: RuntimeSource | null;
-  readonly timestamp: number;
-  /** Its worker went offline while the task was in flight. */
-  readonly lost: boolean;
-}
+/**
+ * What the list keeps of a task: the fields its columns, filters and bulk actions read. REST pages and
+ * pushed rows are the same V1TaskRow; keeping only these of 100 000 of them leaves the rest (tracebacks,
+ * retry histories) to be collected.
+ */
+export type TaskRow = Pick<
+  V1TaskRow,
+  | 'uuid' | 'name' | 'state' | 'worker' | 'queue' | 'routing_key' | 'args' | 'kwargs' | 'result' | 'exception'
+  | 'sent' | 'received' | 'started' | 'runtime' | 'runtime_source' | 'timestamp' | 'lost'
+>;
 
-export function rowOfTask(task: V1Task): TaskRow {
+/** The row of a task, from a REST page or a push alike. */
+export function rowOfTask(task: V1TaskRow): TaskRow {
   return {
     uuid: task.uuid,
     name: task.name,
     state: task.state,
     worker: task.worker,
     queue: task.queue,
-    routingKey: task.routing_key,
+    routing_key: task.routing_key,
     args: task.args,
     kwargs: task.kwargs,
     result: task.result,
@@ -44,41 +33,14 @@ export function rowOfTask(task: V1Task): TaskRow {
     received: task.received,
     started: task.started,
     runtime: task.runtime,
-    runtimeSource: task.runtime_source,
+    runtime_source: task.runtime_source,
     timestamp: task.timestamp,
     lost: task.lost,
   };
 }
 
-const text = (value: unknown): string | null => (typeof value === 'string' ? value : value === null || value === undefined ? null : JSON.stringify(value));
-const time = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-
-export function rowOfPushed(task: PushedTask, known: TaskRow | undefined): TaskRow {
-  // Pushed rows are Flower's JSON, with Celery's runtime (none on a failure): the same rule as REST's.
-  const runtime = runtimeOf({ state: task.state, runtime: time(task['runtime']), started: time(task['started']), failed: time(task['failed']) });
-  return {
-    uuid: task.uuid,
-    name: task.name ?? known?.name ?? null,
-    state: task.state,
-    worker: task.worker ?? known?.worker ?? null,
-    queue: text(task['queue']) ?? known?.queue ?? null,
-    routingKey: text(task['routing_key']),
-    args: text(task['args']),
-    kwargs: text(task['kwargs']),
-    result: text(task['result']),
-    exception: text(task['exception']),
-    sent: time(task['sent']),
-    received: time(task['received']),
-    started: time(task['started']),
-    runtime: runtime.seconds,
-    runtimeSource: runtime.source,
-    timestamp: task.timestamp,
-    lost: task['lost'] === true,
-  };
-}
-
 /** When Pollen first heard of the task, as near as the row tells. */
-function arrivalTime(row: TaskRow): number {
+function arrivalTime(row: Pick<TaskRow, 'sent' | 'received' | 'timestamp'>): number {
   return row.sent ?? row.received ?? row.timestamp;
 }
 
@@ -144,7 +106,7 @@ export class TaskRowStore {
       fresh.push(task.uuid);
     }
     if (this.pagesLoaded === 0 && page.tasks.length > 0) {
-      this.firstPageOldest = Math.min(...page.tasks.map((t) => t.sent ?? t.received ?? t.timestamp));
+      this.firstPageOldest = Math.min(...page.tasks.map(arrivalTime));
     }
     this.order = this.order.length === 0 ? fresh : this.order.concat(fresh);
     this.pagesLoaded++;
@@ -185,14 +147,13 @@ export class TaskRowStore {
    * Merges pushed rows: known rows change in place; new rows that `accept` go on top when `prepend`
    * (the list is newest first), else they are only counted.
    */
-  applyLive(upserted: readonly PushedTask[], accept: (row: TaskRow) => boolean, prepend: boolean): LiveOutcome {
+  applyLive(upserted: readonly V1TaskRow[], accept: (row: TaskRow) => boolean, prepend: boolean): LiveOutcome {
     let changed = 0;
     let unplaced = 0;
     const fresh: TaskRow[] = [];
     for (const pushed of upserted) {
-      const known = this.byId.get(pushed.uuid);
-      const row = rowOfPushed(pushed, known);
-      if (known !== undefined) {
+      const row = rowOfTask(pushed);
+      if (this.byId.has(row.uuid)) {
         this.byId.set(row.uuid, row);
         changed++;
         continue;

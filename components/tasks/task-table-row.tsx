@@ -83,13 +83,13 @@ export const TaskTableRow = memo(function TaskTableRow({ row, top, selected, onT
       <span role="cell" className={`${styles.cell} ${styles.num}`} title={fullTime(row.started)}>
         {time.clock(row.started)}
       </span>
-      <span role="cell" className={`${styles.cell} ${styles.num}`} title={row.runtimeSource === 'started-failed' ? STARTED_FAILED : undefined} data-testid="task-row-runtime">
+      <span role="cell" className={`${styles.cell} ${styles.num}`} title={row.runtime_source === 'started-failed' ? STARTED_FAILED : undefined} data-testid="task-row-runtime">
         {formatDuration(row.runtime)}
       </span>
       <span role="cell" className={styles.cell} title={row.worker ?? undefined}>
         {row.worker === null ? '—' : <Link href={`/worker/${encodeURIComponent(row.worker)}`} prefetch={false}>{row.worker}</Link>}
       </span>
-      <QueueCell queue={row.queue ?? row.routingKey} />
+      <QueueCell queue={row.queue ?? row.routing_key} />
     </div>
   );
 });

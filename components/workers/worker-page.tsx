@@ -37,12 +37,12 @@ export function WorkerPage({ hostname }: { hostname: string }) {
 
   const record: WorkerJson | undefined = inspected.data?.[hostname];
   // Pushed fields are newer than the inspect cache's copy of them.
-  const events: WorkerEventFields | undefined = live.worker ? (live.worker as unknown as WorkerEventFields) : record;
+  const events: WorkerEventFields | undefined = live.worker ?? record;
   const unknown = live.worker === null && inspected.error instanceof ApiError && inspected.error.status === 404;
   const status = liveness(events);
   // An offline worker hears no command: its controls say so rather than wait for a reply that cannot come.
   const offline = status === 'offline' ? 'The worker is offline' : null;
-  const liveActive = typeof live.worker?.active === 'number' ? live.worker.active : null;
+  const liveActive = live.worker?.active ?? null;
   const running = activeRequests(record);
 
   if (unknown) {

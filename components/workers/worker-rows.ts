@@ -3,8 +3,7 @@
  * heartbeats) with what only inspect knows (pool, queues). A worker can be known to one side only: a
  * worker that never sent an event but answers inspect, or one that just appeared and was not inspected.
  */
-import type { PushedWorker } from '@/lib/push/contract';
-import { activeCount, poolName, poolProcesses, poolStats, type WorkerEventFields, type WorkerJson, type WorkersResponse } from '@/lib/api/workers';
+import { activeCount, poolName, poolProcesses, poolStats, type WorkerEventFields, type WorkerEventJson, type WorkerJson, type WorkersResponse } from '@/lib/api/workers';
 
 export interface WorkerRow {
   readonly hostname: string;
@@ -28,11 +27,6 @@ export interface WorkerRow {
   readonly queues: readonly string[] | null;
 }
 
-/** The event fields of a pushed worker, read as the REST shape (push sends the same fields). */
-function eventFields(worker: PushedWorker): WorkerEventFields & { active?: number | null } {
-  return worker as unknown as WorkerEventFields & { active?: number | null };
-}
-
 export type WorkerLiveness = 'online' | 'offline' | 'unknown';
 
 /** What the server says of a worker's liveness; a server without `status` only knows alive or not. */
@@ -52,11 +46,11 @@ export function software(worker: Pick<WorkerEventFields, 'sw_ident' | 'sw_ver'> 
   return parts.length > 0 ? parts.join(' ') : null;
 }
 
-export function workerRow(hostname: string, pushed: PushedWorker | undefined, inspected: WorkerJson | undefined): WorkerRow {
-  const live = pushed === undefined ? undefined : eventFields(pushed);
-  const events: (WorkerEventFields & { active?: unknown }) | undefined = live ?? inspected;
+export function workerRow(hostname: string, live: WorkerEventJson | undefined, inspected: WorkerJson | undefined): WorkerRow {
+  // Pushed fields are newer than the inspect cache's copy of them.
+  const events: WorkerEventFields | undefined = live ?? inspected;
   const pool = poolStats(inspected?.stats);
-  const liveActive = typeof live?.active === 'number' ? live.active : null;
+  const liveActive = live?.active ?? null;
   return {
     hostname,
     alive: events?.alive ?? false,
@@ -77,7 +71,7 @@ export function workerRow(hostname: string, pushed: PushedWorker | undefined, in
 }
 
 /** Every worker either side knows, by hostname. */
-export function workerRows(live: ReadonlyMap<string, PushedWorker>, inspected: WorkersResponse | undefined): WorkerRow[] {
+export function workerRows(live: ReadonlyMap<string, WorkerEventJson>, inspected: WorkersResponse | undefined): WorkerRow[] {
   const names = new Set<string>([...live.keys(), ...Object.keys(inspected ?? {})]);
   return [...names].sort((a, b) => a.localeCompare(b)).map((name) => workerRow(name, live.get(name), inspected?.[name]));
 }

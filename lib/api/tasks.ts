@@ -15,7 +15,12 @@ export interface RetryAttemptJson {
   readonly worker: string | null;
 }
 
-export interface V1Task {
+/**
+ * A task as a list shows it: GET /api/v1/tasks's rows and the push `tasks` topic's, field for field, but
+ * for the links other tasks hold (V1Task's `children` and `retried_as`): those are lists without bound
+ * (a group's parent has every member as a child), read from the model's indexes, and no list shows them.
+ */
+export interface V1TaskRow {
   readonly uuid: string;
   readonly name: string | null;
   readonly state: string;
@@ -23,6 +28,7 @@ export interface V1Task {
   readonly worker: string | null;
   /** Node name of the producer, from task-sent. */
   readonly client: string | null;
+  /** The queue the producer sent it to (task-sent): the routing key need not name a queue. */
   readonly queue: string | null;
   readonly exchange: string | null;
   readonly routing_key: string | null;
@@ -56,11 +62,8 @@ export interface V1Task {
   readonly retry_history: readonly RetryAttemptJson[];
   readonly root_id: string | null;
   readonly parent_id: string | null;
-  readonly children: readonly string[];
   /** The task this one re-sends, when Pollen sent it as a retry. */
   readonly retry_of: string | null;
-  /** The tasks Pollen sent as retries of this one. */
-  readonly retried_as: readonly string[];
   /** Its worker went offline while it was received or started. */
   readonly lost: boolean;
   /**
@@ -74,6 +77,17 @@ export interface V1Task {
   readonly settled: SettlementJson | null;
 }
 
+/**
+ * A task with the links around it: GET /api/v1/tasks's rows, GET /api/v1/tasks/:id's `task`, and the push
+ * `task` topic's record, which are equal field for field.
+ */
+export interface V1Task extends V1TaskRow {
+  /** Held tasks whose parent_id is this one, in the order they were linked. */
+  readonly children: readonly string[];
+  /** The tasks Pollen sent as retries of this one. */
+  readonly retried_as: readonly string[];
+}
+
 /** How a task's state was learnt when its events fell into a gap in the event stream (Unix seconds). */
 export interface SettlementJson {
   readonly source: 'result backend' | 'inspect';
@@ -85,8 +99,8 @@ export type RuntimeSource = 'worker' | 'started-failed';
 
 /**
  * Seconds a task ran: the worker's measure (task-succeeded), else for a failure the time from its
- * task-started to its task-failed, since Celery's task-failed carries no runtime. The list and the task
- * page both show it, from REST and from live pushes alike.
+ * task-started to its task-failed, since Celery's task-failed carries no runtime. The task view
+ * (server/api/task-view.ts) and the store's runtime sort both read it.
  */
 export function runtimeOf(task: RuntimeFields): {
   readonly seconds: number | null;

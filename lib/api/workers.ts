@@ -82,37 +82,51 @@ export interface WorkerStats {
   readonly [field: string]: unknown;
 }
 
-/** The event-derived part; absent (all but hostname and alive) for a worker only inspect knows. */
-export interface WorkerEventFields {
+/** How a worker's liveness is shown: alive (`online`, or `unknown` while it cannot be heard) or `offline`. */
+export type WorkerStatus = 'online' | 'offline' | 'unknown';
+
+/**
+ * A worker as its events describe it (server/api/worker-json.ts): every pushed worker (the `worker` and
+ * `workers` topics), and the part of GET /api/workers's record that does not come from inspect.
+ */
+export interface WorkerEventJson {
   readonly hostname: string;
   readonly alive: boolean;
-  /** `unknown` while Pollen cannot hear the broker (absent for a worker only inspect knows). */
-  readonly status?: 'online' | 'offline' | 'unknown';
+  /** `unknown` while Pollen cannot hear the broker, or has not heard the worker since it could again. */
+  readonly status: WorkerStatus;
   /** The sender timestamp of its last event, Unix seconds. */
-  readonly timestamp?: number;
-  readonly pid?: number | null;
+  readonly timestamp: number;
+  readonly pid: number | null;
   /** Heartbeat interval in seconds. */
-  readonly freq?: number;
-  readonly processed?: number | null;
-  readonly loadavg?: readonly number[] | null;
-  readonly sw_ident?: string | null;
-  readonly sw_ver?: string | null;
-  readonly sw_sys?: string | null;
+  readonly freq: number;
+  /** Tasks running, as its last heartbeat counted them. */
+  readonly active: number | null;
+  readonly processed: number | null;
+  readonly loadavg: readonly number[] | null;
+  readonly sw_ident: string | null;
+  readonly sw_ver: string | null;
+  readonly sw_sys: string | null;
   /** Pollen's receive times of the last heartbeats, Unix seconds, oldest first; empty once offline. */
-  readonly heartbeats?: readonly number[];
+  readonly heartbeats: readonly number[];
   /** Seconds the worker's clock is ahead of the server's. */
-  readonly clock_skew?: number;
+  readonly clock_skew: number;
   /** Its last event was stamped implausibly far from when Pollen received it (hours ahead, days behind). */
-  readonly clock_suspect?: boolean;
-  readonly offline_since?: number | null;
+  readonly clock_suspect: boolean;
+  readonly offline_since: number | null;
   /**
    * Task events of each kind the worker sent since Pollen started (Flower's worker counters, under the names
    * Flower's worker rows give them): every one heard, not only those of tasks still in memory.
    */
-  readonly 'task-succeeded'?: number;
-  readonly 'task-failed'?: number;
-  readonly 'task-retried'?: number;
+  readonly 'task-succeeded': number;
+  readonly 'task-failed': number;
+  readonly 'task-retried': number;
 }
+
+/**
+ * The event-derived part of GET /api/workers's record: WorkerEventJson, or only `hostname` and `alive`
+ * for a worker only inspect knows. (`active` is WorkerJson's: inspect's list replaces the count.)
+ */
+export type WorkerEventFields = Pick<WorkerEventJson, 'hostname' | 'alive'> & Partial<Omit<WorkerEventJson, 'hostname' | 'alive' | 'active'>>;
 
 /** The inspect methods Pollen caches, as `inspected_at` names them. */
 export const INSPECT_REPLIES = ['stats', 'active_queues', 'registered', 'scheduled', 'active', 'reserved', 'revoked', 'conf'] as const;

@@ -15,7 +15,19 @@
  *   4. emit `subscription:cancel` when the page goes away. A new connection starts with no subscriptions.
  * A subscription's id names what it carries: two sockets (or two components on one socket) asking for
  * the same thing get the same id; each create needs its own cancel.
+ *
+ * Records are the REST API's own shapes (lib/api), rendered by the server's same renderers:
+ * - a `task` update carries GET /api/v1/tasks/:id's `task` (V1Task), field for field;
+ * - a `tasks` update's rows are GET /api/v1/tasks's rows without `children` and `retried_as` (V1TaskRow):
+ *   those lists have no bound (a group's parent lists every member) and no list shows them; the `task`
+ *   topic carries them;
+ * - `worker` and `workers` carry a worker's event fields as GET /api/workers gives them (WorkerEventJson),
+ *   without the inspect replies, which REST serves with their age.
  */
+import type { V1Task, V1TaskRow } from '@/lib/api/tasks';
+import type { WorkerEventJson, WorkerStatus } from '@/lib/api/workers';
+
+export type { WorkerStatus };
 
 /** What the server says about itself to every client that connects. */
 export interface ServerInfo {
@@ -63,8 +75,8 @@ export const PUSH_LIMITS = {
  * - `overview`: task counts by state, workers online/offline, throughput;
  * - `tasks`: the newest tasks matching a filter, as GET /api/tasks filters them (lib/query: `state` in
  *   any case, `name` = taskname, `worker` = workername, `search` in Flower's search language), `limit` rows;
- * - `task`: one task's full record (it may be subscribed before the task is known);
- * - `worker`: one worker's record (heartbeats, active, processed, ...);
+ * - `task`: one task with its links (it may be subscribed before the task is known);
+ * - `worker`: one worker's event fields (heartbeats, active, processed, ...);
  * - `workers`: every worker.
  */
 export type SubscribeRequest =
@@ -100,40 +112,6 @@ export interface CancelRequest {
 
 export type CancelAck = { readonly ok: true } | { readonly ok: false; readonly error: PushError };
 
-/**
- * A task as GET /api/task/info/:id and GET /api/tasks render it (Flower's fields, worker as its
- * hostname, Pollen's additions); the fields named here are the ones a list needs to merge and sort.
- * Rows of a `tasks` update leave out `children` (keep the one REST gave); `task` updates carry it.
- */
-export interface PushedTask {
-  readonly uuid: string;
-  readonly name: string | null;
-  readonly state: string;
-  /** Sender timestamp (Unix s) of the event that set `state`: lists sort on it, newest first. */
-  readonly timestamp: number;
-  readonly worker: string | null;
-  readonly [field: string]: unknown;
-}
-
-/** How a worker's liveness is shown: alive (`online`, or `unknown` while it cannot be heard) or `offline`. */
-export type WorkerStatus = 'online' | 'offline' | 'unknown';
-
-/** A worker as GET /api/workers renders its event-derived fields (no inspect replies: fetch those over REST). */
-export interface PushedWorker {
-  readonly hostname: string;
-  readonly alive: boolean;
-  /** `unknown` while Pollen cannot hear the broker, or has not heard the worker since it could again. */
-  readonly status: WorkerStatus;
-  readonly heartbeats?: readonly number[];
-  readonly active?: number | null;
-  readonly processed?: number | null;
-  /** Task events of each kind it sent since Pollen started (as in GET /api/workers). */
-  readonly 'task-succeeded'?: number;
-  readonly 'task-failed'?: number;
-  readonly 'task-retried'?: number;
-  readonly [field: string]: unknown;
-}
-
 /** Task events counted by the metrics, by type (sent, received, ..., rejected). */
 export type ThroughputCounts = Readonly<Record<'sent' | 'received' | 'started' | 'succeeded' | 'failed' | 'retried' | 'revoked' | 'rejected', number>>;
 
@@ -159,10 +137,10 @@ interface UpdateBase {
  */
 export type PushUpdate =
   | (UpdateBase & { readonly topic: 'overview'; readonly overview: Overview })
-  | (UpdateBase & { readonly topic: 'tasks'; readonly reset: boolean; readonly upserted: readonly PushedTask[]; readonly removed: readonly string[] })
-  | (UpdateBase & { readonly topic: 'task'; readonly uuid: string; readonly task: PushedTask | null })
-  | (UpdateBase & { readonly topic: 'worker'; readonly hostname: string; readonly worker: PushedWorker | null })
-  | (UpdateBase & { readonly topic: 'workers'; readonly reset: boolean; readonly upserted: readonly PushedWorker[]; readonly removed: readonly string[] });
+  | (UpdateBase & { readonly topic: 'tasks'; readonly reset: boolean; readonly upserted: readonly V1TaskRow[]; readonly removed: readonly string[] })
+  | (UpdateBase & { readonly topic: 'task'; readonly uuid: string; readonly task: V1Task | null })
+  | (UpdateBase & { readonly topic: 'worker'; readonly hostname: string; readonly worker: WorkerEventJson | null })
+  | (UpdateBase & { readonly topic: 'workers'; readonly reset: boolean; readonly upserted: readonly WorkerEventJson[]; readonly removed: readonly string[] });
 
 /** Everything that changed for one socket since its last batch. */
 export interface PushBatch {

@@ -12,6 +12,7 @@ import { INSPECT_METHODS, INSPECT_STALE_MS, type InspectCache } from '../control
 import type { TaskStore } from '../store/task-store';
 import { apiError, type ApiResponse, badRequest, queryObject, searchError } from './api-error';
 import { flowerTask } from './flower-task-json';
+import { linkedTaskView } from './task-view';
 import { workerJson } from './worker-json';
 import { StreamedJsonObject } from '../http/streamed-json';
 
@@ -133,7 +134,7 @@ export function getTasks(state: TaskStore, query: URLSearchParams): ApiResponse 
   return {
     status: 200,
     body: new StreamedJsonObject(function* () {
-      for (const t of tasks) yield [t.uuid, flowerTask(t, state.childrenOf(t.uuid))] as const;
+      for (const t of tasks) yield [t.uuid, flowerTask(linkedTaskView(t, state))] as const;
     }),
   };
 }
@@ -141,7 +142,7 @@ export function getTasks(state: TaskStore, query: URLSearchParams): ApiResponse 
 export function getTaskInfo(state: TaskStore, id: string): ApiResponse {
   const task = state.task(id);
   if (task === undefined) return apiError(404, `Unknown task '${id}'`);
-  return { status: 200, body: flowerTask(task, state.childrenOf(id)) };
+  return { status: 200, body: flowerTask(linkedTaskView(task, state)) };
 }
 
 /** Flower's `GET /api/task/types`: the names of the tasks seen, sorted. */

@@ -1,47 +1,86 @@
 /**
  * A task as Flower's API returns it: the fields of Celery's events.state.Task, with `worker` as the
- * hostname string (FLOWER-API.md §2.2). Pollen's additions (lost, retry history) are under their own
- * names and never change Flower's.
+ * hostname string (FLOWER-API.md §2.2). Pollen's additions (queue, lost, retry history, revoke details,
+ * settlement) are under their own names and never change Flower's.
  */
-import type { TaskRecord } from '../state/task-record';
+import type { RetryAttemptJson, SettlementJson } from '@/lib/api/tasks';
+import type { LinkedTaskView } from './task-view';
 
-export function flowerTask(task: TaskRecord, children: readonly string[]): Record<string, unknown> {
+export interface FlowerTaskJson {
+  readonly uuid: string;
+  readonly name: string | null;
+  readonly state: string;
+  readonly received: number | null;
+  readonly sent: number | null;
+  readonly started: number | null;
+  readonly rejected: number | null;
+  readonly succeeded: number | null;
+  readonly failed: number | null;
+  readonly retried: number | null;
+  readonly revoked: number | null;
+  readonly args: string | null;
+  readonly kwargs: string | null;
+  readonly eta: string | null;
+  readonly expires: string | null;
+  readonly retries: number;
+  readonly result: string | null;
+  readonly exception: string | null;
+  readonly timestamp: number;
+  /** Celery's Task.runtime: the worker's measure from task-succeeded, null otherwise (a failure too). */
+  readonly runtime: number | null;
+  readonly traceback: string | null;
+  readonly exchange: string | null;
+  readonly routing_key: string | null;
+  readonly clock: number;
+  readonly client: string | null;
+  readonly root_id: string | null;
+  readonly parent_id: string | null;
+  readonly children: readonly string[];
+  readonly worker: string | null;
+  // Pollen's own fields.
+  readonly queue: string | null;
+  readonly lost: boolean;
+  /** Null when Celery retried no attempt. */
+  readonly retry_history: readonly RetryAttemptJson[] | null;
+  readonly revoke_info: LinkedTaskView['revoke'];
+  readonly settled: SettlementJson | null;
+}
+
+export function flowerTask(view: LinkedTaskView): FlowerTaskJson {
   return {
-    uuid: task.uuid,
-    name: task.name,
-    state: task.state,
-    received: task.received,
-    sent: task.sent,
-    started: task.started,
-    rejected: task.rejected,
-    succeeded: task.succeeded,
-    failed: task.failed,
-    retried: task.retried,
-    revoked: task.revoked,
-    args: task.args,
-    kwargs: task.kwargs,
-    eta: task.eta,
-    expires: task.expires,
-    retries: task.retries,
-    result: task.result,
-    exception: task.exception,
-    timestamp: task.timestamp,
-    runtime: task.runtime,
-    traceback: task.traceback,
-    exchange: task.exchange,
-    routing_key: task.routingKey,
-    clock: task.clock,
-    client: task.sender,
-    root_id: task.rootId,
-    parent_id: task.parentId,
-    children,
-    worker: task.worker,
-    // Pollen's own fields. `queue` is the one the producer sent the task to (task-sent), which the
-    // routing key need not name.
-    queue: task.queue,
-    lost: task.lost,
-    retry_history: task.retryHistory,
-    revoke_info: task.revoked === null ? null : { terminated: task.terminated, signum: task.signum, expired: task.expired },
-    settled: task.settled,
+    uuid: view.uuid,
+    name: view.name,
+    state: view.state,
+    received: view.received,
+    sent: view.sent,
+    started: view.started,
+    rejected: view.rejected,
+    succeeded: view.succeeded,
+    failed: view.failed,
+    retried: view.retried,
+    revoked: view.revoked,
+    args: view.args,
+    kwargs: view.kwargs,
+    eta: view.eta,
+    expires: view.expires,
+    retries: view.retries,
+    result: view.result,
+    exception: view.exception,
+    timestamp: view.timestamp,
+    runtime: view.runtime.source === 'worker' ? view.runtime.seconds : null,
+    traceback: view.traceback,
+    exchange: view.exchange,
+    routing_key: view.routingKey,
+    clock: view.clock,
+    client: view.client,
+    root_id: view.rootId,
+    parent_id: view.parentId,
+    children: view.children,
+    worker: view.worker,
+    queue: view.queue,
+    lost: view.lost,
+    retry_history: view.retryHistory.length === 0 ? null : view.retryHistory,
+    revoke_info: view.revoke,
+    settled: view.settled,
   };
 }

@@ -3,12 +3,12 @@
  * replies join it) and the push channel's `workers` and `worker` feeds render it here, so that they
  * agree field for field.
  */
-import type { PushedWorker } from '@/lib/push/contract';
+import type { WorkerEventJson } from '@/lib/api/workers';
 import { implausibleSkew } from '../state/clock-skew';
 import type { WorkerRecord } from '../state/worker-record';
 
 /** `now` in Unix seconds. */
-export function workerJson(worker: WorkerRecord, now: number): PushedWorker {
+export function workerJson(worker: WorkerRecord, now: number): WorkerEventJson {
   return {
     hostname: worker.hostname,
     alive: worker.alive(now),

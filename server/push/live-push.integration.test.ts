@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskDetail, TaskPage } from '@/lib/api/tasks';
 import type { BrokerLink, ClientToServerEvents, PushBatch, PushUpdate, ServerToClientEvents, SubscribeAck } from '@/lib/push/contract';
 import type { Child } from '@/test/harness/child';
 import { startCeleryWorker } from '@/test/harness/celery-worker';
@@ -113,9 +114,15 @@ describe('live push with a real Python worker on Redis', () => {
     }
     const last = statesOf(task.subscriptionId, uuid).at(-1)?.update;
     expect(last?.topic === 'task' && last.task).toMatchObject({ uuid, name: 'tasks.sleep', state: 'SUCCESS', worker: nodename, result: '0.6' });
-    // The pushed record is the REST record.
-    const rest = await pollen.request(`/api/task/info/${uuid}`);
-    expect(last?.topic === 'task' && last.task).toEqual(rest.body);
+    // The pushed record is the REST record: GET /api/v1/tasks/:id's task, and a list's row is its row there.
+    const rest = await pollen.request(`/api/v1/tasks/${uuid}`);
+    expect(last?.topic === 'task' && last.task).toEqual((rest.body as TaskDetail).task);
+    const row = statesOf(list.subscriptionId, uuid).at(-1)?.update;
+    const listed = await pollen.request(`/api/v1/tasks?name=tasks.sleep&limit=10`);
+    const restRow = (listed.body as TaskPage).tasks.find((t) => t.uuid === uuid);
+    if (restRow === undefined) throw new Error('the task is not in the list');
+    const { children: _children, retried_as: _retriedAs, ...rowFields } = restRow;
+    expect(row?.topic === 'tasks' && row.upserted.find((t) => t.uuid === uuid)).toEqual(rowFields);
   });
 
   it('stops pushing a subscription once it is cancelled', async () => {

@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CeleryEvent, decodeEventBody } from '@/lib/celery';
+import type { TaskDetail, TaskPage } from '@/lib/api/tasks';
 import type { Invalidation, PushBatch, PushUpdate, SubscribeAck } from '@/lib/push/contract';
+import { getTaskDetail } from '../api/v1/task-detail';
+import { listTasks } from '../api/v1/task-query';
 import { Metrics } from '../metrics';
 import { MemoryTaskStore } from '../store/memory-task-store';
 import { WORKERS_CHANGED_CAP } from './feeds';
@@ -204,6 +207,30 @@ describe('task lists', () => {
     await vi.advanceTimersByTimeAsync(250);
     const last = h.updatesOf('a').at(-1);
     expect(last?.topic === 'tasks' && last.upserted.map((t) => t.uuid)).toEqual(['after']);
+  });
+});
+
+describe('pushed tasks are the REST API’s', () => {
+  it("a `task` update is GET /api/v1/tasks/:id's task, and a `tasks` row is its GET /api/v1/tasks row without the link lists", async () => {
+    const h = harness();
+    h.subscribe('a', { topic: 'task', uuid: 'parent' });
+    h.subscribe('a', { topic: 'tasks', limit: 10 });
+    await vi.advanceTimersByTimeAsync(0);
+    h.apply({ type: 'task-sent', uuid: 'parent', name: 'tasks.add', args: '(1, 2)', kwargs: '{}', queue: 'default', exchange: '', routing_key: 'default', retries: 0, eta: null, expires: null, root_id: 'parent', parent_id: null });
+    h.apply({ type: 'task-received', uuid: 'parent', name: 'tasks.add', args: '(1, 2)', kwargs: '{}', retries: 0, root_id: 'parent', parent_id: null });
+    h.apply({ type: 'task-started', uuid: 'parent' });
+    h.apply({ type: 'task-received', uuid: 'child', name: 'tasks.mul', parent_id: 'parent', root_id: 'parent' });
+    h.apply({ type: 'task-failed', uuid: 'parent', exception: "ValueError('boom')", traceback: 'Traceback ...' });
+    await vi.advanceTimersByTimeAsync(250);
+
+    const detail = (await getTaskDetail(h.state, null, 'parent')).body as TaskDetail;
+    const page = listTasks(h.state, new URLSearchParams()).body as TaskPage;
+    const pushedTask = h.updatesOf('a').flatMap((u) => (u.topic === 'task' && u.task !== null ? [u.task] : [])).at(-1);
+    const pushedRows = new Map(h.updatesOf('a').flatMap((u) => (u.topic === 'tasks' ? u.upserted : [])).map((row) => [row.uuid, row]));
+    expect(pushedTask).toEqual(detail.task);
+    expect(pushedTask).toMatchObject({ state: 'FAILURE', children: ['child'], runtime_source: 'started-failed' });
+    for (const { children: _children, retried_as: _retriedAs, ...rest } of page.tasks) expect(pushedRows.get(rest.uuid)).toEqual(rest);
+    expect(pushedRows.size).toBe(2);
   });
 });
 

@@ -18,7 +18,8 @@
  * window slides) are picked up
  * by a housekeeping tick, once a second while anyone follows workers or the overview.
  */
-import { type CancelAck, type Invalidation, PUSH_LIMITS, type PushBatch, type PushedWorker, type PushUpdate, type SubscribeAck } from '@/lib/push/contract';
+import { type CancelAck, type Invalidation, PUSH_LIMITS, type PushBatch, type PushUpdate, type SubscribeAck } from '@/lib/push/contract';
+import type { WorkerEventJson } from '@/lib/api/workers';
 import type { Metrics } from '../metrics';
 import type { Change, TaskStore } from '../store/task-store';
 import type { TaskRecord } from '../state/task-record';
@@ -243,7 +244,7 @@ export class LivePush {
     for (const feed of taskFeeds) {
       feed.dirty = false;
       const task = state.task(feed.uuid);
-      updates.set(feed, { topic: 'task', subscriptionId: feed.id, seq: ++feed.seq, uuid: feed.uuid, task: task === undefined ? null : pushedTask(task, state.childrenOf(task.uuid)) });
+      updates.set(feed, { topic: 'task', subscriptionId: feed.id, seq: ++feed.seq, uuid: feed.uuid, task: task === undefined ? null : pushedTask(task, state) });
     }
     for (const { feed, reset, tasks, removed } of lists) {
       const upserted = tasks.map(pushedRow);
@@ -255,7 +256,7 @@ export class LivePush {
     if (overviewWaits) this.clock.request();
   }
 
-  private workerUpdates(rendered: ReadonlyMap<string, PushedWorker>, updates: Map<Feed, PushUpdate>): void {
+  private workerUpdates(rendered: ReadonlyMap<string, WorkerEventJson>, updates: Map<Feed, PushUpdate>): void {
     for (const feed of this.feeds.workerFeeds.values()) {
       if (!feed.dirty) continue;
       feed.dirty = false;
@@ -266,7 +267,7 @@ export class LivePush {
     const feed = this.feeds.workers;
     if (feed === null || !feed.dirty) return;
     const names = feed.reset ? [...rendered.keys()] : [...feed.changed];
-    const upserted: PushedWorker[] = [];
+    const upserted: WorkerEventJson[] = [];
     const removed: string[] = [];
     if (feed.reset) feed.lastStatus.clear();
     for (const hostname of names) {

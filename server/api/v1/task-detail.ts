@@ -11,6 +11,7 @@ import type { TaskStore } from '../../store/task-store';
 import type { TaskRecord } from '../../state/task-record';
 import { BACKEND_UNAVAILABLE, readBackend } from '../../backend/request-read';
 import { apiError, type ApiResponse } from '../api-error';
+import { linkedTaskView } from '../task-view';
 import { v1Task } from './task-json';
 import type { TaskDetail, TimelineEntry } from '@/lib/api/tasks';
 
@@ -34,7 +35,7 @@ export async function getTaskDetail(state: TaskStore, backend: ResultBackend | n
   }
   if (task === null && stored !== null && !stored.available) return apiError(503, `Pollen holds no events for task '${id}' and ${stored.error ?? 'the result backend is unavailable'}`, BACKEND_UNAVAILABLE);
   if (task === null && stored?.meta == null) return apiError(404, `Unknown task '${id}'`);
-  const body: TaskDetail = { task: task === null ? null : v1Task(task, state), timeline: task === null ? [] : timeline(task), backend: stored };
+  const body: TaskDetail = { task: task === null ? null : v1Task(linkedTaskView(task, state)), timeline: task === null ? [] : timeline(task), backend: stored };
   return { status: 200, body };
 }
 

@@ -1,55 +1,59 @@
 /**
- * A task as /api/v1 shows it: snake_case, Celery's names, the reprs the events carried (strings, not
- * parsed), times in Unix seconds, and the links around it (parent, root, children, Pollen's retries).
+ * A task as /api/v1 and the push channel show it: snake_case, Celery's names, the reprs the events
+ * carried (strings, not parsed), times in Unix seconds, and the links around it (parent, root, children,
+ * Pollen's retries). Rendered from the task view (../task-view.ts).
  */
-import { retryOf, type TaskLinkReads } from '../../state/task-links';
-import type { TaskRecord } from '../../state/task-record';
-import { runtimeOf, type V1Task } from '@/lib/api/tasks';
+import type { TaskLinkReads } from '../../state/task-links';
+import type { V1Task, V1TaskRow } from '@/lib/api/tasks';
+import type { LinkedTaskView, TaskView } from '../task-view';
 
-export type { V1Task };
+export type { V1Task, V1TaskRow };
 
 /** Where a task's children and retries are read from: the model's link indexes (TaskStore). */
 export type TaskLinks = TaskLinkReads;
 
-export function v1Task(task: TaskRecord, links: TaskLinks): V1Task {
-  const runtime = runtimeOf(task);
+/** A row of a list (the push `tasks` topic): the task without the links other tasks hold. */
+export function v1TaskRow(view: TaskView): V1TaskRow {
   return {
-    uuid: task.uuid,
-    name: task.name,
-    state: task.state,
-    worker: task.worker,
-    client: task.sender,
-    queue: task.queue,
-    exchange: task.exchange,
-    routing_key: task.routingKey,
-    args: task.args,
-    kwargs: task.kwargs,
-    result: task.result,
-    exception: task.exception,
-    traceback: task.traceback,
-    sent: task.sent,
-    received: task.received,
-    started: task.started,
-    succeeded: task.succeeded,
-    failed: task.failed,
-    retried: task.retried,
-    revoked: task.revoked,
-    rejected: task.rejected,
-    timestamp: task.timestamp,
-    runtime: runtime.seconds,
-    runtime_source: runtime.source,
-    eta: task.eta,
-    expires: task.expires,
-    retries: task.retries,
-    retry_history: task.retryHistory ?? [],
-    root_id: task.rootId,
-    parent_id: task.parentId,
-    children: links.childrenOf(task.uuid),
-    retry_of: retryOf(task),
-    retried_as: links.retriedAs(task.uuid),
-    lost: task.lost,
-    clock_skew: task.clockSkew,
-    revoke: task.revoked === null ? null : { terminated: task.terminated, signum: task.signum, expired: task.expired },
-    settled: task.settled,
+    uuid: view.uuid,
+    name: view.name,
+    state: view.state,
+    worker: view.worker,
+    client: view.client,
+    queue: view.queue,
+    exchange: view.exchange,
+    routing_key: view.routingKey,
+    args: view.args,
+    kwargs: view.kwargs,
+    result: view.result,
+    exception: view.exception,
+    traceback: view.traceback,
+    sent: view.sent,
+    received: view.received,
+    started: view.started,
+    succeeded: view.succeeded,
+    failed: view.failed,
+    retried: view.retried,
+    revoked: view.revoked,
+    rejected: view.rejected,
+    timestamp: view.timestamp,
+    runtime: view.runtime.seconds,
+    runtime_source: view.runtime.source,
+    eta: view.eta,
+    expires: view.expires,
+    retries: view.retries,
+    retry_history: view.retryHistory,
+    root_id: view.rootId,
+    parent_id: view.parentId,
+    retry_of: view.retryOf,
+    lost: view.lost,
+    clock_skew: view.clockSkew,
+    revoke: view.revoke,
+    settled: view.settled,
   };
+}
+
+/** The task with its links: GET /api/v1/tasks's rows, GET /api/v1/tasks/:id and the push `task` topic. */
+export function v1Task(view: LinkedTaskView): V1Task {
+  return { ...v1TaskRow(view), children: view.children, retried_as: view.retriedAs };
 }

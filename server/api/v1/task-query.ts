@@ -7,6 +7,7 @@ import type { CursorRefusal, TaskStore } from '../../store/task-store';
 import { apiError, type ApiResponse, badRequest } from '../api-error';
 import { SORT_KEYS, SORT_ORDERS } from '../../store/task-cursor';
 import { compileFilter, queryFields, taskFilterShape } from './task-filter';
+import { linkedTaskView } from '../task-view';
 import { v1Task } from './task-json';
 import type { TaskPage } from '@/lib/api/tasks';
 import type { TaskQuery } from '@/lib/query/task-query';
@@ -45,7 +46,7 @@ export function listTasks(state: TaskStore, query: URLSearchParams): ApiResponse
   const page = state.page(request);
   if (!page.ok) return apiError(400, CURSOR_REFUSALS[page.reason]);
   const body: TaskPage = {
-    tasks: page.tasks.map((task) => v1Task(task, state)),
+    tasks: page.tasks.map((task) => v1Task(linkedTaskView(task, state))),
     next_cursor: page.nextCursor,
     total_matching: page.total,
   };

@@ -48,7 +48,7 @@ export class ClusterState implements TaskLinkReads {
   /** Children and retries by the id they name, kept on apply and eviction (task-links.ts). */
   private readonly links = new TaskLinks();
   /** Counts and arrival orders by state, name, worker and queue, kept on apply and eviction (task-index.ts). */
-  readonly index = new TaskIndex((task) => task.seq > 0);
+  readonly index: TaskIndex;
   /** The next arrival number (TaskRecord.seq). */
   private nextSeq = 1;
   /** Tasks evicted to stay within maxTasks, since start. */
@@ -56,7 +56,9 @@ export class ClusterState implements TaskLinkReads {
   /** When the event stream could be heard: worker expiry counts only silence heard (worker-record.ts). */
   readonly hearing = new Hearing();
 
-  constructor(readonly options: ClusterStateOptions) {}
+  constructor(readonly options: ClusterStateOptions) {
+    this.index = new TaskIndex((task) => task.seq > 0, options.maxTasks + 1);
+  }
 
   /** Applies one event received at `localReceived` (our clock, Unix seconds). */
   apply(event: CeleryEvent, localReceived: number): Change {

@@ -11,6 +11,7 @@ import { runtimeSeconds } from '@/lib/api/tasks';
 import { ArrivalList } from './arrival-list';
 import { sortTime } from './clock-skew';
 import { TaskOrder } from './task-order';
+import { TaskSlots } from './task-slots';
 import type { TaskRecord } from './task-record';
 
 export type TaskKeyField = 'state' | 'name' | 'worker' | 'queue';
@@ -72,12 +73,22 @@ export class TaskIndex {
   readonly orders: Readonly<Record<OrderField, TaskOrder>> = { received: new TaskOrder(), started: new TaskOrder(), succeeded: new TaskOrder(), runtime: new TaskOrder() };
   private readonly byField: Readonly<Record<TaskKeyField, KeyIndex>>;
 
-  constructor(readonly held: (task: TaskRecord) => boolean) {
+  /** Per-slot times and search signatures, for scans that should not touch every task (task-slots.ts). */
+  readonly slots: TaskSlots;
+  /**
+   * Tasks whose sender's clock cannot be right (clock-skew.ts): they sort by our receive time, so a range
+   * on their own times cannot be read off an order; the few there are get checked one by one.
+   */
+  readonly suspects = new Set<TaskRecord>();
+
+  constructor(readonly held: (task: TaskRecord) => boolean, maxSlots: number) {
+    this.slots = new TaskSlots(maxSlots);
     this.all = new ArrivalList(held);
     this.byField = { state: new KeyIndex('state', held), name: new KeyIndex('name', held), worker: new KeyIndex('worker', held), queue: new KeyIndex('queue', held) };
   }
 
   added(task: TaskRecord): void {
+    task.slot = this.slots.take(task);
     this.all.enter(task);
     this.byField.state.enter(task, task.state);
     this.byField.name.enter(task, task.name);
@@ -98,6 +109,8 @@ export class TaskIndex {
    * orderValue): it moves in the orders whose value did. Four comparisons when nothing moved.
    */
   reordered(task: TaskRecord, received: number | null, started: number | null, succeeded: number | null, runtime: number | null): void {
+    this.slots.timestamps[task.slot] = sortTime(task, task.timestamp);
+    if (task.clockSkew !== null) this.suspects.add(task);
     this.reorder('received', task, received);
     this.reorder('started', task, started);
     this.reorder('succeeded', task, succeeded);
@@ -122,6 +135,8 @@ export class TaskIndex {
       if (value !== null) this.orders[field].remove(value, task);
     }
     task.seq = -task.seq;
+    this.slots.release(task.slot);
+    this.suspects.delete(task);
     this.all.leave();
     this.byField.state.leave(task.state);
     this.byField.name.leave(task.name);

@@ -127,6 +127,9 @@ export class TaskRecord {
    */
   seq = 0;
 
+  /** Where the model's per-slot arrays (task-slots.ts) hold its scan data while it is held. */
+  slot = 0;
+
   constructor(readonly uuid: string) {}
 
   get ready(): boolean {

@@ -1,0 +1,59 @@
+/**
+ * Each held task has a slot (TaskRecord.slot), reused after it is evicted, and per slot the model keeps
+ * in flat typed arrays what a scan over every task needs: the time its current state was reached (what
+ * Flower's default order sorts by) and its search signature (lib/search/search-signature.ts). A scan
+ * then reads a few contiguous megabytes instead of a million task records spread over the heap, which
+ * at that size costs more in cache misses than in work.
+ *
+ * Capacity grows by doubling up to maxTasks + 1 (the model holds one task past its bound for a moment
+ * while it evicts), so a full model wastes nothing.
+ */
+import type { TaskRecord } from './task-record';
+
+/** Int32 words per search signature (256 bits). */
+export const SIGNATURE_WORDS = 8;
+
+export class TaskSlots {
+  private capacity = 0;
+  /** Slots in use or freed so far: every slot below it has been given out at least once. */
+  used = 0;
+  tasks: (TaskRecord | null)[] = [];
+  /** Sort value of Flower's `timestamp` order (clock-skew.ts's sortTime); NaN for a free slot. */
+  timestamps = new Float64Array(0);
+  /** SIGNATURE_WORDS words per slot. */
+  signatures = new Int32Array(0);
+  private readonly free: number[] = [];
+
+  constructor(private readonly maxSlots: number) {}
+
+  /** A slot for a new task, its signature cleared. */
+  take(task: TaskRecord): number {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      if (this.used === this.capacity) this.grow();
+      slot = this.used++;
+    } else {
+      this.signatures.fill(0, slot * SIGNATURE_WORDS, (slot + 1) * SIGNATURE_WORDS);
+    }
+    this.tasks[slot] = task;
+    this.timestamps[slot] = task.timestamp;
+    return slot;
+  }
+
+  release(slot: number): void {
+    this.tasks[slot] = null;
+    this.timestamps[slot] = NaN;
+    this.free.push(slot);
+  }
+
+  private grow(): void {
+    const capacity = Math.min(Math.max(1024, this.capacity * 2), Math.max(this.maxSlots, this.capacity + 1));
+    const timestamps = new Float64Array(capacity).fill(NaN);
+    timestamps.set(this.timestamps);
+    const signatures = new Int32Array(capacity * SIGNATURE_WORDS);
+    signatures.set(this.signatures);
+    this.timestamps = timestamps;
+    this.signatures = signatures;
+    this.capacity = capacity;
+  }
+}

@@ -285,3 +285,66 @@ describe('searchFilter never rules out a task that matches (randomized)', () => 
     console.log({ parsed, matched, ruledOut, nonAscii, byKwarg });
   });
 });
+
+describe('searchFilter selectivity on benchmark-like tasks', () => {
+  // As bench/event-stream.ts builds them (argsRepr, its WORDS and RARE_WORD), with the query benchmark's
+  // shape: 200 task names, 50 workers, args up to 200 characters, 5 % failures.
+  const WORDS = ['alpha', 'bravo', 'delta', 'order', 'invoice', 'report', 'user', 'image', 'thumbnail', 'sync', 'export', 'batch', 'retry', 'refund', 'email', 'region', 'tenant', 'upload'];
+  const RARE_WORD = 'zyzzogeton';
+  const argsRepr = (k: number, max: number, rnd: () => number): string => {
+    let text = `(${k}, 'user-${k}@example.com'`;
+    const length = 10 + Math.floor(rnd() * (max - 10));
+    const words: string[] = [];
+    if (k % 1000 === 500) words.push(RARE_WORD);
+    while (text.length + words.join(' ').length + 6 < length) words.push(WORDS[Math.floor(rnd() * WORDS.length)] as string);
+    if (words.length > 0) text += `, '${words.join(' ')}'`;
+    return `${text})`.slice(0, max);
+  };
+  const benchTask = (k: number, rnd: () => number): SearchableTask => {
+    const fails = rnd() < 0.05;
+    const n = Math.floor(rnd() * 200);
+    return {
+      uuid: uuid4(rnd),
+      name: `app${n % 10}.tasks.job_${String(n).padStart(3, '0')}`,
+      state: fails ? 'FAILURE' : 'SUCCESS',
+      worker: `celery@worker-${String(k % 50).padStart(2, '0')}`,
+      args: argsRepr(k, 200, rnd),
+      kwargs: `{'priority': ${k % 10}, 'locale': 'en_US'}`,
+      result: fails ? null : `{'status': 'done', 'id': ${k}}`,
+      exception: fails ? `ValueError('invalid literal for int() with base 10: ${k % 9973}')` : null,
+    };
+  };
+
+  it('lets at most 1 % of 100 000 tasks through for a word in 0.1 % of args, and every task that holds it', () => {
+    const rnd = seeded(17);
+    const count = 100_000;
+    const states: string[] = [];
+    const holds: boolean[] = [];
+    const sigs = new Int32Array(count * SIGNATURE_WORDS);
+    for (let k = 0; k < count; k++) {
+      const t = benchTask(k, rnd);
+      addTaskText(sigs, k * SIGNATURE_WORDS, t);
+      states.push(t.state);
+      holds.push(matchesTask(parse(RARE_WORD), t));
+    }
+    const report: Record<string, string> = {};
+    for (const search of [RARE_WORD, `args:${RARE_WORD}`, 'zyzzog']) {
+      const filter = searchFilter(parse(search));
+      let holding = 0;
+      let kept = 0;
+      let falseCandidates = 0;
+      for (let k = 0; k < count; k++) {
+        const may = filter.mayMatch(sigs, k * SIGNATURE_WORDS, states[k] as string);
+        if (holds[k]) {
+          holding++;
+          if (may) kept++;
+        } else if (may) falseCandidates++;
+      }
+      expect(holding).toBe(count / 1000);
+      expect(kept).toBe(holding);
+      expect(falseCandidates / count).toBeLessThanOrEqual(0.01);
+      report[search] = `${((100 * falseCandidates) / count).toFixed(3)} % false candidates`;
+    }
+    console.log(report);
+  });
+});

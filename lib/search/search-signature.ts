@@ -42,8 +42,9 @@ const ASCII_LOWER = Uint8Array.from({ length: 128 }, (_, code) => (code >= 65 &&
 /** ORs the bigrams of `text`, lower-cased as String.prototype.toLowerCase does, into the signature at `offset`. */
 export function addText(sig: Int32Array, offset: number, text: string): void {
   const length = text.length;
-  if (length < 2) return;
+  if (length === 0) return;
   let previous = text.charCodeAt(0);
+  // Even alone: U+0130 lower-cases to two units, a bigram that `args:İ` looks for.
   if (previous >= 128) {
     addLowered(sig, offset, text.toLowerCase(), 0);
     return;

@@ -53,7 +53,7 @@ const ID_MARK = (k: number): string => `@@U${k}@@`;
 const TS_MARK = '@@T@@';
 const WORDS = ['alpha', 'bravo', 'delta', 'order', 'invoice', 'report', 'user', 'image', 'thumbnail', 'sync', 'export', 'batch', 'retry', 'refund', 'email', 'region', 'tenant', 'upload'];
 
-function argsRepr(k: number, max: number, rnd: () => number): string {
+export function argsRepr(k: number, max: number, rnd: () => number): string {
   let text = `(${k}, 'user-${k}@example.com'`;
   const length = 10 + Math.floor(rnd() * (max - 10));
   const words: string[] = [];

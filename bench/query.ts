@@ -49,7 +49,8 @@ console.log(`query: ${TASKS.toLocaleString('en-US')} tasks, ${RUNS} runs a reque
 
 // The fill: the same messages a prefork worker's task.multi would carry, through the collector.
 gc();
-const heapBefore = process.memoryUsage().heapUsed;
+const heldMemory = (): number => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+const heapBefore = heldMemory();
 const fillStarted = performance.now();
 const fill = new EventStream(SHAPE);
 const start = Date.now() / 1000 - TASKS / FILL_RATE;
@@ -63,10 +64,10 @@ for (let events = 0; store.taskCount < TASKS; ) {
 }
 const fillSeconds = (performance.now() - fillStarted) / 1000;
 gc();
-const heapPerTask = (process.memoryUsage().heapUsed - heapBefore) / store.taskCount;
+const heapPerTask = (heldMemory() - heapBefore) / store.taskCount;
 console.log(
   `filled ${store.taskCount.toLocaleString('en-US')} tasks in ${fillSeconds.toFixed(0)} s; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB, ` +
-    `${heapPerTask.toFixed(0)} bytes per retained task (the server's heap growth over the fill / tasks held: model, metrics, everything); load average ${loadavg()}`,
+    `${heapPerTask.toFixed(0)} bytes per retained task (the server's heap and typed-array growth over the fill / tasks held: model, metrics, everything); load average ${loadavg()}`,
 );
 
 // Events keep arriving over Redis, from another process.

@@ -177,7 +177,7 @@ export class ClusterState implements TaskLinkReads {
     const wasReady = task.ready;
     const parentBefore = task.parentId;
     const extraBefore = task.extra;
-    const { state, name, worker, queue, sender, rootId, routingKey } = task;
+    const { state, name, worker, queue, sender, rootId, routingKey, args, kwargs, result, exception } = task;
     const received = orderValue(task, 'received');
     const started = orderValue(task, 'started');
     const succeeded = orderValue(task, 'succeeded');
@@ -196,6 +196,7 @@ export class ClusterState implements TaskLinkReads {
     else task.rootId = rootId;
     this.index.changed(task, state, name, worker, queue);
     this.index.reordered(task, received, started, succeeded, runtime);
+    this.index.signText(task, name, worker, args, kwargs, result, exception);
     if (task.ready && !wasReady) this.finished.push(task.uuid);
     if (task.parentId !== parentBefore || task.extra !== extraBefore) this.relink(task, parentBefore, extraBefore);
     return { task, changed };

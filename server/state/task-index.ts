@@ -8,10 +8,11 @@
  * filters never match them there either (lib/query/task-filter.ts).
  */
 import { runtimeSeconds } from '@/lib/api/tasks';
+import { addText } from '@/lib/search/search-signature';
 import { ArrivalList } from './arrival-list';
 import { sortTime } from './clock-skew';
 import { TaskOrder } from './task-order';
-import { TaskSlots } from './task-slots';
+import { SIGNATURE_WORDS, TaskSlots } from './task-slots';
 import type { TaskRecord } from './task-record';
 
 export type TaskKeyField = 'state' | 'name' | 'worker' | 'queue';
@@ -89,6 +90,7 @@ export class TaskIndex {
 
   added(task: TaskRecord): void {
     task.slot = this.slots.take(task);
+    addText(this.slots.signatures, task.slot * SIGNATURE_WORDS, task.uuid);
     this.all.enter(task);
     this.byField.state.enter(task, task.state);
     this.byField.name.enter(task, task.name);
@@ -123,6 +125,22 @@ export class TaskIndex {
     const order = this.orders[field];
     if (before !== null) order.remove(before, task);
     if (now !== null) order.insert(now, task);
+  }
+
+  /**
+   * Adds to the task's search signature the searchable fields that changed from the ones given (its
+   * values before the event): an OR, so an old value's bits stay, which only lets a search look at the
+   * task for nothing. The id goes in when the task enters (added).
+   */
+  signText(task: TaskRecord, name: string | null, worker: string | null, args: string | null, kwargs: string | null, result: string | null, exception: string | null): void {
+    const sig = this.slots.signatures;
+    const at = task.slot * SIGNATURE_WORDS;
+    if (task.name !== null && task.name !== name) addText(sig, at, task.name);
+    if (task.worker !== null && task.worker !== worker) addText(sig, at, task.worker);
+    if (task.args !== null && task.args !== args) addText(sig, at, task.args);
+    if (task.kwargs !== null && task.kwargs !== kwargs) addText(sig, at, task.kwargs);
+    if (task.result !== null && task.result !== result) addText(sig, at, task.result);
+    if (task.exception !== null && task.exception !== exception) addText(sig, at, task.exception);
   }
 
   /**

@@ -8,10 +8,10 @@
  * Capacity grows by doubling up to maxTasks + 1 (the model holds one task past its bound for a moment
  * while it evicts), so a full model wastes nothing.
  */
+import { SIGNATURE_WORDS } from '@/lib/search/search-signature';
 import type { TaskRecord } from './task-record';
 
-/** Int32 words per search signature (256 bits). */
-export const SIGNATURE_WORDS = 8;
+export { SIGNATURE_WORDS };
 
 export class TaskSlots {
   private capacity = 0;

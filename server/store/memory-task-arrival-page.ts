@@ -7,18 +7,17 @@
  *
  * The total (v1's total_matching) comes from the kept counts when the filter names values of one key
  * and nothing else, or nothing at all; any other filter (a time range, lost, a search, two keys) is
- * counted in the same walk, which then goes over every candidate: exact, but O(candidates) until a
- * candidate index for search and ordered time indexes exist. Offset pages skip `offset` matches:
- * O(offset + page).
+ * counted apart, from the cheapest kept source (memory-task-matches.ts). A search is tested on its
+ * signature before any text. Offset pages skip `offset` matches: O(offset + page).
  *
  * Gives exactly the reference's pages (memory-task-page.ts), which the randomized test checks.
  */
-import { matchesFilter, type TaskFilter } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
 import type { ArrivalList } from '../state/arrival-list';
 import type { TaskIndex } from '../state/task-index';
 import type { TaskRecord } from '../state/task-record';
 import { cursorAfter, filterKey } from './memory-task-page';
+import { countMatches, taskMatcher } from './memory-task-matches';
 import { candidateList, countedTotal } from './memory-task-plan';
 import { comparePositions, encodeCursor, type Position } from './task-cursor';
 import type { TaskPageResult } from './task-store';
@@ -29,23 +28,22 @@ export function arrivalPage(index: TaskIndex, taskCount: number, epoch: string, 
   const { filter } = query;
   const order = query.sort.order;
   const narrowed = candidateList(index, taskCount, filter);
-  // When the kept counts cannot give the total, the walk counts it: one pass over the candidates
-  // (from their first in the page's order) finds the page and the total together.
-  const counted = countedTotal(index, taskCount, filter, narrowed);
+  // The total from the kept counts, else from the cheapest exact count (memory-task-matches.ts): the page's
+  // own walk stops once the page is full.
+  const total = narrowed === null ? 0 : (countedTotal(index, taskCount, filter, narrowed) ?? countMatches(index, taskCount, filter));
   const candidates = narrowed?.list ?? null;
+  const matches = taskMatcher(index, filter);
   const step = order === 'asc' ? 1 : -1;
-  let total = counted ?? 0;
 
   if (query.page.kind === 'offset') {
     const { offset, limit } = query.page;
     const tasks: TaskRecord[] = [];
     let skipped = 0;
-    if (candidates !== null && (limit !== 0 || counted === null)) {
-      walk(candidates, filter, order === 'asc' ? 0 : candidates.length - 1, step, (task) => {
-        if (counted === null) total++;
+    if (candidates !== null && limit !== 0) {
+      walk(candidates, matches, order === 'asc' ? 0 : candidates.length - 1, step, (task) => {
         if (skipped < offset) skipped++;
-        else if (limit === null || tasks.length < limit) tasks.push(task);
-        return counted === null || limit === null || tasks.length < limit;
+        else tasks.push(task);
+        return limit === null || tasks.length < limit;
       });
     }
     return { ok: true, tasks, total, nextCursor: null };
@@ -57,14 +55,11 @@ export function arrivalPage(index: TaskIndex, taskCount: number, epoch: string, 
   const limit = query.page.limit;
   const rows: TaskRecord[] = [];
   // A position without a value sorts after every task: nothing follows it.
-  const pastCursor = after === null || after.value !== null;
-  if (candidates !== null && (pastCursor || counted === null)) {
-    const first = order === 'asc' ? 0 : candidates.length - 1;
-    const start = after === null || after.value === null || counted === null ? first : startAt(candidates, after.value, order);
-    walk(candidates, filter, start, step, (task) => {
-      if (counted === null) total++;
-      if (pastCursor && rows.length <= limit && (after === null || comparePositions(positionOf(task), after, order) > 0)) rows.push(task);
-      return counted === null || rows.length <= limit;
+  if (candidates !== null && (after === null || after.value !== null)) {
+    const start = after === null || after.value === null ? (order === 'asc' ? 0 : candidates.length - 1) : startAt(candidates, after.value, order);
+    walk(candidates, matches, start, step, (task) => {
+      if (after === null || comparePositions(positionOf(task), after, order) > 0) rows.push(task);
+      return rows.length <= limit;
     });
   }
   const tasks = rows.slice(0, limit);
@@ -88,10 +83,10 @@ function startAt(list: ArrivalList, value: number, order: 'asc' | 'desc'): numbe
   return index < list.length && list.at(index).seq === value ? index : index - 1;
 }
 
-/** Visits the held tasks matching `filter` from `start` by `step` while `visit` returns true. */
-function walk(list: ArrivalList, filter: TaskFilter, start: number, step: 1 | -1, visit: (task: TaskRecord) => boolean): void {
+/** Visits the held tasks that match from `start` by `step` while `visit` returns true. */
+function walk(list: ArrivalList, matches: (task: TaskRecord) => boolean, start: number, step: 1 | -1, visit: (task: TaskRecord) => boolean): void {
   for (let i = start; i >= 0 && i < list.length; i += step) {
     const task = list.at(i);
-    if (list.isLive(task) && matchesFilter(filter, task) && !visit(task)) return;
+    if (list.isLive(task) && matches(task) && !visit(task)) return;
   }
 }

@@ -8,33 +8,36 @@
  * - name, state: the kept arrival list of each name or state, taken in the keys' order.
  * - timestamp (when the current state was reached, Flower's default, newest first): it changes with
  *   every event, so no order is kept for it (that would cost every event a move). The page is selected
- *   instead: one pass collects the matches' times, a linear-time selection finds the times at the page's
- *   two ends, a second pass takes the tasks between them. O(matches), with no sort of them all.
+ *   instead: one pass collects the matches' times (with no filter, from the slots' flat array of them,
+ *   touching no task), a linear-time selection finds the times at the page's two ends, a second pass
+ *   takes the tasks between them. O(matches), with no sort of them all.
+ *
+ * The total comes from the kept counts, else from the cheapest exact count (memory-task-matches.ts).
  *
  * The caller walks (the reference) where none of these applies.
  */
-import { matchesFilter, type TaskFilter } from '@/lib/query/task-filter';
+import { isEmptyFilter, type TaskFilter } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
 import type { ArrivalList } from '../state/arrival-list';
-import { sortTime } from '../state/clock-skew';
 import { type OrderField, orderValue, type TaskIndex } from '../state/task-index';
 import type { TaskRecord } from '../state/task-record';
+import { countMatches, forEachMatch, taskMatcher } from './memory-task-matches';
 import { type Candidates, candidateList, countedTotal } from './memory-task-plan';
 import { kthSmallest } from './select-kth';
 import type { TaskPageResult } from './task-store';
 
-/** Takes matches in page order: skips `offset`, keeps `limit`, counts them all while the total is wanted. */
+/** Takes matches in page order: skips `offset`, keeps `limit`. */
 class PageTaker {
   readonly tasks: TaskRecord[] = [];
-  seen = 0;
+  private seen = 0;
 
-  constructor(private readonly offset: number, private readonly limit: number | null, private readonly counting: boolean) {}
+  constructor(private readonly offset: number, private readonly limit: number | null) {}
 
   /** Returns whether to go on. */
   take(task: TaskRecord): boolean {
-    if (this.seen >= this.offset && (this.limit === null || this.tasks.length < this.limit)) this.tasks.push(task);
+    if (this.seen >= this.offset) this.tasks.push(task);
     this.seen++;
-    return this.counting || this.limit === null || this.tasks.length < this.limit;
+    return this.limit === null || this.tasks.length < this.limit;
   }
 }
 
@@ -46,34 +49,36 @@ export function offsetPage(index: TaskIndex, taskCount: number, query: TaskQuery
   const { filter } = query;
   const candidates = candidateList(index, taskCount, filter);
   if (candidates === null) return { ok: true, tasks: [], total: 0, nextCursor: null };
-  const counted = countedTotal(index, taskCount, filter, candidates);
-  const taker = new PageTaker(offset, limit, counted === null);
+  const total = countedTotal(index, taskCount, filter, candidates) ?? countMatches(index, taskCount, filter);
+  if (limit === 0) return { ok: true, tasks: [], total, nextCursor: null };
+  const taker = new PageTaker(offset, limit);
+  const matches = taskMatcher(index, filter);
   switch (key) {
     case 'received':
     case 'started':
     case 'succeeded':
     case 'runtime':
-      if (!byOrder(index, candidates, filter, key, order, taker)) return null;
+      if (!byOrder(index, candidates, matches, key, order, taker)) return null;
       break;
     case 'name':
     case 'state':
-      byKey(index, taskCount, candidates, filter, key, order, taker);
+      byKey(index, taskCount, candidates, matches, key, order, taker);
       break;
     case 'timestamp':
-      return byTimestamp(candidates.list, filter, order, offset, limit, counted);
+      return { ok: true, tasks: byTimestamp(index, taskCount, filter, order, offset, limit), total, nextCursor: null };
     default:
       return null;
   }
-  return { ok: true, tasks: taker.tasks, total: counted ?? taker.seen, nextCursor: null };
+  return { ok: true, tasks: taker.tasks, total, nextCursor: null };
 }
 
 /** False when a value is 0 or less: it would tie with the missing ones, which this order cannot interleave. */
-function byOrder(index: TaskIndex, candidates: Candidates, filter: TaskFilter, key: OrderField, order: 'asc' | 'desc', taker: PageTaker): boolean {
+function byOrder(index: TaskIndex, candidates: Candidates, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', taker: PageTaker): boolean {
   const sorted = index.orders[key];
   const lowest = sorted.firstValue();
   if (lowest !== null && lowest <= 0) return false;
   let going = true;
-  const take = (task: TaskRecord): boolean => (going = !matchesFilter(filter, task) || taker.take(task));
+  const take = (task: TaskRecord): boolean => (going = !matches(task) || taker.take(task));
   const withoutValue = (): void => {
     const list = candidates.list;
     for (let i = 0; i < list.length && going; i++) {
@@ -106,7 +111,7 @@ function byOrder(index: TaskIndex, candidates: Candidates, filter: TaskFilter, k
   return true;
 }
 
-function byKey(index: TaskIndex, taskCount: number, candidates: Candidates, filter: TaskFilter, key: 'name' | 'state', order: 'asc' | 'desc', taker: PageTaker): void {
+function byKey(index: TaskIndex, taskCount: number, candidates: Candidates, matches: (task: TaskRecord) => boolean, key: 'name' | 'state', order: 'asc' | 'desc', taker: PageTaker): void {
   const keys = [...index.counts(key).keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   let kept = 0;
   for (const count of index.counts(key).values()) kept += count;
@@ -118,47 +123,56 @@ function byKey(index: TaskIndex, taskCount: number, candidates: Candidates, filt
     for (let i = 0; i < list.length; i++) {
       const task = list.at(i);
       if (!list.isLive(task) || (group === '' && (task[key] ?? '') !== '') || (group !== '' && task[key] !== group)) continue;
-      if (matchesFilter(filter, task) && !taker.take(task)) return;
+      if (matches(task) && !taker.take(task)) return;
     }
   }
 }
 
 let scratch = new Float64Array(1024);
 
-function byTimestamp(list: ArrivalList, filter: TaskFilter, order: 'asc' | 'desc', offset: number, limit: number | null, counted: number | null): TaskPageResult {
-  const valueOf = (task: TaskRecord): number => sortTime(task, task.timestamp);
+/**
+ * The page in Flower's `timestamp` order, by selection over the matches' times as the slots keep them:
+ * with no filter no task is touched but the page's band.
+ */
+function byTimestamp(index: TaskIndex, taskCount: number, filter: TaskFilter, order: 'asc' | 'desc', offset: number, limit: number | null): TaskRecord[] {
+  const { timestamps, tasks: bySlot, used } = index.slots;
+  const everything = isEmptyFilter(filter);
+  const eachMatch = (visit: (task: TaskRecord, value: number) => void): void => {
+    if (everything) {
+      for (let slot = 0; slot < used; slot++) {
+        const value = timestamps[slot] as number;
+        if (value === value) visit(bySlot[slot] as TaskRecord, value); // NaN: a free slot
+      }
+    } else {
+      forEachMatch(index, taskCount, filter, (task) => visit(task, timestamps[task.slot] as number));
+    }
+  };
   let n = 0;
-  for (let i = 0; i < list.length; i++) {
-    const task = list.at(i);
-    if (!list.isLive(task) || !matchesFilter(filter, task)) continue;
+  eachMatch((_task, value) => {
     if (n === scratch.length) {
       const grown = new Float64Array(scratch.length * 2);
       grown.set(scratch);
       scratch = grown;
     }
-    scratch[n++] = valueOf(task);
-  }
-  const total = counted ?? n;
+    scratch[n++] = value;
+  });
   const end = limit === null ? n : Math.min(n, offset + limit);
-  if (offset >= end) return { ok: true, tasks: [], total, nextCursor: null };
+  if (offset >= end) return [];
   // Ranks in ascending values: the page spans [offset, end) of the order, so its values lie between these two.
   const rankOf = (r: number): number => (order === 'asc' ? r : n - 1 - r);
   const values = scratch.subarray(0, n);
   const a = kthSmallest(values, rankOf(offset));
   const b = kthSmallest(values, rankOf(end - 1));
-  const [low, high] = a <= b ? [a, b] : [b, a];
-  // Tasks strictly before the band in the page's order, and the band itself.
+  const low = Math.min(a, b);
+  const high = Math.max(a, b);
+  // Matches strictly before the band in the page's order, and the band itself.
   let before = 0;
   const band: { task: TaskRecord; value: number }[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const task = list.at(i);
-    if (!list.isLive(task) || !matchesFilter(filter, task)) continue;
-    const value = valueOf(task);
+  eachMatch((task, value) => {
     if (value >= low && value <= high) band.push({ task, value });
     else if (order === 'asc' ? value < low : value > high) before++;
-  }
-  // A stable sort: equal values stay in arrival order.
-  band.sort((x, y) => (order === 'asc' ? x.value - y.value : y.value - x.value));
-  const tasks = band.slice(offset - before, end - before).map((entry) => entry.task);
-  return { ok: true, tasks, total, nextCursor: null };
+  });
+  // Equal values in arrival order, as Flower's stable sort leaves them.
+  band.sort((x, y) => (order === 'asc' ? x.value - y.value : y.value - x.value) || x.task.seq - y.task.seq);
+  return band.slice(offset - before, end - before).map((entry) => entry.task);
 }

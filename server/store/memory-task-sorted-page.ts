@@ -11,16 +11,17 @@
  *   page × n / k entries for a filter that keeps k tasks of n. Tasks without the value follow, from the
  *   candidates' arrival list. A range on the sorted field ends the walk at its upper bound.
  *
- * The total comes from the kept counts where they give it, else from one counting pass over the
- * candidates. Gives exactly the reference's pages, which the randomized test checks.
+ * The total comes from the kept counts where they give it, else from the cheapest exact count
+ * (memory-task-matches.ts). Gives exactly the reference's pages, which the randomized test checks.
  */
-import { matchesFilter, type TaskFilter } from '@/lib/query/task-filter';
+import type { TaskFilter } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
 import type { ArrivalList } from '../state/arrival-list';
 import { type OrderField, orderValue, type TaskIndex } from '../state/task-index';
 import type { OrderPlace, TaskOrder } from '../state/task-order';
 import type { TaskRecord } from '../state/task-record';
 import { cursorAfter, filterKey } from './memory-task-page';
+import { countMatches, taskMatcher } from './memory-task-matches';
 import { candidateList, countedTotal } from './memory-task-plan';
 import { comparePositions, encodeCursor, type Position } from './task-cursor';
 import type { TaskPageResult } from './task-store';
@@ -49,12 +50,12 @@ export function sortedPage(index: TaskIndex, taskCount: number, epoch: string, q
   let rows: TaskRecord[];
   let total: number;
   if (candidates.size <= materializeMax) {
-    const sorted = materialized(candidates.list, filter, key, order, after);
+    const sorted = materialized(candidates.list, taskMatcher(index, filter), key, order, after);
     rows = sorted.rows.slice(0, limit + 1);
     total = counted ?? sorted.total;
   } else {
-    rows = walked(index.orders[key], candidates.list, filter, key, order, after, limit + 1);
-    total = counted ?? countMatches(candidates.list, filter);
+    rows = walked(index.orders[key], candidates.list, filter, taskMatcher(index, filter), key, order, after, limit + 1);
+    total = counted ?? countMatches(index, taskCount, filter);
   }
   const tasks = rows.slice(0, limit);
   const last = tasks[tasks.length - 1];
@@ -71,12 +72,12 @@ function positionOf(task: TaskRecord, key: OrderField): Position {
 }
 
 /** Every match of the candidates past the cursor, sorted; and how many match in all. */
-function materialized(list: ArrivalList, filter: TaskFilter, key: OrderField, order: 'asc' | 'desc', after: Position | null): { rows: TaskRecord[]; total: number } {
+function materialized(list: ArrivalList, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', after: Position | null): { rows: TaskRecord[]; total: number } {
   const rows: { task: TaskRecord; position: Position }[] = [];
   let total = 0;
   for (let i = 0; i < list.length; i++) {
     const task = list.at(i);
-    if (!list.isLive(task) || !matchesFilter(filter, task)) continue;
+    if (!list.isLive(task) || !matches(task)) continue;
     total++;
     const position = positionOf(task, key);
     if (after === null || comparePositions(position, after, order) > 0) rows.push({ task, position });
@@ -86,10 +87,10 @@ function materialized(list: ArrivalList, filter: TaskFilter, key: OrderField, or
 }
 
 /** Up to `wanted` matches past the cursor: from the order, then the candidates without the value. */
-function walked(sorted: TaskOrder, list: ArrivalList, filter: TaskFilter, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number): TaskRecord[] {
+function walked(sorted: TaskOrder, list: ArrivalList, filter: TaskFilter, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number): TaskRecord[] {
   const rows: TaskRecord[] = [];
   const take = (task: TaskRecord): boolean => {
-    if (matchesFilter(filter, task)) rows.push(task);
+    if (matches(task)) rows.push(task);
     return rows.length < wanted;
   };
   // A cursor without a value stands among the tasks without one: every task with a value came before it.
@@ -124,13 +125,4 @@ function sortedEnd(sorted: TaskOrder, filter: TaskFilter, key: OrderField): Orde
 
 function min(a: OrderPlace, b: OrderPlace): OrderPlace {
   return a.block < b.block || (a.block === b.block && a.index <= b.index) ? a : b;
-}
-
-function countMatches(list: ArrivalList, filter: TaskFilter): number {
-  let total = 0;
-  for (let i = 0; i < list.length; i++) {
-    const task = list.at(i);
-    if (list.isLive(task) && matchesFilter(filter, task)) total++;
-  }
-  return total;
 }

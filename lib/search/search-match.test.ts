@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { matchesTask, type SearchableTask } from './search-match';
+import { seeded } from '@/test/fixtures/seeded-random';
 import { parseTaskSearch } from './search-parser';
+import type { TextTerm } from './search-query';
 
 const blank = { uuid: '', name: null, state: 'PENDING', worker: null, args: null, kwargs: null, result: null, exception: null };
 const task = (fields: Partial<SearchableTask>): SearchableTask => ({ ...blank, ...fields });
@@ -137,5 +139,25 @@ describe('matchesTask', () => {
     expect(matchesTask(query.query, record)).toBe(false);
     record.kwargs = null;
     expect(matchesTask(query.query, record)).toBe(false);
+  });
+
+  it('finds a needle exactly where lower-casing the text would, with or without copying it (randomized, Unicode included)', () => {
+    const random = seeded(41);
+    const alphabet = ['a', 'b', 'k', 'i', 's', 'σ', 'ς', 'ß', 'A', 'B', 'K', 'I', 'S', 'Σ', 'İ', '\u212a', 'ẞ', '😀', ' ', '1'];
+    const text = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+    let found = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const args = text(Math.floor(random() * 12));
+      const lower = args.toLowerCase();
+      // Needles cut from the lower-cased text (so many are found), or made up.
+      const start = Math.floor(random() * (lower.length + 1));
+      const needle = random() < 0.6 ? lower.slice(start, start + 1 + Math.floor(random() * 4)) : text(1 + Math.floor(random() * 3)).toLowerCase();
+      if (needle === '') continue;
+      const query: TextTerm = { kind: 'text', field: 'args', value: needle, needle, position: 0 };
+      const expected = lower.includes(needle);
+      expect(matchesTask(query, task({ args })), JSON.stringify({ args, needle })).toBe(expected);
+      if (expected) found++;
+    }
+    expect(found).toBeGreaterThan(5_000);
   });
 });

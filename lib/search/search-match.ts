@@ -23,6 +23,9 @@ type TextField = 'uuid' | 'name' | 'state' | 'worker' | 'args' | 'kwargs' | 'res
 /** What free text searches, as Flower (uuid, name, state, worker, args, kwargs, result) plus the exception. */
 const FREE_TEXT: readonly TextField[] = ['uuid', 'name', 'state', 'worker', 'args', 'kwargs', 'result', 'exception'];
 
+/** What String.prototype.toLowerCase could change: A–Z, and any character past ASCII. */
+const MAY_LOWER = /[A-Z\u0080-\uffff]/;
+
 /** A task's fields, lower-cased on first use; a missing field is empty and so matches no needle. */
 class LowerFields {
   private readonly lower: Partial<Record<TextField, string>> = {};
@@ -38,8 +41,15 @@ class LowerFields {
     return text;
   }
 
+  /**
+   * Whether the field, lower-cased, holds `needle` (lower-cased already). Lower-casing leaves a needle's
+   * own characters as they are, so the text as sent holding it is enough; and a text with nothing that
+   * lower-casing could change (no A–Z, nothing past ASCII) need not be copied to know it does not.
+   */
   has(field: TextField, needle: string): boolean {
-    return this.get(field).includes(needle);
+    const raw = this.task[field] ?? '';
+    if (raw.includes(needle)) return true;
+    return MAY_LOWER.test(raw) && this.get(field).includes(needle);
   }
 }
 

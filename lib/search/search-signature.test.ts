@@ -1,20 +1,9 @@
+import { seeded } from '@/test/fixtures/seeded-random';
 import { describe, expect, it } from 'vitest';
 import { matchesTask, type SearchableTask } from './search-match';
 import { parseTaskSearch } from './search-parser';
 import type { SearchQuery } from './search-query';
 import { addTaskText, addText, SIGNATURE_WORDS, searchFilter } from './search-signature';
-
-/** mulberry32, as server/metrics/test-random.ts (lib may not import server): failures reproduce. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function parse(search: string): SearchQuery {
   const parsed = parseTaskSearch(search);

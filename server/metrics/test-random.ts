@@ -1,14 +1,6 @@
-/** Seeded random numbers for the metrics tests (mulberry32), so failures reproduce. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '@/test/fixtures/seeded-random';
+
+export { seeded };
 
 /** Log-normal values: exp(mu + sigma × N(0, 1)). */
 export function logNormal(random: () => number, mu: number, sigma: number): number {

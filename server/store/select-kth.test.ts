@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../metrics/test-random';
-import { kthSmallest } from './select-kth';
+import { extremes, kthSmallest } from './select-kth';
 
 describe('the k-th smallest', () => {
   it('agrees with a sort for random values, many ties, sorted and reversed input', () => {
@@ -12,6 +12,30 @@ describe('the k-th smallest', () => {
       const sorted = [...values].sort((a, b) => a - b);
       const k = Math.floor(random() * n);
       expect(kthSmallest(Float64Array.from(values), k)).toBe(sorted[k]);
+    }
+  });
+
+  it('leaves every value after the k-th at least as large, so a second selection can start there', () => {
+    const random = seeded(8);
+    for (let round = 0; round < 200; round++) {
+      const n = 2 + Math.floor(random() * 300);
+      const values = Float64Array.from({ length: n }, () => Math.floor(random() * (round % 2 === 0 ? 7 : 1000)));
+      const k = Math.floor(random() * n);
+      const kth = kthSmallest(values, k);
+      for (let i = k + 1; i < n; i++) expect(values[i]).toBeGreaterThanOrEqual(kth);
+      for (let i = 0; i < k; i++) expect(values[i]).toBeLessThanOrEqual(kth);
+    }
+  });
+
+  it('keeps the k largest or smallest in one pass, most extreme first', () => {
+    const random = seeded(9);
+    for (let round = 0; round < 200; round++) {
+      const n = Math.floor(random() * 300);
+      const values = Array.from({ length: n }, () => Math.floor(random() * (round % 2 === 0 ? 5 : 10_000)) - 50);
+      const k = 1 + Math.floor(random() * 40);
+      const largest = round % 3 !== 0;
+      const expected = [...values].sort((a, b) => (largest ? b - a : a - b)).slice(0, k);
+      expect([...extremes(Float64Array.from(values), k, largest)]).toEqual(expected);
     }
   });
 });

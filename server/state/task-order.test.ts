@@ -87,6 +87,41 @@ describe('a task order', () => {
     expect(order.rankOf(order.placeAt(10_000))).toBe(reference.length);
   });
 
+  it('gives the newest or oldest k by arrival within a range, past a bound, of those accepted, whatever the values', () => {
+    const random = seeded(23);
+    const order = new TaskOrder();
+    const reference: Entry[] = [];
+    let seq = 1;
+    for (let step = 0; step < 6000; step++) {
+      if (random() < 0.8 || reference.length === 0) {
+        // Values mostly follow arrival, as received times do, with some far out of line.
+        const entry = { value: random() < 0.85 ? seq + random() * 30 : random() * 6000, task: task(seq++) };
+        order.insert(entry.value, entry.task);
+        reference.push(entry);
+      } else {
+        const [victim] = reference.splice(Math.floor(random() * reference.length), 1);
+        order.remove((victim as Entry).value, (victim as Entry).task);
+      }
+    }
+    reference.sort(compare);
+    for (let probe = 0; probe < 400; probe++) {
+      const a = Math.floor(random() * (reference.length + 1));
+      const b = Math.min(reference.length, a + Math.floor(random() * 3000));
+      const newest = random() < 0.5;
+      const k = 1 + Math.floor(random() * 60);
+      const beyond = random() < 0.5 ? null : Math.floor(random() * seq);
+      const odd = random() < 0.3;
+      const accept = (t: TaskRecord) => !odd || t.seq % 2 === 1;
+      const expected = reference
+        .slice(a, b)
+        .map((e) => e.task)
+        .filter((t) => accept(t) && (beyond === null || (newest ? t.seq < beyond : t.seq > beyond)))
+        .sort((x, y) => (newest ? y.seq - x.seq : x.seq - y.seq))
+        .slice(0, k);
+      expect(order.byArrival(order.placeAt(a), order.placeAt(b), k, newest, beyond, accept)).toEqual(expected);
+    }
+  });
+
   it('walks nothing when empty', () => {
     const order = new TaskOrder();
     let visited = 0;

@@ -16,6 +16,20 @@ const BLOCK = 512;
 class Block {
   readonly values = new Float64Array(BLOCK);
   readonly tasks: TaskRecord[] = [];
+  /** Bounds of the arrival numbers held: exact after a split or merge, possibly loose after removals. */
+  minSeq = Infinity;
+  maxSeq = -Infinity;
+
+  noteSeq(seq: number): void {
+    if (seq < this.minSeq) this.minSeq = seq;
+    if (seq > this.maxSeq) this.maxSeq = seq;
+  }
+
+  recountSeqs(): void {
+    this.minSeq = Infinity;
+    this.maxSeq = -Infinity;
+    for (const task of this.tasks) this.noteSeq(task.seq);
+  }
 
   get length(): number {
     return this.tasks.length;
@@ -48,6 +62,7 @@ export class TaskOrder {
       const block = new Block();
       block.values[0] = value;
       block.tasks.push(task);
+      block.noteSeq(task.seq);
       blocks.push(block);
       return;
     }
@@ -57,10 +72,12 @@ export class TaskOrder {
       if (n < BLOCK) {
         last.values[n] = value;
         last.tasks.push(task);
+        last.noteSeq(task.seq);
       } else {
         const block = new Block();
         block.values[0] = value;
         block.tasks.push(task);
+        block.noteSeq(task.seq);
         blocks.push(block);
       }
       return;
@@ -81,6 +98,7 @@ export class TaskOrder {
     tasks.push(task);
     for (let i = length; i > at; i--) tasks[i] = tasks[i - 1] as TaskRecord;
     tasks[at] = task;
+    block.noteSeq(task.seq);
     if (block.length === BLOCK) this.split(b);
   }
 
@@ -176,6 +194,44 @@ export class TaskOrder {
     }
   }
 
+  /**
+   * Up to `k` entries of [lo, hi) that `accept` passes, with the greatest arrival numbers below `below`
+   * (`newest`) or the least above `above`, in that order. Blocks are read most promising first by their
+   * bounds of arrival numbers, and reading stops once no block left can do better: where the order
+   * follows arrival (received and started times mostly do), that is a block or two, whatever the range.
+   */
+  byArrival(lo: OrderPlace, hi: OrderPlace, k: number, newest: boolean, beyond: number | null, accept: (task: TaskRecord) => boolean): TaskRecord[] {
+    const blocks = this.blocks;
+    const sign = newest ? -1 : 1;
+    // Compared as sign × seq: smaller is better either way.
+    const limit = beyond === null ? -Infinity : sign * beyond;
+    const candidates: number[] = [];
+    for (let b = lo.block; b < blocks.length && (b < hi.block || (b === hi.block && hi.index > 0)); b++) candidates.push(b);
+    const best = (b: number): number => {
+      const block = blocks[b] as Block;
+      return newest ? -block.maxSeq : block.minSeq;
+    };
+    candidates.sort((x, y) => best(x) - best(y));
+    const kept: TaskRecord[] = [];
+    for (const b of candidates) {
+      if (kept.length === k && best(b) >= sign * (kept[k - 1] as TaskRecord).seq) break;
+      const block = blocks[b] as Block;
+      const from = b === lo.block ? lo.index : 0;
+      const to = b === hi.block ? hi.index : block.length;
+      for (let i = from; i < to; i++) {
+        const task = block.tasks[i] as TaskRecord;
+        const key = sign * task.seq;
+        if (key <= limit || (kept.length === k && key >= sign * (kept[k - 1] as TaskRecord).seq) || !accept(task)) continue;
+        // Insertion into the k kept, best first: k is a page.
+        let at = kept.length;
+        while (at > 0 && sign * (kept[at - 1] as TaskRecord).seq > key) at--;
+        kept.splice(at, 0, task);
+        if (kept.length > k) kept.pop();
+      }
+    }
+    return kept;
+  }
+
   /** The block that holds (value, seq) or would: the last whose first entry is at or before it, else the first. */
   private blockFor(value: number, seq: number): number {
     const blocks = this.blocks;
@@ -209,6 +265,8 @@ export class TaskOrder {
     second.values.set(block.values.subarray(half, block.length));
     for (let i = half; i < block.length; i++) second.tasks.push(block.tasks[i] as TaskRecord);
     block.tasks.length = half;
+    block.recountSeqs();
+    second.recountSeqs();
     this.blocks.splice(b + 1, 0, second);
   }
 
@@ -219,6 +277,8 @@ export class TaskOrder {
     if (next === undefined || block.length + next.length > BLOCK / 2) return;
     block.values.set(next.values.subarray(0, next.length), block.length);
     for (const task of next.tasks) block.tasks.push(task);
+    block.noteSeq(next.minSeq);
+    block.noteSeq(next.maxSeq);
     this.blocks.splice(b + 1, 1);
   }
 }

@@ -17,7 +17,7 @@ import type { ArrivalList } from '../state/arrival-list';
 import type { TaskIndex } from '../state/task-index';
 import type { TaskRecord } from '../state/task-record';
 import { cursorAfter, filterKey } from './memory-task-page';
-import { countMatches, taskMatcher } from './memory-task-matches';
+import { countMatches, rangeSegment, type Segment, taskMatcher } from './memory-task-matches';
 import { candidateList, countedTotal } from './memory-task-plan';
 import { comparePositions, encodeCursor, type Position } from './task-cursor';
 import type { TaskPageResult } from './task-store';
@@ -54,8 +54,12 @@ export function arrivalPage(index: TaskIndex, taskCount: number, epoch: string, 
   if (after !== null && 'refused' in after) return { ok: false, reason: after.refused };
   const limit = query.page.limit;
   const rows: TaskRecord[] = [];
-  // A position without a value sorts after every task: nothing follows it.
-  if (candidates !== null && (after === null || after.value !== null)) {
+  const segment = narrowed === null ? null : rangeSegment(index, filter);
+  if (segment !== null && narrowed !== null && segment.size < narrowed.size && (after === null || after.value !== null)) {
+    // A time range smaller than the candidates: its segment of the kept order, read by arrival.
+    rows.push(...inRangeByArrival(index, segment, matches, order, after?.seq ?? null, limit + 1));
+  } else if (candidates !== null && (after === null || after.value !== null)) {
+    // A position without a value sorts after every task: nothing follows it.
     const start = after === null || after.value === null ? (order === 'asc' ? 0 : candidates.length - 1) : startAt(candidates, after.value, order);
     walk(candidates, matches, start, step, (task) => {
       if (after === null || comparePositions(positionOf(task), after, order) > 0) rows.push(task);
@@ -70,6 +74,15 @@ export function arrivalPage(index: TaskIndex, taskCount: number, epoch: string, 
     total,
     nextCursor: rows.length > limit && last ? encodeCursor({ epoch, sort: 'arrival', order, filter: fkey, position: positionOf(last) }) : null,
   };
+}
+
+/** The first `wanted` matches in a range's segment by arrival (past `beyond`), the suspect clocks' tasks among them. */
+function inRangeByArrival(index: TaskIndex, segment: Segment, matches: (task: TaskRecord) => boolean, order: 'asc' | 'desc', beyond: number | null, wanted: number): TaskRecord[] {
+  const newest = order === 'desc';
+  const past = (task: TaskRecord): boolean => beyond === null || (newest ? task.seq < beyond : task.seq > beyond);
+  const found = segment.order.byArrival(segment.lo, segment.hi, wanted, newest, beyond, (task) => task.clockSkew === null && matches(task));
+  for (const task of index.suspects) if (past(task) && matches(task)) found.push(task);
+  return found.sort((a, b) => (newest ? b.seq - a.seq : a.seq - b.seq)).slice(0, wanted);
 }
 
 function positionOf(task: TaskRecord): Position {

@@ -75,7 +75,7 @@ export function forEachMatch(index: TaskIndex, taskCount: number, filter: TaskFi
   }
 }
 
-interface Segment {
+export interface Segment {
   readonly order: TaskOrder;
   readonly lo: OrderPlace;
   readonly hi: OrderPlace;
@@ -83,7 +83,7 @@ interface Segment {
 }
 
 /** The part of the received (or started) order a range on it selects, with the suspect clocks left out. */
-function rangeSegment(index: TaskIndex, filter: TaskFilter): Segment | null {
+export function rangeSegment(index: TaskIndex, filter: TaskFilter): Segment | null {
   const [field, range] = filter.received !== null ? (['received', filter.received] as const) : filter.started !== null ? (['started', filter.started] as const) : [null, null];
   if (field === null || range === null) return null;
   const order = index.orders[field];

@@ -12,11 +12,11 @@ import { EPOCH, fromCase, randomFilter } from './random-task-queries';
 
 const KEYS: readonly TaskQuerySortKey[] = ['timestamp', 'name', 'state', 'received', 'started', 'succeeded', 'runtime'];
 
-function compare(state: ClusterState, query: TaskQuery, few?: number): void {
+function compare(state: ClusterState, query: TaskQuery): void {
   const walk = function* () {
     for (const task of state.taskValues()) yield [task, task.seq] as const;
   };
-  const indexed = offsetPage(state.index, state.taskCount, query, few);
+  const indexed = offsetPage(state.index, state.taskCount, query);
   const reference = memoryPage(walk, EPOCH, query);
   expect(indexed).not.toBeNull();
   const ids = (page: typeof reference | null) => (page?.ok ? { ids: page.tasks.map((t) => t.uuid), total: page.total } : page);
@@ -24,12 +24,7 @@ function compare(state: ClusterState, query: TaskQuery, few?: number): void {
 }
 
 describe("Flower's offset pages from the kept orders, lists and a selection", () => {
-  it.each([
-    [1, 4096],
-    [2, 0],
-    [3, 0],
-    [4, 4096],
-  ])("give exactly the reference walk's pages and totals for every sort, ties and missing values included (seed %i, a heap up to rank %i)", (seed, few) => {
+  it.each([1, 2, 3])("give exactly the reference walk's pages and totals for every sort, ties and missing values included (seed %i)", (seed) => {
     const random = seeded(seed);
     const state = new ClusterState({ maxTasks: 60, purgeOfflineAfter: 3600 });
     const filters = [...CASES.map((c) => fromCase(c.filter)), taskFilter({})];
@@ -43,7 +38,7 @@ describe("Flower's offset pages from the kept orders, lists and a selection", ()
       const order = random() < 0.5 ? 'asc' : 'desc';
       const offset = random() < 0.3 ? 0 : Math.floor(random() * 60);
       const limit = random() < 0.15 ? null : Math.floor(random() * 25);
-      compare(state, { filter, sort: { key, order }, page: { kind: 'offset', offset, limit } }, few);
+      compare(state, { filter, sort: { key, order }, page: { kind: 'offset', offset, limit } });
       queries++;
     }
     expect(queries).toBeGreaterThan(700);
@@ -66,7 +61,6 @@ describe("Flower's offset pages from the kept orders, lists and a selection", ()
       for (const order of ['asc', 'desc'] as const) {
         for (const [offset, limit] of [[0, null], [3, 9], [17, 40]] as const) {
           compare(state, { filter: taskFilter({}), sort: { key, order }, page: { kind: 'offset', offset, limit } });
-          compare(state, { filter: taskFilter({}), sort: { key, order }, page: { kind: 'offset', offset, limit } }, 0);
         }
       }
     }

@@ -23,7 +23,7 @@ import { type OrderField, orderValue, type TaskIndex } from '../state/task-index
 import type { TaskRecord } from '../state/task-record';
 import { countMatches, forEachMatch, taskMatcher } from './memory-task-matches';
 import { type Candidates, candidateList, countedTotal } from './memory-task-plan';
-import { extremes, kthSmallest } from './select-kth';
+import { kthSmallest } from './select-kth';
 import type { TaskPageResult } from './task-store';
 
 /** Takes matches in page order: skips `offset`, keeps `limit`. */
@@ -42,7 +42,7 @@ class PageTaker {
 }
 
 /** The page, or null when the query is not one of these (the caller walks). */
-export function offsetPage(index: TaskIndex, taskCount: number, query: TaskQuery, few = FEW): TaskPageResult | null {
+export function offsetPage(index: TaskIndex, taskCount: number, query: TaskQuery): TaskPageResult | null {
   if (query.page.kind !== 'offset') return null;
   const { key, order } = query.sort;
   const { offset, limit } = query.page;
@@ -65,7 +65,7 @@ export function offsetPage(index: TaskIndex, taskCount: number, query: TaskQuery
       byKey(index, taskCount, candidates, matches, key, order, taker);
       break;
     case 'timestamp':
-      return { ok: true, tasks: byTimestamp(index, taskCount, filter, order, offset, limit, few), total, nextCursor: null };
+      return { ok: true, tasks: byTimestamp(index, taskCount, filter, order, offset, limit), total, nextCursor: null };
     default:
       return null;
   }
@@ -129,59 +129,59 @@ function byKey(index: TaskIndex, taskCount: number, candidates: Candidates, matc
 }
 
 let scratch = new Float64Array(1024);
-/** Up to this rank, a heap of the most extreme values beats two selections. */
-const FEW = 4096;
 
 /**
  * The page in Flower's `timestamp` order, by selection over the matches' times as the slots keep them:
  * with no filter no task is touched but the page's band.
  */
-function byTimestamp(index: TaskIndex, taskCount: number, filter: TaskFilter, order: 'asc' | 'desc', offset: number, limit: number | null, few: number): TaskRecord[] {
+function byTimestamp(index: TaskIndex, taskCount: number, filter: TaskFilter, order: 'asc' | 'desc', offset: number, limit: number | null): TaskRecord[] {
   const { timestamps, tasks: bySlot, used } = index.slots;
   const everything = isEmptyFilter(filter);
-  const eachMatch = (visit: (task: TaskRecord, value: number) => void): void => {
-    if (everything) {
-      for (let slot = 0; slot < used; slot++) {
-        const value = timestamps[slot] as number;
-        if (value === value) visit(bySlot[slot] as TaskRecord, value); // NaN: a free slot
-      }
-    } else {
-      forEachMatch(index, taskCount, filter, (task) => visit(task, timestamps[task.slot] as number));
-    }
-  };
   let n = 0;
-  eachMatch((_task, value) => {
-    if (n === scratch.length) {
-      const grown = new Float64Array(scratch.length * 2);
-      grown.set(scratch);
-      scratch = grown;
+  if (everything) {
+    // The slots' times as they are, free slots (NaN) squeezed out: a copy of contiguous memory.
+    if (scratch.length < used) scratch = new Float64Array(Math.max(used, scratch.length * 2));
+    scratch.set(timestamps.subarray(0, used));
+    for (let slot = 0; slot < used; slot++) {
+      const value = scratch[slot] as number;
+      if (value === value) scratch[n++] = value;
     }
-    scratch[n++] = value;
-  });
+  } else {
+    forEachMatch(index, taskCount, filter, (task) => {
+      if (n === scratch.length) {
+        const grown = new Float64Array(scratch.length * 2);
+        grown.set(scratch);
+        scratch = grown;
+      }
+      scratch[n++] = timestamps[task.slot] as number;
+    });
+  }
   const end = limit === null ? n : Math.min(n, offset + limit);
   if (offset >= end) return [];
   // The page spans [offset, end) of the order, so its values lie between the values at those two ranks.
   const values = scratch.subarray(0, n);
-  let low: number;
-  let high: number;
-  if (end <= few) {
-    // Near the start of the order: the `end` most extreme values, kept in one pass.
-    const top = extremes(values, end, order === 'desc');
-    [low, high] = order === 'desc' ? [top[end - 1] as number, top[offset] as number] : [top[offset] as number, top[end - 1] as number];
-  } else {
-    // Ranks in ascending values; the second selection starts where the first left everything larger.
-    const first = order === 'asc' ? offset : n - end;
-    const last = order === 'asc' ? end - 1 : n - 1 - offset;
-    low = kthSmallest(values, first);
-    high = last === first ? low : kthSmallest(values.subarray(first), last - first);
-  }
+  // Ranks in ascending values; the second selection starts where the first left everything larger.
+  const first = order === 'asc' ? offset : n - end;
+  const last = order === 'asc' ? end - 1 : n - 1 - offset;
+  const low = kthSmallest(values, first);
+  const high = last === first ? low : kthSmallest(values.subarray(first), last - first);
   // Matches strictly before the band in the page's order, and the band itself.
   let before = 0;
   const band: { task: TaskRecord; value: number }[] = [];
-  eachMatch((task, value) => {
+  const place = (task: TaskRecord, value: number): void => {
     if (value >= low && value <= high) band.push({ task, value });
     else if (order === 'asc' ? value < low : value > high) before++;
-  });
+  };
+  if (everything) {
+    for (let slot = 0; slot < used; slot++) {
+      const value = timestamps[slot] as number;
+      // Most values fall outside the band; NaN (a free slot) fails every comparison.
+      if (value >= low && value <= high) band.push({ task: bySlot[slot] as TaskRecord, value });
+      else if (order === 'asc' ? value < low : value > high) before++;
+    }
+  } else {
+    forEachMatch(index, taskCount, filter, (task) => place(task, timestamps[task.slot] as number));
+  }
   // Equal values in arrival order, as Flower's stable sort leaves them.
   band.sort((x, y) => (order === 'asc' ? x.value - y.value : y.value - x.value) || x.task.seq - y.task.seq);
   return band.slice(offset - before, end - before).map((entry) => entry.task);

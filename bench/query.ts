@@ -122,7 +122,6 @@ const FILTERS: [string, string][] = [
   ['worker', `&worker=${encodeURIComponent(workerName(7))}`],
   ['queue', `&queue=${queueName(3)}`],
   ['received range (a tenth)', `&received_after=${(start + span * 0.85).toFixed(3)}&received_before=${(start + span * 0.95).toFixed(3)}`],
-  ['search=invoice (a common word)', '&search=invoice'],
 ];
 const SORTS = ['arrival', 'received', 'started', 'succeeded', 'runtime'];
 
@@ -159,6 +158,8 @@ for (const sort of ['arrival', 'runtime']) {
 console.log('\nsearch, Flower, a task, task types');
 await time(`search=${RARE_WORD} (in 0.1 % of args), limit=50`, `/api/v1/tasks?limit=50&search=${RARE_WORD}`, 300);
 await time(`search=args:${RARE_WORD}, limit=50`, `/api/v1/tasks?limit=50&search=args:${RARE_WORD}`, 300);
+// A word most args hold: the page fills at once, but the total must match each task the signatures let through.
+await time('search=invoice (in most args), limit=50', '/api/v1/tasks?limit=50&search=invoice', 300);
 await time(`Flower /api/tasks?offset=${TASKS / 2}&limit=100`, `/api/tasks?offset=${TASKS / 2}&limit=100`, 100);
 await time('Flower /api/tasks?limit=100', '/api/tasks?limit=100', 100);
 // Tasks with children: the parents of children among the newest tasks (older ones may be evicted by now).

@@ -29,7 +29,9 @@ function boundAtTask(state: ClusterState, random: () => number): TaskFilter {
   const held = [...state.taskValues()].filter((t) => t.received !== null && t.started !== null);
   const task = held[Math.floor(random() * held.length)];
   if (task === undefined) return taskFilter({});
-  const range = (at: number) => ({ from: random() < 0.5 ? null : at - 50, to: at, toIncluded: random() < 0.5 });
+  // The task's own time as the end of the range, or as its start.
+  const range = (at: number) =>
+    random() < 0.5 ? { from: random() < 0.5 ? null : at - 50, to: at, toIncluded: random() < 0.5 } : { from: at, to: random() < 0.5 ? null : at + 50, toIncluded: false };
   return random() < 0.5 ? taskFilter({ received: range(task.received as number) }) : taskFilter({ started: range(task.started as number) });
 }
 

@@ -9,12 +9,12 @@
  *   list is filtered and sorted, O(k log k);
  * - otherwise the order is walked from the cursor (a binary search) and the page is full after about
  *   page × n / k entries for a filter that keeps k tasks of n. Tasks without the value follow, from the
- *   candidates' arrival list. A range on the sorted field ends the walk at its upper bound.
+ *   candidates' arrival list. A range on the sorted field reads only its segment of the order.
  *
  * The total comes from the kept counts where they give it, else from the cheapest exact count
  * (memory-task-matches.ts). Gives exactly the reference's pages, which the randomized test checks.
  */
-import type { TaskFilter } from '@/lib/query/task-filter';
+import type { TaskFilter, TimeRange } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
 import type { ArrivalList } from '../state/arrival-list';
 import { type OrderField, orderValue, type TaskIndex } from '../state/task-index';
@@ -54,7 +54,7 @@ export function sortedPage(index: TaskIndex, taskCount: number, epoch: string, q
     rows = sorted.rows.slice(0, limit + 1);
     total = counted ?? sorted.total;
   } else {
-    rows = walked(index.orders[key], candidates.list, filter, taskMatcher(index, filter), key, order, after, limit + 1);
+    rows = walked(index, index.orders[key], candidates.list, filter, taskMatcher(index, filter), key, order, after, limit + 1);
     total = counted ?? countMatches(index, taskCount, filter);
   }
   const tasks = rows.slice(0, limit);
@@ -87,7 +87,9 @@ function materialized(list: ArrivalList, matches: (task: TaskRecord) => boolean,
 }
 
 /** Up to `wanted` matches past the cursor: from the order, then the candidates without the value. */
-function walked(sorted: TaskOrder, list: ArrivalList, filter: TaskFilter, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number): TaskRecord[] {
+function walked(index: TaskIndex, sorted: TaskOrder, list: ArrivalList, filter: TaskFilter, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number): TaskRecord[] {
+  const range = key === 'received' ? filter.received : key === 'started' ? filter.started : null;
+  if (range !== null) return inRange(index, sorted, range, matches, key, order, after, wanted);
   const rows: TaskRecord[] = [];
   const take = (task: TaskRecord): boolean => {
     if (matches(task)) rows.push(task);
@@ -96,16 +98,16 @@ function walked(sorted: TaskOrder, list: ArrivalList, filter: TaskFilter, matche
   // A cursor without a value stands among the tasks without one: every task with a value came before it.
   if (after === null || after.value !== null) {
     let lo = sorted.start();
-    let hi = sortedEnd(sorted, filter, key);
+    let hi = sorted.end();
     if (after !== null && after.value !== null) {
       // Strictly past the cursor's own entry: arrival numbers are integers.
       if (order === 'asc') lo = sorted.seek(after.value, after.seq + 1);
-      else hi = min(hi, sorted.seek(after.value, after.seq));
+      else hi = sorted.seek(after.value, after.seq);
     }
     sorted.walk(lo, hi, order === 'asc', take);
   }
-  if (rows.length >= wanted || (key === 'received' && filter.received !== null) || (key === 'started' && filter.started !== null)) return rows;
-  // Then the tasks without the value, in arrival order (a range on the field leaves none of them).
+  if (rows.length >= wanted) return rows;
+  // Then the tasks without the value, in arrival order.
   const asc = order === 'asc';
   const afterSeq = after !== null && after.value === null ? after.seq : null;
   let i = asc ? (afterSeq === null ? 0 : list.firstAtOrAfter(afterSeq + 1)) : (afterSeq === null ? list.length : list.firstAtOrAfter(afterSeq)) - 1;
@@ -116,11 +118,34 @@ function walked(sorted: TaskOrder, list: ArrivalList, filter: TaskFilter, matche
   return rows;
 }
 
-/** Where the order's entries stop being able to match: a range on the sorted field ends it (a suspect clock only sorts earlier). */
-function sortedEnd(sorted: TaskOrder, filter: TaskFilter, key: OrderField): OrderPlace {
-  const range = key === 'received' ? filter.received : key === 'started' ? filter.started : null;
-  if (range === null || range.to === null) return sorted.end();
-  return sorted.seek(range.to, range.toIncluded ? Infinity : -Infinity);
+/**
+ * Sorted by the field a range is on: only that range's segment of the order is read (no task without the
+ * value can match it). A suspect clock's task sits in the order at our receive time, not at its own time:
+ * those few are left out of the walk and checked one by one, then merged in by position.
+ */
+function inRange(index: TaskIndex, sorted: TaskOrder, range: TimeRange, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number): TaskRecord[] {
+  let lo = range.from === null ? sorted.start() : sorted.seek(range.from, -Infinity);
+  let hi = range.to === null ? sorted.end() : sorted.seek(range.to, range.toIncluded ? Infinity : -Infinity);
+  if (after !== null) {
+    // A cursor without a value is past every task with one.
+    if (after.value === null) return [];
+    if (order === 'asc') lo = max(lo, sorted.seek(after.value, after.seq + 1));
+    else hi = min(hi, sorted.seek(after.value, after.seq));
+  }
+  const rows: TaskRecord[] = [];
+  sorted.walk(lo, hi, order === 'asc', (task) => {
+    if (task.clockSkew === null && matches(task)) rows.push(task);
+    return rows.length < wanted;
+  });
+  if (index.suspects.size === 0) return rows;
+  for (const task of index.suspects) {
+    if (matches(task) && (after === null || comparePositions(positionOf(task, key), after, order) > 0)) rows.push(task);
+  }
+  return rows.sort((a, b) => comparePositions(positionOf(a, key), positionOf(b, key), order)).slice(0, wanted);
+}
+
+function max(a: OrderPlace, b: OrderPlace): OrderPlace {
+  return min(a, b) === a ? b : a;
 }
 
 function min(a: OrderPlace, b: OrderPlace): OrderPlace {

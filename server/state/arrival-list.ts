@@ -10,29 +10,34 @@
  */
 import type { TaskRecord } from './task-record';
 
+/** Entries looked at from the end before a binary search. */
+const NEAR_END = 16;
+
 export class ArrivalList {
   private tasks: TaskRecord[] = [];
+  /** Entries before it were dropped from the front (evicted tasks leave from there). */
+  private head = 0;
   private stale = 0;
 
   constructor(readonly isLive: (task: TaskRecord) => boolean) {}
 
   get length(): number {
-    return this.tasks.length;
+    return this.tasks.length - this.head;
   }
 
   at(index: number): TaskRecord {
-    return this.tasks[index] as TaskRecord;
+    return this.tasks[this.head + index] as TaskRecord;
   }
 
   /** The task now belongs to this list. */
   enter(task: TaskRecord): void {
     const tasks = this.tasks;
-    const last = tasks[tasks.length - 1];
+    const last = tasks.length > this.head ? tasks[tasks.length - 1] : undefined;
     if (last === undefined || Math.abs(last.seq) < task.seq) {
       tasks.push(task);
       return;
     }
-    const index = this.firstAtOrAfter(task.seq);
+    const index = this.head + this.firstAtOrAfter(task.seq);
     if (tasks[index] === task) {
       this.stale--;
       return;
@@ -46,28 +51,47 @@ export class ArrivalList {
   /** The task no longer belongs to this list (another key, or evicted). */
   leave(): void {
     this.stale++;
-    if (this.stale > 1024 && this.stale * 2 > this.tasks.length) {
+    const tasks = this.tasks;
+    // Stale entries at the front (the oldest tasks, evicted) go at once, without a walk.
+    while (this.head < tasks.length && !this.isLive(tasks[this.head] as TaskRecord)) {
+      this.head++;
+      this.stale--;
+    }
+    if (this.head > 1024 && this.head * 2 > tasks.length) {
+      tasks.copyWithin(0, this.head);
+      tasks.length -= this.head;
+      this.head = 0;
+    }
+    if (this.stale > 1024 && this.stale * 2 > this.length) {
       // In place: a filtered copy of a list a million long would be garbage every compaction.
-      const tasks = this.tasks;
       let kept = 0;
-      for (let i = 0; i < tasks.length; i++) {
+      for (let i = this.head; i < tasks.length; i++) {
         const task = tasks[i] as TaskRecord;
         if (this.isLive(task)) tasks[kept++] = task;
       }
       tasks.length = kept;
+      this.head = 0;
       this.stale = 0;
     }
   }
 
   /** The index of the first entry whose arrival number is at least `seq` (length when none). */
   firstAtOrAfter(seq: number): number {
-    let lo = 0;
-    let hi = this.tasks.length;
+    const tasks = this.tasks;
+    const head = this.head;
+    // A task reaching a key late (its state changed) usually lands a few places from the end: looking
+    // there first reads a few recent tasks instead of a binary search's twenty scattered ones.
+    const stop = Math.max(head, tasks.length - NEAR_END);
+    let i = tasks.length;
+    while (i > stop && Math.abs((tasks[i - 1] as TaskRecord).seq) >= seq) i--;
+    if (i > stop || i === head) return i - head;
+    let lo = head;
+    let hi = i;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (Math.abs((this.tasks[mid] as TaskRecord).seq) < seq) lo = mid + 1;
+      if (Math.abs((tasks[mid] as TaskRecord).seq) < seq) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    return lo - head;
   }
 }

@@ -71,7 +71,7 @@ class KeyIndex {
 export class TaskIndex {
   readonly all: ArrivalList;
   /** The held tasks with a value for the field, by (value, arrival). */
-  readonly orders: Readonly<Record<OrderField, TaskOrder>> = { received: new TaskOrder(), started: new TaskOrder(), succeeded: new TaskOrder(), runtime: new TaskOrder() };
+  readonly orders: Readonly<Record<OrderField, TaskOrder>>;
   private readonly byField: Readonly<Record<TaskKeyField, KeyIndex>>;
 
   /** Per-slot times and search signatures, for scans that should not touch every task (task-slots.ts). */
@@ -84,6 +84,8 @@ export class TaskIndex {
 
   constructor(readonly held: (task: TaskRecord) => boolean, maxSlots: number) {
     this.slots = new TaskSlots(maxSlots);
+    const bySlot = this.slots.tasks;
+    this.orders = { received: new TaskOrder(bySlot), started: new TaskOrder(bySlot), succeeded: new TaskOrder(bySlot), runtime: new TaskOrder(bySlot) };
     this.all = new ArrivalList(held);
     this.byField = { state: new KeyIndex('state', held), name: new KeyIndex('name', held), worker: new KeyIndex('worker', held), queue: new KeyIndex('queue', held) };
   }

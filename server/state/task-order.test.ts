@@ -3,9 +3,14 @@ import { seeded } from '../metrics/test-random';
 import { TaskOrder } from './task-order';
 import { TaskRecord } from './task-record';
 
+/** The tasks by slot, as the model's slots keep them: a test task's slot is its arrival number. */
+const bySlot: TaskRecord[] = [];
+
 function task(seq: number): TaskRecord {
   const record = new TaskRecord(`t${seq}`);
   record.seq = seq;
+  record.slot = seq;
+  bySlot[seq] = record;
   return record;
 }
 
@@ -21,7 +26,7 @@ function entries(order: TaskOrder, forward = true): Entry[] {
 describe('a task order', () => {
   it('stays sorted by (value, arrival) through random inserts and removals, appends, ties and thousands of entries', () => {
     const random = seeded(17);
-    const order = new TaskOrder();
+    const order = new TaskOrder(bySlot);
     let reference: Entry[] = [];
     let seq = 1;
     for (let step = 0; step < 20_000; step++) {
@@ -56,7 +61,7 @@ describe('a task order', () => {
 
   it('seeks, ranks and walks any range in both directions, stopping when told', () => {
     const random = seeded(5);
-    const order = new TaskOrder();
+    const order = new TaskOrder(bySlot);
     const reference: Entry[] = [];
     for (let seq = 1; seq <= 3000; seq++) {
       const entry = { value: Math.floor(random() * 400), task: task(seq) };
@@ -89,7 +94,7 @@ describe('a task order', () => {
 
   it('gives the newest or oldest k by arrival within a range, past a bound, of those accepted, whatever the values', () => {
     const random = seeded(23);
-    const order = new TaskOrder();
+    const order = new TaskOrder(bySlot);
     const reference: Entry[] = [];
     let seq = 1;
     for (let step = 0; step < 6000; step++) {
@@ -123,7 +128,7 @@ describe('a task order', () => {
   });
 
   it('walks nothing when empty', () => {
-    const order = new TaskOrder();
+    const order = new TaskOrder(bySlot);
     let visited = 0;
     order.walk(order.start(), order.end(), true, () => (visited++, true));
     order.walk(order.start(), order.end(), false, () => (visited++, true));

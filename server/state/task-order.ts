@@ -1,40 +1,17 @@
 /**
  * Tasks sorted by a number (a time, a runtime) and then by arrival number (TaskRecord.seq), as a list of
- * blocks of at most BLOCK entries: each block keeps its values in a Float64Array (no boxed number per
- * entry) beside its tasks. A page starts at a binary search over the blocks and then within one, so
- * reading is O(log n + page); inserting or removing shifts at most one block, so writing is O(log n + BLOCK),
- * and appending (the common case: times mostly grow) is O(1). The caller passes the value a task was
+ * blocks of at most BLOCK entries (task-order-block.ts): each block keeps its values in a Float64Array (no
+ * boxed number per entry) beside its tasks. A page starts at a binary search over the blocks and then
+ * within one, so reading is O(log n + page); inserting or removing shifts at most half a block, so writing
+ * is O(log n + BLOCK), and appending and taking the oldest off (the common cases: times mostly grow, and
+ * eviction takes the oldest) are O(1). The caller passes the value a task was
  * entered with to remove it, so a task's fields may change before it is moved.
  *
  * The shape of Python's sortedcontainers (a list of sorted lists), kept in typed arrays: a general
  * B-tree library would box each key or read the task's changing fields while it searches.
  */
+import { BLOCK, OrderBlock, type SlotTable } from './task-order-block';
 import type { TaskRecord } from './task-record';
-
-const BLOCK = 512;
-
-class Block {
-  readonly values = new Float64Array(BLOCK);
-  readonly tasks: TaskRecord[] = [];
-  /** Bounds of the arrival numbers held: exact after a split or merge, possibly loose after removals. */
-  minSeq = Infinity;
-  maxSeq = -Infinity;
-
-  noteSeq(seq: number): void {
-    if (seq < this.minSeq) this.minSeq = seq;
-    if (seq > this.maxSeq) this.maxSeq = seq;
-  }
-
-  recountSeqs(): void {
-    this.minSeq = Infinity;
-    this.maxSeq = -Infinity;
-    for (const task of this.tasks) this.noteSeq(task.seq);
-  }
-
-  get length(): number {
-    return this.tasks.length;
-  }
-}
 
 /** Where a walk stands: a block and an index in it. */
 export interface OrderPlace {
@@ -42,13 +19,24 @@ export interface OrderPlace {
   index: number;
 }
 
-function before(value: number, seq: number, otherValue: number, otherSeq: number): boolean {
-  return value < otherValue || (value === otherValue && seq < otherSeq);
+/** Whether (value, seq) comes before entry `i` of `block`. */
+function beforeEntry(value: number, seq: number, block: OrderBlock, i: number): boolean {
+  const other = block.value(i);
+  return value < other || (value === other && seq < block.seq(i));
+}
+
+/** Whether entry `i` of `block` comes before (value, seq). */
+function entryBefore(block: OrderBlock, i: number, value: number, seq: number): boolean {
+  const other = block.value(i);
+  return other < value || (other === value && block.seq(i) < seq);
 }
 
 export class TaskOrder {
-  private readonly blocks: Block[] = [];
+  private readonly blocks: OrderBlock[] = [];
   private count = 0;
+
+  /** `bySlot` maps the slots the blocks hold back to their tasks (task-slots.ts). */
+  constructor(private readonly bySlot: SlotTable) {}
 
   get size(): number {
     return this.count;
@@ -58,79 +46,54 @@ export class TaskOrder {
     this.count++;
     const blocks = this.blocks;
     const last = blocks[blocks.length - 1];
-    if (last === undefined) {
-      const block = new Block();
-      block.values[0] = value;
-      block.tasks.push(task);
-      block.noteSeq(task.seq);
+    const appending = last !== undefined && !beforeEntry(value, task.seq, last, last.length - 1);
+    if (last === undefined || (appending && last.full)) {
+      // The first entry, or an append to a full last block: a new block, so blocks filled in order stay full.
+      const block = new OrderBlock(this.bySlot);
+      block.push(value, task.seq, task.slot);
       blocks.push(block);
       return;
     }
-    const n = last.length;
-    if (!before(value, task.seq, last.values[n - 1] as number, (last.tasks[n - 1] as TaskRecord).seq)) {
-      // Appending: a full last block starts a new one, so blocks filled in order stay full.
-      if (n < BLOCK) {
-        last.values[n] = value;
-        last.tasks.push(task);
-        last.noteSeq(task.seq);
-      } else {
-        const block = new Block();
-        block.values[0] = value;
-        block.tasks.push(task);
-        block.noteSeq(task.seq);
-        blocks.push(block);
-      }
+    if (appending) {
+      last.push(value, task.seq, task.slot);
       return;
     }
     let b = this.blockFor(value, task.seq);
-    if ((blocks[b] as Block).length === BLOCK) {
-      // Only the last block fills up (by appends): split it first, so the shift below has room.
+    if ((blocks[b] as OrderBlock).full) {
+      // Only the last block fills up (by appends): split it first, so there is room.
       this.split(b);
       b = this.blockFor(value, task.seq);
     }
-    const block = blocks[b] as Block;
-    const at = this.indexIn(block, value, task.seq);
-    const length = block.length;
-    block.values.copyWithin(at + 1, at, length);
-    block.values[at] = value;
-    // Shifted by hand: splice allocates an array per call, and this runs on ingest.
-    const tasks = block.tasks;
-    tasks.push(task);
-    for (let i = length; i > at; i--) tasks[i] = tasks[i - 1] as TaskRecord;
-    tasks[at] = task;
-    block.noteSeq(task.seq);
-    if (block.length === BLOCK) this.split(b);
+    const block = blocks[b] as OrderBlock;
+    block.insertAt(this.indexIn(block, value, task.seq), value, task.seq, task.slot);
+    if (block.full) this.split(b);
   }
 
   /** Removes `task`, entered with `value`; false when it is not there. */
   remove(value: number, task: TaskRecord): boolean {
     if (this.count === 0) return false;
     const b = this.blockFor(value, task.seq);
-    const block = this.blocks[b] as Block;
+    const block = this.blocks[b] as OrderBlock;
     const at = this.indexIn(block, value, task.seq);
-    if (block.tasks[at] !== task) return false;
+    if (at >= block.length || block.task(at) !== task) return false;
     this.count--;
-    const length = block.length;
-    block.values.copyWithin(at, at + 1, length);
-    const tasks = block.tasks;
-    for (let i = at; i < length - 1; i++) tasks[i] = tasks[i + 1] as TaskRecord;
-    tasks.pop();
-    if (tasks.length === 0) this.blocks.splice(b, 1);
-    else if (tasks.length < BLOCK / 4) this.mergeWithNext(b);
+    block.removeAt(at);
+    if (block.length === 0) this.blocks.splice(b, 1);
+    else if (block.length < BLOCK / 4) this.mergeWithNext(b);
     return true;
   }
 
   /** The smallest value held; null when empty. */
   firstValue(): number | null {
     const first = this.blocks[0];
-    return first === undefined ? null : (first.values[0] as number);
+    return first === undefined ? null : first.value(0);
   }
 
   /** The first place whose entry is at or after (value, seq); the end place when none is. */
   seek(value: number, seq: number): OrderPlace {
     if (this.count === 0) return { block: 0, index: 0 };
     const b = this.blockFor(value, seq);
-    const block = this.blocks[b] as Block;
+    const block = this.blocks[b] as OrderBlock;
     const index = this.indexIn(block, value, seq);
     return index < block.length ? { block: b, index } : { block: b + 1, index: 0 };
   }
@@ -149,7 +112,7 @@ export class TaskOrder {
   placeAt(rank: number): OrderPlace {
     let left = rank;
     for (let b = 0; b < this.blocks.length; b++) {
-      const length = (this.blocks[b] as Block).length;
+      const length = (this.blocks[b] as OrderBlock).length;
       if (left < length) return { block: b, index: left };
       left -= length;
     }
@@ -159,7 +122,7 @@ export class TaskOrder {
   /** Entries before `place`: O(n / BLOCK). */
   rankOf(place: OrderPlace): number {
     let rank = 0;
-    for (let b = 0; b < place.block && b < this.blocks.length; b++) rank += (this.blocks[b] as Block).length;
+    for (let b = 0; b < place.block && b < this.blocks.length; b++) rank += (this.blocks[b] as OrderBlock).length;
     return rank + (place.block < this.blocks.length ? place.index : 0);
   }
 
@@ -171,9 +134,9 @@ export class TaskOrder {
     const blocks = this.blocks;
     if (forward) {
       for (let b = lo.block, i = lo.index; b < blocks.length && (b < hi.block || (b === hi.block && i < hi.index)); b++, i = 0) {
-        const block = blocks[b] as Block;
+        const block = blocks[b] as OrderBlock;
         const stop = b === hi.block ? hi.index : block.length;
-        for (; i < stop; i++) if (!visit(block.tasks[i] as TaskRecord, block.values[i] as number)) return;
+        for (; i < stop; i++) if (!visit(block.task(i), block.value(i))) return;
       }
       return;
     }
@@ -184,12 +147,12 @@ export class TaskOrder {
       if (i < 0) {
         b--;
         if (b < 0) return;
-        i = (blocks[b] as Block).length - 1;
+        i = (blocks[b] as OrderBlock).length - 1;
       }
       if (b < lo.block || (b === lo.block && i < lo.index)) return;
-      const block = blocks[b] as Block;
+      const block = blocks[b] as OrderBlock;
       const stop = b === lo.block ? lo.index : 0;
-      for (; i >= stop; i--) if (!visit(block.tasks[i] as TaskRecord, block.values[i] as number)) return;
+      for (; i >= stop; i--) if (!visit(block.task(i), block.value(i))) return;
       if (b === lo.block) return;
     }
   }
@@ -208,20 +171,21 @@ export class TaskOrder {
     const candidates: number[] = [];
     for (let b = lo.block; b < blocks.length && (b < hi.block || (b === hi.block && hi.index > 0)); b++) candidates.push(b);
     const best = (b: number): number => {
-      const block = blocks[b] as Block;
+      const block = blocks[b] as OrderBlock;
       return newest ? -block.maxSeq : block.minSeq;
     };
     candidates.sort((x, y) => best(x) - best(y));
     const kept: TaskRecord[] = [];
     for (const b of candidates) {
       if (kept.length === k && best(b) >= sign * (kept[k - 1] as TaskRecord).seq) break;
-      const block = blocks[b] as Block;
+      const block = blocks[b] as OrderBlock;
       const from = b === lo.block ? lo.index : 0;
       const to = b === hi.block ? hi.index : block.length;
       for (let i = from; i < to; i++) {
-        const task = block.tasks[i] as TaskRecord;
-        const key = sign * task.seq;
-        if (key <= limit || (kept.length === k && key >= sign * (kept[k - 1] as TaskRecord).seq) || !accept(task)) continue;
+        const key = sign * block.seq(i);
+        if (key <= limit || (kept.length === k && key >= sign * (kept[k - 1] as TaskRecord).seq)) continue;
+        const task = block.task(i);
+        if (!accept(task)) continue;
         // Insertion into the k kept, best first: k is a page.
         let at = kept.length;
         while (at > 0 && sign * (kept[at - 1] as TaskRecord).seq > key) at--;
@@ -237,48 +201,40 @@ export class TaskOrder {
     const blocks = this.blocks;
     let lo = 0;
     let hi = blocks.length - 1;
+    // Most moves are among the newest values, in the last block; eviction takes the oldest, in the first.
+    if (hi > 0 && !beforeEntry(value, seq, blocks[hi] as OrderBlock, 0)) return hi;
+    if (hi > 0 && beforeEntry(value, seq, blocks[1] as OrderBlock, 0)) return 0;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      const block = blocks[mid] as Block;
-      if (before(value, seq, block.values[0] as number, (block.tasks[0] as TaskRecord).seq)) hi = mid - 1;
+      const block = blocks[mid] as OrderBlock;
+      if (beforeEntry(value, seq, block, 0)) hi = mid - 1;
       else lo = mid;
     }
     return lo;
   }
 
   /** The first index in `block` whose entry is at or after (value, seq). */
-  private indexIn(block: Block, value: number, seq: number): number {
+  private indexIn(block: OrderBlock, value: number, seq: number): number {
     let lo = 0;
     let hi = block.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (before(block.values[mid] as number, (block.tasks[mid] as TaskRecord).seq, value, seq)) lo = mid + 1;
+      if (entryBefore(block, mid, value, seq)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
   private split(b: number): void {
-    const block = this.blocks[b] as Block;
-    const half = block.length >>> 1;
-    const second = new Block();
-    second.values.set(block.values.subarray(half, block.length));
-    for (let i = half; i < block.length; i++) second.tasks.push(block.tasks[i] as TaskRecord);
-    block.tasks.length = half;
-    block.recountSeqs();
-    second.recountSeqs();
-    this.blocks.splice(b + 1, 0, second);
+    this.blocks.splice(b + 1, 0, (this.blocks[b] as OrderBlock).splitOff());
   }
 
   /** A block down to a quarter joins the next one when both fit in half a block, so removals leave no dust. */
   private mergeWithNext(b: number): void {
-    const block = this.blocks[b] as Block;
+    const block = this.blocks[b] as OrderBlock;
     const next = this.blocks[b + 1];
     if (next === undefined || block.length + next.length > BLOCK / 2) return;
-    block.values.set(next.values.subarray(0, next.length), block.length);
-    for (const task of next.tasks) block.tasks.push(task);
-    block.noteSeq(next.minSeq);
-    block.noteSeq(next.maxSeq);
+    block.absorb(next);
     this.blocks.splice(b + 1, 1);
   }
 }

@@ -17,7 +17,8 @@ export class TaskSlots {
   private capacity = 0;
   /** Slots in use or freed so far: every slot below it has been given out at least once. */
   used = 0;
-  tasks: (TaskRecord | null)[] = [];
+  /** The held tasks by slot (one array for the model's life: the orders hold on to it). */
+  readonly tasks: (TaskRecord | null)[] = [];
   /** Sort value of Flower's `timestamp` order (clock-skew.ts's sortTime); NaN for a free slot. */
   timestamps = new Float64Array(0);
   /** SIGNATURE_WORDS words per slot. */

@@ -1,6 +1,6 @@
 /**
  * A task's searchable text in 32 bytes: a 256-bit Bloom filter of the bigrams (adjacent UTF-16 units) of
- * its uuid, name, worker, args, kwargs, result and exception, each lower-cased as search-match.ts lower-
+ * its name, worker, args, kwargs, result and exception, each lower-cased as search-match.ts lower-
  * cases it. A compiled search (`searchFilter`) tells from the signature alone, plus the task's state, that
  * a task certainly cannot match, so a search runs matchesTask only on the few tasks left.
  *
@@ -8,7 +8,10 @@
  * their bits is set. A task without one of those bits cannot hold the needle.
  *
  * The state is not in the signature: it changes with nearly every event, and a union cannot forget the
- * old one. The filter is given the state at test time instead.
+ * old one. The filter is given the state at test time instead. A uuid4 id is not in it either: its 36
+ * characters were a fifth of the work of signing each task, and a free-text needle that could be part of
+ * one (hex digits and dashes only) rules no task out instead. An id of other characters (Celery takes any
+ * string as a task id) is signed as the other fields are (addId).
  *
  * A signature is a union that never forgets: a field's new value may be added without clearing the old
  * one. Stale bits only let more tasks through to matchesTask; they never lose a match. Rebuild a signature
@@ -20,8 +23,11 @@ import type { SearchNode, SearchQuery } from './search-query';
 /** Int32 words per signature (256 bits). */
 export const SIGNATURE_WORDS = 8;
 
-/** The fields a signature holds: free text's fields but the state. */
-export const SIGNATURE_FIELDS = ['uuid', 'name', 'worker', 'args', 'kwargs', 'result', 'exception'] as const satisfies readonly (keyof SearchableTask)[];
+/** The fields a signature holds besides the id (addId): free text's fields but the state. */
+export const SIGNATURE_FIELDS = ['name', 'worker', 'args', 'kwargs', 'result', 'exception'] as const satisfies readonly (keyof SearchableTask)[];
+
+/** A needle or id that could be (part of) a uuid: hex digits and dashes, in either case. */
+const ID_LIKE = /^[0-9a-fA-F-]+$/;
 
 /**
  * Bit 0–255 of a bigram: two multiplicative rounds, so that small alphabets spread over the 256 bits (the
@@ -68,8 +74,25 @@ function addLowered(sig: Int32Array, offset: number, lower: string, from: number
   for (let i = from + 1; i < lower.length; i++) setBit(sig, offset, bigramBit(lower.charCodeAt(i - 1), lower.charCodeAt(i)));
 }
 
-/** Adds every field a signature holds (SIGNATURE_FIELDS); missing fields add nothing. */
-export function addTaskText(sig: Int32Array, offset: number, task: Pick<SearchableTask, (typeof SIGNATURE_FIELDS)[number]>): void {
+/** The bits of one text alone, to OR into signatures again and again (orBits): a name or hostname many tasks share. */
+export function textBits(text: string): Int32Array {
+  const bits = new Int32Array(SIGNATURE_WORDS);
+  addText(bits, 0, text);
+  return bits;
+}
+
+export function orBits(sig: Int32Array, offset: number, bits: Int32Array): void {
+  for (let w = 0; w < SIGNATURE_WORDS; w++) sig[offset + w] = (sig[offset + w] as number) | (bits[w] as number);
+}
+
+/** Adds a task's id, unless it is made of hex digits and dashes only (a uuid), which needles of such characters never rule out. */
+export function addId(sig: Int32Array, offset: number, id: string): void {
+  if (!ID_LIKE.test(id)) addText(sig, offset, id);
+}
+
+/** Adds every field a signature holds (the id, SIGNATURE_FIELDS); missing fields add nothing. */
+export function addTaskText(sig: Int32Array, offset: number, task: Pick<SearchableTask, 'uuid' | (typeof SIGNATURE_FIELDS)[number]>): void {
+  addId(sig, offset, task.uuid);
   for (const field of SIGNATURE_FIELDS) {
     const text = task[field];
     if (text !== null) addText(sig, offset, text);
@@ -136,8 +159,8 @@ function compile(node: SearchNode): Check {
       const needle = node.needle;
       if (needle.length < 2) return null;
       const mask = sparseMask(needleBits(needle));
-      // Free text also looks in the state, which the signature does not hold.
-      if (node.field === null) return (sig, offset, state) => holdsMask(sig, offset, mask) || state.includes(needle);
+      // Free text also looks in the state and the uuid, which the signature does not hold.
+      if (node.field === null) return ID_LIKE.test(needle) ? null : (sig, offset, state) => holdsMask(sig, offset, mask) || state.includes(needle);
       return (sig, offset) => holdsMask(sig, offset, mask);
     }
     case 'and':

@@ -8,7 +8,7 @@
  * filters never match them there either (lib/query/task-filter.ts).
  */
 import { runtimeSeconds } from '@/lib/api/tasks';
-import { addText } from '@/lib/search/search-signature';
+import { addId, addText, orBits, textBits } from '@/lib/search/search-signature';
 import { ArrivalList } from './arrival-list';
 import { sortTime } from './clock-skew';
 import { TaskOrder } from './task-order';
@@ -81,6 +81,7 @@ export class TaskIndex {
    * on their own times cannot be read off an order; the few there are get checked one by one.
    */
   readonly suspects = new Set<TaskRecord>();
+  private readonly bitsOf = new Map<string, Int32Array>();
 
   constructor(readonly held: (task: TaskRecord) => boolean, maxSlots: number) {
     this.slots = new TaskSlots(maxSlots);
@@ -92,7 +93,7 @@ export class TaskIndex {
 
   added(task: TaskRecord): void {
     task.slot = this.slots.take(task);
-    addText(this.slots.signatures, task.slot * SIGNATURE_WORDS, task.uuid);
+    addId(this.slots.signatures, task.slot * SIGNATURE_WORDS, task.uuid);
     this.all.enter(task);
     this.byField.state.enter(task, task.state);
     this.byField.name.enter(task, task.name);
@@ -132,17 +133,29 @@ export class TaskIndex {
   /**
    * Adds to the task's search signature the searchable fields that changed from the ones given (its
    * values before the event): an OR, so an old value's bits stay, which only lets a search look at the
-   * task for nothing. The id goes in when the task enters (added).
+   * task for nothing.
    */
   signText(task: TaskRecord, name: string | null, worker: string | null, args: string | null, kwargs: string | null, result: string | null, exception: string | null): void {
     const sig = this.slots.signatures;
     const at = task.slot * SIGNATURE_WORDS;
-    if (task.name !== null && task.name !== name) addText(sig, at, task.name);
-    if (task.worker !== null && task.worker !== worker) addText(sig, at, task.worker);
+    if (task.name !== null && task.name !== name) orBits(sig, at, this.sharedBits(task.name));
+    if (task.worker !== null && task.worker !== worker) orBits(sig, at, this.sharedBits(task.worker));
     if (task.args !== null && task.args !== args) addText(sig, at, task.args);
     if (task.kwargs !== null && task.kwargs !== kwargs) addText(sig, at, task.kwargs);
     if (task.result !== null && task.result !== result) addText(sig, at, task.result);
     if (task.exception !== null && task.exception !== exception) addText(sig, at, task.exception);
+  }
+
+  /** The signature bits of a name or hostname, worked out once for all the tasks that share it. */
+  private sharedBits(text: string): Int32Array {
+    let bits = this.bitsOf.get(text);
+    if (bits === undefined) {
+      // Bounded: a stream of unique names must not grow it without end.
+      if (this.bitsOf.size >= 10_000) this.bitsOf.clear();
+      bits = textBits(text);
+      this.bitsOf.set(text, bits);
+    }
+    return bits;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type CeleryEvent, decodeEventBody, type JsonObject } from '@/lib/celery';
 import { type TaskFilter, taskFilter } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
 import { CASES } from '@/test/fixtures/task-filter-cases';
@@ -7,16 +8,16 @@ import { ClusterState } from '../state/cluster-state';
 import { randomSteps } from '../state/random-task-events';
 import { ORDER_FIELDS } from '../state/task-index';
 import { memoryPage } from './memory-task-page';
-import { sortedPage } from './memory-task-sorted-page';
+import { type SortedPlan, sortedPage } from './memory-task-sorted-page';
 import { EPOCH, fromCase, randomFilter } from './random-task-queries';
 import type { TaskPageResult } from './task-store';
 
-/** The indexed page (walking the order when `materializeMax` is 0, else sorting the candidates) against the reference walk. */
-function compare(state: ClusterState, query: TaskQuery, materializeMax: number): TaskPageResult {
+/** The indexed page, by the plan given, against the reference walk. */
+function compare(state: ClusterState, query: TaskQuery, plan: SortedPlan): TaskPageResult {
   const walk = function* () {
     for (const task of state.taskValues()) yield [task, task.seq] as const;
   };
-  const indexed = sortedPage(state.index, state.taskCount, EPOCH, query, materializeMax);
+  const indexed = sortedPage(state.index, state.taskCount, EPOCH, query, plan);
   const reference = memoryPage(walk, EPOCH, query);
   expect(indexed).not.toBeNull();
   const ids = (page: TaskPageResult | null) => (page?.ok ? { ids: page.tasks.map((t) => t.uuid), total: page.total, next: page.nextCursor } : page);
@@ -37,11 +38,12 @@ function boundAtTask(state: ClusterState, random: () => number): TaskFilter {
 
 describe('pages sorted by received, started, succeeded and runtime from the kept orders', () => {
   it.each([
-    [1, 0],
-    [2, 0],
-    [3, 0],
-    [4, 20_000],
-  ])('give exactly the reference walk\'s pages, totals and cursors (seed %i, sorting up to %i candidates)', (seed, materializeMax) => {
+    [1, 'walk'],
+    [2, 'walk'],
+    [3, 'sort'],
+    [4, 'sort'],
+    [5, 'auto'],
+  ] as const)('give exactly the reference walk\'s pages, totals and cursors (seed %i, plan %s)', (seed, plan) => {
     const random = seeded(seed);
     const state = new ClusterState({ maxTasks: 60, purgeOfflineAfter: 3600 });
     const filters = [...CASES.map((c) => fromCase(c.filter)), taskFilter({})];
@@ -59,7 +61,7 @@ describe('pages sorted by received, started, succeeded and runtime from the kept
       const limit = 1 + Math.floor(random() * 12);
       let cursor: string | null = null;
       for (let p = 0; p < 10; p++) {
-        const page = compare(state, { filter, sort: { key, order }, page: { kind: 'cursor', cursor, limit } }, materializeMax);
+        const page = compare(state, { filter, sort: { key, order }, page: { kind: 'cursor', cursor, limit } }, plan);
         queries++;
         if (page.ok && page.tasks.some((t) => t.runtime === null && key === 'runtime')) pastValued++;
         if (!page.ok || page.nextCursor === null) break;
@@ -71,6 +73,28 @@ describe('pages sorted by received, started, succeeded and runtime from the kept
     expect(state.evicted).toBeGreaterThan(100);
   });
 
+  it('gives up a walk whose matches all lack the value (failures by succeeded time) and sorts the candidates instead, with the same pages', () => {
+    const state = new ClusterState({ maxTasks: 20_000, purgeOfflineAfter: 3600 });
+    const event = (body: JsonObject) => decodeEventBody({ hostname: 'celery@w1', utcoffset: 0, pid: 1, clock: 1, ...body }).events[0] as CeleryEvent;
+    for (let i = 0; i < 10_000; i++) {
+      const uuid = `t${i}`;
+      const t = 1_790_000_000 + i;
+      state.apply(event({ type: 'task-received', uuid, name: 'tasks.add', timestamp: t }), t);
+      state.apply(event({ type: 'task-started', uuid, timestamp: t + 0.1 }), t);
+      if (i % 5 === 0) state.apply(event({ type: 'task-failed', uuid, exception: 'E()', traceback: '', timestamp: t + 0.5 }), t);
+      else state.apply(event({ type: 'task-succeeded', uuid, result: '1', runtime: 0.4, timestamp: t + 0.5 }), t);
+    }
+    const failures = taskFilter({ states: ['FAILURE'] });
+    for (const order of ['asc', 'desc'] as const) {
+      let cursor: string | null = null;
+      for (let p = 0; p < 3; p++) {
+        const page = compare(state, { filter: failures, sort: { key: 'succeeded', order }, page: { kind: 'cursor', cursor, limit: 20 } }, 'auto');
+        expect(page.ok && page.tasks.every((t) => t.state === 'FAILURE')).toBe(true);
+        cursor = page.ok ? page.nextCursor : null;
+      }
+    }
+  });
+
   it('refuses the cursors the reference refuses, and leaves other sorts and offset pages to it', () => {
     const state = new ClusterState({ maxTasks: 10, purgeOfflineAfter: 3600 });
     for (const step of randomSteps(seeded(7), 200, 20)) if (step.kind === 'event') state.apply(step.event, step.at);
@@ -80,7 +104,7 @@ describe('pages sorted by received, started, succeeded and runtime from the kept
     }, EPOCH, { filter, sort: { key: 'arrival', order: 'asc' }, page: { kind: 'cursor', cursor: null, limit: 2 } });
     const other = arrivalCursor.ok ? arrivalCursor.nextCursor : null;
     for (const cursor of ['nope', other, Buffer.from(JSON.stringify({ e: 'other', s: 'runtime', o: 'asc', f: 'x', v: 1, q: 1 })).toString('base64url')]) {
-      compare(state, { filter, sort: { key: 'runtime', order: 'asc' }, page: { kind: 'cursor', cursor, limit: 5 } }, 0);
+      compare(state, { filter, sort: { key: 'runtime', order: 'asc' }, page: { kind: 'cursor', cursor, limit: 5 } }, 'walk');
     }
     expect(sortedPage(state.index, state.taskCount, EPOCH, { filter, sort: { key: 'arrival', order: 'asc' }, page: { kind: 'cursor', cursor: null, limit: 5 } })).toBeNull();
     expect(sortedPage(state.index, state.taskCount, EPOCH, { filter, sort: { key: 'runtime', order: 'asc' }, page: { kind: 'offset', offset: 0, limit: 5 } })).toBeNull();

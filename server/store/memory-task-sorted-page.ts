@@ -4,11 +4,11 @@
  * (memory-task-page.ts): tasks with the value by (value, arrival), then the tasks without it by arrival,
  * in either direction.
  *
- * Two plans, whichever costs less:
- * - a filter naming one state, name, worker or queue with few tasks (MATERIALIZE_MAX): its kept arrival
- *   list is filtered and sorted, O(k log k);
- * - otherwise the order is walked from the cursor (a binary search) and the page is full after about
- *   page × n / k entries for a filter that keeps k tasks of n. Tasks without the value follow, from the
+ * Two plans, whichever should cost less (sortedPage says how it guesses):
+ * - the candidates (the kept arrival list of a state, name, worker or queue, k tasks) are filtered and
+ *   the page's first entries kept, O(k);
+ * - the order is walked from the cursor (a binary search) and the page is full after about page × n / k
+ *   entries for a filter that keeps k tasks of n. Tasks without the value follow, from the
  *   candidates' arrival list. A range on the sorted field reads only its segment of the order.
  *
  * The total comes from the kept counts where they give it, else from the cheapest exact count
@@ -21,20 +21,20 @@ import { type OrderField, orderValue, type TaskIndex } from '../state/task-index
 import type { OrderPlace, TaskOrder } from '../state/task-order';
 import type { TaskRecord } from '../state/task-record';
 import { cursorAfter, filterKey } from './memory-task-page';
-import { countMatches, taskMatcher } from './memory-task-matches';
+import { countMatches, forEachMatch, rangeSegment, taskMatcher } from './memory-task-matches';
 import { candidateList, countedTotal } from './memory-task-plan';
 import { comparePositions, encodeCursor, type Position } from './task-cursor';
 import type { TaskPageResult } from './task-store';
 
-/** Up to this many candidates, sorting them beats walking an order that holds every task. */
-const MATERIALIZE_MAX = 20_000;
+/** How a page is found: by sorting the candidates, by walking the order, or whichever should cost less. */
+export type SortedPlan = 'sort' | 'walk' | 'auto';
 
 function isOrderField(key: string): key is OrderField {
   return key === 'received' || key === 'started' || key === 'succeeded' || key === 'runtime';
 }
 
 /** The page, or null when the query is not one of these sorts with a cursor (the caller answers it). */
-export function sortedPage(index: TaskIndex, taskCount: number, epoch: string, query: TaskQuery, materializeMax = MATERIALIZE_MAX): TaskPageResult | null {
+export function sortedPage(index: TaskIndex, taskCount: number, epoch: string, query: TaskQuery, plan: SortedPlan = 'auto'): TaskPageResult | null {
   const key = query.sort.key;
   if (!isOrderField(key) || query.page.kind !== 'cursor') return null;
   const { filter } = query;
@@ -46,17 +46,24 @@ export function sortedPage(index: TaskIndex, taskCount: number, epoch: string, q
   const candidates = candidateList(index, taskCount, filter);
   if (candidates === null) return { ok: true, tasks: [], total: 0, nextCursor: null };
   const counted = countedTotal(index, taskCount, filter, candidates);
-
-  let rows: TaskRecord[];
-  let total: number;
-  if (candidates.size <= materializeMax) {
-    const sorted = materialized(candidates.list, taskMatcher(index, filter), key, order, after);
-    rows = sorted.rows.slice(0, limit + 1);
-    total = counted ?? sorted.total;
-  } else {
-    rows = walked(index, index.orders[key], candidates.list, filter, taskMatcher(index, filter), key, order, after, limit + 1);
-    total = counted ?? countMatches(index, taskCount, filter);
+  const matches = taskMatcher(index, filter);
+  const wanted = limit + 1;
+  // Sorting reads the k candidates; a walk reads about wanted × n / k entries of the order before its
+  // page is full, if the matches are spread through it. A walk that reads four times that and more has
+  // met matches that cluster (a state whose tasks lack the value): it stops, and the candidates are sorted.
+  const size = Math.min(candidates.size, rangeSegment(index, filter)?.size ?? Infinity);
+  const walkCost = (wanted * taskCount) / Math.max(1, size);
+  let rows: TaskRecord[] | null = null;
+  let total: number | null = counted;
+  if (plan === 'walk' || (plan === 'auto' && walkCost <= size)) {
+    rows = walked(index, index.orders[key], candidates.list, filter, matches, key, order, after, wanted, plan === 'walk' ? Infinity : Math.max(2_000, 4 * walkCost));
   }
+  if (rows === null) {
+    const sorted = materialized(index, taskCount, filter, key, order, after, wanted);
+    rows = sorted.rows;
+    total ??= sorted.total;
+  }
+  total ??= countMatches(index, taskCount, filter);
   const tasks = rows.slice(0, limit);
   const last = tasks[tasks.length - 1];
   return {
@@ -71,29 +78,35 @@ function positionOf(task: TaskRecord, key: OrderField): Position {
   return { value: orderValue(task, key), seq: task.seq };
 }
 
-/** Every match of the candidates past the cursor, sorted; and how many match in all. */
-function materialized(list: ArrivalList, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', after: Position | null): { rows: TaskRecord[]; total: number } {
-  const rows: { task: TaskRecord; position: Position }[] = [];
+/**
+ * The first `wanted` matches past the cursor, in order, kept by insertion (not a sort of all), from the
+ * cheapest source of them (memory-task-matches.ts); and how many match in all.
+ */
+function materialized(index: TaskIndex, taskCount: number, filter: TaskFilter, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number): { rows: TaskRecord[]; total: number } {
+  const kept: { task: TaskRecord; position: Position }[] = [];
   let total = 0;
-  for (let i = 0; i < list.length; i++) {
-    const task = list.at(i);
-    if (!list.isLive(task) || !matches(task)) continue;
+  forEachMatch(index, taskCount, filter, (task) => {
     total++;
     const position = positionOf(task, key);
-    if (after === null || comparePositions(position, after, order) > 0) rows.push({ task, position });
-  }
-  rows.sort((a, b) => comparePositions(a.position, b.position, order));
-  return { rows: rows.map((row) => row.task), total };
+    if (after !== null && comparePositions(position, after, order) <= 0) return;
+    if (kept.length === wanted && comparePositions(position, (kept[wanted - 1] as { position: Position }).position, order) >= 0) return;
+    let at = kept.length;
+    while (at > 0 && comparePositions((kept[at - 1] as { position: Position }).position, position, order) > 0) at--;
+    kept.splice(at, 0, { task, position });
+    if (kept.length > wanted) kept.pop();
+  });
+  return { rows: kept.map((row) => row.task), total };
 }
 
-/** Up to `wanted` matches past the cursor: from the order, then the candidates without the value. */
-function walked(index: TaskIndex, sorted: TaskOrder, list: ArrivalList, filter: TaskFilter, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number): TaskRecord[] {
+/** Null when `budget` entries of the order were read before the page was full (the caller sorts instead). */
+function walked(index: TaskIndex, sorted: TaskOrder, list: ArrivalList, filter: TaskFilter, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number, budget: number): TaskRecord[] | null {
   const range = key === 'received' ? filter.received : key === 'started' ? filter.started : null;
   if (range !== null) return inRange(index, sorted, range, matches, key, order, after, wanted);
   const rows: TaskRecord[] = [];
+  let read = 0;
   const take = (task: TaskRecord): boolean => {
     if (matches(task)) rows.push(task);
-    return rows.length < wanted;
+    return rows.length < wanted && ++read < budget;
   };
   // A cursor without a value stands among the tasks without one: every task with a value came before it.
   if (after === null || after.value !== null) {
@@ -107,6 +120,7 @@ function walked(index: TaskIndex, sorted: TaskOrder, list: ArrivalList, filter: 
     sorted.walk(lo, hi, order === 'asc', take);
   }
   if (rows.length >= wanted) return rows;
+  if (read >= budget) return null;
   // Then the tasks without the value, in arrival order.
   const asc = order === 'asc';
   const afterSeq = after !== null && after.value === null ? after.seq : null;

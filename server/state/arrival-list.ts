@@ -10,9 +10,6 @@
  */
 import type { TaskRecord } from './task-record';
 
-/** Entries looked at from the end before a binary search. */
-const NEAR_END = 16;
-
 export class ArrivalList {
   private tasks: TaskRecord[] = [];
   /** Entries before it were dropped from the front (evicted tasks leave from there). */
@@ -79,14 +76,17 @@ export class ArrivalList {
   firstAtOrAfter(seq: number): number {
     const tasks = this.tasks;
     const head = this.head;
-    // A task reaching a key late (its state changed) usually lands a few places from the end: looking
-    // there first reads a few recent tasks instead of a binary search's twenty scattered ones.
-    const stop = Math.max(head, tasks.length - NEAR_END);
-    let i = tasks.length;
-    while (i > stop && Math.abs((tasks[i - 1] as TaskRecord).seq) >= seq) i--;
-    if (i > stop || i === head) return i - head;
-    let lo = head;
-    let hi = i;
+    // A task reaching a key late (its state changed) usually lands a few places from the end: gallop back
+    // from there (1, 2, 4, ... places), so the search reads a few recent tasks, not twenty scattered ones.
+    let hi = tasks.length;
+    let step = 1;
+    let lo = hi - step;
+    while (lo > head && Math.abs((tasks[lo] as TaskRecord).seq) >= seq) {
+      hi = lo;
+      step *= 2;
+      lo = hi - step;
+    }
+    if (lo < head) lo = head;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (Math.abs((tasks[mid] as TaskRecord).seq) < seq) lo = mid + 1;

@@ -169,7 +169,7 @@ export class TaskIndex {
     }
     task.seq = -task.seq;
     this.slots.release(task.slot);
-    this.suspects.delete(task);
+    if (this.suspects.size > 0) this.suspects.delete(task);
     this.all.leave();
     this.byField.state.leave(task.state);
     this.byField.name.leave(task.name);

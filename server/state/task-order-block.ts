@@ -1,21 +1,21 @@
 /**
  * One block of a TaskOrder (task-order.ts): up to BLOCK entries (a value, an arrival number and the task's
- * slot, task-slots.ts) in sorted order, in typed arrays with room at both ends. All three are numbers, so
- * an entry goes in or out by a memory move of the shorter side, and comparing entries reads no task (a
- * cache miss each at a million tasks). Taking the oldest entries off the front, as eviction does to a
- * time order, costs nothing.
+ * slot, task-slots.ts) in sorted order, side by side in one Float64Array with room at both ends. All
+ * three are numbers, so an entry goes in or out by one memory move of the shorter side, and comparing
+ * entries reads no task (a cache miss each at a million tasks). Taking the oldest entries off the front,
+ * as eviction does to a time order, moves nothing.
  */
 import type { TaskRecord } from './task-record';
 
-export const BLOCK = 512;
+export const BLOCK = 128;
+/** Numbers per entry: value, arrival number, slot. */
+const WIDTH = 3;
 
 /** The held tasks by slot: what a block's slots point into. */
 export type SlotTable = readonly (TaskRecord | null)[];
 
 export class OrderBlock {
-  private readonly values = new Float64Array(BLOCK);
-  private readonly seqs = new Float64Array(BLOCK);
-  private readonly slots = new Int32Array(BLOCK);
+  private readonly data = new Float64Array(BLOCK * WIDTH);
   /** Entry i is at head + i. */
   private head = 0;
   length = 0;
@@ -26,15 +26,19 @@ export class OrderBlock {
   constructor(private readonly bySlot: SlotTable) {}
 
   value(i: number): number {
-    return this.values[this.head + i] as number;
+    return this.data[(this.head + i) * WIDTH] as number;
   }
 
   seq(i: number): number {
-    return this.seqs[this.head + i] as number;
+    return this.data[(this.head + i) * WIDTH + 1] as number;
+  }
+
+  slot(i: number): number {
+    return this.data[(this.head + i) * WIDTH + 2] as number;
   }
 
   task(i: number): TaskRecord {
-    return this.bySlot[this.slots[this.head + i] as number] as TaskRecord;
+    return this.bySlot[this.slot(i)] as TaskRecord;
   }
 
   get full(): boolean {
@@ -57,12 +61,12 @@ export class OrderBlock {
     if (this.head > 0 && (at < this.length / 2 || !this.roomAtEnd)) {
       // The front moves down by one.
       const h = this.head;
-      this.move(h - 1, h, h + at);
+      if (at > 0) this.move(h - 1, h, h + at);
       this.head--;
     } else {
       if (!this.roomAtEnd) this.moveTo(0);
       const from = this.head + at;
-      this.move(from + 1, from, this.head + this.length);
+      if (at < this.length) this.move(from + 1, from, this.head + this.length);
     }
     this.set(this.head + at, value, seq, slot);
     this.length++;
@@ -72,9 +76,9 @@ export class OrderBlock {
     const h = this.head;
     if (at < this.length / 2) {
       // The front moves up by one.
-      this.move(h + 1, h, h + at);
+      if (at > 0) this.move(h + 1, h, h + at);
       this.head++;
-    } else {
+    } else if (at < this.length - 1) {
       this.move(h + at, h + at + 1, h + this.length);
     }
     this.length--;
@@ -85,7 +89,9 @@ export class OrderBlock {
   splitOff(): OrderBlock {
     const second = new OrderBlock(this.bySlot);
     const half = this.length >>> 1;
-    for (let i = half; i < this.length; i++) second.push(this.value(i), this.seq(i), this.slots[this.head + i] as number);
+    second.data.set(this.data.subarray((this.head + half) * WIDTH, (this.head + this.length) * WIDTH));
+    second.length = this.length - half;
+    second.recountSeqs();
     this.length = half;
     this.recountSeqs();
     return second;
@@ -94,22 +100,24 @@ export class OrderBlock {
   /** Takes every entry of `next` (which follows this block) after its own; both fit in one block. */
   absorb(next: OrderBlock): void {
     this.moveTo(0);
-    for (let i = 0; i < next.length; i++) this.push(next.value(i), next.seq(i), next.slots[next.head + i] as number);
+    this.data.set(next.data.subarray(next.head * WIDTH, (next.head + next.length) * WIDTH), this.length * WIDTH);
+    this.length += next.length;
+    if (next.minSeq < this.minSeq) this.minSeq = next.minSeq;
+    if (next.maxSeq > this.maxSeq) this.maxSeq = next.maxSeq;
   }
 
   private set(at: number, value: number, seq: number, slot: number): void {
-    this.values[at] = value;
-    this.seqs[at] = seq;
-    this.slots[at] = slot;
+    const i = at * WIDTH;
+    this.data[i] = value;
+    this.data[i + 1] = seq;
+    this.data[i + 2] = slot;
     if (seq < this.minSeq) this.minSeq = seq;
     if (seq > this.maxSeq) this.maxSeq = seq;
   }
 
   /** Copies entries [start, end) to `target`, as copyWithin does. */
   private move(target: number, start: number, end: number): void {
-    this.values.copyWithin(target, start, end);
-    this.seqs.copyWithin(target, start, end);
-    this.slots.copyWithin(target, start, end);
+    this.data.copyWithin(target * WIDTH, start * WIDTH, end * WIDTH);
   }
 
   private moveTo(head: number): void {

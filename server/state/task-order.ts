@@ -33,6 +33,9 @@ function entryBefore(block: OrderBlock, i: number, value: number, seq: number): 
 
 export class TaskOrder {
   private readonly blocks: OrderBlock[] = [];
+  /** Each block's first entry, flat beside the blocks: the search for a block reads these, not the blocks. */
+  private readonly firstValues: number[] = [];
+  private readonly firstSeqs: number[] = [];
   private count = 0;
 
   /** `bySlot` maps the slots the blocks hold back to their tasks (task-slots.ts). */
@@ -52,6 +55,8 @@ export class TaskOrder {
       const block = new OrderBlock(this.bySlot);
       block.push(value, task.seq, task.slot);
       blocks.push(block);
+      this.firstValues.push(value);
+      this.firstSeqs.push(task.seq);
       return;
     }
     if (appending) {
@@ -65,7 +70,9 @@ export class TaskOrder {
       b = this.blockFor(value, task.seq);
     }
     const block = blocks[b] as OrderBlock;
-    block.insertAt(this.indexIn(block, value, task.seq), value, task.seq, task.slot);
+    const at = this.indexIn(block, value, task.seq);
+    block.insertAt(at, value, task.seq, task.slot);
+    if (at === 0) this.noteFirst(b);
     if (block.full) this.split(b);
   }
 
@@ -75,12 +82,24 @@ export class TaskOrder {
     const b = this.blockFor(value, task.seq);
     const block = this.blocks[b] as OrderBlock;
     const at = this.indexIn(block, value, task.seq);
-    if (at >= block.length || block.task(at) !== task) return false;
+    if (at >= block.length || block.slot(at) !== task.slot || block.seq(at) !== task.seq) return false;
     this.count--;
     block.removeAt(at);
-    if (block.length === 0) this.blocks.splice(b, 1);
-    else if (block.length < BLOCK / 4) this.mergeWithNext(b);
+    if (block.length === 0) {
+      this.blocks.splice(b, 1);
+      this.firstValues.splice(b, 1);
+      this.firstSeqs.splice(b, 1);
+      return true;
+    }
+    if (at === 0) this.noteFirst(b);
+    if (block.length < BLOCK / 4) this.mergeWithNext(b);
     return true;
+  }
+
+  private noteFirst(b: number): void {
+    const block = this.blocks[b] as OrderBlock;
+    this.firstValues[b] = block.value(0);
+    this.firstSeqs[b] = block.seq(0);
   }
 
   /** The smallest value held; null when empty. */
@@ -198,16 +217,14 @@ export class TaskOrder {
 
   /** The block that holds (value, seq) or would: the last whose first entry is at or before it, else the first. */
   private blockFor(value: number, seq: number): number {
-    const blocks = this.blocks;
+    const values = this.firstValues;
+    const seqs = this.firstSeqs;
     let lo = 0;
-    let hi = blocks.length - 1;
-    // Most moves are among the newest values, in the last block; eviction takes the oldest, in the first.
-    if (hi > 0 && !beforeEntry(value, seq, blocks[hi] as OrderBlock, 0)) return hi;
-    if (hi > 0 && beforeEntry(value, seq, blocks[1] as OrderBlock, 0)) return 0;
+    let hi = values.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      const block = blocks[mid] as OrderBlock;
-      if (beforeEntry(value, seq, block, 0)) hi = mid - 1;
+      const first = values[mid] as number;
+      if (value < first || (value === first && seq < (seqs[mid] as number))) hi = mid - 1;
       else lo = mid;
     }
     return lo;
@@ -226,7 +243,10 @@ export class TaskOrder {
   }
 
   private split(b: number): void {
-    this.blocks.splice(b + 1, 0, (this.blocks[b] as OrderBlock).splitOff());
+    const second = (this.blocks[b] as OrderBlock).splitOff();
+    this.blocks.splice(b + 1, 0, second);
+    this.firstValues.splice(b + 1, 0, second.value(0));
+    this.firstSeqs.splice(b + 1, 0, second.seq(0));
   }
 
   /** A block down to a quarter joins the next one when both fit in half a block, so removals leave no dust. */
@@ -236,5 +256,7 @@ export class TaskOrder {
     if (next === undefined || block.length + next.length > BLOCK / 2) return;
     block.absorb(next);
     this.blocks.splice(b + 1, 1);
+    this.firstValues.splice(b + 1, 1);
+    this.firstSeqs.splice(b + 1, 1);
   }
 }

@@ -214,9 +214,16 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
   });
 
   it('reconnects by itself after the broker restarts, and tasks run afterwards appear', async () => {
+    const restarting = Date.now();
     await broker.restart();
     await until('collector reconnected', () => collector.transport.state().status === 'connected', 60_000);
     expect(collector.health.snapshot(Date.now()).gapsTotal).toBeGreaterThan(0);
+    // The pollen process reconnects on its own schedule: a task sent before it is back falls in its gap
+    // (nothing can tell of a task sent and finished while it was away), so the task goes once it is back.
+    await until('the pollen process reconnected', async () => {
+      const health = (await http<{ broker: { status: string }; ingest: { lastGap: { to: number } | null } }>('/api/v1/health')).body;
+      return health.broker.status === 'connected' && (health.ingest.lastGap?.to ?? 0) >= restarting;
+    }, 60_000);
     // The Python worker reconnects too; then a new task must reach both collectors.
     const sent = await runPython(SEND_ADD, { broker: broker.url, backend, timeoutMs: 90_000 });
     const taskId = printedId(sent);

@@ -16,6 +16,9 @@
 import { randomBytes } from 'node:crypto';
 import { type JsonObject, encodeEventJson, encodeRedisEnvelope, names as celeryNames } from '@/lib/celery';
 import { seeded } from '@/server/metrics/test-random';
+import { argsRepr, RARE_WORD } from '@/test/fixtures/args-repr';
+
+export { RARE_WORD };
 
 export interface StreamShape {
   /** Events per task.multi message (1: one event per message). */
@@ -33,7 +36,6 @@ export interface StreamShape {
 }
 
 /** A word found in the args of 0.1 % of tasks, for search benchmarks. */
-export const RARE_WORD = 'zyzzogeton';
 
 export const INGEST_SHAPE: StreamShape = { batch: 1, workers: 8, taskNames: 20, queues: 4, failRatio: 0.05, sent: false, argsMax: 120, poolTasks: 8000 };
 
@@ -51,17 +53,6 @@ interface Template {
 
 const ID_MARK = (k: number): string => `@@U${k}@@`;
 const TS_MARK = '@@T@@';
-const WORDS = ['alpha', 'bravo', 'delta', 'order', 'invoice', 'report', 'user', 'image', 'thumbnail', 'sync', 'export', 'batch', 'retry', 'refund', 'email', 'region', 'tenant', 'upload'];
-
-export function argsRepr(k: number, max: number, rnd: () => number): string {
-  let text = `(${k}, 'user-${k}@example.com'`;
-  const length = 10 + Math.floor(rnd() * (max - 10));
-  const words: string[] = [];
-  if (k % 1000 === 500) words.push(RARE_WORD);
-  while (text.length + words.join(' ').length + 6 < length) words.push(WORDS[Math.floor(rnd() * WORDS.length)] as string);
-  if (words.length > 0) text += `, '${words.join(' ')}'`;
-  return `${text})`.slice(0, max);
-}
 
 /** One task in five is a child of a task sent a little earlier (a chain or a callback), with its root. */
 function taskEvents(k: number, shape: StreamShape, rnd: () => number, roots: number[]): { worker: number; sent: JsonObject | null; events: JsonObject[] } {

@@ -9,7 +9,8 @@
 import { parseTaskSearch } from '@/lib/search/search-parser';
 import { addTaskText, addText, SIGNATURE_WORDS, searchFilter } from '@/lib/search/search-signature';
 import { seeded } from '@/server/metrics/test-random';
-import { argsRepr, RARE_WORD, taskName, workerName } from './event-stream';
+import { argsRepr, RARE_WORD } from '@/test/fixtures/args-repr';
+import { taskName, workerName } from './event-stream';
 
 const TASKS = Number(process.env.TASKS ?? 1_000_000);
 const rnd = seeded(17);

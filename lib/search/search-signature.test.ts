@@ -1,3 +1,4 @@
+import { argsRepr, RARE_WORD } from '@/test/fixtures/args-repr';
 import { seeded } from '@/test/fixtures/seeded-random';
 import { describe, expect, it } from 'vitest';
 import { matchesTask, type SearchableTask } from './search-match';
@@ -290,19 +291,8 @@ describe('searchFilter never rules out a task that matches (randomized)', () => 
 });
 
 describe('searchFilter selectivity on benchmark-like tasks', () => {
-  // As bench/event-stream.ts builds them (argsRepr, its WORDS and RARE_WORD), with the query benchmark's
+  // As bench/event-stream.ts builds them (test/fixtures/args-repr.ts), with the query benchmark's
   // shape: 200 task names, 50 workers, args up to 200 characters, 5 % failures.
-  const WORDS = ['alpha', 'bravo', 'delta', 'order', 'invoice', 'report', 'user', 'image', 'thumbnail', 'sync', 'export', 'batch', 'retry', 'refund', 'email', 'region', 'tenant', 'upload'];
-  const RARE_WORD = 'zyzzogeton';
-  const argsRepr = (k: number, max: number, rnd: () => number): string => {
-    let text = `(${k}, 'user-${k}@example.com'`;
-    const length = 10 + Math.floor(rnd() * (max - 10));
-    const words: string[] = [];
-    if (k % 1000 === 500) words.push(RARE_WORD);
-    while (text.length + words.join(' ').length + 6 < length) words.push(WORDS[Math.floor(rnd() * WORDS.length)] as string);
-    if (words.length > 0) text += `, '${words.join(' ')}'`;
-    return `${text})`.slice(0, max);
-  };
   const benchTask = (k: number, rnd: () => number): SearchableTask => {
     const fails = rnd() < 0.05;
     const n = Math.floor(rnd() * 200);

@@ -16,7 +16,7 @@ import type { TaskQuery } from '@/lib/query/task-query';
 import type { ArrivalList } from '../state/arrival-list';
 import type { TaskIndex } from '../state/task-index';
 import type { TaskRecord } from '../state/task-record';
-import { cursorAfter, filterKey } from './memory-task-page';
+import { cursorAfter, cursorPageOf, filterKey } from './memory-task-page';
 import { countMatches, rangeSegment, type Segment, taskMatcher } from './memory-task-matches';
 import { candidateList, countedTotal } from './memory-task-plan';
 import { comparePositions, encodeCursor, type Position } from './task-cursor';
@@ -66,14 +66,7 @@ export function arrivalPage(index: TaskIndex, taskCount: number, epoch: string, 
       return rows.length <= limit;
     });
   }
-  const tasks = rows.slice(0, limit);
-  const last = tasks[tasks.length - 1];
-  return {
-    ok: true,
-    tasks,
-    total,
-    nextCursor: rows.length > limit && last ? encodeCursor({ epoch, sort: 'arrival', order, filter: fkey, position: positionOf(last) }) : null,
-  };
+  return cursorPageOf(rows, limit, total, (last) => encodeCursor({ epoch, sort: 'arrival', order, filter: fkey, position: positionOf(last) }));
 }
 
 /** The first `wanted` matches in a range's segment by arrival (past `beyond`), the suspect clocks' tasks among them. */

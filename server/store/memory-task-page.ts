@@ -13,6 +13,7 @@ import { runtimeOf } from '@/lib/api/tasks';
 import { matchesFilter, type TaskFilter } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
 import { sortTime } from '../state/clock-skew';
+import { orderValue } from '../state/task-index';
 import type { TaskRecord } from '../state/task-record';
 import { comparePositions, decodeCursor, encodeCursor, isCursorSort, type Position, type SortKey, type SortOrder } from './task-cursor';
 import type { CursorRefusal, TaskPageResult } from './task-store';
@@ -57,6 +58,13 @@ function cursorPage(walk: ArrivalWalk, epoch: string, query: TaskQuery, cursorTe
   };
 }
 
+/** A cursor page of `limit` rows out of `rows` (one more there when a next page exists), with the cursor past its last row. */
+export function cursorPageOf(rows: readonly TaskRecord[], limit: number, total: number, cursorPast: (last: TaskRecord) => string): TaskPageResult {
+  const tasks = rows.slice(0, limit);
+  const last = tasks[tasks.length - 1];
+  return { ok: true, tasks, total, nextCursor: rows.length > limit && last !== undefined ? cursorPast(last) : null };
+}
+
 /** Where a cursor says the page starts (null for the first page), or why it is refused. */
 export function cursorAfter(cursorText: string | null, epoch: string, key: SortKey, order: SortOrder, fkey: string): Position | { readonly refused: CursorRefusal } | null {
   if (cursorText === null) return null;
@@ -68,22 +76,7 @@ export function cursorAfter(cursorText: string | null, epoch: string, key: SortK
 }
 
 function cursorValue(task: TaskRecord, key: SortKey, seq: number): number | null {
-  switch (key) {
-    case 'arrival':
-      return seq;
-    case 'received':
-      return sortTime(task, task.received);
-    case 'started':
-      return sortTime(task, task.started);
-    case 'succeeded':
-      return sortTime(task, task.succeeded);
-    case 'runtime':
-      return runtimeOf(task).seconds;
-    default: {
-      const unreachable: never = key;
-      return unreachable;
-    }
-  }
+  return key === 'arrival' ? seq : orderValue(task, key);
 }
 
 function offsetPage(walk: ArrivalWalk, query: TaskQuery, offset: number, limit: number | null): TaskPageResult {

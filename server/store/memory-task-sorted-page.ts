@@ -20,7 +20,7 @@ import type { ArrivalList } from '../state/arrival-list';
 import { type OrderField, orderValue, type TaskIndex } from '../state/task-index';
 import type { OrderPlace, TaskOrder } from '../state/task-order';
 import type { TaskRecord } from '../state/task-record';
-import { cursorAfter, filterKey } from './memory-task-page';
+import { cursorAfter, cursorPageOf, filterKey } from './memory-task-page';
 import { countMatches, forEachMatch, rangeSegment, taskMatcher } from './memory-task-matches';
 import { candidateList, countedTotal } from './memory-task-plan';
 import { comparePositions, encodeCursor, type Position } from './task-cursor';
@@ -64,14 +64,7 @@ export function sortedPage(index: TaskIndex, taskCount: number, epoch: string, q
     total ??= sorted.total;
   }
   total ??= countMatches(index, taskCount, filter);
-  const tasks = rows.slice(0, limit);
-  const last = tasks[tasks.length - 1];
-  return {
-    ok: true,
-    tasks,
-    total,
-    nextCursor: rows.length > limit && last ? encodeCursor({ epoch, sort: key, order, filter: fkey, position: positionOf(last, key) }) : null,
-  };
+  return cursorPageOf(rows, limit, total, (last) => encodeCursor({ epoch, sort: key, order, filter: fkey, position: positionOf(last, key) }));
 }
 
 function positionOf(task: TaskRecord, key: OrderField): Position {

@@ -6,19 +6,14 @@ import { seeded } from '../metrics/test-random';
 import { ClusterState } from '../state/cluster-state';
 import { randomSteps } from '../state/random-task-events';
 import { arrivalPage } from './memory-task-arrival-page';
-import { memoryPage } from './memory-task-page';
-import { EPOCH, fromCase, randomFilter } from './random-task-queries';
+import { EPOCH, fromCase, pageIds, randomFilter, referencePage } from './random-task-queries';
 import type { TaskPageResult } from './task-store';
 
 function compare(state: ClusterState, query: TaskQuery): TaskPageResult {
-  const walk = function* () {
-    for (const task of state.taskValues()) yield [task, task.seq] as const;
-  };
   const indexed = arrivalPage(state.index, state.taskCount, EPOCH, query);
-  const reference = memoryPage(walk, EPOCH, query);
+  const reference = referencePage(state, query);
   expect(indexed).not.toBeNull();
-  const ids = (page: TaskPageResult | null) => (page?.ok ? { ids: page.tasks.map((t) => t.uuid), total: page.total, next: page.nextCursor } : page);
-  expect(ids(indexed)).toEqual(ids(reference));
+  expect(pageIds(indexed)).toEqual(pageIds(reference));
   return reference;
 }
 

@@ -7,20 +7,15 @@ import { seeded } from '../metrics/test-random';
 import { ClusterState } from '../state/cluster-state';
 import { randomSteps } from '../state/random-task-events';
 import { offsetPage } from './memory-task-offset-page';
-import { memoryPage } from './memory-task-page';
-import { EPOCH, fromCase, randomFilter } from './random-task-queries';
+import { fromCase, pageIds, randomFilter, referencePage } from './random-task-queries';
 
 const KEYS: readonly TaskQuerySortKey[] = ['timestamp', 'name', 'state', 'received', 'started', 'succeeded', 'runtime'];
 
 function compare(state: ClusterState, query: TaskQuery): void {
-  const walk = function* () {
-    for (const task of state.taskValues()) yield [task, task.seq] as const;
-  };
   const indexed = offsetPage(state.index, state.taskCount, query);
-  const reference = memoryPage(walk, EPOCH, query);
+  const reference = referencePage(state, query);
   expect(indexed).not.toBeNull();
-  const ids = (page: typeof reference | null) => (page?.ok ? { ids: page.tasks.map((t) => t.uuid), total: page.total } : page);
-  expect(ids(indexed)).toEqual(ids(reference));
+  expect(pageIds(indexed)).toEqual(pageIds(reference));
 }
 
 describe("Flower's offset pages from the kept orders, lists and a selection", () => {

@@ -7,21 +7,16 @@ import { seeded } from '../metrics/test-random';
 import { ClusterState } from '../state/cluster-state';
 import { randomSteps } from '../state/random-task-events';
 import { ORDER_FIELDS } from '../state/task-index';
-import { memoryPage } from './memory-task-page';
 import { type SortedPlan, sortedPage } from './memory-task-sorted-page';
-import { EPOCH, fromCase, randomFilter } from './random-task-queries';
+import { EPOCH, fromCase, pageIds, randomFilter, referencePage } from './random-task-queries';
 import type { TaskPageResult } from './task-store';
 
 /** The indexed page, by the plan given, against the reference walk. */
 function compare(state: ClusterState, query: TaskQuery, plan: SortedPlan): TaskPageResult {
-  const walk = function* () {
-    for (const task of state.taskValues()) yield [task, task.seq] as const;
-  };
   const indexed = sortedPage(state.index, state.taskCount, EPOCH, query, plan);
-  const reference = memoryPage(walk, EPOCH, query);
+  const reference = referencePage(state, query);
   expect(indexed).not.toBeNull();
-  const ids = (page: TaskPageResult | null) => (page?.ok ? { ids: page.tasks.map((t) => t.uuid), total: page.total, next: page.nextCursor } : page);
-  expect(ids(indexed)).toEqual(ids(reference));
+  expect(pageIds(indexed)).toEqual(pageIds(reference));
   return reference;
 }
 
@@ -99,9 +94,7 @@ describe('pages sorted by received, started, succeeded and runtime from the kept
     const state = new ClusterState({ maxTasks: 10, purgeOfflineAfter: 3600 });
     for (const step of randomSteps(seeded(7), 200, 20)) if (step.kind === 'event') state.apply(step.event, step.at);
     const filter = taskFilter({});
-    const arrivalCursor = memoryPage(function* () {
-      for (const task of state.taskValues()) yield [task, task.seq] as const;
-    }, EPOCH, { filter, sort: { key: 'arrival', order: 'asc' }, page: { kind: 'cursor', cursor: null, limit: 2 } });
+    const arrivalCursor = referencePage(state, { filter, sort: { key: 'arrival', order: 'asc' }, page: { kind: 'cursor', cursor: null, limit: 2 } });
     const other = arrivalCursor.ok ? arrivalCursor.nextCursor : null;
     for (const cursor of ['nope', other, Buffer.from(JSON.stringify({ e: 'other', s: 'runtime', o: 'asc', f: 'x', v: 1, q: 1 })).toString('base64url')]) {
       compare(state, { filter, sort: { key: 'runtime', order: 'asc' }, page: { kind: 'cursor', cursor, limit: 5 } }, 'walk');

@@ -5,7 +5,11 @@
 import { parseTaskSearch } from '@/lib/search/search-parser';
 import { type TaskFilter, taskFilter, type TimeRange } from '@/lib/query/task-filter';
 import { type CaseFilter } from '@/test/fixtures/task-filter-cases';
+import type { TaskQuery } from '@/lib/query/task-query';
+import type { ClusterState } from '../state/cluster-state';
 import { NAMES, QUEUES, WORKERS } from '../state/random-task-events';
+import { memoryPage } from './memory-task-page';
+import type { TaskPageResult } from './task-store';
 
 export const EPOCH = 'test0001';
 const STATES = ['PENDING', 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED', 'PROGRESS', 'success'];
@@ -44,4 +48,16 @@ function randomRange(random: () => number): TimeRange {
   if (roll < 0.4) return { from, to: null, toIncluded: false };
   const to = from + random() * 800;
   return roll < 0.7 ? { from: null, to, toIncluded: random() < 0.5 } : { from, to, toIncluded: random() < 0.5 };
+}
+
+/** The reference walk's page (memory-task-page.ts) over the model's tasks in arrival order. */
+export function referencePage(state: ClusterState, query: TaskQuery): TaskPageResult {
+  return memoryPage(function* () {
+    for (const task of state.taskValues()) yield [task, task.seq] as const;
+  }, EPOCH, query);
+}
+
+/** What two pages must agree on: the ids in order, the total and the cursor (or the refusal). */
+export function pageIds(page: TaskPageResult | null): unknown {
+  return page?.ok ? { ids: page.tasks.map((t) => t.uuid), total: page.total, next: page.nextCursor } : page;
 }

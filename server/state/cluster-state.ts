@@ -7,8 +7,8 @@
  * `purgeOfflineAfter` seconds. Everything here is O(1) per event except the rare worker-offline scan.
  */
 import type { CeleryEvent, CustomEvent, JsonObject, TaskEvent, WorkerEvent } from '@/lib/celery';
-import { IdQueue } from './id-queue';
 import { IN_FLIGHT_STATES } from '@/lib/api/task-states';
+import { Fifo } from './fifo';
 import { StringPool } from './string-pool';
 import { orderValue, TaskIndex } from './task-index';
 import { type TaskLinkReads, TaskLinks } from './task-links';
@@ -33,16 +33,20 @@ export interface Change {
   readonly workerCameOnline: boolean;
 }
 
+/** Seconds the sorted orders are kept unread before ingest stops keeping them (task-index.ts). */
+export const ORDERS_IDLE_SECONDS = 300;
+
 const NO_CHANGE: Change = { task: null, taskStateChanged: false, worker: null, workerCameOnline: false };
 
 export class ClusterState implements TaskLinkReads {
   // Private: only the store (server/store) holds a ClusterState, and reads it through the methods below.
   private readonly tasks = new Map<string, TaskRecord>();
   private readonly workers = new Map<string, WorkerRecord>();
-  /** Every task id, in arrival order; may hold ids already evicted (skipped lazily). */
-  private readonly arrivals = new IdQueue();
-  /** Ids of tasks that became ready, in that order; may hold stale ids (evicted, or no longer ready). */
-  private readonly finished = new IdQueue();
+  /**
+   * Tasks that became ready, in that order; may hold stale entries (evicted, or no longer ready). Only
+   * when none is left does eviction take the oldest task of all, so an evicted task is never held here.
+   */
+  private readonly finished = new Fifo<TaskRecord>();
   /** The one copy of each name, hostname and queue the tasks hold (string-pool.ts). */
   private readonly strings = new StringPool();
   /** Children and retries by the id they name, kept on apply and eviction (task-links.ts). */
@@ -123,33 +127,23 @@ export class ClusterState implements TaskLinkReads {
   }
 
   /** Evicts one task, never `keep` (the one just added): the oldest finished, else the oldest. */
-  private evictOne(keep: string): void {
-    for (let id = this.finished.shift(); id !== undefined; id = this.finished.shift()) {
-      const task = this.tasks.get(id);
-      if (task !== undefined && task.ready && id !== keep) {
-        this.links.remove(task);
-        this.tasks.delete(id);
-        this.index.removed(task);
-        this.evicted++;
-        this.compactArrivals();
-        return;
-      }
+  private evictOne(keep: TaskRecord): void {
+    for (let task = this.finished.shift(); task !== undefined; task = this.finished.shift()) {
+      if (task.seq > 0 && task.ready && task !== keep) return this.evict(task);
     }
-    for (let id = this.arrivals.shift(); id !== undefined; id = this.arrivals.shift()) {
-      const task = id === keep ? undefined : this.tasks.get(id);
-      if (task !== undefined) {
-        this.links.remove(task);
-        this.tasks.delete(id);
-        this.index.removed(task);
-        this.evicted++;
-        return;
-      }
+    // Arrival order's stale entries at the front go as tasks are evicted (arrival-list.ts), so this reads one or two.
+    const all = this.index.all;
+    for (let i = 0; i < all.length; i++) {
+      const task = all.at(i);
+      if (all.isLive(task) && task !== keep) return this.evict(task);
     }
   }
 
-  /** Arrivals keeps ids evicted through `finished`; drop them before they outnumber the live tasks. */
-  private compactArrivals(): void {
-    if (this.arrivals.length > this.options.maxTasks * 2) this.arrivals.retain((id) => this.tasks.has(id));
+  private evict(task: TaskRecord): void {
+    this.links.remove(task);
+    this.tasks.delete(task.uuid);
+    this.index.removed(task);
+    this.evicted++;
   }
 
   /**
@@ -170,18 +164,19 @@ export class ClusterState implements TaskLinkReads {
       task = new TaskRecord(uuid);
       task.seq = this.nextSeq++;
       this.tasks.set(uuid, task);
-      this.arrivals.push(uuid);
       this.index.added(task);
-      if (this.tasks.size > this.options.maxTasks) this.evictOne(uuid);
+      if (this.tasks.size > this.options.maxTasks) this.evictOne(task);
     }
     const wasReady = task.ready;
     const parentBefore = task.parentId;
     const extraBefore = task.extra;
     const { state, name, worker, queue, sender, rootId, routingKey, args, kwargs, result, exception } = task;
-    const received = orderValue(task, 'received');
-    const started = orderValue(task, 'started');
-    const succeeded = orderValue(task, 'succeeded');
-    const runtime = orderValue(task, 'runtime');
+    // The sorted orders are kept only while pages read them (task-index.ts).
+    const ordered = this.index.ordersKept;
+    const received = ordered ? orderValue(task, 'received') : null;
+    const started = ordered ? orderValue(task, 'started') : null;
+    const succeeded = ordered ? orderValue(task, 'succeeded') : null;
+    const runtime = ordered ? orderValue(task, 'runtime') : null;
     const changed = task.apply(event);
     // Before the orders: a suspect clock's times sort by when we last heard of the task.
     if (localReceived !== null) task.noteReceipt(event.timestamp, localReceived);
@@ -196,8 +191,8 @@ export class ClusterState implements TaskLinkReads {
     else task.rootId = rootId;
     this.index.changed(task, state, name, worker, queue);
     this.index.reordered(task, received, started, succeeded, runtime);
-    this.index.signText(task, name, worker, args, kwargs, result, exception);
-    if (task.ready && !wasReady) this.finished.push(task.uuid);
+    this.index.retexted(task, name, worker, args, kwargs, result, exception);
+    if (task.ready && !wasReady) this.finished.push(task);
     if (task.parentId !== parentBefore || task.extra !== extraBefore) this.relink(task, parentBefore, extraBefore);
     return { task, changed };
   }
@@ -290,6 +285,7 @@ export class ClusterState implements TaskLinkReads {
    * the workers that went offline in this sweep.
    */
   sweep(now: number): WorkerRecord[] {
+    this.index.sweepOrders(now, ORDERS_IDLE_SECONDS);
     const wentOffline: WorkerRecord[] = [];
     for (const worker of this.workers.values()) {
       if (worker.offlineSince === null && !worker.alive(now)) {

@@ -57,7 +57,7 @@ describe('the kept task index', () => {
       const held = [...state.taskValues()];
       suspect += held.filter((t) => t.clockSkew !== null).length;
       for (const field of ORDER_FIELDS) {
-        const order = state.index.orders[field];
+        const order = state.index.sortedBy(field);
         const kept: [string, number][] = [];
         order.walk(order.start(), order.end(), true, (task, value) => (kept.push([task.uuid, value]), true));
         const expected = held

@@ -8,10 +8,11 @@
  * filters never match them there either (lib/query/task-filter.ts).
  */
 import { runtimeSeconds } from '@/lib/api/tasks';
-import { addId, addText, orBits, textBits } from '@/lib/search/search-signature';
+import { addTaskText } from '@/lib/search/search-signature';
 import { ArrivalList } from './arrival-list';
 import { sortTime } from './clock-skew';
-import { TaskOrder } from './task-order';
+import { GenerationalOrder } from './generational-order';
+import { type SortedTasks, TaskOrder } from './task-order';
 import { SIGNATURE_WORDS, TaskSlots } from './task-slots';
 import type { TaskRecord } from './task-record';
 
@@ -38,40 +39,93 @@ export function orderValue(task: TaskRecord, field: OrderField): number | null {
   }
 }
 
+/**
+ * Whether a task is held and still has the key, for one field: a function per field, so that each reads
+ * one property at a call site of its own (a `task[field]` shared by four fields would be a slow lookup,
+ * and it runs on every eviction).
+ */
+function hasKey(field: TaskKeyField, key: string): (task: TaskRecord) => boolean {
+  switch (field) {
+    case 'state':
+      return (task) => task.state === key && task.seq > 0;
+    case 'name':
+      return (task) => task.name === key && task.seq > 0;
+    case 'worker':
+      return (task) => task.worker === key && task.seq > 0;
+    case 'queue':
+      return (task) => task.queue === key && task.seq > 0;
+  }
+}
+
+/** The held tasks of each key of one field: how many, and in arrival order. */
+function unorder(order: TaskOrder | GenerationalOrder, value: number | null, task: TaskRecord): void {
+  if (value !== null) order.remove(value, task);
+}
+
 class KeyIndex {
-  readonly counts = new Map<string, number>();
   readonly lists = new Map<string, ArrivalList>();
 
-  constructor(private readonly field: TaskKeyField, private readonly held: (task: TaskRecord) => boolean) {}
+  constructor(private readonly field: TaskKeyField) {}
+
+  private lastKey: string | null = null;
+  private lastList: ArrivalList | undefined = undefined;
 
   enter(task: TaskRecord, key: string | null): void {
     if (key === null || key === '') return;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    let list = this.lists.get(key);
+    let list = key === this.lastKey ? this.lastList : this.lists.get(key);
     if (list === undefined) {
-      const field = this.field;
-      const held = this.held;
-      list = new ArrivalList((t) => t[field] === key && held(t));
+      list = new ArrivalList(hasKey(this.field, key));
       this.lists.set(key, list);
     }
     list.enter(task);
+    this.lastKey = key;
+    this.lastList = list;
   }
 
   leave(key: string | null): void {
     if (key === null || key === '') return;
-    const count = (this.counts.get(key) ?? 0) - 1;
-    // A key with no task left is forgotten from the counts (taskNames lists held names only); its list
-    // stays, for the key comes back as a rule (a state, a worker), and its stale entries compact away.
-    if (count > 0) this.counts.set(key, count);
-    else this.counts.delete(key);
-    this.lists.get(key)?.leave();
+    const list = key === this.lastKey ? this.lastList : this.lists.get(key);
+    if (list === undefined) return;
+    list.leave();
+    // Forgotten with its last task: its stale entries would hold evicted tasks, and a stream of unique
+    // keys (hostnames of autoscaled pods) must not grow the index.
+    if (list.count === 0) {
+      this.lists.delete(key);
+      if (key === this.lastKey) this.lastKey = null;
+    }
   }
+
+  count(key: string): number {
+    return this.lists.get(key)?.count ?? 0;
+  }
+
+  /** The keys some held task has (the others are forgotten), with how many have each. */
+  counts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [key, list] of this.lists) counts.set(key, list.count);
+    return counts;
+  }
+}
+
+/** The held tasks with a value for each field, by (value, arrival). */
+export interface TaskOrders {
+  readonly received: TaskOrder;
+  readonly started: TaskOrder;
+  readonly succeeded: TaskOrder;
+  readonly runtime: GenerationalOrder;
 }
 
 export class TaskIndex {
   readonly all: ArrivalList;
-  /** The held tasks with a value for the field, by (value, arrival). */
-  readonly orders: Readonly<Record<OrderField, TaskOrder>>;
+  /**
+   * The orders, while pages read them (null when none has for ORDERS_IDLE seconds). They are most of what
+   * keeping the index costs ingest (eight moves per task), and only sorted pages and time ranges read
+   * them: a model nobody sorts does not pay for them, and the first such page builds them (`orders`).
+   */
+  private kept: TaskOrders | null = null;
+  /** Whether the orders were read since the last sweep (sweepOrders), and the sweep's time when last they were. */
+  private ordersRead = false;
+  private ordersReadAt = 0;
   private readonly byField: Readonly<Record<TaskKeyField, KeyIndex>>;
 
   /** Per-slot times and search signatures, for scans that should not touch every task (task-slots.ts). */
@@ -81,19 +135,15 @@ export class TaskIndex {
    * on their own times cannot be read off an order; the few there are get checked one by one.
    */
   readonly suspects = new Set<TaskRecord>();
-  private readonly bitsOf = new Map<string, Int32Array>();
 
   constructor(readonly held: (task: TaskRecord) => boolean, maxSlots: number) {
     this.slots = new TaskSlots(maxSlots);
-    const bySlot = this.slots.tasks;
-    this.orders = { received: new TaskOrder(bySlot), started: new TaskOrder(bySlot), succeeded: new TaskOrder(bySlot), runtime: new TaskOrder(bySlot) };
     this.all = new ArrivalList(held);
-    this.byField = { state: new KeyIndex('state', held), name: new KeyIndex('name', held), worker: new KeyIndex('worker', held), queue: new KeyIndex('queue', held) };
+    this.byField = { state: new KeyIndex('state'), name: new KeyIndex('name'), worker: new KeyIndex('worker'), queue: new KeyIndex('queue') };
   }
 
   added(task: TaskRecord): void {
     task.slot = this.slots.take(task);
-    addId(this.slots.signatures, task.slot * SIGNATURE_WORDS, task.uuid);
     this.all.enter(task);
     this.byField.state.enter(task, task.state);
     this.byField.name.enter(task, task.name);
@@ -123,39 +173,39 @@ export class TaskIndex {
   }
 
   private reorder(field: OrderField, task: TaskRecord, before: number | null): void {
+    if (this.kept === null) return;
     const now = orderValue(task, field);
     if (now === before) return;
-    const order = this.orders[field];
+    const order = this.kept[field];
     if (before !== null) order.remove(before, task);
     if (now !== null) order.insert(now, task);
   }
 
   /**
-   * Adds to the task's search signature the searchable fields that changed from the ones given (its
-   * values before the event): an OR, so an old value's bits stay, which only lets a search look at the
-   * task for nothing.
+   * The task's searchable fields may have changed from the ones given (its values before the event): if
+   * one did, its signature is marked to be worked out again at the next search (task-slots.ts).
    */
-  signText(task: TaskRecord, name: string | null, worker: string | null, args: string | null, kwargs: string | null, result: string | null, exception: string | null): void {
-    const sig = this.slots.signatures;
-    const at = task.slot * SIGNATURE_WORDS;
-    if (task.name !== null && task.name !== name) orBits(sig, at, this.sharedBits(task.name));
-    if (task.worker !== null && task.worker !== worker) orBits(sig, at, this.sharedBits(task.worker));
-    if (task.args !== null && task.args !== args) addText(sig, at, task.args);
-    if (task.kwargs !== null && task.kwargs !== kwargs) addText(sig, at, task.kwargs);
-    if (task.result !== null && task.result !== result) addText(sig, at, task.result);
-    if (task.exception !== null && task.exception !== exception) addText(sig, at, task.exception);
+  retexted(task: TaskRecord, name: string | null, worker: string | null, args: string | null, kwargs: string | null, result: string | null, exception: string | null): void {
+    if (task.name !== name || task.worker !== worker || task.args !== args || task.kwargs !== kwargs || task.result !== result || task.exception !== exception) {
+      this.slots.touch(task.slot);
+    }
   }
 
-  /** The signature bits of a name or hostname, worked out once for all the tasks that share it. */
-  private sharedBits(text: string): Int32Array {
-    let bits = this.bitsOf.get(text);
-    if (bits === undefined) {
-      // Bounded: a stream of unique names must not grow it without end.
-      if (this.bitsOf.size >= 10_000) this.bitsOf.clear();
-      bits = textBits(text);
-      this.bitsOf.set(text, bits);
+  /** Every held task's search signature, up to date: the tasks whose text changed since the last call are signed now. */
+  signatures(): Int32Array {
+    const slots = this.slots;
+    if (slots.pending === 0) return slots.signatures;
+    const { marked, tasks, signatures, used } = slots;
+    for (let slot = 0; slot < used; slot++) {
+      if (marked[slot] === 0) continue;
+      marked[slot] = 0;
+      const at = slot * SIGNATURE_WORDS;
+      signatures.fill(0, at, at + SIGNATURE_WORDS);
+      const task = tasks[slot];
+      if (task !== null && task !== undefined) addTaskText(signatures, at, task);
     }
-    return bits;
+    slots.pending = 0;
+    return signatures;
   }
 
   /**
@@ -163,9 +213,12 @@ export class TaskIndex {
    * number negated, which is how the arrival lists tell it is gone.
    */
   removed(task: TaskRecord): void {
-    for (const field of ORDER_FIELDS) {
-      const value = orderValue(task, field);
-      if (value !== null) this.orders[field].remove(value, task);
+    if (this.kept !== null) {
+      const { received, started, succeeded, runtime } = this.kept;
+      unorder(received, orderValue(task, 'received'), task);
+      unorder(started, orderValue(task, 'started'), task);
+      unorder(succeeded, orderValue(task, 'succeeded'), task);
+      unorder(runtime, orderValue(task, 'runtime'), task);
     }
     task.seq = -task.seq;
     this.slots.release(task.slot);
@@ -182,12 +235,59 @@ export class TaskIndex {
     index.enter(task, to);
   }
 
-  /** Held tasks by key (live: copy it to keep it). */
-  counts(field: TaskKeyField): ReadonlyMap<string, number> {
-    return this.byField[field].counts;
+  /** The orders, built now from the held tasks if they are not kept (O(n log n), once); kept while read. */
+  get orders(): TaskOrders {
+    this.ordersRead = true;
+    return (this.kept ??= this.buildOrders());
   }
 
-  /** Held tasks with this key in arrival order, with stale entries to skip (isLive); undefined when none ever had it. */
+  /** The order by a field as pages read it (a place is whatever its seek gives). */
+  sortedBy(field: OrderField): SortedTasks<unknown> {
+    return this.orders[field];
+  }
+
+  /** Whether the orders are kept (read lately); while not, ingest leaves them alone. */
+  get ordersKept(): boolean {
+    return this.kept !== null;
+  }
+
+  /** Called on the model's sweep (`now` in seconds): orders no page has read for `idleSeconds` go. */
+  sweepOrders(now: number, idleSeconds: number): void {
+    if (this.ordersRead) {
+      this.ordersRead = false;
+      this.ordersReadAt = now;
+    } else if (this.kept !== null && now - this.ordersReadAt > idleSeconds) {
+      this.kept = null;
+    }
+  }
+
+  private buildOrders(): TaskOrders {
+    const bySlot = this.slots.tasks;
+    const orders: TaskOrders = { received: new TaskOrder(bySlot), started: new TaskOrder(bySlot), succeeded: new TaskOrder(bySlot), runtime: new GenerationalOrder(bySlot) };
+    // In arrival order: times then mostly append, the cheap case.
+    const all = this.all;
+    for (let i = 0; i < all.length; i++) {
+      const task = all.at(i);
+      if (!all.isLive(task)) continue;
+      for (const field of ORDER_FIELDS) {
+        const value = orderValue(task, field);
+        if (value !== null) orders[field].insert(value, task);
+      }
+    }
+    return orders;
+  }
+
+  /** Held tasks by key, for the keys some held task has (a new Map each call). */
+  counts(field: TaskKeyField): Map<string, number> {
+    return this.byField[field].counts();
+  }
+
+  /** Held tasks with this key. */
+  count(field: TaskKeyField, key: string): number {
+    return this.byField[field].count(key);
+  }
+
+  /** Held tasks with this key in arrival order, with stale entries to skip (isLive); undefined when none has it. */
   list(field: TaskKeyField, key: string): ArrivalList | undefined {
     return this.byField[field].lists.get(key);
   }

@@ -7,7 +7,7 @@
  */
 import type { TaskRecord } from './task-record';
 
-export const BLOCK = 128;
+export const BLOCK = 256;
 /** Numbers per entry: value, arrival number, slot. */
 const WIDTH = 3;
 

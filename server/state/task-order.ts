@@ -31,7 +31,18 @@ function entryBefore(block: OrderBlock, i: number, value: number, seq: number): 
   return other < value || (other === value && block.seq(i) < seq);
 }
 
-export class TaskOrder {
+/** What pages read of an order, where a place is whatever the order's seek gives (GenerationalOrder's too). */
+export interface SortedTasks<Place> {
+  readonly size: number;
+  firstValue(): number | null;
+  start(): Place;
+  end(): Place;
+  /** The first place whose entry is at or after (value, seq). */
+  seek(value: number, seq: number): Place;
+  walk(lo: Place, hi: Place, forward: boolean, visit: (task: TaskRecord, value: number) => boolean): void;
+}
+
+export class TaskOrder implements SortedTasks<OrderPlace> {
   private readonly blocks: OrderBlock[] = [];
   /** Each block's first entry, flat beside the blocks: the search for a block reads these, not the blocks. */
   private readonly firstValues: number[] = [];
@@ -125,6 +136,41 @@ export class TaskOrder {
   /** The place just past the last entry. */
   end(): OrderPlace {
     return { block: this.blocks.length, index: 0 };
+  }
+
+  /** The value of the entry at `place` (not the end place). */
+  valueAt(place: OrderPlace): number {
+    return (this.blocks[place.block] as OrderBlock).value(place.index);
+  }
+
+  /** The arrival number of the entry at `place` (not the end place). */
+  seqAt(place: OrderPlace): number {
+    return (this.blocks[place.block] as OrderBlock).seq(place.index);
+  }
+
+  /** The task of the entry at `place` (not the end place). */
+  taskAt(place: OrderPlace): TaskRecord {
+    return (this.blocks[place.block] as OrderBlock).task(place.index);
+  }
+
+  /** Moves `place` to the next entry, or the previous one: false (and `place` unchanged) when there is none. */
+  step(place: OrderPlace, forward: boolean): boolean {
+    if (forward) {
+      const block = this.blocks[place.block];
+      if (block === undefined) return false;
+      if (place.index + 1 < block.length) place.index++;
+      else if (place.block + 1 < this.blocks.length) {
+        place.block++;
+        place.index = 0;
+      } else return false;
+      return true;
+    }
+    if (place.index > 0) place.index--;
+    else if (place.block > 0) {
+      place.block--;
+      place.index = (this.blocks[place.block] as OrderBlock).length - 1;
+    } else return false;
+    return true;
   }
 
   /** The place `rank` entries from the start (clamped to the end): O(n / BLOCK). */
@@ -221,6 +267,9 @@ export class TaskOrder {
     const seqs = this.firstSeqs;
     let lo = 0;
     let hi = values.length - 1;
+    // The ends first: times are mostly appended near the end, and eviction takes from the front.
+    if (hi <= 0 || value > (values[hi] as number) || (value === values[hi] && seq >= (seqs[hi] as number))) return Math.max(hi, 0);
+    if (value < (values[1] as number) || (value === values[1] && seq < (seqs[1] as number))) return 0;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
       const first = values[mid] as number;

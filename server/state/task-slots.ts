@@ -5,6 +5,10 @@
  * then reads a few contiguous megabytes instead of a million task records spread over the heap, which
  * at that size costs more in cache misses than in work.
  *
+ * Signatures are worked out lazily: a task whose searchable text changed is only marked (`touch`), and
+ * the first search after signs every marked task at once (TaskIndex.signatures). Ingest then pays one
+ * byte write per change, not the text's hashing, and a model nobody searches never hashes at all.
+ *
  * Capacity grows by doubling up to maxTasks + 1 (the model holds one task past its bound for a moment
  * while it evicts), so a full model wastes nothing.
  */
@@ -21,24 +25,35 @@ export class TaskSlots {
   readonly tasks: (TaskRecord | null)[] = [];
   /** Sort value of Flower's `timestamp` order (clock-skew.ts's sortTime); NaN for a free slot. */
   timestamps = new Float64Array(0);
-  /** SIGNATURE_WORDS words per slot. */
+  /** SIGNATURE_WORDS words per slot; a marked slot's words are out of date. */
   signatures = new Int32Array(0);
+  /** 1 for a slot whose task's text changed since it was last signed. */
+  marked = new Uint8Array(0);
+  /** How many slots are marked. */
+  pending = 0;
   private readonly free: number[] = [];
 
   constructor(private readonly maxSlots: number) {}
 
-  /** A slot for a new task, its signature cleared. */
+  /** A slot for a new task, marked to be signed. */
   take(task: TaskRecord): number {
     let slot = this.free.pop();
     if (slot === undefined) {
       if (this.used === this.capacity) this.grow();
       slot = this.used++;
-    } else {
-      this.signatures.fill(0, slot * SIGNATURE_WORDS, (slot + 1) * SIGNATURE_WORDS);
     }
     this.tasks[slot] = task;
     this.timestamps[slot] = task.timestamp;
+    this.touch(slot);
     return slot;
+  }
+
+  /** The slot's task has new searchable text: its signature is to be worked out again. */
+  touch(slot: number): void {
+    if (this.marked[slot] === 0) {
+      this.marked[slot] = 1;
+      this.pending++;
+    }
   }
 
   release(slot: number): void {
@@ -53,8 +68,11 @@ export class TaskSlots {
     timestamps.set(this.timestamps);
     const signatures = new Int32Array(capacity * SIGNATURE_WORDS);
     signatures.set(this.signatures);
+    const marked = new Uint8Array(capacity);
+    marked.set(this.marked);
     this.timestamps = timestamps;
     this.signatures = signatures;
+    this.marked = marked;
     this.capacity = capacity;
   }
 }

@@ -23,8 +23,9 @@ import { candidateList, countedTotal } from './memory-task-plan';
 export function taskMatcher(index: TaskIndex, filter: TaskFilter): (task: TaskRecord) => boolean {
   const search = searchFilter(filter.search);
   if (!search.prunes) return (task) => matchesFilter(filter, task);
-  const slots = index.slots;
-  return (task) => search.mayMatch(slots.signatures, task.slot * SIGNATURE_WORDS, task.state) && matchesFilter(filter, task);
+  // Read once per page: the model does not change while one is read.
+  const signatures = index.signatures();
+  return (task) => search.mayMatch(signatures, task.slot * SIGNATURE_WORDS, task.state) && matchesFilter(filter, task);
 }
 
 /** The tasks matching `filter`, exactly. */
@@ -60,7 +61,8 @@ export function forEachMatch(index: TaskIndex, taskCount: number, filter: TaskFi
     return;
   }
   if (cheapest === 2 && scan !== null) {
-    const { tasks, signatures, used } = index.slots;
+    const signatures = index.signatures();
+    const { tasks, used } = index.slots;
     for (let slot = 0; slot < used; slot++) {
       if (!scan.mayMatch(signatures, slot * SIGNATURE_WORDS, '')) continue;
       const task = tasks[slot];

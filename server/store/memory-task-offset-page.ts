@@ -74,7 +74,7 @@ export function offsetPage(index: TaskIndex, taskCount: number, query: TaskQuery
 
 /** False when a value is 0 or less: it would tie with the missing ones, which this order cannot interleave. */
 function byOrder(index: TaskIndex, candidates: Candidates, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', taker: PageTaker): boolean {
-  const sorted = index.orders[key];
+  const sorted = index.sortedBy(key);
   const lowest = sorted.firstValue();
   if (lowest !== null && lowest <= 0) return false;
   let going = true;
@@ -112,9 +112,10 @@ function byOrder(index: TaskIndex, candidates: Candidates, matches: (task: TaskR
 }
 
 function byKey(index: TaskIndex, taskCount: number, candidates: Candidates, matches: (task: TaskRecord) => boolean, key: 'name' | 'state', order: 'asc' | 'desc', taker: PageTaker): void {
-  const keys = [...index.counts(key).keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const counts = index.counts(key);
+  const keys = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   let kept = 0;
-  for (const count of index.counts(key).values()) kept += count;
+  for (const count of counts.values()) kept += count;
   // Tasks without a name sort as '' (first ascending): they are in no name's list.
   const blank = key === 'name' && kept < taskCount ? [''] : [];
   const groups = order === 'asc' ? [...blank, ...keys] : [...keys.reverse(), ...blank];

@@ -26,7 +26,7 @@ export function candidateList(index: TaskIndex, taskCount: number, filter: TaskF
     const values = filter[filterField];
     if (values === null || values.length !== 1) continue;
     const key = values[0] as string;
-    const count = index.counts(field).get(key) ?? 0;
+    const count = index.count(field, key);
     if (count === 0) return null;
     if (count < best.size) best = { list: index.list(field, key) as ArrivalList, size: count };
   }
@@ -41,8 +41,7 @@ export function countedTotal(index: TaskIndex, taskCount: number, filter: TaskFi
   const onlyKeys = filter.received === null && filter.started === null && filter.lost === null && filter.search.kind === 'all';
   if (!onlyKeys || keyed.length !== 1) return null;
   const [field, filterField] = keyed[0] as (typeof KEYED)[number];
-  const counts = index.counts(field);
   let total = 0;
-  for (const key of filter[filterField] ?? []) total += counts.get(key) ?? 0;
+  for (const key of filter[filterField] ?? []) total += index.count(field, key);
   return total;
 }

@@ -56,7 +56,7 @@ export function sortedPage(index: TaskIndex, taskCount: number, epoch: string, q
   let rows: TaskRecord[] | null = null;
   let total: number | null = counted;
   if (plan === 'walk' || (plan === 'auto' && walkCost <= size)) {
-    rows = walked(index, index.orders[key], candidates.list, filter, matches, key, order, after, wanted, plan === 'walk' ? Infinity : Math.max(2_000, 4 * walkCost));
+    rows = walked(index, candidates.list, filter, matches, key, order, after, wanted, plan === 'walk' ? Infinity : Math.max(2_000, 4 * walkCost));
   }
   if (rows === null) {
     const sorted = materialized(index, taskCount, filter, key, order, after, wanted);
@@ -92,9 +92,10 @@ function materialized(index: TaskIndex, taskCount: number, filter: TaskFilter, k
 }
 
 /** Null when `budget` entries of the order were read before the page was full (the caller sorts instead). */
-function walked(index: TaskIndex, sorted: TaskOrder, list: ArrivalList, filter: TaskFilter, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number, budget: number): TaskRecord[] | null {
-  const range = key === 'received' ? filter.received : key === 'started' ? filter.started : null;
-  if (range !== null) return inRange(index, sorted, range, matches, key, order, after, wanted);
+function walked(index: TaskIndex, list: ArrivalList, filter: TaskFilter, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number, budget: number): TaskRecord[] | null {
+  if (key === 'received' && filter.received !== null) return inRange(index, index.orders.received, filter.received, matches, key, order, after, wanted);
+  if (key === 'started' && filter.started !== null) return inRange(index, index.orders.started, filter.started, matches, key, order, after, wanted);
+  const sorted = index.sortedBy(key);
   const rows: TaskRecord[] = [];
   let read = 0;
   const take = (task: TaskRecord): boolean => {

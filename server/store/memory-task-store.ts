@@ -186,7 +186,7 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   hasTaskName(name: string): boolean {
-    return this.state.index.counts('name').has(name);
+    return this.state.index.count('name', name) > 0;
   }
 
   get taskCount(): number {

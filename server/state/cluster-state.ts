@@ -33,8 +33,8 @@ export interface Change {
   readonly workerCameOnline: boolean;
 }
 
-/** Seconds the sorted orders are kept unread before ingest stops keeping them (task-index.ts). */
-export const ORDERS_IDLE_SECONDS = 300;
+/** Seconds the sorted orders and key lists are kept unread before ingest stops keeping them (task-index.ts). */
+export const INDEX_IDLE_SECONDS = 300;
 
 const NO_CHANGE: Change = { task: null, taskStateChanged: false, worker: null, workerCameOnline: false };
 
@@ -285,7 +285,7 @@ export class ClusterState implements TaskLinkReads {
    * the workers that went offline in this sweep.
    */
   sweep(now: number): WorkerRecord[] {
-    this.index.sweepOrders(now, ORDERS_IDLE_SECONDS);
+    this.index.sweep(now, INDEX_IDLE_SECONDS);
     const wentOffline: WorkerRecord[] = [];
     for (const worker of this.workers.values()) {
       if (worker.offlineSince === null && !worker.alive(now)) {
@@ -313,13 +313,8 @@ export class ClusterState implements TaskLinkReads {
     });
   }
 
-  /** The held tasks of one worker, from its kept list rather than every task. */
+  /** The held tasks of one worker, from its list if kept. */
   private forTasksOf(hostname: string, visit: (task: TaskRecord) => void): void {
-    const list = this.index.list('worker', hostname);
-    if (list === undefined) return;
-    for (let i = 0; i < list.length; i++) {
-      const task = list.at(i);
-      if (list.isLive(task)) visit(task);
-    }
+    this.index.forEachWithKey('worker', hostname, visit);
   }
 }

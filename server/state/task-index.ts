@@ -1,8 +1,14 @@
 /**
  * What the model keeps about its tasks besides the tasks themselves, so that reads do not walk it: how
  * many tasks are in each state, of each name, on each worker and queue, and each of those in arrival
- * order (arrival-list.ts), plus all tasks in arrival order. ClusterState tells it of every task added,
- * changed and evicted; each costs O(1) (amortized) and allocates nothing unless a key is new.
+ * order (key-index.ts, arrival-list.ts), plus all tasks in arrival order; the tasks sorted by received,
+ * started, succeeded and runtime; per-slot times and search signatures (task-slots.ts). ClusterState
+ * tells it of every task added, changed and evicted; each costs O(1) (amortized, O(log n) in the orders).
+ *
+ * What only some pages read is kept only while they read it, for it is most of what the index costs
+ * ingest: the key lists and the orders are built on first read and dropped after INDEX_IDLE_SECONDS
+ * unread, and a search signature is worked out at the next search, not on each change. Counts, the
+ * arrival order and the slots are always kept.
  *
  * Tasks without a key (no name, worker or queue yet, or an empty one) are in no count or list for it:
  * filters never match them there either (lib/query/task-filter.ts).
@@ -16,9 +22,9 @@ import { type SortedTasks, TaskOrder } from './task-order';
 import { SIGNATURE_WORDS, TaskSlots } from './task-slots';
 import type { TaskRecord } from './task-record';
 
-export type TaskKeyField = 'state' | 'name' | 'worker' | 'queue';
+import { KeyIndex, TASK_KEY_FIELDS, type TaskKeyField } from './key-index';
 
-export const TASK_KEY_FIELDS: readonly TaskKeyField[] = ['state', 'name', 'worker', 'queue'];
+export { TASK_KEY_FIELDS, type TaskKeyField } from './key-index';
 
 /** v1's sorts other than arrival: each is kept as a TaskOrder of the tasks that have the value. */
 export type OrderField = 'received' | 'started' | 'succeeded' | 'runtime';
@@ -39,72 +45,8 @@ export function orderValue(task: TaskRecord, field: OrderField): number | null {
   }
 }
 
-/**
- * Whether a task is held and still has the key, for one field: a function per field, so that each reads
- * one property at a call site of its own (a `task[field]` shared by four fields would be a slow lookup,
- * and it runs on every eviction).
- */
-function hasKey(field: TaskKeyField, key: string): (task: TaskRecord) => boolean {
-  switch (field) {
-    case 'state':
-      return (task) => task.state === key && task.seq > 0;
-    case 'name':
-      return (task) => task.name === key && task.seq > 0;
-    case 'worker':
-      return (task) => task.worker === key && task.seq > 0;
-    case 'queue':
-      return (task) => task.queue === key && task.seq > 0;
-  }
-}
-
-/** The held tasks of each key of one field: how many, and in arrival order. */
 function unorder(order: TaskOrder | GenerationalOrder, value: number | null, task: TaskRecord): void {
   if (value !== null) order.remove(value, task);
-}
-
-class KeyIndex {
-  readonly lists = new Map<string, ArrivalList>();
-
-  constructor(private readonly field: TaskKeyField) {}
-
-  private lastKey: string | null = null;
-  private lastList: ArrivalList | undefined = undefined;
-
-  enter(task: TaskRecord, key: string | null): void {
-    if (key === null || key === '') return;
-    let list = key === this.lastKey ? this.lastList : this.lists.get(key);
-    if (list === undefined) {
-      list = new ArrivalList(hasKey(this.field, key));
-      this.lists.set(key, list);
-    }
-    list.enter(task);
-    this.lastKey = key;
-    this.lastList = list;
-  }
-
-  leave(key: string | null): void {
-    if (key === null || key === '') return;
-    const list = key === this.lastKey ? this.lastList : this.lists.get(key);
-    if (list === undefined) return;
-    list.leave();
-    // Forgotten with its last task: its stale entries would hold evicted tasks, and a stream of unique
-    // keys (hostnames of autoscaled pods) must not grow the index.
-    if (list.count === 0) {
-      this.lists.delete(key);
-      if (key === this.lastKey) this.lastKey = null;
-    }
-  }
-
-  count(key: string): number {
-    return this.lists.get(key)?.count ?? 0;
-  }
-
-  /** The keys some held task has (the others are forgotten), with how many have each. */
-  counts(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const [key, list] of this.lists) counts.set(key, list.count);
-    return counts;
-  }
 }
 
 /** The held tasks with a value for each field, by (value, arrival). */
@@ -251,8 +193,9 @@ export class TaskIndex {
     return this.kept !== null;
   }
 
-  /** Called on the model's sweep (`now` in seconds): orders no page has read for `idleSeconds` go. */
-  sweepOrders(now: number, idleSeconds: number): void {
+  /** Called on the model's sweep (`now` in seconds): orders and lists no page has read for `idleSeconds` go. */
+  sweep(now: number, idleSeconds: number): void {
+    for (const field of TASK_KEY_FIELDS) this.byField[field].sweep(now, idleSeconds);
     if (this.ordersRead) {
       this.ordersRead = false;
       this.ordersReadAt = now;
@@ -287,8 +230,27 @@ export class TaskIndex {
     return this.byField[field].count(key);
   }
 
-  /** Held tasks with this key in arrival order, with stale entries to skip (isLive); undefined when none has it. */
+  /**
+   * Held tasks with this key in arrival order, with stale entries to skip (isLive); undefined when none
+   * has it. The field's lists are built on first read (O(n)) and kept while read (key-index.ts).
+   */
   list(field: TaskKeyField, key: string): ArrivalList | undefined {
-    return this.byField[field].lists.get(key);
+    return this.byField[field].list(key, this.all);
+  }
+
+  /** Whether the field's key lists are kept (read lately); while not, ingest keeps only the counts. */
+  listsKept(field: TaskKeyField): boolean {
+    return this.byField[field].kept;
+  }
+
+  /** Visits the held tasks with this key: from its list if kept, else through every task (not worth building the lists for). */
+  forEachWithKey(field: TaskKeyField, key: string, visit: (task: TaskRecord) => void): void {
+    const kept = this.byField[field].keptList(key);
+    if (kept === undefined) return;
+    const list = kept ?? this.all;
+    for (let i = 0; i < list.length; i++) {
+      const task = list.at(i);
+      if (list.isLive(task) && task[field] === key) visit(task);
+    }
   }
 }

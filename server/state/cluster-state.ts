@@ -8,6 +8,7 @@
  */
 import type { CeleryEvent, CustomEvent, JsonObject, TaskEvent, WorkerEvent } from '@/lib/celery';
 import { IN_FLIGHT_STATES } from '@/lib/api/task-states';
+import type { BuildPace } from './arrival-build';
 import { Fifo } from './fifo';
 import { StringPool } from './string-pool';
 import { orderValue, TaskIndex } from './task-index';
@@ -22,6 +23,8 @@ export interface ClusterStateOptions {
   readonly purgeOfflineAfter: number;
   /** Workers kept (Flower's --max_workers); past it the longest-offline goes, else the first seen. */
   readonly maxWorkers?: number;
+  /** How the index builds what pages first read (arrival-build.ts); tests make slices small. */
+  readonly indexPace?: BuildPace;
 }
 
 export interface Change {
@@ -61,7 +64,7 @@ export class ClusterState implements TaskLinkReads {
   readonly hearing = new Hearing();
 
   constructor(readonly options: ClusterStateOptions) {
-    this.index = new TaskIndex((task) => task.seq > 0, options.maxTasks + 1);
+    this.index = new TaskIndex((task) => task.seq > 0, options.maxTasks + 1, options.indexPace);
   }
 
   /** Applies one event received at `localReceived` (our clock, Unix seconds). */
@@ -190,7 +193,7 @@ export class ClusterState implements TaskLinkReads {
     if (task.rootId !== null && task.rootId !== rootId) task.rootId = task.rootId === task.uuid ? task.uuid : (this.tasks.get(task.rootId)?.uuid ?? task.rootId);
     else task.rootId = rootId;
     this.index.changed(task, state, name, worker, queue);
-    this.index.reordered(task, received, started, succeeded, runtime);
+    this.index.reordered(task, state, received, started, succeeded, runtime);
     this.index.retexted(task, name, worker, args, kwargs, result, exception);
     if (task.ready && !wasReady) this.finished.push(task);
     if (task.parentId !== parentBefore || task.extra !== extraBefore) this.relink(task, parentBefore, extraBefore);

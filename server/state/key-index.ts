@@ -2,10 +2,11 @@
  * The held tasks of each value of one key field (a state, name, worker or queue): how many, always, and
  * in arrival order (arrival-list.ts) while readers use the lists. The counts cost a lookup per change;
  * the lists cost more (most of the rest of what the index costs ingest), and only filtered pages read
- * them, so a field's lists are built from the arrival order on first read and dropped after a while
- * unread, as the sorted orders are (task-index.ts).
+ * them, so a field's lists are built from the arrival order on first read (arrival-build.ts) and dropped
+ * after a while unread, as the sorted orders are (task-index.ts).
  */
 import { ArrivalList } from './arrival-list';
+import { ArrivalBuild, type BuildPace } from './arrival-build';
 import type { TaskRecord } from './task-record';
 
 export type TaskKeyField = 'state' | 'name' | 'worker' | 'queue';
@@ -38,7 +39,8 @@ interface KeyEntry {
 export class KeyIndex {
   /** The keys some held task has; one with none left is forgotten (a stream of unique hostnames must not grow it). */
   private readonly keys = new Map<string, KeyEntry>();
-  private listed = false;
+  /** Null while the lists are not kept; while it runs, the lists hold the tasks it has been past. */
+  private build: ArrivalBuild | null = null;
   /** Whether a list was read since the last sweep, and the sweep's time when last one was. */
   private read = false;
   private readAt = 0;
@@ -46,27 +48,31 @@ export class KeyIndex {
   private lastKey: string | null = null;
   private lastEntry: KeyEntry | undefined = undefined;
 
-  constructor(private readonly field: TaskKeyField) {}
+  constructor(
+    private readonly field: TaskKeyField,
+    private readonly all: ArrivalList,
+    private readonly pace: BuildPace,
+  ) {}
 
   enter(task: TaskRecord, key: string | null): void {
     if (key === null || key === '') return;
     let entry = key === this.lastKey ? this.lastEntry : this.keys.get(key);
     if (entry === undefined) {
-      entry = { count: 0, list: this.listed ? new ArrivalList(hasKey(this.field, key)) : null };
+      entry = { count: 0, list: this.build !== null ? new ArrivalList(hasKey(this.field, key)) : null };
       this.keys.set(key, entry);
     }
     entry.count++;
-    if (entry.list !== null) entry.list.enter(task);
+    if (entry.list !== null && (this.build as ArrivalBuild).covers(task)) entry.list.enter(task);
     this.lastKey = key;
     this.lastEntry = entry;
   }
 
-  leave(key: string | null): void {
+  leave(task: TaskRecord, key: string | null): void {
     if (key === null || key === '') return;
     const entry = key === this.lastKey ? this.lastEntry : this.keys.get(key);
     if (entry === undefined) return;
     entry.count--;
-    if (entry.list !== null) entry.list.leave();
+    if (entry.list !== null && (this.build as ArrivalBuild).covers(task)) entry.list.leave();
     if (entry.count === 0) {
       this.keys.delete(key);
       if (key === this.lastKey) this.lastKey = null;
@@ -84,21 +90,29 @@ export class KeyIndex {
     return counts;
   }
 
-  /** The held tasks with the key in arrival order (stale entries to skip with isLive), the lists built from `all` if not kept. */
-  list(key: string, all: ArrivalList): ArrivalList | undefined {
+  /**
+   * The held tasks with the key in arrival order (stale entries to skip with isLive); undefined when no
+   * task has it, null while the lists are being built (the first read starts that).
+   */
+  list(key: string): ArrivalList | null | undefined {
     this.read = true;
-    if (!this.listed) this.build(all);
+    if (this.build === null) {
+      for (const [k, entry] of this.keys) entry.list = new ArrivalList(hasKey(this.field, k));
+      const field = this.field;
+      this.build = new ArrivalBuild(this.all, (task) => this.keys.get(task[field] as string)?.list?.enter(task), this.pace);
+    }
+    if (!this.build.done) return null;
     return this.keys.get(key)?.list ?? undefined;
   }
 
-  /** Whether the lists are kept (read lately). */
+  /** Whether the lists are kept and built. */
   get kept(): boolean {
-    return this.listed;
+    return this.build?.done ?? false;
   }
 
-  /** The list if the lists are kept, without building them. */
+  /** The list if the lists are kept and built (undefined: no task has the key), else null; builds nothing. */
   keptList(key: string): ArrivalList | null | undefined {
-    return this.listed ? (this.keys.get(key)?.list ?? undefined) : null;
+    return this.kept ? (this.keys.get(key)?.list ?? undefined) : null;
   }
 
   /** Called on the model's sweep (`now` in seconds): lists unread for `idleSeconds` go. */
@@ -106,22 +120,10 @@ export class KeyIndex {
     if (this.read) {
       this.read = false;
       this.readAt = now;
-    } else if (this.listed && now - this.readAt > idleSeconds) {
-      this.listed = false;
+    } else if (this.build !== null && now - this.readAt > idleSeconds) {
+      this.build.cancel();
+      this.build = null;
       for (const entry of this.keys.values()) entry.list = null;
     }
-  }
-
-  private build(all: ArrivalList): void {
-    for (const [key, entry] of this.keys) entry.list = new ArrivalList(hasKey(this.field, key));
-    const field = this.field;
-    // In arrival order: every task is appended.
-    for (let i = 0; i < all.length; i++) {
-      const task = all.at(i);
-      if (!all.isLive(task)) continue;
-      const key = task[field];
-      if (key !== null && key !== '') this.keys.get(key)?.list?.enter(task);
-    }
-    this.listed = true;
   }
 }

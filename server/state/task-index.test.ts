@@ -27,6 +27,7 @@ function expectOrdersExact(state: ClusterState): void {
   const held = [...state.taskValues()];
   for (const field of ORDER_FIELDS) {
     const order = state.index.sortedBy(field);
+    if (order === null) throw new Error('a small model builds its orders at once');
     const kept: [string, number][] = [];
     order.walk(order.start(), order.end(), true, (task, value) => (kept.push([task.uuid, value]), true));
     const expected = held
@@ -43,7 +44,7 @@ function expectListsExact(state: ClusterState): void {
   for (const field of TASK_KEY_FIELDS) {
     for (const key of new Set(held.map((t) => t[field]))) {
       if (key === null || key === '') continue;
-      expect(liveIds(state.index.list(field, key))).toEqual(held.filter((t) => t[field] === key).map((t) => t.uuid));
+      expect(liveIds(state.index.list(field, key) ?? undefined)).toEqual(held.filter((t) => t[field] === key).map((t) => t.uuid));
     }
   }
 }
@@ -122,13 +123,45 @@ describe('the kept task index', () => {
       if (step.kind === 'settle') state.settle(step.event, step.settlement);
       else state.apply(step.event, step.at);
       if (n % 37 !== 0) return;
-      const signatures = state.index.signatures();
+      const { signatures } = state.index.signatures();
       for (const task of state.taskValues()) {
         const fresh = new Int32Array(SIGNATURE_WORDS);
         addTaskText(fresh, 0, task);
         expect([...signatures.subarray(task.slot * SIGNATURE_WORDS, (task.slot + 1) * SIGNATURE_WORDS)]).toEqual([...fresh]);
       }
     });
+  });
+
+  it('builds a big model\'s orders and lists in slices between events, ingest going on, and ends exact', async () => {
+    const state = new ClusterState({ maxTasks: 300, purgeOfflineAfter: 1e9, indexPace: { syncLimit: 50, sliceSize: 20 } });
+    const steps = randomSteps(seeded(13), 6000, 400);
+    let next = 0;
+    const run = (count: number): void => {
+      for (const step of steps.slice(next, next + count)) {
+        if (step.kind === 'settle') state.settle(step.event, step.settlement);
+        else state.apply(step.event, step.at);
+      }
+      next += count;
+    };
+    run(3000);
+    expect(state.taskCount).toBeGreaterThan(50);
+    // The first reads start the builds and get nothing yet; readers meanwhile take the paths without them.
+    expect(state.index.orders).toBeNull();
+    expect(state.index.list('state', 'SUCCESS')).toBeNull();
+    let slices = 0;
+    while (state.index.orders === null || !state.index.listsKept('state')) {
+      run(40);
+      await new Promise((resolve) => setImmediate(resolve));
+      slices++;
+    }
+    expect(slices).toBeGreaterThan(3);
+    expectOrdersExact(state);
+    expect(liveIds(state.index.all)).toEqual([...state.taskValues()].map((t) => t.uuid));
+    for (const key of new Set([...state.taskValues()].map((t) => t.state))) {
+      expect(liveIds(state.index.list('state', key) ?? undefined)).toEqual([...state.taskValues()].filter((t) => t.state === key).map((t) => t.uuid));
+    }
+    run(1000);
+    expectOrdersExact(state);
   });
 
   it('compacts stale entries away', () => {

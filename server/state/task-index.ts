@@ -6,68 +6,32 @@
  * tells it of every task added, changed and evicted; each costs O(1) (amortized, O(log n) in the orders).
  *
  * What only some pages read is kept only while they read it, for it is most of what the index costs
- * ingest: the key lists and the orders are built on first read and dropped after INDEX_IDLE_SECONDS
- * unread, and a search signature is worked out at the next search, not on each change. Counts, the
- * arrival order and the slots are always kept.
+ * ingest: the key lists (key-index.ts) and the orders (kept-orders.ts) are built on first read and
+ * dropped after INDEX_IDLE_SECONDS unread, and a search signature is worked out at the next search, not
+ * on each change. Counts, the arrival order and the slots are always kept. A big model builds in slices
+ * between events (arrival-build.ts), and a search signs what is pending in slices too.
  *
  * Tasks without a key (no name, worker or queue yet, or an empty one) are in no count or list for it:
  * filters never match them there either (lib/query/task-filter.ts).
  */
-import { runtimeSeconds } from '@/lib/api/tasks';
 import { addTaskText } from '@/lib/search/search-signature';
 import { ArrivalList } from './arrival-list';
+import { type BuildPace, DEFAULT_PACE } from './arrival-build';
 import { sortTime } from './clock-skew';
-import { GenerationalOrder } from './generational-order';
-import { type SortedTasks, TaskOrder } from './task-order';
-import { SIGNATURE_WORDS, TaskSlots } from './task-slots';
-import type { TaskRecord } from './task-record';
-
 import { KeyIndex, TASK_KEY_FIELDS, type TaskKeyField } from './key-index';
+import { KeptOrders, type TaskOrders } from './kept-orders';
+import type { OrderField } from './order-value';
+import type { SortedTasks } from './task-order';
+import type { TaskRecord } from './task-record';
+import { SIGNATURE_WORDS, TaskSlots } from './task-slots';
 
 export { TASK_KEY_FIELDS, type TaskKeyField } from './key-index';
-
-/** v1's sorts other than arrival: each is kept as a TaskOrder of the tasks that have the value. */
-export type OrderField = 'received' | 'started' | 'succeeded' | 'runtime';
-
-export const ORDER_FIELDS: readonly OrderField[] = ['received', 'started', 'succeeded', 'runtime'];
-
-/** What a task sorts by in each order (a suspect clock's times capped, clock-skew.ts); null when it has no such value. */
-export function orderValue(task: TaskRecord, field: OrderField): number | null {
-  switch (field) {
-    case 'received':
-      return sortTime(task, task.received);
-    case 'started':
-      return sortTime(task, task.started);
-    case 'succeeded':
-      return sortTime(task, task.succeeded);
-    case 'runtime':
-      return runtimeSeconds(task);
-  }
-}
-
-function unorder(order: TaskOrder | GenerationalOrder, value: number | null, task: TaskRecord): void {
-  if (value !== null) order.remove(value, task);
-}
-
-/** The held tasks with a value for each field, by (value, arrival). */
-export interface TaskOrders {
-  readonly received: TaskOrder;
-  readonly started: TaskOrder;
-  readonly succeeded: TaskOrder;
-  readonly runtime: GenerationalOrder;
-}
+export { ORDER_FIELDS, type OrderField, orderValue } from './order-value';
+export type { TaskOrders } from './kept-orders';
 
 export class TaskIndex {
   readonly all: ArrivalList;
-  /**
-   * The orders, while pages read them (null when none has for ORDERS_IDLE seconds). They are most of what
-   * keeping the index costs ingest (eight moves per task), and only sorted pages and time ranges read
-   * them: a model nobody sorts does not pay for them, and the first such page builds them (`orders`).
-   */
-  private kept: TaskOrders | null = null;
-  /** Whether the orders were read since the last sweep (sweepOrders), and the sweep's time when last they were. */
-  private ordersRead = false;
-  private ordersReadAt = 0;
+  private readonly kept: KeptOrders;
   private readonly byField: Readonly<Record<TaskKeyField, KeyIndex>>;
 
   /** Per-slot times and search signatures, for scans that should not touch every task (task-slots.ts). */
@@ -77,11 +41,19 @@ export class TaskIndex {
    * on their own times cannot be read off an order; the few there are get checked one by one.
    */
   readonly suspects = new Set<TaskRecord>();
+  /** Whether slices of signing are queued (signatures). */
+  private signing = false;
 
-  constructor(readonly held: (task: TaskRecord) => boolean, maxSlots: number) {
+  constructor(
+    readonly held: (task: TaskRecord) => boolean,
+    maxSlots: number,
+    private readonly pace: BuildPace = DEFAULT_PACE,
+  ) {
     this.slots = new TaskSlots(maxSlots);
     this.all = new ArrivalList(held);
-    this.byField = { state: new KeyIndex('state'), name: new KeyIndex('name'), worker: new KeyIndex('worker'), queue: new KeyIndex('queue') };
+    this.kept = new KeptOrders(this.slots.tasks, this.all, pace);
+    const keys = (field: TaskKeyField): KeyIndex => new KeyIndex(field, this.all, pace);
+    this.byField = { state: keys('state'), name: keys('name'), worker: keys('worker'), queue: keys('queue') };
   }
 
   added(task: TaskRecord): void {
@@ -102,25 +74,13 @@ export class TaskIndex {
   }
 
   /**
-   * The task's order values may have changed from the ones given (its values before the event, read with
-   * orderValue): it moves in the orders whose value did. Four comparisons when nothing moved.
+   * The task's order values and state may have changed from the ones given (its values before the event,
+   * read with orderValue while the orders are kept): it moves in the orders whose value did.
    */
-  reordered(task: TaskRecord, received: number | null, started: number | null, succeeded: number | null, runtime: number | null): void {
+  reordered(task: TaskRecord, state: string, received: number | null, started: number | null, succeeded: number | null, runtime: number | null): void {
     this.slots.timestamps[task.slot] = sortTime(task, task.timestamp);
     if (task.clockSkew !== null) this.suspects.add(task);
-    this.reorder('received', task, received);
-    this.reorder('started', task, started);
-    this.reorder('succeeded', task, succeeded);
-    this.reorder('runtime', task, runtime);
-  }
-
-  private reorder(field: OrderField, task: TaskRecord, before: number | null): void {
-    if (this.kept === null) return;
-    const now = orderValue(task, field);
-    if (now === before) return;
-    const order = this.kept[field];
-    if (before !== null) order.remove(before, task);
-    if (now !== null) order.insert(now, task);
+    this.kept.reordered(task, state, received, started, succeeded, runtime);
   }
 
   /**
@@ -133,21 +93,36 @@ export class TaskIndex {
     }
   }
 
-  /** Every held task's search signature, up to date: the tasks whose text changed since the last call are signed now. */
-  signatures(): Int32Array {
+  /**
+   * The search signatures and the marks of the slots whose signature is out of date, which a reader must
+   * let through to the full match. The pending ones are signed now if few, else in slices between events.
+   */
+  signatures(): { readonly signatures: Int32Array; readonly marked: Uint8Array } {
     const slots = this.slots;
-    if (slots.pending === 0) return slots.signatures;
+    if (slots.pending > 0 && !this.signing) this.sign(slots.pending <= this.pace.syncLimit ? Infinity : this.pace.sliceSize);
+    return { signatures: slots.signatures, marked: slots.marked };
+  }
+
+  private sign(limit: number): void {
+    this.signing = false;
+    const slots = this.slots;
     const { marked, tasks, signatures, used } = slots;
-    for (let slot = 0; slot < used; slot++) {
+    let signed = 0;
+    for (let slot = 0; slot < used && slots.pending > 0 && signed < limit; slot++) {
       if (marked[slot] === 0) continue;
       marked[slot] = 0;
+      slots.pending--;
+      signed++;
       const at = slot * SIGNATURE_WORDS;
       signatures.fill(0, at, at + SIGNATURE_WORDS);
       const task = tasks[slot];
       if (task !== null && task !== undefined) addTaskText(signatures, at, task);
     }
-    slots.pending = 0;
-    return signatures;
+    // What ingest marks meanwhile waits for the next search.
+    if (slots.pending > 0 && limit !== Infinity && signed === limit) {
+      this.signing = true;
+      setImmediate(() => this.sign(this.pace.sliceSize));
+    }
   }
 
   /**
@@ -155,69 +130,46 @@ export class TaskIndex {
    * number negated, which is how the arrival lists tell it is gone.
    */
   removed(task: TaskRecord): void {
-    if (this.kept !== null) {
-      const { received, started, succeeded, runtime } = this.kept;
-      unorder(received, orderValue(task, 'received'), task);
-      unorder(started, orderValue(task, 'started'), task);
-      unorder(succeeded, orderValue(task, 'succeeded'), task);
-      unorder(runtime, orderValue(task, 'runtime'), task);
-    }
+    this.kept.removed(task);
     task.seq = -task.seq;
     this.slots.release(task.slot);
     if (this.suspects.size > 0) this.suspects.delete(task);
     this.all.leave();
-    this.byField.state.leave(task.state);
-    this.byField.name.leave(task.name);
-    this.byField.worker.leave(task.worker);
-    this.byField.queue.leave(task.queue);
+    this.byField.state.leave(task, task.state);
+    this.byField.name.leave(task, task.name);
+    this.byField.worker.leave(task, task.worker);
+    this.byField.queue.leave(task, task.queue);
   }
 
   private move(index: KeyIndex, task: TaskRecord, from: string | null, to: string | null): void {
-    index.leave(from);
+    index.leave(task, from);
     index.enter(task, to);
   }
 
-  /** The orders, built now from the held tasks if they are not kept (O(n log n), once); kept while read. */
-  get orders(): TaskOrders {
-    this.ordersRead = true;
-    return (this.kept ??= this.buildOrders());
+  /** The orders; null while they are being built, which the first read starts (kept-orders.ts). */
+  get orders(): TaskOrders | null {
+    return this.kept.get();
   }
 
-  /** The order by a field as pages read it (a place is whatever its seek gives). */
-  sortedBy(field: OrderField): SortedTasks<unknown> {
-    return this.orders[field];
+  /** The order by a field as pages read it (a place is whatever its seek gives); null while being built. */
+  sortedBy(field: OrderField): SortedTasks<unknown> | null {
+    return this.kept.get()?.[field] ?? null;
   }
 
-  /** Whether the orders are kept (read lately); while not, ingest leaves them alone. */
+  /** Held tasks in `state` with a value for `field`; null while the orders are being built. */
+  valuedCount(state: string, field: OrderField): number | null {
+    return this.kept.valuedCount(state, field);
+  }
+
+  /** Whether ingest keeps the orders up (built or being built); while not, it leaves them alone. */
   get ordersKept(): boolean {
-    return this.kept !== null;
+    return this.kept.active;
   }
 
   /** Called on the model's sweep (`now` in seconds): orders and lists no page has read for `idleSeconds` go. */
   sweep(now: number, idleSeconds: number): void {
     for (const field of TASK_KEY_FIELDS) this.byField[field].sweep(now, idleSeconds);
-    if (this.ordersRead) {
-      this.ordersRead = false;
-      this.ordersReadAt = now;
-    } else if (this.kept !== null && now - this.ordersReadAt > idleSeconds) {
-      this.kept = null;
-    }
-  }
-
-  private buildOrders(): TaskOrders {
-    const bySlot = this.slots.tasks;
-    const orders: TaskOrders = { received: new TaskOrder(bySlot), started: new TaskOrder(bySlot), succeeded: new TaskOrder(bySlot), runtime: new GenerationalOrder(bySlot) };
-    // In arrival order: times then mostly append, the cheap case.
-    const all = this.all;
-    for (let i = 0; i < all.length; i++) {
-      const task = all.at(i);
-      if (!all.isLive(task)) continue;
-      for (const field of ORDER_FIELDS) {
-        const value = orderValue(task, field);
-        if (value !== null) orders[field].insert(value, task);
-      }
-    }
-    return orders;
+    this.kept.sweep(now, idleSeconds);
   }
 
   /** Held tasks by key, for the keys some held task has (a new Map each call). */
@@ -232,13 +184,13 @@ export class TaskIndex {
 
   /**
    * Held tasks with this key in arrival order, with stale entries to skip (isLive); undefined when none
-   * has it. The field's lists are built on first read (O(n)) and kept while read (key-index.ts).
+   * has it, null while the field's lists are being built (the first read starts that; key-index.ts).
    */
-  list(field: TaskKeyField, key: string): ArrivalList | undefined {
-    return this.byField[field].list(key, this.all);
+  list(field: TaskKeyField, key: string): ArrivalList | null | undefined {
+    return this.byField[field].list(key);
   }
 
-  /** Whether the field's key lists are kept (read lately); while not, ingest keeps only the counts. */
+  /** Whether the field's key lists are kept and built; while not, ingest keeps only the counts. */
   listsKept(field: TaskKeyField): boolean {
     return this.byField[field].kept;
   }

@@ -39,7 +39,8 @@ export interface SortedTasks<Place> {
   end(): Place;
   /** The first place whose entry is at or after (value, seq). */
   seek(value: number, seq: number): Place;
-  walk(lo: Place, hi: Place, forward: boolean, visit: (task: TaskRecord, value: number) => boolean): void;
+  /** Visits entries with their value and arrival number: a visitor can pass over an entry by its arrival number without reading the task. */
+  walk(lo: Place, hi: Place, forward: boolean, visit: (task: TaskRecord, value: number, seq: number) => boolean): void;
 }
 
 export class TaskOrder implements SortedTasks<OrderPlace> {
@@ -173,6 +174,27 @@ export class TaskOrder implements SortedTasks<OrderPlace> {
     return true;
   }
 
+  /** Bounds of the arrival numbers from place `lo` to place `hi` (excluded), from the blocks' bounds: O(n / BLOCK). */
+  seqBounds(lo: OrderPlace, hi: OrderPlace): { min: number; max: number } {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let b = lo.block; b <= hi.block && b < this.blocks.length; b++) {
+      const block = this.blocks[b] as OrderBlock;
+      const from = b === lo.block ? lo.index : 0;
+      const to = b === hi.block ? hi.index : block.length;
+      if (from === 0 && to === block.length) {
+        min = Math.min(min, block.minSeq);
+        max = Math.max(max, block.maxSeq);
+      } else {
+        for (let i = from; i < to; i++) {
+          min = Math.min(min, block.seq(i));
+          max = Math.max(max, block.seq(i));
+        }
+      }
+    }
+    return { min, max };
+  }
+
   /** The place `rank` entries from the start (clamped to the end): O(n / BLOCK). */
   placeAt(rank: number): OrderPlace {
     let left = rank;
@@ -195,13 +217,13 @@ export class TaskOrder implements SortedTasks<OrderPlace> {
    * Visits the entries from place `lo` (included) to place `hi` (excluded), ascending when `forward`,
    * else descending, while `visit` returns true. Places come from seek, start, end and placeAt.
    */
-  walk(lo: OrderPlace, hi: OrderPlace, forward: boolean, visit: (task: TaskRecord, value: number) => boolean): void {
+  walk(lo: OrderPlace, hi: OrderPlace, forward: boolean, visit: (task: TaskRecord, value: number, seq: number) => boolean): void {
     const blocks = this.blocks;
     if (forward) {
       for (let b = lo.block, i = lo.index; b < blocks.length && (b < hi.block || (b === hi.block && i < hi.index)); b++, i = 0) {
         const block = blocks[b] as OrderBlock;
         const stop = b === hi.block ? hi.index : block.length;
-        for (; i < stop; i++) if (!visit(block.task(i), block.value(i))) return;
+        for (; i < stop; i++) if (!visit(block.task(i), block.value(i), block.seq(i))) return;
       }
       return;
     }
@@ -217,7 +239,7 @@ export class TaskOrder implements SortedTasks<OrderPlace> {
       if (b < lo.block || (b === lo.block && i < lo.index)) return;
       const block = blocks[b] as OrderBlock;
       const stop = b === lo.block ? lo.index : 0;
-      for (; i >= stop; i--) if (!visit(block.task(i), block.value(i))) return;
+      for (; i >= stop; i--) if (!visit(block.task(i), block.value(i), block.seq(i))) return;
       if (b === lo.block) return;
     }
   }

@@ -23,9 +23,9 @@ import { candidateList, countedTotal } from './memory-task-plan';
 export function taskMatcher(index: TaskIndex, filter: TaskFilter): (task: TaskRecord) => boolean {
   const search = searchFilter(filter.search);
   if (!search.prunes) return (task) => matchesFilter(filter, task);
-  // Read once per page: the model does not change while one is read.
-  const signatures = index.signatures();
-  return (task) => search.mayMatch(signatures, task.slot * SIGNATURE_WORDS, task.state) && matchesFilter(filter, task);
+  // Read once per page: the model does not change while one is read. A marked slot's signature is out of date.
+  const { signatures, marked } = index.signatures();
+  return (task) => (marked[task.slot] !== 0 || search.mayMatch(signatures, task.slot * SIGNATURE_WORDS, task.state)) && matchesFilter(filter, task);
 }
 
 /** The tasks matching `filter`, exactly. */
@@ -61,10 +61,10 @@ export function forEachMatch(index: TaskIndex, taskCount: number, filter: TaskFi
     return;
   }
   if (cheapest === 2 && scan !== null) {
-    const signatures = index.signatures();
+    const { signatures, marked } = index.signatures();
     const { tasks, used } = index.slots;
     for (let slot = 0; slot < used; slot++) {
-      if (!scan.mayMatch(signatures, slot * SIGNATURE_WORDS, '')) continue;
+      if (marked[slot] === 0 && !scan.mayMatch(signatures, slot * SIGNATURE_WORDS, '')) continue;
       const task = tasks[slot];
       if (task !== null && task !== undefined && matchesFilter(filter, task)) visit(task);
     }
@@ -88,7 +88,9 @@ export interface Segment {
 export function rangeSegment(index: TaskIndex, filter: TaskFilter): Segment | null {
   const [field, range] = filter.received !== null ? (['received', filter.received] as const) : filter.started !== null ? (['started', filter.started] as const) : [null, null];
   if (field === null || range === null) return null;
-  const order = index.orders[field];
+  const orders = index.orders;
+  if (orders === null) return null;
+  const order = orders[field];
   const lo = range.from === null ? order.start() : order.seek(range.from, -Infinity);
   const hi = range.to === null ? order.end() : order.seek(range.to, range.toIncluded ? Infinity : -Infinity);
   return { order, lo, hi, size: Math.max(0, order.rankOf(hi) - order.rankOf(lo)) + index.suspects.size };

@@ -62,7 +62,7 @@ export function offsetPage(index: TaskIndex, taskCount: number, query: TaskQuery
       break;
     case 'name':
     case 'state':
-      byKey(index, taskCount, candidates, matches, key, order, taker);
+      if (!byKey(index, taskCount, candidates, matches, key, order, taker)) return null;
       break;
     case 'timestamp':
       return { ok: true, tasks: byTimestamp(index, taskCount, filter, order, offset, limit), total, nextCursor: null };
@@ -75,6 +75,8 @@ export function offsetPage(index: TaskIndex, taskCount: number, query: TaskQuery
 /** False when a value is 0 or less: it would tie with the missing ones, which this order cannot interleave. */
 function byOrder(index: TaskIndex, candidates: Candidates, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', taker: PageTaker): boolean {
   const sorted = index.sortedBy(key);
+  // Still being built (kept-orders.ts): the caller walks.
+  if (sorted === null) return false;
   const lowest = sorted.firstValue();
   if (lowest !== null && lowest <= 0) return false;
   let going = true;
@@ -111,7 +113,8 @@ function byOrder(index: TaskIndex, candidates: Candidates, matches: (task: TaskR
   return true;
 }
 
-function byKey(index: TaskIndex, taskCount: number, candidates: Candidates, matches: (task: TaskRecord) => boolean, key: 'name' | 'state', order: 'asc' | 'desc', taker: PageTaker): void {
+/** False while the key's lists are being built (key-index.ts): the caller walks. */
+function byKey(index: TaskIndex, taskCount: number, candidates: Candidates, matches: (task: TaskRecord) => boolean, key: 'name' | 'state', order: 'asc' | 'desc', taker: PageTaker): boolean {
   const counts = index.counts(key);
   const keys = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   let kept = 0;
@@ -120,13 +123,16 @@ function byKey(index: TaskIndex, taskCount: number, candidates: Candidates, matc
   const blank = key === 'name' && kept < taskCount ? [''] : [];
   const groups = order === 'asc' ? [...blank, ...keys] : [...keys.reverse(), ...blank];
   for (const group of groups) {
-    const list = group === '' ? candidates.list : (index.list(key, group) as ArrivalList);
+    const list = group === '' ? candidates.list : index.list(key, group);
+    if (list === null) return false;
+    if (list === undefined) continue;
     for (let i = 0; i < list.length; i++) {
       const task = list.at(i);
       if (!list.isLive(task) || (group === '' && (task[key] ?? '') !== '') || (group !== '' && task[key] !== group)) continue;
-      if (matches(task) && !taker.take(task)) return;
+      if (matches(task) && !taker.take(task)) return true;
     }
   }
+  return true;
 }
 
 let scratch = new Float64Array(1024);

@@ -28,7 +28,10 @@ export function candidateList(index: TaskIndex, taskCount: number, filter: TaskF
     const key = values[0] as string;
     const count = index.count(field, key);
     if (count === 0) return null;
-    if (count < best.size) best = { list: index.list(field, key) as ArrivalList, size: count };
+    if (count >= best.size) continue;
+    // Null while the field's lists are being built: another list, or every task, will do meanwhile.
+    const list = index.list(field, key);
+    if (list !== null && list !== undefined) best = { list, size: count };
   }
   return best;
 }

@@ -17,8 +17,8 @@
 import type { TaskFilter, TimeRange } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
 import type { ArrivalList } from '../state/arrival-list';
-import { type OrderField, orderValue, type TaskIndex } from '../state/task-index';
-import type { OrderPlace, TaskOrder } from '../state/task-order';
+import { type OrderField, orderValue, type TaskIndex, type TaskOrders } from '../state/task-index';
+import type { OrderPlace, SortedTasks, TaskOrder } from '../state/task-order';
 import type { TaskRecord } from '../state/task-record';
 import { cursorAfter, cursorPageOf, filterKey } from './memory-task-page';
 import { countMatches, forEachMatch, rangeSegment, taskMatcher } from './memory-task-matches';
@@ -37,6 +37,9 @@ function isOrderField(key: string): key is OrderField {
 export function sortedPage(index: TaskIndex, taskCount: number, epoch: string, query: TaskQuery, plan: SortedPlan = 'auto'): TaskPageResult | null {
   const key = query.sort.key;
   if (!isOrderField(key) || query.page.kind !== 'cursor') return null;
+  // Still being built (kept-orders.ts): the caller walks meanwhile.
+  const orders = index.orders;
+  if (orders === null) return null;
   const { filter } = query;
   const order = query.sort.order;
   const limit = query.page.limit;
@@ -53,10 +56,13 @@ export function sortedPage(index: TaskIndex, taskCount: number, epoch: string, q
   // met matches that cluster (a state whose tasks lack the value): it stops, and the candidates are sorted.
   const size = Math.min(candidates.size, rangeSegment(index, filter)?.size ?? Infinity);
   const walkCost = (wanted * taskCount) / Math.max(1, size);
+  // No task in the states asked for has the value (failed tasks have no succeeded time): the order holds
+  // no match, and the page is the tasks without the value, read off the candidates' arrival order.
+  const noneValued = filter.states !== null && filter.states.every((state) => index.valuedCount(state, key) === 0);
   let rows: TaskRecord[] | null = null;
   let total: number | null = counted;
-  if (plan === 'walk' || (plan === 'auto' && walkCost <= size)) {
-    rows = walked(index, candidates.list, filter, matches, key, order, after, wanted, plan === 'walk' ? Infinity : Math.max(2_000, 4 * walkCost));
+  if (plan === 'walk' || (plan === 'auto' && (walkCost <= size || noneValued))) {
+    rows = walked(index, orders, candidates.list, filter, matches, key, order, after, wanted, plan === 'walk' || noneValued ? Infinity : Math.max(2_000, 4 * walkCost), noneValued);
   }
   if (rows === null) {
     const sorted = materialized(index, taskCount, filter, key, order, after, wanted);
@@ -92,10 +98,10 @@ function materialized(index: TaskIndex, taskCount: number, filter: TaskFilter, k
 }
 
 /** Null when `budget` entries of the order were read before the page was full (the caller sorts instead). */
-function walked(index: TaskIndex, list: ArrivalList, filter: TaskFilter, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number, budget: number): TaskRecord[] | null {
-  if (key === 'received' && filter.received !== null) return inRange(index, index.orders.received, filter.received, matches, key, order, after, wanted);
-  if (key === 'started' && filter.started !== null) return inRange(index, index.orders.started, filter.started, matches, key, order, after, wanted);
-  const sorted = index.sortedBy(key);
+function walked(index: TaskIndex, orders: TaskOrders, list: ArrivalList, filter: TaskFilter, matches: (task: TaskRecord) => boolean, key: OrderField, order: 'asc' | 'desc', after: Position | null, wanted: number, budget: number, noneValued: boolean): TaskRecord[] | null {
+  if (key === 'received' && filter.received !== null) return inRange(index, orders.received, filter.received, matches, key, order, after, wanted);
+  if (key === 'started' && filter.started !== null) return inRange(index, orders.started, filter.started, matches, key, order, after, wanted);
+  const sorted: SortedTasks<unknown> = orders[key];
   const rows: TaskRecord[] = [];
   let read = 0;
   const take = (task: TaskRecord): boolean => {
@@ -103,7 +109,7 @@ function walked(index: TaskIndex, list: ArrivalList, filter: TaskFilter, matches
     return rows.length < wanted && ++read < budget;
   };
   // A cursor without a value stands among the tasks without one: every task with a value came before it.
-  if (after === null || after.value !== null) {
+  if (!noneValued && (after === null || after.value !== null)) {
     let lo = sorted.start();
     let hi = sorted.end();
     if (after !== null && after.value !== null) {
@@ -111,7 +117,10 @@ function walked(index: TaskIndex, list: ArrivalList, filter: TaskFilter, matches
       if (order === 'asc') lo = sorted.seek(after.value, after.seq + 1);
       else hi = sorted.seek(after.value, after.seq);
     }
-    sorted.walk(lo, hi, order === 'asc', take);
+    // A time range on another field selects a span of arrival numbers: entries outside it are passed over
+    // by their number, no task read (the newest tasks, newer than a range, would fill the budget).
+    const span = arrivalSpan(index, filter);
+    sorted.walk(lo, hi, order === 'asc', (task, _value, seq) => seq < span.min || seq > span.max || take(task));
   }
   if (rows.length >= wanted) return rows;
   if (read >= budget) return null;
@@ -124,6 +133,19 @@ function walked(index: TaskIndex, list: ArrivalList, filter: TaskFilter, matches
     if (list.isLive(task) && orderValue(task, key) === null && !take(task)) break;
   }
   return rows;
+}
+
+/** The arrival numbers of the tasks a received or started range holds (everything without one). */
+function arrivalSpan(index: TaskIndex, filter: TaskFilter): { min: number; max: number } {
+  const segment = rangeSegment(index, filter);
+  if (segment === null) return { min: -Infinity, max: Infinity };
+  const span = segment.order.seqBounds(segment.lo, segment.hi);
+  // Suspect clocks sit in the order at our receive time: they are checked one by one, so they widen it.
+  for (const task of index.suspects) {
+    span.min = Math.min(span.min, task.seq);
+    span.max = Math.max(span.max, task.seq);
+  }
+  return span;
 }
 
 /**

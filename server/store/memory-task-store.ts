@@ -113,13 +113,7 @@ export class MemoryTaskStore implements TaskStore {
     const ids: string[] = [];
     const index = this.state.index;
     for (const state of index.counts('state').keys()) {
-      if (FINISHED_STATES.has(state)) continue;
-      const list = index.list('state', state);
-      if (list === undefined) continue;
-      for (let i = 0; i < list.length; i++) {
-        const task = list.at(i);
-        if (list.isLive(task)) ids.push(task.uuid);
-      }
+      if (!FINISHED_STATES.has(state)) index.forEachWithKey('state', state, (task) => ids.push(task.uuid));
     }
     return ids;
   }

@@ -8,7 +8,7 @@
  * empty, and one down to a quarter folded into the next (tasks kept long), all while they are in cache.
  *
  * Readers see one order: a bound stands for a place, and a walk merges the generations' entries, reading
- * the next of each (a few dozen at a million tasks).
+ * the next of each (sixteen or so at a million tasks).
  */
 import { type OrderPlace, type SortedTasks, TaskOrder } from './task-order';
 import type { SlotTable } from './task-order-block';
@@ -38,7 +38,7 @@ export class GenerationalOrder implements SortedTasks<OrderBound> {
 
   constructor(
     private readonly bySlot: SlotTable,
-    private readonly capacity = 16_384,
+    private readonly capacity = 65_536,
   ) {}
 
   get size(): number {

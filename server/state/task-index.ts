@@ -43,6 +43,10 @@ export class TaskIndex {
   readonly suspects = new Set<TaskRecord>();
   /** Whether slices of signing are queued (signatures). */
   private signing = false;
+  /** Signing a task reads all its text: a slice of half as many tasks as a build's. */
+  private get signSlice(): number {
+    return Math.max(1, this.pace.sliceSize >>> 1);
+  }
 
   constructor(
     readonly held: (task: TaskRecord) => boolean,
@@ -99,7 +103,7 @@ export class TaskIndex {
    */
   signatures(): { readonly signatures: Int32Array; readonly marked: Uint8Array } {
     const slots = this.slots;
-    if (slots.pending > 0 && !this.signing) this.sign(slots.pending <= this.pace.syncLimit ? Infinity : this.pace.sliceSize);
+    if (slots.pending > 0 && !this.signing) this.sign(slots.pending <= this.pace.syncLimit ? Infinity : this.signSlice);
     return { signatures: slots.signatures, marked: slots.marked };
   }
 
@@ -121,7 +125,7 @@ export class TaskIndex {
     // What ingest marks meanwhile waits for the next search.
     if (slots.pending > 0 && limit !== Infinity && signed === limit) {
       this.signing = true;
-      setImmediate(() => this.sign(this.pace.sliceSize));
+      setImmediate(() => this.sign(this.signSlice));
     }
   }
 

@@ -37,9 +37,8 @@ function isOrderField(key: string): key is OrderField {
 export function sortedPage(index: TaskIndex, taskCount: number, epoch: string, query: TaskQuery, plan: SortedPlan = 'auto'): TaskPageResult | null {
   const key = query.sort.key;
   if (!isOrderField(key) || query.page.kind !== 'cursor') return null;
-  // Still being built (kept-orders.ts): the caller walks meanwhile.
+  // Null while the orders are being built (kept-orders.ts): the matches are then sorted instead.
   const orders = index.orders;
-  if (orders === null) return null;
   const { filter } = query;
   const order = query.sort.order;
   const limit = query.page.limit;
@@ -61,7 +60,7 @@ export function sortedPage(index: TaskIndex, taskCount: number, epoch: string, q
   const noneValued = filter.states !== null && filter.states.every((state) => index.valuedCount(state, key) === 0);
   let rows: TaskRecord[] | null = null;
   let total: number | null = counted;
-  if (plan === 'walk' || (plan === 'auto' && (walkCost <= size || noneValued))) {
+  if (orders !== null && (plan === 'walk' || (plan === 'auto' && (walkCost <= size || noneValued)))) {
     rows = walked(index, orders, candidates.list, filter, matches, key, order, after, wanted, plan === 'walk' || noneValued ? Infinity : Math.max(2_000, 4 * walkCost), noneValued);
   }
   if (rows === null) {

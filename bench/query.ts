@@ -12,7 +12,7 @@
  * events (and 50 workers' heartbeats) arriving over Redis while requests are timed, one at a time, over
  * a keep-alive connection.
  *
- *   npm run bench -- query                  TASKS=1000000 RUNS=5 CURSOR_RUNS=3 ARRIVALS=5000 FULL=0
+ *   npm run bench -- query                  TASKS=1000000 RUNS=5 CURSOR_RUNS=3 ARRIVALS=5000 FULL=0 BUILD_WAIT_MS=10000
  *   TASKS=100000 npm run bench -- query     a quick run
  * FULL=1 times every filter under every sort and order (otherwise: each filter under the default sort,
  * and each sort and order unfiltered). The first page that reads each index (which builds it) is printed

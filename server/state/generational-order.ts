@@ -111,7 +111,7 @@ export class GenerationalOrder implements SortedTasks<OrderBound> {
    * Visits the entries from bound `lo` (included) to bound `hi` (excluded), ascending when `forward`, else
    * descending, while `visit` returns true: TaskOrder.walk's contract, over every generation at once.
    */
-  walk(lo: OrderBound, hi: OrderBound, forward: boolean, visit: (task: TaskRecord, value: number, seq: number) => boolean): void {
+  walk(lo: OrderBound, hi: OrderBound, forward: boolean, visit: (task: TaskRecord, value: number, seq: number, slot: number) => boolean): void {
     // Each generation's next entry inside the bounds.
     const heads: { order: TaskOrder; place: OrderPlace }[] = [];
     for (const { order } of this.generations) {
@@ -136,7 +136,7 @@ export class GenerationalOrder implements SortedTasks<OrderBound> {
         if (before === forward) best = h;
       }
       const { order, place } = heads[best] as (typeof heads)[number];
-      if (!visit(order.taskAt(place), order.valueAt(place), order.seqAt(place))) return;
+      if (!visit(order.taskAt(place), order.valueAt(place), order.seqAt(place), order.slotAt(place))) return;
       if (!order.step(place, forward) || !inside(order, place)) heads.splice(best, 1);
     }
   }

@@ -71,7 +71,10 @@ export class TaskIndex {
 
   /** The task's keys may have changed from the ones given (compared here, so the caller passes strings only). */
   changed(task: TaskRecord, state: string, name: string | null, worker: string | null, queue: string | null): void {
-    if (task.state !== state) this.move(this.byField.state, task, state, task.state);
+    if (task.state !== state) {
+      this.move(this.byField.state, task, state, task.state);
+      this.slots.states[task.slot] = this.slots.stateCode(task.state);
+    }
     if (task.name !== name) this.move(this.byField.name, task, name, task.name);
     if (task.worker !== worker) this.move(this.byField.worker, task, worker, task.worker);
     if (task.queue !== queue) this.move(this.byField.queue, task, queue, task.queue);

@@ -39,8 +39,8 @@ export interface SortedTasks<Place> {
   end(): Place;
   /** The first place whose entry is at or after (value, seq). */
   seek(value: number, seq: number): Place;
-  /** Visits entries with their value and arrival number: a visitor can pass over an entry by its arrival number without reading the task. */
-  walk(lo: Place, hi: Place, forward: boolean, visit: (task: TaskRecord, value: number, seq: number) => boolean): void;
+  /** Visits entries with their value, arrival number and slot: a visitor can pass over an entry by those without reading the task. */
+  walk(lo: Place, hi: Place, forward: boolean, visit: (task: TaskRecord, value: number, seq: number, slot: number) => boolean): void;
 }
 
 export class TaskOrder implements SortedTasks<OrderPlace> {
@@ -149,6 +149,11 @@ export class TaskOrder implements SortedTasks<OrderPlace> {
     return (this.blocks[place.block] as OrderBlock).seq(place.index);
   }
 
+  /** The slot of the entry at `place` (not the end place). */
+  slotAt(place: OrderPlace): number {
+    return (this.blocks[place.block] as OrderBlock).slot(place.index);
+  }
+
   /** The task of the entry at `place` (not the end place). */
   taskAt(place: OrderPlace): TaskRecord {
     return (this.blocks[place.block] as OrderBlock).task(place.index);
@@ -217,13 +222,13 @@ export class TaskOrder implements SortedTasks<OrderPlace> {
    * Visits the entries from place `lo` (included) to place `hi` (excluded), ascending when `forward`,
    * else descending, while `visit` returns true. Places come from seek, start, end and placeAt.
    */
-  walk(lo: OrderPlace, hi: OrderPlace, forward: boolean, visit: (task: TaskRecord, value: number, seq: number) => boolean): void {
+  walk(lo: OrderPlace, hi: OrderPlace, forward: boolean, visit: (task: TaskRecord, value: number, seq: number, slot: number) => boolean): void {
     const blocks = this.blocks;
     if (forward) {
       for (let b = lo.block, i = lo.index; b < blocks.length && (b < hi.block || (b === hi.block && i < hi.index)); b++, i = 0) {
         const block = blocks[b] as OrderBlock;
         const stop = b === hi.block ? hi.index : block.length;
-        for (; i < stop; i++) if (!visit(block.task(i), block.value(i), block.seq(i))) return;
+        for (; i < stop; i++) if (!visit(block.task(i), block.value(i), block.seq(i), block.slot(i))) return;
       }
       return;
     }
@@ -239,7 +244,7 @@ export class TaskOrder implements SortedTasks<OrderPlace> {
       if (b < lo.block || (b === lo.block && i < lo.index)) return;
       const block = blocks[b] as OrderBlock;
       const stop = b === lo.block ? lo.index : 0;
-      for (; i >= stop; i--) if (!visit(block.task(i), block.value(i), block.seq(i))) return;
+      for (; i >= stop; i--) if (!visit(block.task(i), block.value(i), block.seq(i), block.slot(i))) return;
       if (b === lo.block) return;
     }
   }

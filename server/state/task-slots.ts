@@ -17,6 +17,9 @@ import type { TaskRecord } from './task-record';
 
 export { SIGNATURE_WORDS };
 
+/** The code shared by every state past the first 255 (task-slots' `states` cannot tell those apart). */
+export const OTHER_STATE = 255;
+
 export class TaskSlots {
   private capacity = 0;
   /** Slots in use or freed so far: every slot below it has been given out at least once. */
@@ -31,6 +34,9 @@ export class TaskSlots {
   marked = new Uint8Array(0);
   /** How many slots are marked. */
   pending = 0;
+  /** Each slot's task's state as a code (stateCode), so that a walk of an order can pass over other states without reading the task. */
+  states = new Uint8Array(0);
+  private readonly codes = new Map<string, number>();
   private readonly free: number[] = [];
 
   constructor(private readonly maxSlots: number) {}
@@ -44,8 +50,24 @@ export class TaskSlots {
     }
     this.tasks[slot] = task;
     this.timestamps[slot] = task.timestamp;
+    this.states[slot] = this.stateCode(task.state);
     this.touch(slot);
     return slot;
+  }
+
+  /** A small number per state; OTHER_STATE once 255 have been seen (custom states: Celery takes any string). */
+  stateCode(state: string): number {
+    let code = this.codes.get(state);
+    if (code === undefined) {
+      code = Math.min(this.codes.size, OTHER_STATE);
+      if (code < OTHER_STATE) this.codes.set(state, code);
+    }
+    return code;
+  }
+
+  /** The code of a state if one was given, without giving one (undefined: no task has had it). */
+  knownStateCode(state: string): number | undefined {
+    return this.codes.get(state);
   }
 
   /** The slot's task has new searchable text: its signature is to be worked out again. */
@@ -70,6 +92,9 @@ export class TaskSlots {
     signatures.set(this.signatures);
     const marked = new Uint8Array(capacity);
     marked.set(this.marked);
+    const states = new Uint8Array(capacity);
+    states.set(this.states);
+    this.states = states;
     this.timestamps = timestamps;
     this.signatures = signatures;
     this.marked = marked;

@@ -23,6 +23,7 @@ import type { TaskRecord } from '../state/task-record';
 import { cursorAfter, cursorPageOf, filterKey } from './memory-task-page';
 import { countMatches, forEachMatch, rangeSegment, taskMatcher } from './memory-task-matches';
 import { candidateList, countedTotal } from './memory-task-plan';
+import { OTHER_STATE } from '../state/task-slots';
 import { comparePositions, encodeCursor, type Position } from './task-cursor';
 import type { TaskPageResult } from './task-store';
 
@@ -119,7 +120,9 @@ function walked(index: TaskIndex, orders: TaskOrders, list: ArrivalList, filter:
     // A time range on another field selects a span of arrival numbers: entries outside it are passed over
     // by their number, no task read (the newest tasks, newer than a range, would fill the budget).
     const span = arrivalSpan(index, filter);
-    sorted.walk(lo, hi, order === 'asc', (task, _value, seq) => seq < span.min || seq > span.max || take(task));
+    // Likewise the states asked for, by the slots' state codes (task-slots.ts).
+    const inStates = stateTest(index, filter.states);
+    sorted.walk(lo, hi, order === 'asc', (task, _value, seq, slot) => seq < span.min || seq > span.max || !inStates(slot) || take(task));
   }
   if (rows.length >= wanted) return rows;
   if (read >= budget) return null;
@@ -132,6 +135,20 @@ function walked(index: TaskIndex, orders: TaskOrders, list: ArrivalList, filter:
     if (list.isLive(task) && orderValue(task, key) === null && !take(task)) break;
   }
   return rows;
+}
+
+/** Whether a slot's task may be in one of `states`, from the slots' state codes alone. */
+function stateTest(index: TaskIndex, states: readonly string[] | null): (slot: number) => boolean {
+  if (states === null) return () => true;
+  const allowed = new Uint8Array(256);
+  for (const state of states) {
+    const code = index.slots.knownStateCode(state);
+    if (code !== undefined) allowed[code] = 1;
+  }
+  // States past the 255th share a code: those tasks are read to tell.
+  allowed[OTHER_STATE] = 1;
+  const codes = index.slots.states;
+  return (slot) => allowed[codes[slot] as number] === 1;
 }
 
 /** The arrival numbers of the tasks a received or started range holds (everything without one). */

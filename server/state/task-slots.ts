@@ -36,7 +36,8 @@ export class TaskSlots {
   pending = 0;
   /** Each slot's task's state as a code (stateCode), so that a walk of an order can pass over other states without reading the task. */
   states = new Uint8Array(0);
-  private readonly codes = new Map<string, number>();
+  /** The states given codes, by code (a code is its index). */
+  private readonly stateNames: string[] = [];
   private readonly free: number[] = [];
 
   constructor(private readonly maxSlots: number) {}
@@ -57,17 +58,19 @@ export class TaskSlots {
 
   /** A small number per state; OTHER_STATE once 255 have been seen (custom states: Celery takes any string). */
   stateCode(state: string): number {
-    let code = this.codes.get(state);
-    if (code === undefined) {
-      code = Math.min(this.codes.size, OTHER_STATE);
-      if (code < OTHER_STATE) this.codes.set(state, code);
-    }
-    return code;
+    // A look along a few names (Celery's states are the model's shared strings): cheaper than a Map here.
+    const code = this.knownStateCode(state);
+    if (code !== undefined) return code;
+    if (this.stateNames.length === OTHER_STATE) return OTHER_STATE;
+    this.stateNames.push(state);
+    return this.stateNames.length - 1;
   }
 
   /** The code of a state if one was given, without giving one (undefined: no task has had it). */
   knownStateCode(state: string): number | undefined {
-    return this.codes.get(state);
+    const names = this.stateNames;
+    for (let code = 0; code < names.length; code++) if (names[code] === state) return code;
+    return undefined;
   }
 
   /** The slot's task has new searchable text: its signature is to be worked out again. */

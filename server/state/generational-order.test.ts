@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../metrics/test-random';
 import { GenerationalOrder } from './generational-order';
-import { TaskRecord } from './task-record';
-
-const bySlot: TaskRecord[] = [];
-
-function task(seq: number): TaskRecord {
-  const record = new TaskRecord(`t${seq}`);
-  record.seq = seq;
-  record.slot = seq;
-  bySlot[seq] = record;
-  return record;
-}
-
-type Entry = { value: number; task: TaskRecord };
-const compare = (a: Entry, b: Entry) => a.value - b.value || a.task.seq - b.task.seq;
+import { bySlot, compare, type Entry, task } from './order-test-tasks';
 
 function walked(order: GenerationalOrder, lo: { value: number; seq: number }, hi: { value: number; seq: number }, forward: boolean, limit = Infinity): Entry[] {
   const out: Entry[] = [];

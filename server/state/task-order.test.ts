@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../metrics/test-random';
 import { TaskOrder } from './task-order';
-import { TaskRecord } from './task-record';
-
-/** The tasks by slot, as the model's slots keep them: a test task's slot is its arrival number. */
-const bySlot: TaskRecord[] = [];
-
-function task(seq: number): TaskRecord {
-  const record = new TaskRecord(`t${seq}`);
-  record.seq = seq;
-  record.slot = seq;
-  bySlot[seq] = record;
-  return record;
-}
-
-type Entry = { value: number; task: TaskRecord };
-const compare = (a: Entry, b: Entry) => a.value - b.value || a.task.seq - b.task.seq;
+import { bySlot, compare, type Entry, task } from './order-test-tasks';
+import type { TaskRecord } from './task-record';
 
 function entries(order: TaskOrder, forward = true): Entry[] {
   const out: Entry[] = [];

@@ -6,8 +6,9 @@
  * at that size costs more in cache misses than in work.
  *
  * Signatures are worked out lazily: a task whose searchable text changed is only marked (`touch`), and
- * the first search after signs every marked task at once (TaskIndex.signatures). Ingest then pays one
- * byte write per change, not the text's hashing, and a model nobody searches never hashes at all.
+ * the next search signs the marked tasks (TaskIndex.signatures; in slices between events when there are
+ * many). Ingest then pays one byte write per change, not the text's hashing, and a model nobody searches
+ * never hashes at all. Each slot also keeps its task's state as a byte (`states`).
  *
  * Capacity grows by doubling up to maxTasks + 1 (the model holds one task past its bound for a moment
  * while it evicts), so a full model wastes nothing.

@@ -318,6 +318,6 @@ export class ClusterState implements TaskLinkReads {
 
   /** The held tasks of one worker, from its list if kept. */
   private forTasksOf(hostname: string, visit: (task: TaskRecord) => void): void {
-    this.index.forEachWithKey('worker', hostname, visit);
+    this.index.forEachWithKeys('worker', new Set([hostname]), visit);
   }
 }

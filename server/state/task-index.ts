@@ -202,14 +202,21 @@ export class TaskIndex {
     return this.byField[field].kept;
   }
 
-  /** Visits the held tasks with this key: from its list if kept, else through every task (not worth building the lists for). */
-  forEachWithKey(field: TaskKeyField, key: string, visit: (task: TaskRecord) => void): void {
-    const kept = this.byField[field].keptList(key);
-    if (kept === undefined) return;
-    const list = kept ?? this.all;
-    for (let i = 0; i < list.length; i++) {
-      const task = list.at(i);
-      if (list.isLive(task) && task[field] === key) visit(task);
+  /**
+   * Visits the held tasks with any of these keys: from their lists if kept, else in one pass over every
+   * task (for rare reads, not worth building the lists for).
+   */
+  forEachWithKeys(field: TaskKeyField, keys: ReadonlySet<string>, visit: (task: TaskRecord) => void): void {
+    const visitList = (list: ArrivalList): void => {
+      for (let i = 0; i < list.length; i++) {
+        const task = list.at(i);
+        if (list.isLive(task) && keys.has(task[field] as string)) visit(task);
+      }
+    };
+    if (!this.byField[field].kept) return visitList(this.all);
+    for (const key of keys) {
+      const list = this.byField[field].keptList(key);
+      if (list) visitList(list);
     }
   }
 }

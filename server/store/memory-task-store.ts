@@ -109,12 +109,11 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   notReadyTaskIds(): string[] {
-    // The lists of the states not finished, rather than every task: after a gap most tasks are done.
+    // The lists of the states not finished when kept (after a gap most tasks are done), else one pass.
     const ids: string[] = [];
     const index = this.state.index;
-    for (const state of index.counts('state').keys()) {
-      if (!FINISHED_STATES.has(state)) index.forEachWithKey('state', state, (task) => ids.push(task.uuid));
-    }
+    const states = new Set([...index.counts('state').keys()].filter((state) => !FINISHED_STATES.has(state)));
+    index.forEachWithKeys('state', states, (task) => ids.push(task.uuid));
     return ids;
   }
 

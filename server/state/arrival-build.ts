@@ -31,7 +31,8 @@ export class ArrivalBuild {
     private readonly add: (task: TaskRecord) => void,
     private readonly pace: BuildPace,
   ) {
-    if (all.count <= pace.syncLimit) this.slice(Infinity);
+    // Its length (stale entries too) bounds the tasks held: near enough to choose.
+    if (all.length <= pace.syncLimit) this.slice(Infinity);
     else this.slice(pace.sliceSize);
   }
 

@@ -15,18 +15,11 @@ export class ArrivalList {
   /** Entries before it were dropped from the front (evicted tasks leave from there). */
   private head = 0;
   private stale = 0;
-  /** Live entries: tasks that entered and have not left. */
-  private live = 0;
 
   constructor(readonly isLive: (task: TaskRecord) => boolean) {}
 
   get length(): number {
     return this.tasks.length - this.head;
-  }
-
-  /** How many tasks belong to the list (its length less the stale entries). */
-  get count(): number {
-    return this.live;
   }
 
   at(index: number): TaskRecord {
@@ -35,7 +28,6 @@ export class ArrivalList {
 
   /** The task now belongs to this list. */
   enter(task: TaskRecord): void {
-    this.live++;
     const tasks = this.tasks;
     const last = tasks.length > this.head ? tasks[tasks.length - 1] : undefined;
     if (last === undefined || Math.abs(last.seq) < task.seq) {
@@ -55,7 +47,6 @@ export class ArrivalList {
 
   /** The task no longer belongs to this list (another key, or evicted). */
   leave(): void {
-    this.live--;
     this.stale++;
     const tasks = this.tasks;
     // Stale entries at the front (the oldest tasks, evicted) go at once, without a walk.

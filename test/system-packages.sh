@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The Debian packages the integration and browser tests run against: real brokers, real Python Celery,
-# and Chromium for Playwright. Installs what is missing when run as root on Debian; otherwise says
-# exactly what to install and fails.
+# PostgreSQL 15 for durable history, and Chromium for Playwright. Installs what is missing when run as
+# root on Debian; otherwise says exactly what to install and fails.
 set -euo pipefail
 
-PACKAGES=(redis-server rabbitmq-server python3-celery python3-redis chromium)
+PACKAGES=(redis-server rabbitmq-server postgresql python3-celery python3-redis chromium)
 
 missing=()
 [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+# Debian 12's postgresql is version 15, which test/harness/postgres-server.ts runs.
+[ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql)
 /usr/bin/python3 -c 'import celery' 2>/dev/null || missing+=(python3-celery)
 /usr/bin/python3 -c 'import redis' 2>/dev/null || missing+=(python3-redis)
 [ -x /usr/bin/chromium ] || missing+=(chromium)

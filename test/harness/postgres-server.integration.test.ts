@@ -107,6 +107,25 @@ describe('PostgreSQL 15 harness', () => {
     }
   });
 
+  it('keeps every acknowledged commit when killed, after crash recovery', async () => {
+    const url = await postgres.createDatabase('crashed');
+    const client = await connect(url);
+    client.on('error', () => {}); // the session dies with the server
+    await client.query('CREATE TABLE tasks (id int PRIMARY KEY)');
+    await client.query('INSERT INTO tasks SELECT generate_series(1, 1000)');
+    await postgres.kill();
+    await postgres.start();
+    expect(postgres.log()).toMatch(/database system was interrupted/);
+    const after = await connect(url);
+    try {
+      const { rows } = await after.query<{ count: number }>('SELECT count(*)::int AS count FROM tasks');
+      expect(rows).toEqual([{ count: 1000 }]);
+    } finally {
+      await after.end();
+      await client.end().catch(() => {});
+    }
+  });
+
   it('pause wedges open sessions and new connections; resume lets them finish', async () => {
     const open = await connect(postgres.url());
     try {

@@ -4,9 +4,10 @@
  * `initdb` makes a fresh cluster in a temporary folder of its own, with the superuser `pollen` /
  * `pollen-test` and password (SCRAM) authentication on TCP and on the Unix socket, so that a wrong
  * password is refused as in production. The server runs in the foreground (`postgres -D …`), with
- * durability off (fsync, full_page_writes, synchronous_commit) because a test server never needs to
- * survive a machine crash (a killed server still recovers: the files are in the page cache), and
- * initdb plus start take about a second.
+ * fsync and full_page_writes off because a test server never needs to survive a machine crash, and
+ * initdb plus start take about a second. synchronous_commit stays on: a commit is then written to the
+ * kernel before it is acknowledged, so a killed server (SIGKILL) recovers every acknowledged commit, as
+ * production would; off, the last ~200 ms of commits are lost with the server's memory.
  *
  * initdb and postgres refuse to run as root: when the tests do (CI does), both run as the `postgres`
  * system user the Debian package creates (through setpriv, which execs, so the child is the postmaster
@@ -43,7 +44,12 @@ export interface PostgresServer {
   createDatabase(name: string): Promise<string>;
   /** Fast shutdown (open sessions are ended); the data stays for `start`. */
   stop(): Promise<void>;
-  /** Starts it again after `stop`, on the same port and data. */
+  /**
+   * SIGKILL to the postmaster and every process it forked (a crashed or OOM-killed server): nothing is
+   * shut down cleanly, and `start` then runs crash recovery.
+   */
+  kill(): Promise<void>;
+  /** Starts it again after `stop` or `kill`, on the same port and data. */
   start(): Promise<void>;
   /** `stop`, then removes the data and socket folder. The server cannot be started again. */
   destroy(): Promise<void>;
@@ -99,7 +105,6 @@ export async function startPostgres(options: { settings?: Record<string, string>
     listen_addresses: '127.0.0.1',
     fsync: 'off',
     full_page_writes: 'off',
-    synchronous_commit: 'off',
     shared_buffers: '16MB',
     ...options.settings,
   };
@@ -165,6 +170,18 @@ export async function startPostgres(options: { settings?: Record<string, string>
       return url(name);
     },
     stop,
+    async kill() {
+      if (!child) return;
+      // Stopped first, so that it forks nothing unseen; its children must die too, or the next start
+      // finds the old shared memory still in use.
+      const postmaster = child.process.pid!;
+      signal(postmaster, 'SIGSTOP');
+      for (const pid of [postmaster, ...forkedBy(postmaster)]) signal(pid, 'SIGKILL');
+      stopped = [];
+      await child.stop();
+      earlier += child.output();
+      child = null;
+    },
     start: launch,
     async destroy() {
       await stop();

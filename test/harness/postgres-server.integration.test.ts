@@ -98,6 +98,7 @@ describe('PostgreSQL 15 harness', () => {
     expect(errors[0]).toMatchObject({ code: '57P01' });
     await expect(connect(url)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await postgres.start();
+    await expect(postgres.start()).rejects.toThrow(/running already/);
     const after = await connect(url);
     try {
       const { rows } = await after.query<{ count: number }>('SELECT count(*)::int AS count FROM tasks');

@@ -116,6 +116,7 @@ export async function startPostgres(options: { settings?: Record<string, string>
 
   const launch = async (): Promise<void> => {
     if (destroyed) throw new Error('this PostgreSQL was destroyed');
+    if (child) throw new Error('this PostgreSQL is running already: stop or kill it first');
     const [program, args] = command('postgres', serverArgs);
     const next = startChild(program, args, { cwd: dir });
     child = next;
@@ -147,6 +148,7 @@ export async function startPostgres(options: { settings?: Record<string, string>
   try {
     await launch();
   } catch (err) {
+    resumers.delete(resume);
     rmSync(dir, { recursive: true, force: true });
     leftovers.delete(dir);
     throw new Error(`PostgreSQL did not start: ${String(err)}\n${earlier.slice(-4000)}`);

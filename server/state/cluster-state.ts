@@ -25,6 +25,8 @@ export interface ClusterStateOptions {
   readonly maxWorkers?: number;
   /** How the index builds what pages first read (arrival-build.ts); tests make slices small. */
   readonly indexPace?: BuildPace;
+  /** The first arrival number to give: a durable history's numbering goes on across restarts. */
+  readonly firstSeq?: number;
 }
 
 export interface Change {
@@ -57,7 +59,7 @@ export class ClusterState implements TaskLinkReads {
   /** Counts and arrival orders by state, name, worker and queue, kept on apply and eviction (task-index.ts). */
   readonly index: TaskIndex;
   /** The next arrival number (TaskRecord.seq). */
-  private nextSeq = 1;
+  private nextSeq: number;
   /** Tasks evicted to stay within maxTasks, since start. */
   evicted = 0;
   /** When the event stream could be heard: worker expiry counts only silence heard (worker-record.ts). */
@@ -65,6 +67,38 @@ export class ClusterState implements TaskLinkReads {
 
   constructor(readonly options: ClusterStateOptions) {
     this.index = new TaskIndex((task) => task.seq > 0, options.maxTasks + 1, options.indexPace);
+    this.nextSeq = options.firstSeq ?? 1;
+  }
+
+  /**
+   * Puts back a task read from history at start, with its arrival number. Tasks come in arrival order,
+   * before any event; past maxTasks the oldest go, as they would have.
+   */
+  restoreTask(task: TaskRecord): void {
+    if (this.tasks.has(task.uuid)) return;
+    if (task.seq >= this.nextSeq) this.nextSeq = task.seq + 1;
+    if (task.name !== null) task.name = this.strings.share(task.name);
+    if (task.worker !== null) task.worker = this.strings.share(task.worker);
+    if (task.queue !== null) task.queue = this.strings.share(task.queue);
+    if (task.sender !== null) task.sender = this.strings.share(task.sender);
+    if (task.routingKey !== null) task.routingKey = this.strings.share(task.routingKey);
+    this.tasks.set(task.uuid, task);
+    this.index.added(task);
+    this.index.reordered(task, task.state, orderValue(task, 'received'), orderValue(task, 'started'), orderValue(task, 'succeeded'), orderValue(task, 'runtime'));
+    if (task.ready) this.finished.push(task);
+    if (task.parentId !== null || task.extra !== null) this.relink(task, null, null);
+    if (this.tasks.size > this.options.maxTasks) this.evictOne(task);
+  }
+
+  /** Puts back a worker read from history at start: offline until it is heard again. */
+  restoreWorker(worker: WorkerRecord): void {
+    if (this.workers.has(worker.hostname)) return;
+    this.workers.set(worker.hostname, worker);
+  }
+
+  /** A worker record of this model (its liveness follows the model's hearing), for restoring. */
+  newWorker(hostname: string, firstSeen: number): WorkerRecord {
+    return new WorkerRecord(hostname, firstSeen, this.hearing);
   }
 
   /** Applies one event received at `localReceived` (our clock, Unix seconds). */

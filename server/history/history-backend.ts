@@ -1,0 +1,22 @@
+/**
+ * Where history is kept, as the durable store (server/store/durable-task-store.ts) sees it: a place that
+ * takes batches of rows (written behind the live model, off the event loop) and answers compiled queries.
+ * SQLite (sqlite-history.ts) and PostgreSQL implement it; everything above it is shared.
+ */
+import type { SqlReader } from './history-sql';
+import type { WriteBatch } from './write-batch';
+
+export interface HistoryBackend extends SqlReader {
+  /** The file or the URL without its password, for logs and messages. */
+  readonly where: string;
+  /** PostgreSQL's rows carry the cluster they belong to; null where the file is the cluster's own. */
+  readonly cluster: string | null;
+  /** Writes one batch in one transaction; rejects with the database's error code on failure. */
+  write(batch: WriteBatch): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** History cannot be opened at start: the message names the file or URL and what is wrong. */
+export class HistoryOpenError extends Error {
+  override readonly name = 'HistoryOpenError';
+}

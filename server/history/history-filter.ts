@@ -1,0 +1,120 @@
+/**
+ * The one task filter (lib/query/task-filter.ts) compiled to a WHERE clause over the history's `tasks`,
+ * with the same rules as its evaluation in memory: exact names, workers and queues; states upper-case;
+ * a range's start included and its end only when `toIncluded`; a task without the time outside every range.
+ *
+ * A search has two parts. The trigram index narrows the rows (a term of three characters or more is a
+ * phrase of trigrams, which is a substring match), and the exact match decides: on SQLite the search
+ * engine itself (lib/search) runs as an SQL function in the reader thread, so a row matches in history
+ * exactly when it would in memory, kwargs pairs included.
+ */
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import type { TaskFilter, TimeRange } from '@/lib/query/task-filter';
+import type { SearchNode, SearchQuery } from '@/lib/search/search-query';
+import type { Dialect, HistoryTables } from './history-sql';
+
+type Eb = ExpressionBuilder<HistoryTables, 'tasks'>;
+type Condition = Expression<SqlBool>;
+
+/** The SQL function the SQLite reader registers: the search engine over a row's text fields. */
+export const SEARCH_FUNCTION = 'pollen_search';
+/** The fields it takes, in order. */
+export const SEARCH_ARGUMENTS = ['uuid', 'name', 'state', 'worker', 'args', 'kwargs', 'result', 'exception'] as const;
+
+/** Shorter needles have no trigram: only the exact match can look for them. */
+const MIN_TRIGRAM = 3;
+
+function inRange(eb: Eb, column: 'received' | 'started', range: TimeRange): Condition[] {
+  const conditions: Condition[] = [eb(column, 'is not', null)];
+  if (range.from !== null) conditions.push(eb(column, '>=', range.from));
+  if (range.to !== null) conditions.push(eb(column, range.toIncluded ? '<=' : '<', range.to));
+  return conditions;
+}
+
+/** An FTS5 phrase: the needle quoted, its quotes doubled. */
+function phrase(needle: string): string {
+  return `"${needle.replace(/"/g, '""')}"`;
+}
+
+/**
+ * An FTS5 expression that every row matching `node` matches (a superset), or null when the trigram index
+ * cannot narrow it (a short needle, a state, a worker: those are not in the index).
+ */
+function trigramExpression(node: SearchNode): string | null {
+  switch (node.kind) {
+    case 'state':
+      return null;
+    case 'kwarg':
+      return node.key.length >= MIN_TRIGRAM ? `{kwargs} : ${phrase(node.key.toLowerCase())}` : null;
+    case 'text': {
+      if (node.needle.length < MIN_TRIGRAM) return null;
+      switch (node.field) {
+        case null:
+          // Free text looks in the state and the worker too, which the index does not hold.
+          return null;
+        case 'result':
+          return `{result exception} : ${phrase(node.needle)}`;
+        case 'worker':
+          return null;
+        default:
+          return `{${node.field}} : ${phrase(node.needle)}`;
+      }
+    }
+    case 'and': {
+      const parts = node.children.map(trigramExpression).filter((p): p is string => p !== null);
+      return parts.length === 0 ? null : parts.map((p) => `(${p})`).join(' AND ');
+    }
+    case 'or': {
+      const parts = node.children.map(trigramExpression);
+      return parts.some((p) => p === null) ? null : parts.map((p) => `(${p})`).join(' OR ');
+    }
+  }
+}
+
+/**
+ * A free-text term of three characters or more: the trigram index, or a state or worker holding it
+ * (found among the few distinct ones the counts keep). As a prefilter of an AND, this narrows a search
+ * that has no other index to go by.
+ */
+function freeTextNarrowing(eb: Eb, node: SearchNode): Condition | null {
+  if (node.kind === 'and') {
+    for (const child of node.children) {
+      const narrowed = freeTextNarrowing(eb, child);
+      if (narrowed !== null) return narrowed;
+    }
+    return null;
+  }
+  if (node.kind !== 'text' || node.field !== null || node.needle.length < MIN_TRIGRAM) return null;
+  const keysHolding = (field: 'state' | 'worker') =>
+    sql<boolean>`${sql.ref(field)} IN (SELECT key FROM task_counts WHERE field = ${field} AND n > 0 AND instr(lower(key), ${node.needle}) > 0)`;
+  return eb.or([sql<boolean>`seq IN (SELECT rowid FROM task_text WHERE task_text MATCH ${phrase(node.needle)})`, keysHolding('state'), keysHolding('worker')]);
+}
+
+function searchConditions(eb: Eb, dialect: Dialect, search: SearchQuery): Condition[] {
+  if (search.kind === 'all') return [];
+  if (dialect !== 'sqlite') throw new Error('search over PostgreSQL history is not built yet');
+  const conditions: Condition[] = [];
+  const fts = trigramExpression(search);
+  if (fts !== null) conditions.push(sql<boolean>`seq IN (SELECT rowid FROM task_text WHERE task_text MATCH ${fts})`);
+  else {
+    const narrowed = freeTextNarrowing(eb, search);
+    if (narrowed !== null) conditions.push(narrowed);
+  }
+  const args = sql.join(SEARCH_ARGUMENTS.map((c) => sql.ref(c)));
+  conditions.push(sql<boolean>`${sql.raw(SEARCH_FUNCTION)}(${JSON.stringify(search)}, ${args}) = 1`);
+  return conditions;
+}
+
+/** The filter as conditions on `tasks` (all must hold); empty for no filter. */
+export function filterConditions(eb: Eb, dialect: Dialect, filter: TaskFilter): Condition[] {
+  const conditions: Condition[] = [];
+  if (filter.states !== null) conditions.push(eb('state', 'in', filter.states));
+  if (filter.names !== null) conditions.push(eb('name', 'in', filter.names));
+  if (filter.workers !== null) conditions.push(eb('worker', 'in', filter.workers));
+  if (filter.queues !== null) conditions.push(eb('queue', 'in', filter.queues));
+  if (filter.received !== null) conditions.push(...inRange(eb, 'received', filter.received));
+  if (filter.started !== null) conditions.push(...inRange(eb, 'started', filter.started));
+  if (filter.lost !== null) conditions.push(eb('lost', '=', filter.lost ? 1 : 0));
+  conditions.push(...searchConditions(eb, dialect, filter.search));
+  return conditions;
+}

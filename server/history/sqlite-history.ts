@@ -1,0 +1,142 @@
+/**
+ * The SQLite history: one file per cluster, written by one thread and read by another (sqlite-thread.ts),
+ * so neither a slow disk nor a long search ever holds the event loop.
+ *
+ * Opening it checks everything a start can trip on, and says which file and what is wrong: a file that
+ * is not a database (or is corrupt), one that cannot be opened or written, one locked by another
+ * process or in use by another Pollen, one whose schema is newer than this Pollen.
+ */
+import { hostname } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Compiled, SqlReader } from './history-sql';
+import { HistoryOpenError, type HistoryBackend } from './history-backend';
+import { SQLITE_SCHEMA_VERSION } from './sqlite-schema';
+import type { ThreadAnswer, ThreadRequestBody } from './sqlite-thread-protocol';
+import type { WriteBatch } from './write-batch';
+
+/** Seconds: a run of Pollen heard from this recently still holds the file. */
+const IN_USE_WITHIN = 15;
+
+/**
+ * Worker threads do not inherit the main thread's loader: the thread registers tsx (as the server runs
+ * through it) and then loads its TypeScript.
+ */
+const THREAD_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./sqlite-thread.ts', import.meta.url).href)}); })`;
+
+/** What SQLite's error codes mean for the person starting Pollen. */
+function openProblem(code: string, message: string): string {
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return 'is not a Pollen history: not an SQLite database, or corrupt';
+  if (code.startsWith('SQLITE_CANTOPEN')) return 'cannot be opened: check that its directory exists and that Pollen may read and write there';
+  if (code.startsWith('SQLITE_READONLY')) return 'is read-only: Pollen must be able to write its history';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'is locked by another process';
+  if (code === 'SQLITE_FULL') return 'cannot be written: the disk is full';
+  if (code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH')) return 'cannot be opened: permission denied';
+  return `cannot be opened (${code}: ${message})`;
+}
+
+class SqliteThread {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  private exited: Error | null = null;
+
+  constructor(file: string, role: 'writer' | 'reader') {
+    this.worker = new Worker(THREAD_BOOT, { eval: true, workerData: { file, role } });
+    this.worker.on('message', (answer: ThreadAnswer) => {
+      const waiter = this.waiting.get(answer.id);
+      if (waiter === undefined) return;
+      this.waiting.delete(answer.id);
+      if (answer.ok) waiter.resolve(answer.value);
+      else waiter.reject(Object.assign(new Error(answer.message), { code: answer.code }));
+    });
+    const fail = (err: Error) => {
+      this.exited = err;
+      for (const waiter of this.waiting.values()) waiter.reject(err);
+      this.waiting.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(Object.assign(new Error(`the SQLite ${role} thread exited (${code})`), { code: 'THREAD_EXIT' })));
+  }
+
+  request<T>(request: ThreadRequestBody): Promise<T> {
+    if (this.exited !== null) return Promise.reject(this.exited);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.exited === null) await this.request({ op: 'close' }).catch(() => undefined);
+    await this.worker.terminate();
+  }
+}
+
+export class SqliteHistory implements HistoryBackend, SqlReader {
+  readonly dialect = 'sqlite' as const;
+  readonly cluster = null;
+
+  private constructor(
+    readonly where: string,
+    private readonly writer: SqliteThread,
+    private readonly reader: SqliteThread,
+    /** Whether this start made the file. */
+    readonly created: boolean,
+  ) {}
+
+  /** Opens (or makes) the history in `file`; throws HistoryOpenError saying what is wrong with it. */
+  static async open(file: string): Promise<SqliteHistory> {
+    const writer = new SqliteThread(file, 'writer');
+    let reader: SqliteThread | null = null;
+    try {
+      const opened = await writer.request<{ schemaVersion: number; created: boolean }>({ op: 'open' }).catch((err: { code?: string; message: string }) => {
+        throw new HistoryOpenError(`${file} ${openProblem(err.code ?? 'ERROR', err.message)}`);
+      });
+      if (opened.schemaVersion > SQLITE_SCHEMA_VERSION) {
+        throw new HistoryOpenError(`${file} was written by a newer Pollen (schema ${opened.schemaVersion}; this Pollen knows up to ${SQLITE_SCHEMA_VERSION}): upgrade Pollen, or point --db elsewhere`);
+      }
+      const runs = await writer.request<{ pid: number; host: string; last_heard: number }[]>({ op: 'all', sql: 'SELECT pid, host, last_heard FROM runs ORDER BY id DESC LIMIT 1', params: [] });
+      const last = runs[0];
+      if (last !== undefined && last.host === hostname() && last.pid !== process.pid && Date.now() / 1000 - last.last_heard < IN_USE_WITHIN && processAlive(last.pid)) {
+        throw new HistoryOpenError(`${file} is in use by another Pollen (pid ${last.pid}): two Pollens must not write one SQLite history; use PostgreSQL to share one`);
+      }
+      reader = new SqliteThread(file, 'reader');
+      await reader.request({ op: 'open' }).catch((err: { code?: string; message: string }) => {
+        throw new HistoryOpenError(`${file} ${openProblem(err.code ?? 'ERROR', err.message)}`);
+      });
+      return new SqliteHistory(file, writer, reader, opened.created);
+    } catch (err) {
+      await writer.close();
+      await reader?.close();
+      throw err;
+    }
+  }
+
+  all<Row = Record<string, unknown>>(query: Compiled): Promise<Row[]> {
+    return this.reader.request<Row[]>({ op: 'all', sql: query.sql, params: query.parameters });
+  }
+
+  /** Runs a statement on the writer's connection (retention, maintenance). */
+  async run(query: Compiled): Promise<number> {
+    const { changes } = await this.writer.request<{ changes: number }>({ op: 'run', sql: query.sql, params: query.parameters });
+    return changes;
+  }
+
+  async write(batch: WriteBatch): Promise<void> {
+    await this.writer.request({ op: 'write', batch });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.reader.close(), this.writer.close()]);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The SQLite history's schema, as numbered migrations applied in order inside one transaction each.
+ * A migration is never edited once released: a change is a new one, tested from the schema before it
+ * (sqlite-schema.test.ts). A file whose schema is newer than the last one here is refused at start.
+ *
+ * Every filter and sort the APIs offer has an index ending in `seq`, so a page is a range walk whatever
+ * the order (the keyset cursor is (value, seq)). Counts by state, name, worker and queue are kept by
+ * triggers in `task_counts`, so a total is a lookup, not a count of millions of rows. Free-text search
+ * has a trigram index (FTS5, contentless: the text is not stored twice), which answers Flower's
+ * case-insensitive substrings of three characters or more.
+ */
+
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+const COUNTED = ['state', 'name', 'worker', 'queue'] as const;
+
+function countStatements(row: 'NEW' | 'OLD', delta: 1 | -1): string {
+  const sign = delta > 0 ? '+ 1' : '- 1';
+  const total = `INSERT INTO task_counts (field, key, n) VALUES ('total', '', ${delta}) ON CONFLICT (field, key) DO UPDATE SET n = n ${sign};`;
+  const fields = COUNTED.map(
+    (field) => `INSERT INTO task_counts (field, key, n) SELECT '${field}', ${row}.${field}, ${delta} WHERE ${row}.${field} IS NOT NULL ON CONFLICT (field, key) DO UPDATE SET n = n ${sign};`,
+  );
+  return [total, ...fields].join('\n    ');
+}
+
+const TEXT_COLUMNS = 'uuid, name, args, kwargs, result, exception';
+
+const V1 = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+CREATE TABLE tasks (
+  seq INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL UNIQUE,
+  state TEXT NOT NULL,
+  name TEXT, worker TEXT, queue TEXT,
+  received REAL, started REAL,
+  o_received REAL, o_started REAL, o_succeeded REAL, runtime REAL, timestamp REAL NOT NULL,
+  lost INTEGER NOT NULL DEFAULT 0,
+  parent_id TEXT, root_id TEXT, retry_of TEXT,
+  args TEXT, kwargs TEXT, result TEXT, exception TEXT, traceback TEXT,
+  doc TEXT NOT NULL
+);
+CREATE INDEX tasks_state ON tasks (state, seq);
+CREATE INDEX tasks_name ON tasks (name, seq);
+CREATE INDEX tasks_worker ON tasks (worker, seq);
+CREATE INDEX tasks_queue ON tasks (queue, seq);
+CREATE INDEX tasks_o_received ON tasks (o_received, seq);
+CREATE INDEX tasks_o_started ON tasks (o_started, seq);
+CREATE INDEX tasks_o_succeeded ON tasks (o_succeeded, seq);
+CREATE INDEX tasks_runtime ON tasks (runtime, seq);
+CREATE INDEX tasks_timestamp ON tasks (timestamp, seq);
+CREATE INDEX tasks_received ON tasks (received) WHERE received IS NOT NULL;
+CREATE INDEX tasks_started ON tasks (started) WHERE started IS NOT NULL;
+CREATE INDEX tasks_lost ON tasks (seq) WHERE lost = 1;
+CREATE INDEX tasks_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL;
+CREATE INDEX tasks_retry_of ON tasks (retry_of) WHERE retry_of IS NOT NULL;
+
+CREATE TABLE task_events (
+  task_seq INTEGER NOT NULL,
+  id INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  timestamp REAL NOT NULL,
+  hostname TEXT,
+  received_at REAL,
+  fields TEXT,
+  PRIMARY KEY (task_seq, id)
+) WITHOUT ROWID;
+
+CREATE TABLE workers (hostname TEXT PRIMARY KEY, last_seen REAL NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+
+CREATE TABLE task_counts (field TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (field, key)) WITHOUT ROWID;
+
+-- One row per run of Pollen on this history: from when it listened to when it was last heard writing.
+-- The time between a run's last_heard and the next run's started_at is when Pollen was not listening.
+CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at REAL NOT NULL, last_heard REAL NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL);
+
+CREATE VIRTUAL TABLE task_text USING fts5(${TEXT_COLUMNS}, tokenize = 'trigram', content = '', contentless_delete = 1);
+
+CREATE TRIGGER tasks_inserted AFTER INSERT ON tasks BEGIN
+    ${countStatements('NEW', 1)}
+    INSERT INTO task_text (rowid, ${TEXT_COLUMNS}) VALUES (NEW.seq, NEW.uuid, NEW.name, NEW.args, NEW.kwargs, NEW.result, NEW.exception);
+END;
+
+CREATE TRIGGER tasks_recounted AFTER UPDATE OF state, name, worker, queue ON tasks
+  WHEN OLD.state IS NOT NEW.state OR OLD.name IS NOT NEW.name OR OLD.worker IS NOT NEW.worker OR OLD.queue IS NOT NEW.queue BEGIN
+    ${countStatements('OLD', -1)}
+    ${countStatements('NEW', 1)}
+END;
+
+CREATE TRIGGER tasks_retexted AFTER UPDATE OF name, args, kwargs, result, exception ON tasks
+  WHEN OLD.name IS NOT NEW.name OR OLD.args IS NOT NEW.args OR OLD.kwargs IS NOT NEW.kwargs OR OLD.result IS NOT NEW.result OR OLD.exception IS NOT NEW.exception BEGIN
+    DELETE FROM task_text WHERE rowid = OLD.seq;
+    INSERT INTO task_text (rowid, ${TEXT_COLUMNS}) VALUES (NEW.seq, NEW.uuid, NEW.name, NEW.args, NEW.kwargs, NEW.result, NEW.exception);
+END;
+
+CREATE TRIGGER tasks_deleted AFTER DELETE ON tasks BEGIN
+    ${countStatements('OLD', -1)}
+    DELETE FROM task_text WHERE rowid = OLD.seq;
+    DELETE FROM task_events WHERE task_seq = OLD.seq;
+END;
+`;
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [{ version: 1, description: 'tasks, their events, workers, counts, runs and text search', sql: V1 }];
+
+export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]?.version ?? 0;

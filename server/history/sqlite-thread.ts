@@ -1,0 +1,146 @@
+/**
+ * The thread that owns one connection to the SQLite history: better-sqlite3 is synchronous, so every
+ * statement runs here, never on the event loop that ingests events and serves pages. The history
+ * (sqlite-history.ts) starts two: a writer, which migrates the schema and writes each batch in one
+ * transaction, and a reader, which WAL lets read while the writer writes.
+ *
+ * Requests come as messages and each gets one answer; a failure answers with SQLite's code (SQLITE_FULL,
+ * SQLITE_BUSY, ...) and never ends the thread, so the next batch can try again.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
+import type { ThreadAnswer, ThreadRequest } from './sqlite-thread-protocol';
+import type { WriteBatch } from './write-batch';
+import { matchesTask } from '@/lib/search/search-match';
+import type { SearchQuery } from '@/lib/search/search-query';
+import { SEARCH_FUNCTION } from './history-filter';
+import { TASK_COLUMNS } from './task-row';
+
+interface Options {
+  readonly file: string;
+  readonly role: 'writer' | 'reader';
+}
+
+const { file, role } = workerData as Options;
+const port = parentPort;
+if (port === null) throw new Error('sqlite-thread runs as a worker thread');
+
+let db: Database.Database | null = null;
+
+/** Columns a late event of an evicted task must not blank out (its new record knows less than the row). */
+const DESCRIPTIVE = new Set(['name', 'worker', 'queue', 'received', 'started', 'o_received', 'o_started', 'o_succeeded', 'runtime', 'parent_id', 'root_id', 'retry_of', 'args', 'kwargs', 'result', 'exception', 'traceback']);
+
+/**
+ * A task's row is keyed by its id. The same record writes over its own row; a task evicted from memory
+ * that comes back (a late event) is a new record with a new arrival number, and writes into the row it
+ * had, keeping that row's number and what the new record does not know.
+ */
+const UPSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map(() => '?').join(', ')})
+  ON CONFLICT (uuid) DO UPDATE SET ${TASK_COLUMNS.filter((c) => c !== 'seq' && c !== 'uuid')
+    .map((c) => (DESCRIPTIVE.has(c) ? `${c} = CASE WHEN excluded.seq = tasks.seq THEN excluded.${c} ELSE coalesce(excluded.${c}, tasks.${c}) END` : `${c} = excluded.${c}`))
+    .join(', ')}
+  RETURNING seq`;
+
+function open(): { schemaVersion: number; created: boolean } {
+  const opened = new Database(file, { readonly: role === 'reader', fileMustExist: role === 'reader', timeout: 2000 });
+  db = opened;
+  if (role === 'reader') {
+    opened.pragma('cache_size = -65536');
+    registerSearch(opened);
+    return { schemaVersion: Number(opened.pragma('user_version', { simple: true })), created: false };
+  }
+  // Touches the file first: a file that is not a database fails here, before anything is written.
+  const version = Number(opened.pragma('user_version', { simple: true }));
+  if (version > SQLITE_SCHEMA_VERSION) return { schemaVersion: version, created: false };
+  opened.pragma('journal_mode = WAL');
+  // WAL with NORMAL: a commit is durable against a crash of Pollen (kill -9), and the file is never
+  // corrupted; only a power loss may take back the last commits.
+  opened.pragma('synchronous = NORMAL');
+  opened.pragma('cache_size = -32768');
+  for (const migration of SQLITE_MIGRATIONS) {
+    if (migration.version <= version) continue;
+    opened.transaction(() => {
+      opened.exec(migration.sql);
+      opened.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+  opened.pragma('busy_timeout = 10000');
+  return { schemaVersion: Number(opened.pragma('user_version', { simple: true })), created: version === 0 };
+}
+
+/**
+ * The search engine (lib/search) as an SQL function, so history matches a search exactly as memory does.
+ * A page's query is one search: it is parsed from JSON once, not per row.
+ */
+function registerSearch(conn: Database.Database): void {
+  let last: { json: string; query: SearchQuery } | null = null;
+  conn.function(SEARCH_FUNCTION, { deterministic: true }, (json: unknown, uuid: unknown, name: unknown, state: unknown, worker: unknown, args: unknown, kwargs: unknown, result: unknown, exception: unknown) => {
+    if (last === null || last.json !== json) last = { json: String(json), query: JSON.parse(String(json)) as SearchQuery };
+    const text = (v: unknown) => (typeof v === 'string' ? v : null);
+    const task = { uuid: String(uuid), name: text(name), state: String(state), worker: text(worker), args: text(args), kwargs: text(kwargs), result: text(result), exception: text(exception) };
+    return matchesTask(last.query, task) ? 1 : 0;
+  });
+}
+
+let statements: { task: Database.Statement; event: Database.Statement; worker: Database.Statement; run: Database.Statement } | null = null;
+
+function write(batch: WriteBatch): { stored: number } {
+  const conn = db as Database.Database;
+  statements ??= {
+    task: conn.prepare(UPSERT_TASK),
+    event: conn.prepare('INSERT OR IGNORE INTO task_events (task_seq, id, type, timestamp, hostname, received_at, fields) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    worker: conn.prepare('INSERT INTO workers (hostname, last_seen, doc) VALUES (?, ?, ?) ON CONFLICT (hostname) DO UPDATE SET last_seen = excluded.last_seen, doc = excluded.doc'),
+    run: conn.prepare('INSERT INTO runs (id, started_at, last_heard, pid, host) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET last_heard = excluded.last_heard'),
+  };
+  const { task, event, worker, run } = statements;
+  conn.transaction(() => {
+    // A task written into the row it had before (see UPSERT_TASK): its events go under that row's number.
+    const moved = new Map<number, number>();
+    for (const row of batch.tasks) {
+      const stored = (task.get(row) as { seq: number | bigint }).seq;
+      if (Number(stored) !== row[0]) moved.set(row[0] as number, Number(stored));
+    }
+    for (const row of batch.events) {
+      const seq = moved.get(row[0] as number);
+      if (seq !== undefined) row[0] = seq;
+      event.run(row);
+    }
+    for (const row of batch.workers) worker.run(row);
+    if (batch.run !== null) run.run(batch.run);
+  }).immediate();
+  return { stored: batch.tasks.length };
+}
+
+function answer(request: ThreadRequest): unknown {
+  switch (request.op) {
+    case 'open':
+      return open();
+    case 'write':
+      return write(request.batch);
+    case 'all':
+      return (db as Database.Database).prepare(request.sql).all(...request.params);
+    case 'run': {
+      const info = (db as Database.Database).prepare(request.sql).run(...request.params);
+      return { changes: info.changes };
+    }
+    case 'exec':
+      (db as Database.Database).exec(request.sql);
+      return null;
+    case 'close':
+      db?.close();
+      db = null;
+      return null;
+  }
+}
+
+port.on('message', (request: ThreadRequest) => {
+  let reply: ThreadAnswer;
+  try {
+    reply = { id: request.id, ok: true, value: answer(request) };
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    reply = { id: request.id, ok: false, code: typeof e.code === 'string' ? e.code : 'ERROR', message: String(e.message ?? err) };
+  }
+  port.postMessage(reply);
+});

@@ -47,6 +47,7 @@ export interface TasksTable {
 }
 
 export interface HistoryTables {
+  meta: { cluster: string; key: string; value: string };
   tasks: TasksTable;
   task_events: { cluster: string; task_seq: number; id: number; type: string; timestamp: number; hostname: string | null; received_at: number | null; fields: string | null };
   task_counts: { cluster: string; field: string; key: string; n: number };

@@ -34,18 +34,24 @@ function openProblem(code: string, message: string): string {
   return `cannot be opened (${code}: ${message})`;
 }
 
+/**
+ * One of the process's two SQLite threads. It holds the event loop open only while a request waits, so
+ * a script that is done can end.
+ */
 class SqliteThread {
   private readonly worker: Worker;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   private exited: Error | null = null;
 
-  constructor(file: string, role: 'writer' | 'reader') {
-    this.worker = new Worker(THREAD_BOOT, { eval: true, workerData: { file, role } });
+  constructor(role: 'writer' | 'reader') {
+    this.worker = new Worker(THREAD_BOOT, { eval: true, workerData: { role } });
+    this.worker.unref();
     this.worker.on('message', (answer: ThreadAnswer) => {
       const waiter = this.waiting.get(answer.id);
       if (waiter === undefined) return;
       this.waiting.delete(answer.id);
+      if (this.waiting.size === 0) this.worker.unref();
       if (answer.ok) waiter.resolve(answer.value);
       else waiter.reject(Object.assign(new Error(answer.message), { code: answer.code }));
     });
@@ -53,23 +59,46 @@ class SqliteThread {
       this.exited = err;
       for (const waiter of this.waiting.values()) waiter.reject(err);
       this.waiting.clear();
+      threads.delete(role);
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(Object.assign(new Error(`the SQLite ${role} thread exited (${code})`), { code: 'THREAD_EXIT' })));
   }
 
-  request<T>(request: ThreadRequestBody): Promise<T> {
+  request<T>(conn: number, request: ThreadRequestBody): Promise<T> {
     if (this.exited !== null) return Promise.reject(this.exited);
     const id = this.nextId++;
+    if (this.waiting.size === 0) this.worker.ref();
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ ...request, id });
+      this.worker.postMessage({ ...request, id, conn });
     });
+  }
+}
+
+const threads = new Map<'writer' | 'reader', SqliteThread>();
+let nextConnection = 1;
+
+/** A connection to one history file on one of the two threads. */
+class SqliteConnection {
+  private readonly conn = nextConnection++;
+  private readonly thread: SqliteThread;
+
+  constructor(role: 'writer' | 'reader') {
+    let thread = threads.get(role);
+    if (thread === undefined) {
+      thread = new SqliteThread(role);
+      threads.set(role, thread);
+    }
+    this.thread = thread;
+  }
+
+  request<T>(request: ThreadRequestBody): Promise<T> {
+    return this.thread.request<T>(this.conn, request);
   }
 
   async close(): Promise<void> {
-    if (this.exited === null) await this.request({ op: 'close' }).catch(() => undefined);
-    await this.worker.terminate();
+    await this.request({ op: 'close' }).catch(() => undefined);
   }
 }
 
@@ -79,18 +108,18 @@ export class SqliteHistory implements HistoryBackend, SqlReader {
 
   private constructor(
     readonly where: string,
-    private readonly writer: SqliteThread,
-    private readonly reader: SqliteThread,
+    private readonly writer: SqliteConnection,
+    private readonly reader: SqliteConnection,
     /** Whether this start made the file. */
     readonly created: boolean,
   ) {}
 
   /** Opens (or makes) the history in `file`; throws HistoryOpenError saying what is wrong with it. */
   static async open(file: string): Promise<SqliteHistory> {
-    const writer = new SqliteThread(file, 'writer');
-    let reader: SqliteThread | null = null;
+    const writer = new SqliteConnection('writer');
+    let reader: SqliteConnection | null = null;
     try {
-      const opened = await writer.request<{ schemaVersion: number; created: boolean }>({ op: 'open' }).catch((err: { code?: string; message: string }) => {
+      const opened = await writer.request<{ schemaVersion: number; created: boolean }>({ op: 'open', file }).catch((err: { code?: string; message: string }) => {
         throw new HistoryOpenError(`${file} ${openProblem(err.code ?? 'ERROR', err.message)}`);
       });
       if (opened.schemaVersion > SQLITE_SCHEMA_VERSION) {
@@ -101,8 +130,8 @@ export class SqliteHistory implements HistoryBackend, SqlReader {
       if (last !== undefined && last.host === hostname() && last.pid !== process.pid && Date.now() / 1000 - last.last_heard < IN_USE_WITHIN && processAlive(last.pid)) {
         throw new HistoryOpenError(`${file} is in use by another Pollen (pid ${last.pid}): two Pollens must not write one SQLite history; use PostgreSQL to share one`);
       }
-      reader = new SqliteThread(file, 'reader');
-      await reader.request({ op: 'open' }).catch((err: { code?: string; message: string }) => {
+      reader = new SqliteConnection('reader');
+      await reader.request({ op: 'open', file }).catch((err: { code?: string; message: string }) => {
         throw new HistoryOpenError(`${file} ${openProblem(err.code ?? 'ERROR', err.message)}`);
       });
       return new SqliteHistory(file, writer, reader, opened.created);

@@ -31,6 +31,8 @@ const TEXT_COLUMNS = 'uuid, name, args, kwargs, result, exception';
 
 const V1 = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+-- Names this history's arrival numbering in cursors, which therefore outlive a restart.
+INSERT INTO meta (key, value) VALUES ('id', lower(hex(randomblob(6))));
 
 CREATE TABLE tasks (
   seq INTEGER PRIMARY KEY,

@@ -1,8 +1,9 @@
 /**
- * The thread that owns one connection to the SQLite history: better-sqlite3 is synchronous, so every
- * statement runs here, never on the event loop that ingests events and serves pages. The history
- * (sqlite-history.ts) starts two: a writer, which migrates the schema and writes each batch in one
- * transaction, and a reader, which WAL lets read while the writer writes.
+ * A thread that owns connections to SQLite histories: better-sqlite3 is synchronous, so every statement
+ * runs here, never on the event loop that ingests events and serves pages. The process has two
+ * (sqlite-history.ts): the writer's connections migrate the schema and write each batch in one
+ * transaction; the reader's read, which WAL lets them do while the writer writes. A server holds one
+ * history; tests hold many, and share the two threads.
  *
  * Requests come as messages and each gets one answer; a failure answers with SQLite's code (SQLITE_FULL,
  * SQLITE_BUSY, ...) and never ends the thread, so the next batch can try again.
@@ -17,16 +18,18 @@ import type { SearchQuery } from '@/lib/search/search-query';
 import { SEARCH_FUNCTION } from './history-filter';
 import { TASK_COLUMNS } from './task-row';
 
-interface Options {
-  readonly file: string;
-  readonly role: 'writer' | 'reader';
-}
-
-const { file, role } = workerData as Options;
+const { role } = workerData as { readonly role: 'writer' | 'reader' };
 const port = parentPort;
 if (port === null) throw new Error('sqlite-thread runs as a worker thread');
 
-let db: Database.Database | null = null;
+type Statements = { task: Database.Statement; event: Database.Statement; worker: Database.Statement; run: Database.Statement };
+
+interface Connection {
+  readonly db: Database.Database;
+  statements: Statements | null;
+}
+
+const connections = new Map<number, Connection>();
 
 /** Columns a late event of an evicted task must not blank out (its new record knows less than the row). */
 const DESCRIPTIVE = new Set(['name', 'worker', 'queue', 'received', 'started', 'o_received', 'o_started', 'o_succeeded', 'runtime', 'parent_id', 'root_id', 'retry_of', 'args', 'kwargs', 'result', 'exception', 'traceback']);
@@ -42,9 +45,9 @@ const UPSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TA
     .join(', ')}
   RETURNING seq`;
 
-function open(): { schemaVersion: number; created: boolean } {
+function open(conn: number, file: string): { schemaVersion: number; created: boolean } {
   const opened = new Database(file, { readonly: role === 'reader', fileMustExist: role === 'reader', timeout: 2000 });
-  db = opened;
+  connections.set(conn, { db: opened, statements: null });
   if (role === 'reader') {
     opened.pragma('cache_size = -65536');
     registerSearch(opened);
@@ -83,17 +86,21 @@ function registerSearch(conn: Database.Database): void {
   });
 }
 
-let statements: { task: Database.Statement; event: Database.Statement; worker: Database.Statement; run: Database.Statement } | null = null;
+function connection(conn: number): Connection {
+  const found = connections.get(conn);
+  if (found === undefined) throw Object.assign(new Error('the history is closed'), { code: 'CLOSED' });
+  return found;
+}
 
-function write(batch: WriteBatch): { stored: number } {
-  const conn = db as Database.Database;
-  statements ??= {
+function write(connected: Connection, batch: WriteBatch): { stored: number } {
+  const conn = connected.db;
+  connected.statements ??= {
     task: conn.prepare(UPSERT_TASK),
     event: conn.prepare('INSERT OR IGNORE INTO task_events (task_seq, id, type, timestamp, hostname, received_at, fields) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     worker: conn.prepare('INSERT INTO workers (hostname, last_seen, doc) VALUES (?, ?, ?) ON CONFLICT (hostname) DO UPDATE SET last_seen = excluded.last_seen, doc = excluded.doc'),
     run: conn.prepare('INSERT INTO runs (id, started_at, last_heard, pid, host) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET last_heard = excluded.last_heard'),
   };
-  const { task, event, worker, run } = statements;
+  const { task, event, worker, run } = connected.statements;
   conn.transaction(() => {
     // A task written into the row it had before (see UPSERT_TASK): its events go under that row's number.
     const moved = new Map<number, number>();
@@ -115,21 +122,18 @@ function write(batch: WriteBatch): { stored: number } {
 function answer(request: ThreadRequest): unknown {
   switch (request.op) {
     case 'open':
-      return open();
+      return open(request.conn, request.file);
     case 'write':
-      return write(request.batch);
+      return write(connection(request.conn), request.batch);
     case 'all':
-      return (db as Database.Database).prepare(request.sql).all(...request.params);
+      return connection(request.conn).db.prepare(request.sql).all(...request.params);
     case 'run': {
-      const info = (db as Database.Database).prepare(request.sql).run(...request.params);
+      const info = connection(request.conn).db.prepare(request.sql).run(...request.params);
       return { changes: info.changes };
     }
-    case 'exec':
-      (db as Database.Database).exec(request.sql);
-      return null;
     case 'close':
-      db?.close();
-      db = null;
+      connections.get(request.conn)?.db.close();
+      connections.delete(request.conn);
       return null;
   }
 }

@@ -17,11 +17,14 @@ import { arrivalPage } from './memory-task-arrival-page';
 import { offsetPage } from './memory-task-offset-page';
 import { memoryPage } from './memory-task-page';
 import { sortedPage } from './memory-task-sorted-page';
+import type { ListeningGap } from '../history/history-reads';
 import type { ChangeListener, SettledListener, TaskCounts, TaskPageResult, TaskStore, TaskWithLinks } from './task-store';
 
 export interface MemoryTaskStoreOptions extends ClusterStateOptions {
   /** Where a throwing listener is reported (it never stops the others, nor the write). */
   readonly log?: Pick<Logger, 'error'>;
+  /** Names the arrival numbering in cursors: a durable history's own, so cursors outlive a restart. */
+  readonly epoch?: string;
 }
 
 /** When a task entered the cluster: sent, else received, else its latest event. */
@@ -34,10 +37,26 @@ export class MemoryTaskStore implements TaskStore {
   private readonly listeners = new Set<ChangeListener>();
   private readonly settledListeners = new Set<SettledListener>();
   /** Names this store's arrival numbering: a cursor from another run (or another store) is refused. */
-  private readonly epoch = randomUUID().slice(0, 8);
+  readonly epoch: string;
 
   constructor(private readonly options: MemoryTaskStoreOptions) {
     this.state = new ClusterState(options);
+    this.epoch = options.epoch ?? randomUUID().slice(0, 8);
+  }
+
+  /** Puts back a task read from history at start (in arrival order, before any event). */
+  restoreTask(task: TaskRecord): void {
+    this.state.restoreTask(task);
+  }
+
+  /** Puts back a worker read from history at start, filled by `fill`. */
+  restoreWorker(hostname: string, fill: (worker: WorkerRecord) => WorkerRecord): void {
+    this.state.restoreWorker(fill(this.state.newWorker(hostname, 0)));
+  }
+
+  /** The held tasks of one worker (those its going offline marks lost). */
+  forTasksOfWorker(hostname: string, visit: (task: TaskRecord) => void): void {
+    this.state.index.forEachWithKeys('worker', new Set([hostname]), visit);
   }
 
   apply(event: CeleryEvent, localReceived: number): Change {
@@ -204,5 +223,35 @@ export class MemoryTaskStore implements TaskStore {
 
   onlineWorkers(now: number): string[] {
     return this.state.onlineWorkers(now);
+  }
+
+  // Without history, the reads across it are the live window's.
+
+  findTask(id: string): Promise<TaskRecord | undefined> {
+    return Promise.resolve(this.task(id));
+  }
+
+  findTaskWithLinks(id: string): Promise<TaskWithLinks | undefined> {
+    return Promise.resolve(this.taskWithLinks(id));
+  }
+
+  findPage(query: TaskQuery): Promise<TaskPageResult> {
+    return Promise.resolve(this.page(query));
+  }
+
+  timeline(): Promise<null> {
+    return Promise.resolve(null);
+  }
+
+  historyWriting(): null {
+    return null;
+  }
+
+  listeningGaps(): Promise<ListeningGap[]> {
+    return Promise.resolve([]);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -5,7 +5,7 @@
  *
  * Every read is awaited, so the suite holds unchanged when a store's reads return Promises.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CeleryEvent, decodeEventBody, type JsonObject, type TaskEvent } from '@/lib/celery';
 import { taskFilter } from '@/lib/query/task-filter';
 import type { TaskQuery } from '@/lib/query/task-query';
@@ -57,8 +57,20 @@ function query(overrides: Partial<TaskQuery> = {}): TaskQuery {
   return { filter: all, sort: { key: 'arrival', order: 'asc' }, page: { kind: 'offset', offset: 0, limit: null }, ...overrides };
 }
 
+/**
+ * Which reads the suite makes: the live window's (page, task, taskWithLinks), or those across history
+ * (findPage, findTask, findTaskWithLinks), which must give the same answers.
+ */
+export type ReadsUnderTest = 'window' | 'history';
+
+let reads: ReadsUnderTest = 'window';
+
+const pageOf = (store: TaskStore, q: TaskQuery) => (reads === 'history' ? store.findPage(q) : Promise.resolve(store.page(q)));
+const taskOf = (store: TaskStore, id: string) => (reads === 'history' ? store.findTask(id) : Promise.resolve(store.task(id)));
+const linksOf = (store: TaskStore, id: string) => (reads === 'history' ? store.findTaskWithLinks(id) : Promise.resolve(store.taskWithLinks(id)));
+
 async function ids(store: TaskStore, q: TaskQuery): Promise<string[]> {
-  const page = await store.page(q);
+  const page = await pageOf(store, q);
   if (!page.ok) throw new Error(`page refused: ${page.reason}`);
   return page.tasks.map((t) => t.uuid);
 }
@@ -73,10 +85,22 @@ function caseFilter(f: CaseFilter) {
   });
 }
 
-export function describeTaskStore(name: string, makeStore: MakeStore): void {
-  const fresh = (options: Partial<StoreOptions> = {}): Promise<TaskStore> => Promise.resolve(makeStore({ maxTasks: 1000, purgeOfflineAfter: 3600, ...options }));
+export function describeTaskStore(name: string, makeStore: MakeStore, readsUnderTest: ReadsUnderTest = 'window'): void {
+  const stores: TaskStore[] = [];
+  const fresh = async (options: Partial<StoreOptions> = {}): Promise<TaskStore> => {
+    const store = await makeStore({ maxTasks: 1000, purgeOfflineAfter: 3600, ...options });
+    stores.push(store);
+    return store;
+  };
 
-  describe(`the task store contract: ${name}`, () => {
+  describe(`the task store contract: ${name}${readsUnderTest === 'history' ? ', reads across history' : ''}`, () => {
+    beforeEach(() => {
+      reads = readsUnderTest;
+    });
+    afterEach(async () => {
+      await Promise.all(stores.splice(0).map((store) => store.close()));
+    });
+
     describe('writes: events in, a change out, told to every listener', () => {
       it('tells change listeners of every event applied, with what it changed, and stops when unsubscribed', async () => {
         const store = await fresh();
@@ -95,7 +119,7 @@ export function describeTaskStore(name: string, makeStore: MakeStore): void {
         stop();
         store.apply(task('task-started', 'a', T + 2), T + 2);
         expect(seen).toHaveLength(2);
-        expect((await store.task('a'))?.state).toBe('STARTED');
+        expect((await taskOf(store, 'a'))?.state).toBe('STARTED');
       });
 
       it("sees the server's own events (a retry's task-sent) as any other write", async () => {
@@ -115,7 +139,7 @@ export function describeTaskStore(name: string, makeStore: MakeStore): void {
         store.onChange((_, event) => seen.push(event.type));
         expect(() => store.apply(sent('a', T), T)).not.toThrow();
         expect(seen).toEqual(['task-sent']);
-        expect(await store.task('a')).toBeDefined();
+        expect(await taskOf(store, 'a')).toBeDefined();
       });
 
       it('settles a task learnt without its event, told to settled listeners only', async () => {
@@ -130,7 +154,7 @@ export function describeTaskStore(name: string, makeStore: MakeStore): void {
         expect(change.task?.state).toBe('SUCCESS');
         expect(settled).toEqual(['task-succeeded SUCCESS result backend']);
         expect(changes).toEqual([]);
-        expect((await store.task('a'))?.settled?.source).toBe('result backend');
+        expect((await taskOf(store, 'a'))?.settled?.source).toBe('result backend');
       });
     });
 
@@ -141,16 +165,16 @@ export function describeTaskStore(name: string, makeStore: MakeStore): void {
         store.apply(sent('c1', T + 1, { parent_id: 'p', root_id: 'p' }), T + 1);
         store.apply(sent('c2', T + 2, { parent_id: 'p', root_id: 'p' }), T + 2);
         store.apply(sent('r', T + 3, { [RETRY_OF]: 'p' }), T + 3);
-        const p = await store.taskWithLinks('p');
+        const p = await linksOf(store, 'p');
         expect(p?.task.uuid).toBe('p');
         expect(p?.parent).toBeNull();
         expect(p?.children).toEqual(['c1', 'c2']);
         expect(p?.retriedAs).toEqual(['r']);
-        const c1 = await store.taskWithLinks('c1');
+        const c1 = await linksOf(store, 'c1');
         expect([c1?.parent, c1?.root]).toEqual(['p', 'p']);
-        expect((await store.taskWithLinks('r'))?.retryOf).toBe('p');
-        expect(await store.taskWithLinks('nope')).toBeUndefined();
-        expect(await store.task('nope')).toBeUndefined();
+        expect((await linksOf(store, 'r'))?.retryOf).toBe('p');
+        expect(await linksOf(store, 'nope')).toBeUndefined();
+        expect(await taskOf(store, 'nope')).toBeUndefined();
       });
 
       it.each(CASES)('pages the shared filter case: $title', async ({ filter, matches }) => {
@@ -163,7 +187,7 @@ export function describeTaskStore(name: string, makeStore: MakeStore): void {
         const store = await fresh();
         for (let i = 0; i < 7; i++) run(store, `t${i}`, T + i * 10);
         const q = (cursor: string | null): TaskQuery => ({ filter: all, sort: { key: 'arrival', order: 'desc' }, page: { kind: 'cursor', cursor, limit: 3 } });
-        const first = await store.page(q(null));
+        const first = await pageOf(store, q(null));
         if (!first.ok) throw new Error(first.reason);
         expect(first.tasks.map((t) => t.uuid)).toEqual(['t6', 't5', 't4']);
         expect(first.total).toBe(7);
@@ -171,18 +195,18 @@ export function describeTaskStore(name: string, makeStore: MakeStore): void {
         const got = [...first.tasks.map((t) => t.uuid)];
         let cursor = first.nextCursor;
         while (cursor !== null) {
-          const page = await store.page(q(cursor));
+          const page = await pageOf(store, q(cursor));
           if (!page.ok) throw new Error(page.reason);
           got.push(...page.tasks.map((t) => t.uuid));
           cursor = page.nextCursor;
         }
         expect(got).toEqual(['t6', 't5', 't4', 't3', 't2', 't1', 't0']);
 
-        const other = await store.page({ filter: all, sort: { key: 'received', order: 'desc' }, page: { kind: 'cursor', cursor: first.nextCursor, limit: 3 } });
+        const other = await pageOf(store, { filter: all, sort: { key: 'received', order: 'desc' }, page: { kind: 'cursor', cursor: first.nextCursor, limit: 3 } });
         expect(other).toEqual({ ok: false, reason: 'other-query' });
-        expect(await store.page(q('not a cursor'))).toEqual({ ok: false, reason: 'malformed' });
+        expect(await pageOf(store, q('not a cursor'))).toEqual({ ok: false, reason: 'malformed' });
         const elsewhere = await fresh();
-        expect(await elsewhere.page(q(first.nextCursor))).toEqual({ ok: false, reason: 'other-run' });
+        expect(await pageOf(elsewhere, q(first.nextCursor))).toEqual({ ok: false, reason: 'other-run' });
       });
 
       it('sorts by received, started, succeeded and runtime, both ways, tasks without the value last', async () => {
@@ -275,7 +299,9 @@ export function describeTaskStore(name: string, makeStore: MakeStore): void {
         run(store, 'new-2', T + 4, { end: null });
         expect(await store.taskCount).toBe(3);
         expect(await store.evicted).toBe(2);
-        expect(await ids(store, query())).toEqual(['running', 'new-1', 'new-2']);
+        // The live window: a store with history still finds the evicted ones across it.
+        const held = store.page(query());
+        expect(held.ok && held.tasks.map((t) => t.uuid)).toEqual(['running', 'new-1', 'new-2']);
       });
 
       it('forgets workers offline longer than purgeOfflineAfter', async () => {

@@ -11,13 +11,11 @@
  * It is the only writer, and the change bus lives on it: whoever writes, metrics, Prometheus and push
  * see it, because they listen here and not to one caller.
  *
- * Writes and reads are synchronous. Writes must be: the ingest hot path runs one apply per event and
- * must stay allocation-light (shared/PERF.md), so a durable store applies to its in-memory window at
- * once and persists behind it. Reads are synchronous too, for now: push flushes, Prometheus scrapes and
- * gap settlement read the live window on every tick and would pay a Promise per row for nothing in
- * memory. The SQL stores of the next issue keep the same live window in memory (the newest maxTasks tasks
- * and all workers), so these reads stay synchronous there; reading history beyond that window will be a
- * separate, async method, added with them, and only the HTTP routes (already async) will call it.
+ * Writes are synchronous: the ingest hot path runs one apply per event and must stay allocation-light
+ * (shared/PERF.md), so the durable store (durable-task-store.ts) applies to its in-memory window at once
+ * and writes history behind it. The live window's reads are synchronous too: push flushes, Prometheus
+ * scrapes and gap settlement read it on every tick and would pay a Promise per row for nothing. Reads
+ * that reach past the window into history (`find*`, `timeline`) are async, and the HTTP routes use them.
  *
  * Queries are data (lib/query's TaskQuery), never closures, so that an SQL store compiles them to WHERE
  * and ORDER BY. Cursors are the store's: opaque strings naming its arrival numbering, refused when they
@@ -29,6 +27,9 @@ import type { Change } from '../state/cluster-state';
 import type { WorkerRecord } from '../state/worker-record';
 import type { Settlement, TaskRecord } from '../state/task-record';
 import type { TaskLinkReads } from '../state/task-links';
+import type { TaskTimelineEvent } from '../history/event-row';
+import type { ListeningGap } from '../history/history-reads';
+import type { HistoryWriting } from '../history/write-behind';
 
 export type { Change };
 
@@ -126,4 +127,21 @@ export interface TaskStore extends TaskLinkReads {
   readonly workerCount: number;
   /** Names of the workers alive at `now` (Unix seconds). */
   onlineWorkers(now: number): string[];
+
+  // Reads across history: what the HTTP routes read. A store without history answers them from memory.
+
+  /** A task by id, held or only in history. */
+  findTask(id: string): Promise<TaskRecord | undefined>;
+  /** A task with its links, children and retries found in history too. */
+  findTaskWithLinks(id: string): Promise<TaskWithLinks | undefined>;
+  /** A page over every task history holds (offset pages without a limit: at most maxTasks rows). */
+  findPage(query: TaskQuery): Promise<TaskPageResult>;
+  /** Every event history holds of the task, in order; null without history (its times stand for them). */
+  timeline(id: string): Promise<TaskTimelineEvent[] | null>;
+  /** How history is being written; null without history (--db memory). */
+  historyWriting(): HistoryWriting | null;
+  /** When Pollen was not listening (between runs on this history), newest first. */
+  listeningGaps(): Promise<ListeningGap[]>;
+  /** Writes what is left and lets go of history. */
+  close(): Promise<void>;
 }

@@ -1,0 +1,197 @@
+/**
+ * Writes the live model's changes to history behind it, never in its way. Ingest only notes what
+ * changed (a task, an event, a worker: a Set add and three array pushes); every `intervalMs` the notes
+ * become one batch of rows, written in one transaction off the event loop. Several events of one task
+ * between flushes are one row write; every event is one small row of the task's timeline.
+ *
+ * When history is slow the batches grow. Past `maxPendingEvents` history is lagging: event rows are
+ * dropped (counted) so memory stays bounded, and tasks and workers keep being written. When a write
+ * fails (a full disk, PostgreSQL gone) what it held is kept and tried again with a backoff, so writing
+ * resumes by itself and nothing already noted is lost while the bounds hold.
+ */
+import { hostname } from 'node:os';
+import type { CeleryEvent } from '@/lib/celery';
+import type { Logger } from '@/lib/runtime/logger';
+import type { TaskRecord } from '../state/task-record';
+import type { WorkerRecord } from '../state/worker-record';
+import { type EventRow, eventRow } from './event-row';
+import type { HistoryBackend } from './history-backend';
+import { taskRow } from './task-row';
+import { workerRow } from './worker-row';
+import type { RunRow, WriteBatch } from './write-batch';
+
+export interface WriteBehindOptions {
+  readonly intervalMs: number;
+  /** Events noted and not yet written past which history is lagging and event rows are dropped. */
+  readonly maxPendingEvents: number;
+  /** Tasks noted and not yet written past which the oldest noted is dropped (counted). */
+  readonly maxPendingTasks: number;
+  /** Unix seconds. */
+  readonly now: () => number;
+  readonly log: Pick<Logger, 'warn' | 'info'>;
+}
+
+/** How history writing goes, for /api/v1/health, the metrics and the page banner. */
+export interface HistoryWriting {
+  readonly where: string;
+  /** writing: keeping up; lagging: behind its bound (rows dropped); failing: the last write failed. */
+  readonly state: 'writing' | 'lagging' | 'failing';
+  readonly error: string | null;
+  readonly pendingTasks: number;
+  readonly pendingEvents: number;
+  readonly droppedEvents: number;
+  readonly droppedTasks: number;
+  readonly writtenTasks: number;
+  readonly writtenEvents: number;
+  /** Unix seconds of the last successful write. */
+  readonly lastWriteAt: number | null;
+}
+
+/** Event ids are this run's number times 2^32 plus a counter: unique across runs without reading a maximum. */
+const EVENT_ID_RUN = 2 ** 32;
+const BACKOFF_MAX_MS = 10_000;
+
+export class WriteBehind {
+  private tasks = new Set<TaskRecord>();
+  private eventsOf: CeleryEvent[] = [];
+  private eventTasks: TaskRecord[] = [];
+  private eventTimes: (number | null)[] = [];
+  /** Event rows built for a write that failed, written first next time. */
+  private unwritten: EventRow[] = [];
+  private workers = new Set<WorkerRecord>();
+  private nextEventId: number;
+  private readonly run: RunRow;
+  private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private retryAt = 0;
+  private error: string | null = null;
+  private lagging = false;
+  private dropped = { events: 0, tasks: 0 };
+  private written = { tasks: 0, events: 0 };
+  private lastWriteAt: number | null = null;
+
+  constructor(
+    private readonly backend: HistoryBackend,
+    runId: number,
+    private readonly options: WriteBehindOptions,
+  ) {
+    this.nextEventId = runId * EVENT_ID_RUN;
+    const now = options.now();
+    this.run = [runId, now, now, process.pid, hostname()];
+  }
+
+  /** A task changed with this event (null: a state learnt without its event), received at `receivedAt`. */
+  taskEvent(task: TaskRecord, event: CeleryEvent | null, receivedAt: number | null): void {
+    this.taskChanged(task);
+    if (event === null) return;
+    if (this.eventsOf.length + this.unwritten.length >= this.options.maxPendingEvents) {
+      this.dropped.events++;
+      this.lagging = true;
+      return;
+    }
+    this.eventsOf.push(event);
+    this.eventTasks.push(task);
+    this.eventTimes.push(receivedAt);
+  }
+
+  /** A task changed without an event of its own (marked lost with its worker). */
+  taskChanged(task: TaskRecord): void {
+    const tasks = this.tasks;
+    if (tasks.size >= this.options.maxPendingTasks && !tasks.has(task)) {
+      for (const oldest of tasks) {
+        tasks.delete(oldest);
+        break;
+      }
+      this.dropped.tasks++;
+      this.lagging = true;
+    }
+    tasks.add(task);
+  }
+
+  workerChanged(worker: WorkerRecord): void {
+    this.workers.add(worker);
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Writes what is noted now; resolves when written (or when the write failed: see status). */
+  flush(): Promise<void> {
+    if (this.flushing !== null) return this.flushing;
+    if (this.failures > 0 && Date.now() < this.retryAt) return Promise.resolve();
+    if (this.tasks.size === 0 && this.eventsOf.length === 0 && this.unwritten.length === 0 && this.workers.size === 0 && this.lastWriteAt !== null) {
+      // Nothing new: the run's row still says when Pollen was last listening, once a second at most.
+      if (this.options.now() - this.run[2] < 1) return Promise.resolve();
+    }
+    this.flushing = this.write().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    const tasks = this.tasks;
+    const workers = this.workers;
+    this.tasks = new Set();
+    this.workers = new Set();
+    const events = this.unwritten;
+    for (let i = 0; i < this.eventsOf.length; i++) {
+      events.push(eventRow(this.eventsOf[i] as CeleryEvent, Math.abs((this.eventTasks[i] as TaskRecord).seq), this.nextEventId++, this.eventTimes[i] ?? null));
+    }
+    this.eventsOf = [];
+    this.eventTasks = [];
+    this.eventTimes = [];
+    this.unwritten = [];
+    const now = this.options.now();
+    this.run[2] = now;
+    const batch: WriteBatch = { tasks: [...tasks].map(taskRow), events, workers: [...workers].map(workerRow), run: [...this.run] };
+    try {
+      await this.backend.write(batch);
+      this.written.tasks += batch.tasks.length;
+      this.written.events += events.length;
+      this.lastWriteAt = now;
+      if (this.failures > 0) this.options.log.info({ where: this.backend.where, after: this.failures }, 'history is being written again');
+      this.failures = 0;
+      this.error = null;
+      if (this.eventsOf.length + this.tasks.size < this.options.maxPendingEvents / 2) this.lagging = false;
+    } catch (err) {
+      // Kept for the next write: the records (written as they are then) and the event rows built.
+      for (const task of tasks) this.taskChanged(task);
+      for (const worker of workers) this.workers.add(worker);
+      this.unwritten = events.length <= this.options.maxPendingEvents ? events : events.slice(events.length - this.options.maxPendingEvents);
+      this.dropped.events += events.length - this.unwritten.length;
+      this.failures++;
+      this.retryAt = Date.now() + Math.min(BACKOFF_MAX_MS, this.options.intervalMs * 2 ** Math.min(this.failures, 6));
+      const message = err instanceof Error ? err.message : String(err);
+      if (this.error !== message || this.failures === 1) this.options.log.warn({ where: this.backend.where, err: message, code: (err as { code?: unknown }).code }, 'history is not being written; the live view goes on, and writing resumes by itself');
+      this.error = message;
+    }
+  }
+
+  status(): HistoryWriting {
+    return {
+      where: this.backend.where,
+      state: this.error !== null ? 'failing' : this.lagging ? 'lagging' : 'writing',
+      error: this.error,
+      pendingTasks: this.tasks.size,
+      pendingEvents: this.eventsOf.length + this.unwritten.length,
+      droppedEvents: this.dropped.events,
+      droppedTasks: this.dropped.tasks,
+      writtenTasks: this.written.tasks,
+      writtenEvents: this.written.events,
+      lastWriteAt: this.lastWriteAt,
+    };
+  }
+
+  /** Stops the timer and writes what is left (one last try). */
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.flushing;
+    this.failures = 0;
+    await this.flush();
+  }
+}

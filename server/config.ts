@@ -7,6 +7,7 @@ import { parseBackendUrl } from '@/lib/backend';
 import { type BrokerUrl, parseBrokerUrl } from '@/lib/broker';
 import { type BasicCredential, parseBasicAuth } from './auth/basic-auth';
 import { flowerBoolean } from './flower-boolean';
+import { type HistoryLocation, historyLocation } from './history/history-location';
 
 export interface ServerConfig {
   readonly port: number;
@@ -52,6 +53,8 @@ export interface ServerConfig {
   /** TLS: both paths or neither. */
   readonly certfile: string | null;
   readonly keyfile: string | null;
+  /** Where history lives (--db, --data-dir, --cluster-name). */
+  readonly history: HistoryLocation;
 }
 
 export const DEFAULT_MAX_TASKS = 100_000;
@@ -124,6 +127,9 @@ const schema = z.object({
   ),
   certfile: optionalText,
   keyfile: optionalText,
+  db: optionalText,
+  dataDir: optionalText,
+  clusterName: optionalText,
 });
 
 export type ConfigInput = z.input<typeof schema>;
@@ -131,7 +137,7 @@ export type ConfigResult = { readonly ok: true; readonly config: ServerConfig } 
 
 const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-export function parseConfig(input: ConfigInput): ConfigResult {
+export function parseConfig(input: ConfigInput, env: Readonly<Record<string, string | undefined>> = process.env, cwd = process.cwd()): ConfigResult {
   const parsed = schema.safeParse(input);
   if (!parsed.success) return { ok: false, errors: parsed.error.issues.map((issue) => `${flagName(issue.path.join('.'))}: ${issue.message}`) };
   const data = parsed.data;
@@ -151,7 +157,9 @@ export function parseConfig(input: ConfigInput): ConfigResult {
   const basicAuth = parseBasicAuth(data.basicAuth);
   if (!basicAuth.ok) errors.push(`--basic-auth: ${basicAuth.error}`);
   if ((data.certfile === null) !== (data.keyfile === null)) errors.push(`${data.certfile === null ? '--certfile' : '--keyfile'}: --certfile and --keyfile go together`);
-  if (errors.length > 0 || !basicAuth.ok) return { ok: false, errors };
+  const history = historyLocation({ db: data.db, dataDir: data.dataDir, clusterName: data.clusterName, broker }, env, cwd);
+  if (!history.ok) errors.push(history.error);
+  if (errors.length > 0 || !basicAuth.ok || !history.ok) return { ok: false, errors };
   return {
     ok: true,
     config: {
@@ -175,6 +183,7 @@ export function parseConfig(input: ConfigInput): ConfigResult {
       frameAncestors: data.frameAncestors,
       certfile: data.certfile,
       keyfile: data.keyfile,
+      history: history.location,
     },
   };
 }

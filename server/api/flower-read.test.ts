@@ -8,8 +8,8 @@ import { getTaskInfo, getTasks as getTasksStreamed, getTaskTypes, getWorkers } f
 import { _allTasks } from './v1/task-test-events';
 
 /** GET /api/tasks with its streamed map read into an object, as a client parses it. */
-function getTasks(state: MemoryTaskStore, query: URLSearchParams): ApiResponse {
-  const response = getTasksStreamed(state, query);
+async function getTasks(state: MemoryTaskStore, query: URLSearchParams): Promise<ApiResponse> {
+  const response = await getTasksStreamed(state, query);
   return response.body instanceof StreamedJsonObject ? { ...response, body: Object.fromEntries(response.body.entries()) } : response;
 }
 
@@ -28,8 +28,8 @@ const q = (params: Record<string, string> = {}) => new URLSearchParams(params);
 describe('GET /api/tasks', () => {
   const { state } = capturedState();
 
-  it('returns an ordered map of uuid to Flower task dicts, newest first', () => {
-    const { status, body } = getTasks(state, q());
+  it('returns an ordered map of uuid to Flower task dicts, newest first', async () => {
+    const { status, body } = (await getTasks(state, q()));
     expect(status).toBe(200);
     const tasks = Object.values(body as Record<string, Record<string, unknown>>);
     expect(tasks.length).toBe(state.taskCount);
@@ -42,51 +42,51 @@ describe('GET /api/tasks', () => {
     }
   });
 
-  it('filters by state, task name and worker, and pages with limit and offset', () => {
-    const failed = Object.values(getTasks(state, q({ state: 'FAILURE' })).body as object) as { state: string }[];
+  it('filters by state, task name and worker, and pages with limit and offset', async () => {
+    const failed = Object.values((await getTasks(state, q({ state: 'FAILURE' }))).body as object) as { state: string }[];
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((t) => t.state === 'FAILURE')).toBe(true);
-    const adds = Object.values(getTasks(state, q({ taskname: 'tasks.add', workername: 'solo@proto' })).body as object) as { name: string; worker: string }[];
+    const adds = Object.values((await getTasks(state, q({ taskname: 'tasks.add', workername: 'solo@proto' }))).body as object) as { name: string; worker: string }[];
     expect(adds.length).toBeGreaterThan(0);
     expect(adds.every((t) => t.name === 'tasks.add' && t.worker === 'solo@proto')).toBe(true);
-    expect(Object.keys(getTasks(state, q({ state: 'All' })).body as object)).toHaveLength(state.taskCount);
-    const all = Object.keys(getTasks(state, q()).body as object);
-    expect(Object.keys(getTasks(state, q({ limit: '3', offset: '2' })).body as object)).toEqual(all.slice(2, 5));
+    expect(Object.keys((await getTasks(state, q({ state: 'All' }))).body as object)).toHaveLength(state.taskCount);
+    const all = Object.keys((await getTasks(state, q())).body as object);
+    expect(Object.keys((await getTasks(state, q({ limit: '3', offset: '2' }))).body as object)).toEqual(all.slice(2, 5));
   });
 
-  it('sorts by name, ascending or descending', () => {
-    const names = Object.values(getTasks(state, q({ sort_by: '-name' })).body as object).map((t: { name: string | null }) => t.name ?? '');
+  it('sorts by name, ascending or descending', async () => {
+    const names = Object.values((await getTasks(state, q({ sort_by: '-name' }))).body as object).map((t: { name: string | null }) => t.name ?? '');
     expect(names).toEqual([...names].sort().reverse());
   });
 
-  it('lists a chain step among its parent children', () => {
-    const tasks = Object.values(getTasks(state, q()).body as object) as { uuid: string; args: string; children: string[] }[];
+  it('lists a chain step among its parent children', async () => {
+    const tasks = Object.values((await getTasks(state, q())).body as object) as { uuid: string; args: string; children: string[] }[];
     const first = tasks.find((t) => t.args === '(1, 2)');
     const second = tasks.find((t) => t.args === '(3, 3)');
     expect(first?.children).toContain(second?.uuid);
   });
 
-  it('filters by search, in Flower\'s query language, together with the other filters', () => {
-    const found = (params: Record<string, string>) => {
-      const { status, body } = getTasks(state, q(params));
+  it('filters by search, in Flower\'s query language, together with the other filters', async () => {
+    const found = async (params: Record<string, string>) => {
+      const { status, body } = (await getTasks(state, q(params)));
       expect(status).toBe(200);
       return Object.values(body as object) as { name: string; state: string; worker: string; args: string; exception: string | null }[];
     };
-    const adds = found({ search: 'name:tasks.add state:success' });
+    const adds = (await found({ search: 'name:tasks.add state:success' }));
     expect(adds.length).toBe([..._allTasks(state)].filter((t) => t.name === 'tasks.add' && t.state === 'SUCCESS').length);
     expect(adds.length).toBeLessThan(state.taskCount);
-    expect(found({ search: 'kwargs:"k=[1, 2]"' }).map((t) => t.name)).toEqual(['tasks.echo']);
-    expect(found({ search: 'result:boom' }).map((t) => t.exception)).toEqual(["ValueError('boom')"]);
-    expect(found({ search: 'boom' }).map((t) => t.args).sort()).toEqual(["('boom',)", "('solo boom',)"]);
-    expect(found({ search: 'boom', workername: 'solo@proto' }).map((t) => t.args)).toEqual(["('solo boom',)"]);
-    expect(found({ search: 'tasks.echo OR args:"(10, 10)"', sort_by: 'name' }).map((t) => t.name)).toEqual(['tasks.add', 'tasks.echo']);
-    expect(found({ search: '   ' })).toHaveLength(state.taskCount);
+    expect((await found({ search: 'kwargs:"k=[1, 2]"' })).map((t) => t.name)).toEqual(['tasks.echo']);
+    expect((await found({ search: 'result:boom' })).map((t) => t.exception)).toEqual(["ValueError('boom')"]);
+    expect((await found({ search: 'boom' })).map((t) => t.args).sort()).toEqual(["('boom',)", "('solo boom',)"]);
+    expect((await found({ search: 'boom', workername: 'solo@proto' })).map((t) => t.args)).toEqual(["('solo boom',)"]);
+    expect((await found({ search: 'tasks.echo OR args:"(10, 10)"', sort_by: 'name' })).map((t) => t.name)).toEqual(['tasks.add', 'tasks.echo']);
+    expect((await found({ search: '   ' }))).toHaveLength(state.taskCount);
     // A qualified term needs one character, not Flower's 3: short numbers and ids are normal there.
-    expect(found({ search: 'args:3' }).map((t) => t.args).sort()).toEqual(['(2, 3)', '(3, 3)', '(30,)']);
+    expect((await found({ search: 'args:3' })).map((t) => t.args).sort()).toEqual(['(2, 3)', '(3, 3)', '(30,)']);
   });
 
-  it('answers a search that does not parse with its code and the position of the fault', () => {
-    expect(getTasks(state, q({ search: 'name:tasks.add 10' }))).toEqual({
+  it('answers a search that does not parse with its code and the position of the fault', async () => {
+    expect((await getTasks(state, q({ search: 'name:tasks.add 10' })))).toEqual({
       status: 400,
       body: {
         error: "search: Unqualified search terms need at least 3 characters: '10'. To search for a short value, qualify it: args:10 (or name:, worker:, kwargs:, result:) at position 15",
@@ -103,8 +103,8 @@ describe('GET /api/tasks', () => {
     [{ received_start: '2026-11-21' }, "received_start: expected 'YYYY-MM-DD HH:MM'"],
     [{ search: 'name:"tasks.add' }, 'search: Unterminated quoted phrase: this " has no closing quote at position 5'],
     [{ search: '(state:FAILURE' }, "search: Missing ')'"],
-  ])('answers %j with 400 naming the parameter', (params, message) => {
-    const { status, body } = getTasks(state, q(params));
+  ])('answers %j with 400 naming the parameter', async (params, message) => {
+    const { status, body } = (await getTasks(state, q(params)));
     expect(status).toBe(400);
     expect((body as { error: string }).error).toContain(message);
   });
@@ -113,10 +113,10 @@ describe('GET /api/tasks', () => {
 describe('GET /api/task/info/:id and /api/workers', () => {
   const { state, end } = capturedState();
 
-  it('returns one task, or 404', () => {
+  it('returns one task, or 404', async () => {
     const id = [..._allTasks(state)].find((t) => t.name === 'tasks.flaky')?.uuid ?? '';
-    expect(getTaskInfo(state, id)).toMatchObject({ status: 200, body: { uuid: id, state: 'SUCCESS', retries: 1 } });
-    expect(getTaskInfo(state, 'nope')).toEqual({ status: 404, body: { error: "Unknown task 'nope'" } });
+    expect((await getTaskInfo(state, id))).toMatchObject({ status: 200, body: { uuid: id, state: 'SUCCESS', retries: 1 } });
+    expect((await getTaskInfo(state, 'nope'))).toEqual({ status: 404, body: { error: "Unknown task 'nope'" } });
   });
 
   it('answers status=true with {name: alive}', async () => {
@@ -133,7 +133,7 @@ describe('GET /api/task/info/:id and /api/workers', () => {
     expect(body['prefork@proto']).toMatchObject({ 'task-succeeded': counters?.succeeded, 'task-failed': counters?.failed, 'task-retried': counters?.retried });
   });
 
-  it('lists the task types seen, sorted', () => {
+  it('lists the task types seen, sorted', async () => {
     const types = (getTaskTypes(state).body as { 'task-types': string[] })['task-types'];
     expect(types).toContain('tasks.add');
     expect(types).toContain('tasks.flaky');

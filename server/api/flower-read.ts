@@ -121,13 +121,13 @@ export function flowerTaskQuery(q: z.output<typeof tasksQuery>): { ok: true; que
   return { ok: true, query: { filter, sort, page: { kind: 'offset', offset: q.offset, limit: q.limit ?? null } } };
 }
 
-export function getTasks(state: TaskStore, query: URLSearchParams): ApiResponse {
+export async function getTasks(state: TaskStore, query: URLSearchParams): Promise<ApiResponse> {
   const parsed = tasksQuery.safeParse(queryObject(query));
   if (!parsed.success) return badRequest(parsed.error);
   const q = parsed.data;
   const built = flowerTaskQuery(q);
   if (!built.ok) return built.response;
-  const page = state.page(built.query);
+  const page = await state.findPage(built.query);
   if (!page.ok) return apiError(400, 'offset pages take no cursor');
   const tasks = page.tasks;
   // Without a limit (Flower's default) this is every task: written as it is serialized, never whole.
@@ -139,10 +139,10 @@ export function getTasks(state: TaskStore, query: URLSearchParams): ApiResponse 
   };
 }
 
-export function getTaskInfo(state: TaskStore, id: string): ApiResponse {
-  const task = state.task(id);
-  if (task === undefined) return apiError(404, `Unknown task '${id}'`);
-  return { status: 200, body: flowerTask(linkedTaskView(task, state)) };
+export async function getTaskInfo(state: TaskStore, id: string): Promise<ApiResponse> {
+  const linked = await state.findTaskWithLinks(id);
+  if (linked === undefined) return apiError(404, `Unknown task '${id}'`);
+  return { status: 200, body: flowerTask(linkedTaskView(linked.task, { childrenOf: () => linked.children, retriedAs: () => linked.retriedAs })) };
 }
 
 /** Flower's `GET /api/task/types`: the names of the tasks seen, sorted. */

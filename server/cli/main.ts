@@ -8,6 +8,7 @@
  */
 import { Command } from 'commander';
 import { type ConfigInput, parseConfig } from '../config';
+import { HistoryOpenError } from '../history/history-backend';
 import { startServer } from '../http/create-server';
 import { createLogger, logForPeople } from '@/lib/runtime/logger';
 import { VERSION } from '@/lib/runtime/version';
@@ -33,7 +34,10 @@ async function serve(input: Record<string, unknown>, demo = false): Promise<void
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') log.fatal(`port ${config.port} is already in use; choose another with --port`);
     else if (code === 'EADDRNOTAVAIL') log.fatal(`cannot listen on address ${config.address}; check --address`);
-    else if (code === 'ENOENT' || code === 'EACCES') log.fatal({ err }, 'cannot read --certfile or --keyfile');
+    else if (err instanceof HistoryOpenError) {
+      process.stderr.write(`pollen: history: ${err.message}\n`);
+      process.exit(2);
+    } else if (code === 'ENOENT' || code === 'EACCES') log.fatal({ err }, 'cannot read --certfile or --keyfile');
     else log.fatal({ err }, 'pollen could not start');
     process.exit(1);
   }
@@ -87,7 +91,8 @@ addServeOptions(
   // Its results stay in this process unless a backend is named, which works on any broker since the
   // demo workers share the process.
   const inProcess = options['broker'] === undefined;
-  return serve({ ...options, unauthenticatedApi: inProcess ? true : options['unauthenticatedApi'], broker: options['broker'] ?? 'memory://', resultBackend: options['resultBackend'] ?? 'memory://' }, true);
+  // The demo's made-up tasks stay out of real history unless --db says where.
+  return serve({ ...options, db: options['db'] ?? 'memory', unauthenticatedApi: inProcess ? true : options['unauthenticatedApi'], broker: options['broker'] ?? 'memory://', resultBackend: options['resultBackend'] ?? 'memory://' }, true);
 });
 
 program.addCommand(workerCommand());

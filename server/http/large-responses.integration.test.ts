@@ -69,8 +69,8 @@ function get(url: string, options: { keep?: boolean; onResponse?: (res: Incoming
 }
 
 /** What the map was before it was streamed: the whole object through JSON.stringify. */
-function wholeText(state: TaskStore, query: string): string {
-  const body = getTasks(state, new URLSearchParams(query)).body;
+async function wholeText(state: TaskStore, query: string): Promise<string> {
+  const body = (await getTasks(state, new URLSearchParams(query))).body;
   if (!(body instanceof StreamedJsonObject)) throw new Error('GET /api/tasks did not answer a streamed map');
   return JSON.stringify(Object.fromEntries(body.entries()));
 }
@@ -97,7 +97,7 @@ describe(`GET /api/tasks with ${TASKS} tasks`, () => {
       expect(answer.headers['transfer-encoding']).toBe('chunked');
       expect(answer.headers['content-length']).toBeUndefined();
       expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
-      const expected = wholeText(state, query.slice(1));
+      const expected = (await wholeText(state, query.slice(1)));
       expect(answer.text.length).toBe(expected.length);
       expect(answer.text === expected).toBe(true);
     },

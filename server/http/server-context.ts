@@ -17,7 +17,7 @@ import { WorkerControl } from '../control/worker-control';
 import { feedWorkerStats, Metrics } from '../metrics';
 import { feedPrometheus, PrometheusMetrics } from '../prometheus/prometheus-metrics';
 import { QueueSampler } from '../queues/queue-sampler';
-import { MemoryTaskStore } from '../store/memory-task-store';
+import { openTaskStore } from '../store/open-task-store';
 import { HeavyRequests } from './heavy-requests';
 import type { RouteContext } from './route-types';
 
@@ -32,7 +32,7 @@ export interface ServerContext extends RouteContext {
 
 export async function createServerContext(config: ServerConfig, log: Logger): Promise<ServerContext> {
   const info: ServerInfo = { name: 'pollen', version: VERSION, broker: config.broker?.display ?? null, resultBackend: config.resultBackend?.display ?? null, startedAt: Date.now() };
-  const store = new MemoryTaskStore({ maxTasks: config.maxTasks, maxWorkers: config.maxWorkers, purgeOfflineAfter: config.purgeOfflineWorkers, log: log.child({ scope: 'store' }) });
+  const store = await openTaskStore(config.history, { maxTasks: config.maxTasks, maxWorkers: config.maxWorkers, purgeOfflineAfter: config.purgeOfflineWorkers, log: log.child({ scope: 'store' }) });
   const metrics = new Metrics();
   const backend = config.resultBackend ? createResultBackend(config.resultBackend.href) : null;
   const collector = config.broker
@@ -71,6 +71,8 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
       await client?.close().catch(() => undefined);
       await collector?.stop();
       await backend?.close().catch(() => undefined);
+      // Last: what the collector delivered before it stopped is written too.
+      await store.close().catch((err: unknown) => log.error({ err }, 'history could not be closed cleanly'));
     },
   };
 }

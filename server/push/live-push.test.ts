@@ -224,7 +224,7 @@ describe('pushed tasks are the REST API’s', () => {
     await vi.advanceTimersByTimeAsync(250);
 
     const detail = (await getTaskDetail(h.state, null, 'parent')).body as TaskDetail;
-    const page = listTasks(h.state, new URLSearchParams()).body as TaskPage;
+    const page = (await listTasks(h.state, new URLSearchParams())).body as TaskPage;
     const pushedTask = h.updatesOf('a').flatMap((u) => (u.topic === 'task' && u.task !== null ? [u.task] : [])).at(-1);
     const pushedRows = new Map(h.updatesOf('a').flatMap((u) => (u.topic === 'tasks' ? u.upserted : [])).map((row) => [row.uuid, row]));
     expect(pushedTask).toEqual(detail.task);

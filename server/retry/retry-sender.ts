@@ -38,14 +38,16 @@ export class RetrySession {
 
   /** What a retry of this task would send, or why it would not. */
   async plan(id: string): Promise<RetryPlan> {
-    const task = this.deps.state.task(id) ?? null;
+    // An evicted task is retried from its history as a held one is.
+    const linked = await this.deps.state.findTaskWithLinks(id);
+    const task = linked?.task ?? null;
     const backend = await this.readBackend(id);
     const meta = backend.kind === 'meta' ? backend.meta : null;
     const worker = task?.worker ?? meta?.worker ?? null;
     // The worker's queues decide only when nothing else names the queue: ask it then, not before.
     const needsWorker = this.request.queue === undefined && !task?.queue && !(meta?.extended && meta.queue);
     const workerQueues = worker !== null && needsWorker ? await this.workerQueues(worker) : this.cachedQueues(worker);
-    return planRetry({ id, task, backend, workerQueues, retriedAs: this.deps.state.retriedAs(id) }, this.request);
+    return planRetry({ id, task, backend, workerQueues, retriedAs: linked?.retriedAs ?? this.deps.state.retriedAs(id) }, this.request);
   }
 
   /** Sends the retry under a new id and records the link; returns the new id. */

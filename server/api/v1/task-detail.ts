@@ -1,12 +1,14 @@
 /**
- * GET /api/v1/tasks/:id: one task as the model holds it, its timeline, and what the result backend stores
- * for it (the result, custom states' meta such as PROGRESS, result_extended fields).
+ * GET /api/v1/tasks/:id: one task as the model or its history holds it, its timeline, and what the result
+ * backend stores for it (the result, custom states' meta such as PROGRESS, result_extended fields).
  *
- * The model keeps the last time of each event type and every Celery retry attempt, not every event, so
- * the timeline is rebuilt from those: one entry per event type seen, plus one task-retried per attempt.
+ * With history, the timeline is every event it holds of the task, every attempt of a retried task
+ * included. Without it, the model keeps the last time of each event type and every Celery retry attempt,
+ * so the timeline is rebuilt from those: one entry per event type seen, plus one task-retried per attempt.
  */
 import { MalformedResultError, type ResultBackend } from '@/lib/backend';
 import { exceptionToJson, isJsonObject, type JsonObject, type JsonValue, type TaskMeta } from '@/lib/celery';
+import type { TaskTimelineEvent } from '../../history/event-row';
 import type { TaskStore } from '../../store/task-store';
 import type { TaskRecord } from '../../state/task-record';
 import { BACKEND_UNAVAILABLE, readBackend } from '../../backend/request-read';
@@ -20,7 +22,8 @@ import type { TaskDetail, TimelineEntry } from '@/lib/api/tasks';
  * flight (its event was missed or is late), so the task and its stored record never contradict each other.
  */
 export async function getTaskDetail(state: TaskStore, backend: ResultBackend | null, id: string, settleStored: ((meta: TaskMeta) => void) | null = null): Promise<ApiResponse> {
-  const task = state.task(id) ?? null;
+  const linked = (await state.findTaskWithLinks(id)) ?? null;
+  const task = linked?.task ?? null;
   let stored: TaskDetail['backend'] = null;
   if (backend !== null) {
     try {
@@ -35,7 +38,10 @@ export async function getTaskDetail(state: TaskStore, backend: ResultBackend | n
   }
   if (task === null && stored !== null && !stored.available) return apiError(503, `Pollen holds no events for task '${id}' and ${stored.error ?? 'the result backend is unavailable'}`, BACKEND_UNAVAILABLE);
   if (task === null && stored?.meta == null) return apiError(404, `Unknown task '${id}'`);
-  const body: TaskDetail = { task: task === null ? null : v1Task(linkedTaskView(task, state)), timeline: task === null ? [] : timeline(task), backend: stored };
+  const links = { childrenOf: () => linked?.children ?? [], retriedAs: () => linked?.retriedAs ?? [] };
+  const events = task === null ? null : await state.timeline(id);
+  const entries = task === null ? [] : events !== null && events.length > 0 ? historyTimeline(events, task) : timeline(task);
+  const body: TaskDetail = { task: task === null ? null : v1Task(linkedTaskView(task, links)), timeline: entries, backend: stored };
   return { status: 200, body };
 }
 
@@ -64,6 +70,26 @@ export function timeline(task: TaskRecord): TimelineEntry[] {
     entries.push({ type: 'task-retried', timestamp: task.retried });
   }
   return entries.sort((a, b) => a.timestamp - b.timestamp);
+}
+
+/** The events history holds, as timeline entries: each task-retried numbered as its attempt. */
+export function historyTimeline(events: readonly TaskTimelineEvent[], task: TaskRecord): TimelineEntry[] {
+  let attempt = 0;
+  return [...events]
+    .sort((a, b) => a.timestamp - b.timestamp)
+    .map((event): TimelineEntry => {
+      const exception = typeof event.fields?.['exception'] === 'string' ? event.fields['exception'] : null;
+      switch (event.type) {
+        case 'task-sent':
+          return { type: event.type, timestamp: event.timestamp, hostname: event.hostname ?? task.sender };
+        case 'task-retried':
+          return { type: event.type, timestamp: event.timestamp, hostname: event.hostname, retries: attempt++, exception };
+        case 'task-failed':
+          return { type: event.type, timestamp: event.timestamp, hostname: event.hostname, exception };
+        default:
+          return { type: event.type, timestamp: event.timestamp, hostname: event.hostname };
+      }
+    });
 }
 
 /** The stored meta under Celery's own names (CELERY-WIRE.md §7). */

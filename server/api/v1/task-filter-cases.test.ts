@@ -48,7 +48,7 @@ const oneValueFilter = (f: CaseFilter): boolean =>
   (f.states?.length ?? 0) <= 1 && f.queue === undefined && f.receivedAfter === undefined && f.receivedBefore === undefined;
 
 describe('the shared task filter cases, on the server', () => {
-  it('describes each task as the server pushes it after its events', () => {
+  it('describes each task as the server pushes it after its events', async () => {
     for (const task of TASKS) {
       const record = state.task(task.uuid);
       expect(record, task.uuid).toBeDefined();
@@ -56,31 +56,31 @@ describe('the shared task filter cases, on the server', () => {
     }
   });
 
-  it.each(CASES)('GET /api/v1/tasks: $title', ({ filter, matches }) => {
-    const { status, body } = listTasks(state, v1Params(filter));
+  it.each(CASES)('GET /api/v1/tasks: $title', async ({ filter, matches }) => {
+    const { status, body } = await listTasks(state, v1Params(filter));
     expect(status).toBe(200);
     expect(inTableOrder((body as TaskPage).tasks.map((t) => t.uuid))).toEqual(matches);
     expect((body as TaskPage).total_matching).toBe(matches.length);
   });
 
-  it.each(CASES.filter((c) => Object.keys(c.filter).length > 0))('bulk selection: $title', ({ filter, matches }) => {
+  it.each(CASES.filter((c) => Object.keys(c.filter).length > 0))('bulk selection: $title', async ({ filter, matches }) => {
     const input = z.object(bulkShape).parse(queryFields(v1Params(filter)));
     const selected = selectTasks(state, input);
     expect(selected.ok && inTableOrder(selected.ids)).toEqual(matches);
   });
 
-  it.each(CASES.filter((c) => oneValueFilter(c.filter)))("Flower's GET /api/tasks: $title", ({ filter, matches }) => {
+  it.each(CASES.filter((c) => oneValueFilter(c.filter)))("Flower's GET /api/tasks: $title", async ({ filter, matches }) => {
     const params = new URLSearchParams();
     if (filter.states?.[0] !== undefined) params.set('state', filter.states[0]);
     if (filter.name !== undefined) params.set('taskname', filter.name);
     if (filter.worker !== undefined) params.set('workername', filter.worker);
-    const { status, body } = getTasks(state, params);
+    const { status, body } = (await getTasks(state, params));
     expect(status).toBe(200);
     if (!(body instanceof StreamedJsonObject)) throw new Error('expected a streamed map of tasks');
     expect(inTableOrder([...body.entries()].map(([uuid]) => uuid))).toEqual(matches);
   });
 
-  it.each(CASES.filter((c) => oneValueFilter(c.filter)))('the push task-list feed: $title', ({ filter, matches }) => {
+  it.each(CASES.filter((c) => oneValueFilter(c.filter)))('the push task-list feed: $title', async ({ filter, matches }) => {
     const request = parseSubscribeRequest({ topic: 'tasks', state: filter.states?.[0], name: filter.name, worker: filter.worker });
     if (!request.ok || request.value.topic !== 'tasks') throw new Error(JSON.stringify(request));
     const feed = new TaskListFeed(request.value.filter, request.value.limit);

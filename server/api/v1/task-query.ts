@@ -36,14 +36,14 @@ const CURSOR_REFUSALS: Record<CursorRefusal, string> = {
   'other-query': 'cursor: made for another sort or other filters; pass the same ones as for the first page',
 };
 
-export function listTasks(state: TaskStore, query: URLSearchParams): ApiResponse {
+export async function listTasks(state: TaskStore, query: URLSearchParams): Promise<ApiResponse> {
   const parsed = listQuery.safeParse(queryFields(query));
   if (!parsed.success) return badRequest(parsed.error);
   const { limit, cursor: cursorText, sort, order, ...filterInput } = parsed.data;
   const filter = compileFilter(filterInput);
   if (!filter.ok) return filter.response;
   const request: TaskQuery = { filter: filter.filter, sort: { key: sort, order }, page: { kind: 'cursor', cursor: cursorText ?? null, limit } };
-  const page = state.page(request);
+  const page = await state.findPage(request);
   if (!page.ok) return apiError(400, CURSOR_REFUSALS[page.reason]);
   const body: TaskPage = {
     tasks: page.tasks.map((task) => v1Task(linkedTaskView(task, state))),

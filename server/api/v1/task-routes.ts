@@ -8,6 +8,7 @@ import { bulkRetryBody, retryBody, retryMany, retryOne } from './task-retry';
 import { bulkRevokeBody, revokeMany } from './task-revoke';
 import { MAX_WORKFLOW_NODES, workflowOf } from './workflow-graph';
 import { groupOfRoot } from './workflow-groups';
+import { workflowSource } from './workflow-source';
 
 const TAGS = ['tasks'];
 
@@ -72,11 +73,12 @@ export const V1_TASK_ROUTES: readonly Route[] = [
     },
     handle: checkTaskId(async ({ params }, { store, backend }) => {
       const id = params['id'] ?? '';
-      const graph = workflowOf(store, id, store);
+      const source = await workflowSource(store, id);
+      const graph = workflowOf(source, id, source);
       if (graph === null) return apiError(404, `Unknown task '${id}'`);
       // A client's group or chord header has no parent: its members and the chord body come from the backend.
       const group = await groupOfRoot(store, backend, graph.root);
-      return { status: 200, body: group === null ? graph : workflowOf(store, id, store, MAX_WORKFLOW_NODES, group) };
+      return { status: 200, body: group === null ? graph : workflowOf(source, id, source, MAX_WORKFLOW_NODES, group) };
     }),
   },
   {

@@ -27,7 +27,7 @@ const MAX_ANCESTORS = 1000;
 export type { Workflow, WorkflowEdge, WorkflowEdgeKind, WorkflowNode };
 
 /** Null when Pollen does not hold the task. */
-export function workflowOf(state: TaskStore, id: string, links: TaskLinks, maxNodes = MAX_WORKFLOW_NODES, group: TaskGroup | null = null): Workflow | null {
+export function workflowOf(state: Pick<TaskStore, 'task'>, id: string, links: TaskLinks, maxNodes = MAX_WORKFLOW_NODES, group: TaskGroup | null = null): Workflow | null {
   if (state.task(id) === undefined) return null;
   const nodes = new Map<string, WorkflowNode>();
   const edges = new Map<string, WorkflowEdge>();

@@ -3,6 +3,7 @@ import type { Page } from '@playwright/test';
 import { Redis } from 'ioredis';
 import { type CeleryEvent, decodeEventBody, encodeEventMessage, encodeRedisEnvelope, type JsonObject, names } from '../lib/celery';
 import { type Child, startChild } from '../test/harness/child';
+import { testDataDir } from '../test/harness/data-dir';
 import { freePort } from '../test/harness/free-port';
 import { REPO_ROOT } from '../test/harness/ts-worker';
 import { expect, PY_QUEUE, sendTask, test } from './fixtures/cluster';
@@ -128,7 +129,7 @@ async function startFloodPollen(brokerUrl: string): Promise<{ child: Child; base
   const db = 7;
   const broker = brokerUrl.replace(/\/\d+$/, `/${db}`);
   const port = await freePort();
-  const child = startChild(process.execPath, ['server/cli/bin.mjs', '--broker', broker, '--port', String(port), '--address', '127.0.0.1', '--unauthenticated-api', '--max-tasks', '150000', '--enable-events', 'false'], {
+  const child = startChild(process.execPath, ['server/cli/bin.mjs', '--broker', broker, '--port', String(port), '--address', '127.0.0.1', '--unauthenticated-api', '--max-tasks', '150000', '--enable-events', 'false', '--data-dir', testDataDir()], {
     cwd: REPO_ROOT,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', LOG_LEVEL: 'warn' },
   });

@@ -55,6 +55,24 @@ export interface BrokerLink {
   readonly attempts: number;
 }
 
+/**
+ * How history is being written (for the "history is not being written" banner), and when Pollen was not
+ * listening: sent on connect and on each change; never sent without history (--db memory).
+ */
+export interface HistoryStatus {
+  /** The SQLite file, or the PostgreSQL URL without its password. */
+  readonly where: string;
+  /** writing: keeping up; lagging: behind its bound, rows dropped; failing: writes fail (full disk, database gone). */
+  readonly state: 'writing' | 'lagging' | 'failing';
+  /** Unix seconds since which it is in this state. */
+  readonly since: number;
+  readonly error: string | null;
+  readonly pendingEvents: number;
+  readonly droppedEvents: number;
+  /** Between runs of Pollen on this history, newest first (Unix seconds). */
+  readonly notListening: readonly { readonly from: number; readonly to: number }[];
+}
+
 export const PUSH_TOPICS = ['overview', 'tasks', 'task', 'worker', 'workers'] as const;
 export type PushTopic = (typeof PUSH_TOPICS)[number];
 
@@ -158,6 +176,7 @@ export interface Invalidation {
 export interface ServerToClientEvents {
   'server:connected': (info: ServerInfo) => void;
   'broker:link-changed': (link: BrokerLink) => void;
+  'history:status': (status: HistoryStatus) => void;
   'subscriptions:updated': (batch: PushBatch) => void;
   'subscriptions:invalidated': (invalidation: Invalidation) => void;
 }

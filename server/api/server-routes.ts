@@ -1,6 +1,7 @@
 /** Pollen's own endpoints about the server itself: identity and the health of the broker link and ingest. */
 import type { Session } from '@/lib/api/session';
 import { authConfigured } from '../auth/request-guard';
+import { historyStatus } from '../history/history-status';
 import type { Route } from '../http/route-types';
 
 export const SERVER_ROUTES: readonly Route[] = [
@@ -35,8 +36,8 @@ export const SERVER_ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/api/v1/health',
     access: 'read',
-    doc: { summary: 'Broker link state, ingest counters and model sizes', tags: ['server'] },
-    handle: (_, { collector, store }) => ({
+    doc: { summary: 'Broker link state, ingest counters, model sizes, and history: where, how writing goes (writing, lagging, failing) and when Pollen was not listening', tags: ['server'] },
+    handle: async (_, { collector, store }) => ({
       status: 200,
       body: {
         broker: collector ? collector.transport.state() : null,
@@ -44,6 +45,7 @@ export const SERVER_ROUTES: readonly Route[] = [
         tasks: store.taskCount,
         evicted: store.evicted,
         workers: store.workerCount,
+        history: await historyStatus(store),
       },
     }),
   },

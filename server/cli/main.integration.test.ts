@@ -13,6 +13,7 @@ import { THEME_SCRIPT } from '@/lib/theme/theme-script';
 import { THEME_SCRIPT_HASH } from '@/server/http/security-headers';
 import { startChild } from '@/test/harness/child';
 import { freePort } from '@/test/harness/free-port';
+import { testDataDir } from '@/test/harness/data-dir';
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
 
@@ -47,7 +48,7 @@ describe('pollen CLI', () => {
 
   it('starts with --broker, shows the broker without its password, and stops on SIGTERM', async () => {
     const port = await freePort();
-    const server = startChild(process.execPath, [BIN, '--broker', 'redis://:hunter2@127.0.0.1:6399/3', '--port', String(port), '--address', '127.0.0.1']);
+    const server = startChild(process.execPath, [BIN, '--broker', 'redis://:hunter2@127.0.0.1:6399/3', '--port', String(port), '--address', '127.0.0.1', '--data-dir', testDataDir()]);
     try {
       await server.waitFor(/Pollen is running/, 180_000);
       expect(await (await fetch(`http://127.0.0.1:${port}/healthcheck`)).text()).toBe('OK');

@@ -12,6 +12,7 @@ import { type Child, startChild } from '@/test/harness/child';
 import { freePort } from '@/test/harness/free-port';
 import { type RedisServer, startRedis } from '@/test/harness/redis-server';
 import { until } from '@/test/harness/until';
+import { testDataDir } from '@/test/harness/data-dir';
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,7 +44,7 @@ describe('the log of pollen off a terminal', () => {
   beforeAll(async () => {
     redis = await startRedis();
     port = await freePort();
-    pollen = startChild(process.execPath, [BIN, '--broker', redis.url(0), '--port', String(port), '--address', '127.0.0.1', '--unauthenticated-api', '--inspect-timeout', '300'], {
+    pollen = startChild(process.execPath, [BIN, '--broker', redis.url(0), '--port', String(port), '--address', '127.0.0.1', '--unauthenticated-api', '--inspect-timeout', '300', '--data-dir', testDataDir()], {
       env: { ...process.env, CELERY_BROKER_URL: '', LOG_LEVEL: 'info' },
     });
     pollen.process.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

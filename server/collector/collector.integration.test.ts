@@ -16,6 +16,7 @@ import { until } from '@/test/harness/until';
 import { MemoryTaskStore } from '../store/memory-task-store';
 import type { TaskRecord } from '../state/task-record';
 import { Collector } from './collector';
+import { testDataDir } from '@/test/harness/data-dir';
 
 const BIN = new URL('../cli/bin.mjs', import.meta.url).pathname;
 const SCENARIO = new URL('../../test/python/scenario.py', import.meta.url).pathname;
@@ -72,7 +73,7 @@ describe.each(Object.keys(brokers))('collector on %s with real Python workers', 
     await collector.start();
     const port = await freePort();
     pollenUrl = `http://127.0.0.1:${port}`;
-    pollen = startChild(process.execPath, [BIN, '--broker', broker.url, '--port', String(port), '--address', '127.0.0.1']);
+    pollen = startChild(process.execPath, [BIN, '--broker', broker.url, '--port', String(port), '--address', '127.0.0.1', '--data-dir', testDataDir()]);
     await pollen.waitFor(/Pollen is running/, 180_000);
     [prefork, solo] = await Promise.all([
       startCeleryWorker({ broker: broker.url, backend, nodename: preforkName, pool: 'prefork', concurrency: 2, events: true }),

@@ -78,9 +78,11 @@ export async function restoreFromHistory(scope: HistoryScope, maxTasks: number):
   };
 }
 
-/** The times Pollen was not listening, newest first, from the runs history recorded. */
-export async function listeningGaps(scope: HistoryScope, limit: number): Promise<ListeningGap[]> {
-  const runs = await scope.reader.all<{ started_at: number; last_heard: number }>(scoped(scope, scope.db.selectFrom('runs').select(['started_at', 'last_heard'])).orderBy('id', 'desc').limit(limit + 1).compile());
+/** The times Pollen was not listening between the runs history recorded before run `beforeRun`, newest first. */
+export async function listeningGaps(scope: HistoryScope, limit: number, beforeRun: number): Promise<ListeningGap[]> {
+  const runs = await scope.reader.all<{ started_at: number; last_heard: number }>(
+    scoped(scope, scope.db.selectFrom('runs').select(['started_at', 'last_heard']).where('id', '<', beforeRun)).orderBy('id', 'desc').limit(limit + 1).compile(),
+  );
   const gaps: ListeningGap[] = [];
   for (let i = 0; i + 1 < runs.length; i++) {
     const later = runs[i] as { started_at: number };

@@ -45,6 +45,8 @@ export interface HistoryWriting {
   readonly writtenEvents: number;
   /** Unix seconds of the last successful write. */
   readonly lastWriteAt: number | null;
+  /** Unix seconds since which `state` holds. */
+  readonly since: number;
 }
 
 /** Event ids are this run's number times 2^32 plus a counter: unique across runs without reading a maximum. */
@@ -70,6 +72,8 @@ export class WriteBehind {
   private dropped = { events: 0, tasks: 0 };
   private written = { tasks: 0, events: 0 };
   private lastWriteAt: number | null = null;
+  private stateNow: HistoryWriting['state'] = 'writing';
+  private stateSince: number;
 
   constructor(
     private readonly backend: HistoryBackend,
@@ -78,7 +82,13 @@ export class WriteBehind {
   ) {
     this.nextEventId = runId * EVENT_ID_RUN;
     const now = options.now();
+    this.stateSince = now;
     this.run = [runId, now, now, process.pid, hostname()];
+  }
+
+  /** This run of Pollen on the history: its number and when it started (Unix seconds). */
+  get thisRun(): { readonly id: number; readonly startedAt: number } {
+    return { id: this.run[0], startedAt: this.run[1] };
   }
 
   /** A task changed with this event (null: a state learnt without its event), received at `receivedAt`. */
@@ -172,9 +182,15 @@ export class WriteBehind {
   }
 
   status(): HistoryWriting {
+    const state = this.error !== null ? 'failing' : this.lagging ? 'lagging' : 'writing';
+    if (state !== this.stateNow) {
+      this.stateNow = state;
+      this.stateSince = this.options.now();
+    }
     return {
       where: this.backend.where,
-      state: this.error !== null ? 'failing' : this.lagging ? 'lagging' : 'writing',
+      state,
+      since: this.stateSince,
       error: this.error,
       pendingTasks: this.tasks.size,
       pendingEvents: this.eventsOf.length + this.unwritten.length,

@@ -60,6 +60,9 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
     ? new GapSettlement({ store, backend, inspect, log: log.child({ scope: 'settle' }) })
     : null;
   const stopSettling = settlement ? collector?.onGap((gap) => settlement.afterGap(gap)) : undefined;
+  // Tasks in flight when Pollen last stopped ran on without it: settled as after any gap in the stream.
+  const restart = store.restartGap;
+  if (settlement !== null && restart !== null) settlement.afterGap({ from: restart.from * 1000, to: restart.to * 1000, reason: 'Pollen was not running' });
   return {
     info, config, store, collector, inspect, control, client, backend, metrics, prometheus, queues, settlement,
     heavyRequests: new HeavyRequests(),

@@ -45,6 +45,15 @@ export function writePollenFamilies(out: Exposition, sources: PollenSources, now
   out.family('pollen_workers', 'gauge', 'Workers the cluster model knows, by status');
   out.sample('pollen_workers', 'status="online"', online).sample('pollen_workers', 'status="offline"', store.workerCount - online);
 
+  const history = store.historyWriting();
+  if (history !== null) {
+    out.family('pollen_history_writing', 'gauge', 'History writing state: 1 for the state it is in (writing, lagging: behind and dropping rows, failing: writes fail)');
+    for (const state of ['writing', 'lagging', 'failing'] as const) out.sample('pollen_history_writing', `state="${state}"`, history.state === state ? 1 : 0);
+    out.family('pollen_history_pending', 'gauge', 'Changes noted and not yet written to history').sample('pollen_history_pending', 'kind="tasks"', history.pendingTasks).sample('pollen_history_pending', 'kind="events"', history.pendingEvents);
+    out.family('pollen_history_written_total', 'counter', 'Rows written to history since Pollen started').sample('pollen_history_written_total', 'kind="tasks"', history.writtenTasks).sample('pollen_history_written_total', 'kind="events"', history.writtenEvents);
+    out.family('pollen_history_dropped_total', 'counter', 'Rows not written to history because it lagged past its bound').sample('pollen_history_dropped_total', 'kind="tasks"', history.droppedTasks).sample('pollen_history_dropped_total', 'kind="events"', history.droppedEvents);
+  }
+
   const stats = metrics.stats();
   out.family('pollen_metrics_bytes', 'gauge', 'Memory allocated by the metrics stores behind the dashboard');
   out.sample('pollen_metrics_bytes', 'part="counts"', stats.bytes.counts).sample('pollen_metrics_bytes', 'part="gauges"', stats.bytes.gauges).sample('pollen_metrics_bytes', 'part="sketches"', stats.bytes.sketches);

@@ -10,10 +10,14 @@ import { Server, type Socket } from 'socket.io';
 import type { LinkState } from '@/lib/broker';
 import type { BrokerLink, ClientToServerEvents, PushError, ServerToClientEvents } from '@/lib/push/contract';
 import { createLogger, type Logger } from '@/lib/runtime/logger';
+import { historyStatus } from '../history/history-status';
 import type { RouteContext } from '../http/route-types';
 import { LivePush, type PushOutlet } from './live-push';
 import { pushError } from './subscription-request';
 import { canTakeMore } from './transport-backlog';
+
+/** How often history's state is looked at for a change to push. */
+const HISTORY_POLL_MS = 1000;
 
 export type PushServer = Server<ClientToServerEvents, ServerToClientEvents>;
 type PushSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -94,9 +98,25 @@ export function attachPush(httpServer: HttpServer, context: RouteContext, option
   const stopSettled = context.collector ? context.store.onSettled(push.onChange) : null;
   const stopLink = transport?.onStateChange((link) => io.emit('broker:link-changed', brokerLink(link))) ?? null;
 
+  // History's state is polled (a cheap read of the write-behind's counters) and sent when it changes.
+  let lastHistory = '';
+  const historyTimer = context.store.historyWriting() === null ? null : setInterval(() => {
+    void historyStatus(context.store).then((status) => {
+      if (status === null) return;
+      const key = JSON.stringify([status.state, status.error, status.notListening]);
+      if (key === lastHistory) return;
+      lastHistory = key;
+      io.emit('history:status', status);
+    });
+  }, HISTORY_POLL_MS);
+  historyTimer?.unref();
+
   io.on('connection', (socket: PushSocket) => {
     socket.emit('server:connected', context.info);
     if (transport !== null) socket.emit('broker:link-changed', brokerLink(transport.state()));
+    void historyStatus(context.store).then((status) => {
+      if (status !== null) socket.emit('history:status', status);
+    });
     // Typed as the contract says; checked at run time by LivePush, which trusts nothing a client sends.
     socket.on('subscription:create', (...args: unknown[]) => serve(socket, log, 'subscription:create', args, (request) => push.subscribe(socket.id, request)));
     socket.on('subscription:cancel', (...args: unknown[]) => serve(socket, log, 'subscription:cancel', args, (request) => push.cancel(socket.id, request)));
@@ -107,6 +127,7 @@ export function attachPush(httpServer: HttpServer, context: RouteContext, option
     stopListening?.();
     stopSettled?.();
     stopLink?.();
+    if (historyTimer !== null) clearInterval(historyTimer);
     push.stop();
   });
   return io;

@@ -272,8 +272,14 @@ export class DurableTaskStore implements TaskStore {
     return this.writes.status();
   }
 
-  listeningGaps(): Promise<ListeningGap[]> {
-    return listeningGaps(this.scope, 20);
+  async listeningGaps(): Promise<ListeningGap[]> {
+    const run = this.writes.thisRun;
+    const earlier = await listeningGaps(this.scope, 20, run.id);
+    return this.previousRun === null ? earlier : [{ from: this.previousRun.lastHeard, to: run.startedAt }, ...earlier];
+  }
+
+  get restartGap(): ListeningGap | null {
+    return this.previousRun === null ? null : { from: this.previousRun.lastHeard, to: this.writes.thisRun.startedAt };
   }
 
   /** Writes what is noted, then closes history. */

@@ -251,6 +251,8 @@ export class MemoryTaskStore implements TaskStore {
     return Promise.resolve([]);
   }
 
+  readonly restartGap = null;
+
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -142,6 +142,8 @@ export interface TaskStore extends TaskLinkReads {
   historyWriting(): HistoryWriting | null;
   /** When Pollen was not listening (between runs on this history), newest first. */
   listeningGaps(): Promise<ListeningGap[]>;
+  /** When Pollen was not listening just before this start (its last run's end to now); null on a first start or without history. */
+  readonly restartGap: ListeningGap | null;
   /** Writes what is left and lets go of history. */
   close(): Promise<void>;
 }

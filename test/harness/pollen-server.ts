@@ -5,6 +5,7 @@
 import { type ConfigInput, parseConfig } from '@/server/config';
 import { type PollenServer, startServer } from '@/server/http/create-server';
 import { createLogger } from '@/lib/runtime/logger';
+import { testDataDir } from './data-dir';
 import { freePort } from './free-port';
 
 export interface TestPollen {
@@ -18,7 +19,7 @@ export interface TestPollen {
 
 export async function startPollen(input: Partial<ConfigInput> = {}): Promise<TestPollen> {
   const port = await freePort();
-  const parsed = parseConfig({ port, address: '127.0.0.1', dev: false, unauthenticatedApi: true, ...input });
+  const parsed = parseConfig({ port, address: '127.0.0.1', dev: false, unauthenticatedApi: true, dataDir: testDataDir(), ...input });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const server = await startServer(parsed.config, createLogger(process.env['LOG_LEVEL'] ?? 'warn'), { dashboard: false });
   const url = `http://127.0.0.1:${port}${parsed.config.urlPrefix}`;

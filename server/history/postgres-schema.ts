@@ -8,9 +8,9 @@
  * own rows. Counts by state, name, worker and queue are kept per cluster in `task_counts` by statement-level
  * triggers (one aggregated upsert per statement, not five per row), so a total is a lookup.
  *
- * Search: one GIN trigram index (pg_trgm) over the case-folded text of uuid, name, args, kwargs, result and
- * exception, the columns SQLite's FTS5 table holds, narrows a search term of three characters or more
- * (postgres-search.ts); state and worker are found among the few keys the counts keep.
+ * Search: one GIN trigram index (pg_trgm) over the case-folded text of every column free text looks in
+ * (SQLite's FTS5 table's, plus state and worker, so that a free-text term is one index condition) narrows
+ * a search term of three characters or more (postgres-search.ts).
  */
 
 export interface PostgresMigration {
@@ -23,10 +23,13 @@ export interface PostgresMigration {
 
 /** Lower-cases text as JavaScript's toLowerCase does (see V1), whatever the database's own locale. */
 export const FOLD_FUNCTION = 'pollen_fold';
-/** The folded text of a task's searchable columns, joined by a separator no term can span in a column. */
+/**
+ * The folded text of every column free text looks in, each folded on its own and joined by a control
+ * character: it holds whatever one of its columns holds, so a match in it is a superset of a match in any.
+ */
 export const TEXT_FUNCTION = 'pollen_task_text';
-/** The columns TEXT_FUNCTION takes, in order. */
-export const TEXT_COLUMNS = ['uuid', 'name', 'args', 'kwargs', 'result', 'exception'] as const;
+/** The columns TEXT_FUNCTION takes, in order: free text's, as in lib/search's matchesTask. */
+export const TEXT_COLUMNS = ['uuid', 'name', 'state', 'worker', 'args', 'kwargs', 'result', 'exception'] as const;
 
 /** Any constant: every Pollen that migrates takes this lock, so concurrent starts migrate one at a time. */
 export const MIGRATION_LOCK = 7_306_034_366_542;

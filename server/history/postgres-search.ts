@@ -7,10 +7,11 @@
  * with no pattern characters to escape.
  *
  * Indexes: a term of three characters or more also asks the trigram index (TEXT_FUNCTION's folded text of
- * uuid, name, args, kwargs, result and exception) for rows holding it anywhere, which the exact test then
- * confirms per column. States, names and workers are few: a term on one of them is answered from the
- * keys the counts keep (`= ANY(ARRAY(...))`, which the (cluster, field, seq) indexes serve, even in an OR),
- * and is exact on its own, since every stored task's key is counted.
+ * every free-text column) for rows holding it anywhere, which the exact test then confirms per column.
+ * States, names and workers are few: a term on one of them alone is answered from the keys the counts
+ * keep (`= ANY(ARRAY(...))`, which the (cluster, field, seq) indexes serve, even for one character), and
+ * is exact on its own, since every stored task's key is counted. (Free text does not take this way: the
+ * planner cannot know how many rows such an array selects, and would read the cluster whole.)
  *
  * Where PostgreSQL can answer differently from memory:
  * - `kwargs:key=value` looks for the term's `fallback` texts (`'key': value`) in the kwargs repr, followed
@@ -28,7 +29,7 @@ import type { KwargTerm, SearchNode } from '@/lib/search/search-query';
 import { FOLD_FUNCTION, TEXT_COLUMNS, TEXT_FUNCTION } from './postgres-schema';
 
 type Condition = RawBuilder<SqlBool>;
-type TaskText = 'uuid' | 'name' | 'args' | 'kwargs' | 'result' | 'exception';
+type TaskText = (typeof TEXT_COLUMNS)[number];
 
 /** Shorter needles have no trigram of their own: the index would be read whole for them. */
 const MIN_TRIGRAM = 3;
@@ -91,11 +92,7 @@ export function postgresSearchCondition(node: SearchNode): Condition {
     case 'text':
       switch (node.field) {
         case null:
-          return anyOf([
-            inColumns(['uuid', 'name', 'args', 'kwargs', 'result', 'exception'], node.needle),
-            keyAmong('state', contains('c.key', node.needle)),
-            keyAmong('worker', contains('c.key', node.needle)),
-          ]);
+          return inColumns(TEXT_COLUMNS, node.needle);
         case 'name':
         case 'worker':
           return keyAmong(node.field, contains('c.key', node.needle));

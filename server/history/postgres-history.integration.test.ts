@@ -263,3 +263,22 @@ describe('opening fails with a message naming the URL without its password', () 
     await (await PostgresHistory.open(limited, 'c')).close();
   });
 });
+
+describe('PostgreSQL going away while Pollen runs', () => {
+  it('fails the writes and reads meanwhile with a code, without crashing, and takes them up again when it is back', async () => {
+    const url = await freshDatabase();
+    const history = await PostgresHistory.open(url, 'c');
+    try {
+      await history.write(batchOf([task(1, 'before')]));
+      expect(await taskRows(history)).toHaveLength(1); // the pools now hold idle connections, which the stop drops
+      await postgres.stop();
+      await expect(history.write(batchOf([task(2, 'during')]))).rejects.toMatchObject({ code: expect.any(String) });
+      await expect(taskRows(history)).rejects.toMatchObject({ code: expect.any(String) });
+      await postgres.start();
+      await history.write(batchOf([task(3, 'after')]));
+      expect((await taskRows(history)).map((r) => r.uuid)).toEqual(['before', 'after']);
+    } finally {
+      await history.close();
+    }
+  });
+});

@@ -138,6 +138,20 @@ async function migrate(client: pg.PoolClient): Promise<number> {
   }
 }
 
+/**
+ * A client out of its pool has no listener for a connection error between two queries (the server going
+ * away): unheard, that error would end the process. It is heard here; the next query then fails and says so.
+ * Returns how to give the client back, destroying it after a failure.
+ */
+function holdClient(client: pg.PoolClient): (destroy: boolean) => void {
+  const heard = () => undefined;
+  client.on('error', heard);
+  return (destroy) => {
+    client.off('error', heard);
+    client.release(destroy);
+  };
+}
+
 export class PostgresHistory implements HistoryBackend, SqlReader {
   readonly dialect = 'postgres' as const;
 
@@ -170,6 +184,7 @@ export class PostgresHistory implements HistoryBackend, SqlReader {
       } catch (err) {
         throw openError(url, openProblem(err as PgError, url));
       }
+      const release = holdClient(client);
       try {
         const had = await migrate(client).catch((err: unknown) => {
           if (err instanceof ExtensionError) {
@@ -185,7 +200,7 @@ export class PostgresHistory implements HistoryBackend, SqlReader {
         }
         return new PostgresHistory(where, cluster, writer, readers, had);
       } finally {
-        client.release();
+        release(false);
       }
     } catch (err) {
       await Promise.all([writer.end(), readers.end()]);
@@ -206,12 +221,13 @@ export class PostgresHistory implements HistoryBackend, SqlReader {
 
   async write(batch: WriteBatch): Promise<void> {
     const client = await this.writer.connect();
+    const release = holdClient(client);
     try {
       await writeBatch(client, this.cluster, batch);
-      client.release();
+      release(false);
     } catch (err) {
       // The connection may be mid-transaction or broken: never hand it out again.
-      client.release(true);
+      release(true);
       throw err;
     }
   }

@@ -18,7 +18,13 @@
  *   by `,`, `}` or the end (holdsPairText), where memory parses the repr into its top-level pairs. So a
  *   pair nested in a value (`{'a': {'key': 1}}`) or written inside a string matches here and not in
  *   memory; a key or text value Python prints in double quotes (`{"it's": 1}`, `{'k': "it's"}`) matches
- *   in memory and not here. A repr memory cannot parse is searched the same way on both sides.
+ *   in memory and not here. Memory reads the repr's numbers as JavaScript numbers, so `{'n': 10.0}`
+ *   matches `kwargs:n=10` there and not here (`kwargs:n=10.0` matches on both). A repr memory cannot
+ *   parse is searched the same way on both sides.
+ * - `state:`, `name:` and `worker:` trust the counts the triggers keep: counts changed by hand (a
+ *   TRUNCATE of task_counts) would hide tasks from them.
+ * - pg_trgm reads only letters and digits of the database's locale (ASCII only under LC_CTYPE=C): a term
+ *   of other characters is still answered exactly, but from the whole index rather than its trigrams.
  * - Case folding: ICU's root locale and the JavaScript engine may stand on different Unicode versions,
  *   and a PostgreSQL built without ICU folds with lower() under the database's locale (only ASCII under
  *   LC_CTYPE=C). memory also finds a needle in the unfolded text, which differs from the folded only for

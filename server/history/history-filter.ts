@@ -12,6 +12,7 @@ import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kyse
 import type { TaskFilter, TimeRange } from '@/lib/query/task-filter';
 import type { SearchNode, SearchQuery } from '@/lib/search/search-query';
 import type { Dialect, HistoryTables } from './history-sql';
+import { postgresSearchCondition } from './postgres-search';
 
 type Eb = ExpressionBuilder<HistoryTables, 'tasks'>;
 type Condition = Expression<SqlBool>;
@@ -92,7 +93,7 @@ function freeTextNarrowing(eb: Eb, node: SearchNode): Condition | null {
 
 function searchConditions(eb: Eb, dialect: Dialect, search: SearchQuery): Condition[] {
   if (search.kind === 'all') return [];
-  if (dialect !== 'sqlite') throw new Error('search over PostgreSQL history is not built yet');
+  if (dialect === 'postgres') return [postgresSearchCondition(search)];
   const conditions: Condition[] = [];
   const fts = trigramExpression(search);
   if (fts !== null) conditions.push(sql<boolean>`seq IN (SELECT rowid FROM task_text WHERE task_text MATCH ${fts})`);

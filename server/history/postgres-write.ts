@@ -1,0 +1,111 @@
+/**
+ * One batch of the write-behind into PostgreSQL, in one transaction, with the SQLite writer's semantics
+ * (sqlite-thread.ts): tasks upserted by id (a task that came back writes into the row it had, keeping its
+ * number and what the new record does not know), events kept once each under the number their task's row
+ * has, workers upserted, the run's row upserted.
+ *
+ * Rows go as one array per column through unnest(), so a batch of thousands of rows is a handful of
+ * statements, not one per row. PostgreSQL refuses an upsert that touches one row twice in one statement,
+ * so a task (or worker) that appears twice in a batch is written in a second statement after the first,
+ * as SQLite's row-by-row writer would.
+ */
+import type pg from 'pg';
+import { EVENT_COLUMNS } from './event-row';
+import { TASK_COLUMNS } from './task-row';
+import type { WriteBatch } from './write-batch';
+
+/** Rows per statement: bounds one message's size when a slow database lets batches grow. */
+const CHUNK = 2000;
+
+const TASK_TYPES: Readonly<Record<(typeof TASK_COLUMNS)[number], string>> = {
+  seq: 'int8', uuid: 'text', state: 'text', name: 'text', worker: 'text', queue: 'text',
+  received: 'float8', started: 'float8', o_received: 'float8', o_started: 'float8', o_succeeded: 'float8', runtime: 'float8', timestamp: 'float8',
+  lost: 'int4', parent_id: 'text', root_id: 'text', retry_of: 'text',
+  args: 'text', kwargs: 'text', result: 'text', exception: 'text', traceback: 'text', doc: 'text',
+};
+
+/**
+ * Columns a late event of an evicted task must not blank out: the same set as sqlite-thread.ts's
+ * DESCRIPTIVE (which that file keeps to itself), so both histories keep the same fields of a returning task.
+ */
+const DESCRIPTIVE = new Set(['name', 'worker', 'queue', 'received', 'started', 'o_received', 'o_started', 'o_succeeded', 'runtime', 'parent_id', 'root_id', 'retry_of', 'args', 'kwargs', 'result', 'exception', 'traceback']);
+
+const quoted = (column: string) => `"${column}"`;
+const unnestOf = (types: readonly string[]) => `unnest(${types.map((type, i) => `$${i + 2}::${type}[]`).join(', ')})`;
+
+const UPSERT_TASKS = `INSERT INTO tasks AS t (cluster, ${TASK_COLUMNS.map(quoted).join(', ')})
+  SELECT $1, * FROM ${unnestOf(TASK_COLUMNS.map((c) => TASK_TYPES[c]))}
+  ON CONFLICT (cluster, uuid) DO UPDATE SET ${TASK_COLUMNS.filter((c) => c !== 'seq' && c !== 'uuid')
+    .map((c) => (DESCRIPTIVE.has(c) ? `${quoted(c)} = CASE WHEN excluded.seq = t.seq THEN excluded.${quoted(c)} ELSE coalesce(excluded.${quoted(c)}, t.${quoted(c)}) END` : `${quoted(c)} = excluded.${quoted(c)}`))
+    .join(', ')}
+  RETURNING uuid, seq`;
+
+const EVENT_TYPES = ['int8', 'int8', 'text', 'float8', 'text', 'float8', 'text'];
+const INSERT_EVENTS = `INSERT INTO task_events (cluster, ${EVENT_COLUMNS.map(quoted).join(', ')})
+  SELECT $1, * FROM ${unnestOf(EVENT_TYPES)}
+  ON CONFLICT DO NOTHING`;
+
+const UPSERT_WORKERS = `INSERT INTO workers (cluster, hostname, last_seen, doc)
+  SELECT $1, * FROM ${unnestOf(['text', 'float8', 'text'])}
+  ON CONFLICT (cluster, hostname) DO UPDATE SET last_seen = excluded.last_seen, doc = excluded.doc`;
+
+const UPSERT_RUN = `INSERT INTO runs (cluster, id, started_at, last_heard, pid, host) VALUES ($1, $2, $3, $4, $5, $6)
+  ON CONFLICT (cluster, id) DO UPDATE SET last_heard = excluded.last_heard`;
+
+/** The rows as one array per column. */
+function columnsOf(rows: readonly (readonly unknown[])[], width: number): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: width }, () => new Array<unknown>(rows.length));
+  rows.forEach((row, r) => {
+    for (let c = 0; c < width; c++) (columns[c] as unknown[])[r] = row[c] ?? null;
+  });
+  return columns;
+}
+
+/** Splits rows into rounds in which each key appears once, in batch order (a key's later rows in later rounds). */
+function rounds<Row>(rows: readonly Row[], key: (row: Row) => unknown): Row[][] {
+  const result: Row[][] = [];
+  const seen = new Map<unknown, number>();
+  for (const row of rows) {
+    const k = key(row);
+    const round = seen.get(k) ?? 0;
+    seen.set(k, round + 1);
+    (result[round] ??= []).push(row);
+  }
+  return result;
+}
+
+function* chunks<Row>(rows: readonly Row[]): Generator<Row[]> {
+  for (let at = 0; at < rows.length; at += CHUNK) yield rows.slice(at, at + CHUNK);
+}
+
+/** Writes the batch on `client`, in one transaction; rolls back and rethrows on failure. */
+export async function writeBatch(client: pg.ClientBase, cluster: string, batch: WriteBatch): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    // A task written into the row it had before (see UPSERT_TASKS): its events go under that row's number.
+    const moved = new Map<number, number>();
+    for (const round of rounds(batch.tasks, (row) => row[1])) {
+      for (const chunk of chunks(round)) {
+        const { rows } = await client.query<{ uuid: string; seq: string | number }>(UPSERT_TASKS, [cluster, ...columnsOf(chunk, TASK_COLUMNS.length)]);
+        const stored = new Map(rows.map((r) => [r.uuid, Number(r.seq)]));
+        for (const row of chunk) {
+          const seq = stored.get(row[1] as string);
+          if (seq !== undefined && seq !== row[0]) moved.set(row[0] as number, seq);
+        }
+      }
+    }
+    const events = batch.events.map((row) => {
+      const seq = moved.get(row[0] as number);
+      return seq === undefined ? row : [seq, ...row.slice(1)];
+    });
+    for (const chunk of chunks(events)) await client.query(INSERT_EVENTS, [cluster, ...columnsOf(chunk, EVENT_COLUMNS.length)]);
+    for (const round of rounds(batch.workers, (row) => row[0])) {
+      for (const chunk of chunks(round)) await client.query(UPSERT_WORKERS, [cluster, ...columnsOf(chunk, 3)]);
+    }
+    if (batch.run !== null) await client.query(UPSERT_RUN, [cluster, ...batch.run]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import type { Logger } from '@/lib/runtime/logger';
 import { HistoryOpenError } from '../history/history-backend';
 import type { HistoryLocation } from '../history/history-location';
+import { PostgresHistory } from '../history/postgres-history';
 import { SqliteHistory } from '../history/sqlite-history';
 import { DurableTaskStore } from './durable-task-store';
 import { MemoryTaskStore, type MemoryTaskStoreOptions } from './memory-task-store';
@@ -44,10 +45,9 @@ export async function openTaskStore(location: HistoryLocation, options: OpenStor
     log.info({ history: 'memory' }, 'history is kept in memory only (--db memory): a restart empties every page');
     return new MemoryTaskStore(options);
   }
-  if (location.kind === 'postgres') throw new HistoryOpenError(`${location.display}: PostgreSQL history is not available in this build`);
-  const file = sqliteFile(location, log);
-  const history = await SqliteHistory.open(file);
+  const history = location.kind === 'postgres' ? await PostgresHistory.open(location.url, location.cluster) : await SqliteHistory.open(sqliteFile(location, log));
   const store = await DurableTaskStore.open({ ...options, history, log });
-  log.info({ history: file, cluster: location.cluster, tasks: store.taskCount, workers: store.workerCount }, `history is kept in ${file}${history.created ? ' (new)' : ''}`);
+  const where = location.kind === 'postgres' ? `${history.where}, cluster ${location.cluster}` : history.where;
+  log.info({ history: history.where, cluster: location.cluster, tasks: store.taskCount, workers: store.workerCount }, `history is kept in ${where}`);
   return store;
 }

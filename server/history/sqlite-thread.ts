@@ -68,6 +68,8 @@ function open(conn: number, file: string): { schemaVersion: number; created: boo
       opened.pragma(`user_version = ${migration.version}`);
     }).immediate();
   }
+  // A write lock held elsewhere (another process in a write transaction) is found now, not at the first flush.
+  opened.transaction(() => undefined).immediate();
   opened.pragma('busy_timeout = 10000');
   return { schemaVersion: Number(opened.pragma('user_version', { simple: true })), created: version === 0 };
 }

@@ -3,6 +3,7 @@ import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import { QueryProvider } from '@/components/api/query-provider';
 import { AppHeader, MAIN_ID } from '@/components/layout/app-header';
+import { NotListeningNotice } from '@/components/layout/history-status';
 import { THEME_SCRIPT } from '@/lib/theme/theme-script';
 import './globals.css';
 
@@ -26,6 +27,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <QueryProvider>
           <AppHeader />
           <main className="page" id={MAIN_ID} tabIndex={-1}>
+            <NotListeningNotice />
             {children}
           </main>
         </QueryProvider>

@@ -1,4 +1,5 @@
 import { AppNav } from './app-nav';
+import { HistoryBanner } from './history-status';
 import { LinkBanner, LinkDot } from './link-status';
 import { ThemeToggle } from './theme-toggle';
 import { TimeZoneToggle } from './time-zone-toggle';
@@ -24,6 +25,7 @@ export function AppHeader() {
         </div>
       </div>
       <LinkBanner />
+      <HistoryBanner />
     </header>
   );
 }

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { V1Task } from '@/lib/api/tasks';
 import type { WorkerEventJson } from '@/lib/api/workers';
-import type { BrokerLink, Overview, PushUpdate, ServerInfo } from '@/lib/push/contract';
+import type { BrokerLink, HistoryStatus, Overview, PushUpdate, ServerInfo } from '@/lib/push/contract';
 import { getSocket, lastHeard } from './socket';
 import { type SubscriptionState, useSubscription } from './use-subscription';
 
@@ -78,4 +78,22 @@ export function useServerLink(): LinkState {
     };
   }, []);
   return link;
+}
+
+/** How the server keeps history (for its banner and the not-listening notice); null without history. */
+export function useHistoryStatus(): HistoryStatus | null {
+  const [history, setHistory] = useState<HistoryStatus | null>(null);
+  useEffect(() => {
+    const socket = getSocket();
+    setHistory(lastHeard.history);
+    // Each connect is followed by the status when the server keeps history: forget the last server's.
+    const onConnected = () => setHistory(null);
+    socket.on('server:connected', onConnected);
+    socket.on('history:status', setHistory);
+    return () => {
+      socket.off('server:connected', onConnected);
+      socket.off('history:status', setHistory);
+    };
+  }, []);
+  return history;
 }

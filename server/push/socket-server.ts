@@ -103,7 +103,8 @@ export function attachPush(httpServer: HttpServer, context: RouteContext, option
   const historyTimer = context.store.historyWriting() === null ? null : setInterval(() => {
     void historyStatus(context.store).then((status) => {
       if (status === null) return;
-      const key = JSON.stringify([status.state, status.error, status.notListening]);
+      // While lagging the counts move: the banner shows them as they are, once a second at most.
+      const key = JSON.stringify([status.state, status.error, status.notListening, status.state === 'lagging' ? [status.pendingEvents, status.droppedEvents] : null]);
       if (key === lastHistory) return;
       lastHistory = key;
       io.emit('history:status', status);

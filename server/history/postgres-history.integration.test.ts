@@ -15,7 +15,7 @@ import { historyPage, type HistoryScope } from './history-page';
 import { compilingDb } from './history-sql';
 import { PostgresHistory } from './postgres-history';
 import { POSTGRES_SCHEMA_VERSION } from './postgres-schema';
-import { batchOf, task } from './postgres-test-tasks';
+import { batchOf, task } from './history-test-tasks';
 import { taskFromRow, type TaskRowObject } from './task-row';
 
 const db = compilingDb('postgres');

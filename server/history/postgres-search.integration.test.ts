@@ -10,44 +10,12 @@ import { matchesTask } from '@/lib/search/search-match';
 import { parseTaskSearch } from '@/lib/search/search-parser';
 import type { SearchQuery } from '@/lib/search/search-query';
 import { type PostgresServer, startPostgres } from '@/test/harness/postgres-server';
-import type { TaskRecord } from '../state/task-record';
 import { filterConditions } from './history-filter';
 import { compilingDb } from './history-sql';
 import { PostgresHistory } from './postgres-history';
-import { batchOf, task } from './postgres-test-tasks';
+import { batchOf, SEARCH_QUERIES as QUERIES, SEARCH_TASKS as TASKS, task } from './history-test-tasks';
 
 const db = compilingDb('postgres');
-
-const TASKS: TaskRecord[] = [
-  task(1, '0b6e3a8e-1111-4c1e-9d7a-000000000001', { name: 'app.tasks.add', args: '(1, 2)', kwargs: "{'priority': 'high', 'n': 5}", result: '3' }),
-  task(2, '0b6e3a8e-2222-4c1e-9d7a-000000000002', {
-    state: 'FAILURE', name: 'app.Reports.Générer', worker: 'celery@Beta', args: "('Été', 'ÉCOLE')", kwargs: "{'lang': 'FR', 'user': None}", result: null, exception: "ValueError('Ünïcode ΣΑΣ')",
-  }),
-  task(3, '0b6e3a8e-3333-4c1e-9d7a-000000000003', {
-    state: 'RETRY', name: 'billing.charge', worker: 'worker-2@host', args: "('100%', 'a_b')", kwargs: "{'amount': 10.0, 'tags': [1, 2]}", result: "{'ok': True}", exception: "Retry('in 5s')",
-  }),
-  task(4, '0b6e3a8e-4444-4c1e-9d7a-000000000004', { state: 'PENDING', name: null, worker: null, queue: null, args: null, kwargs: null, result: null }),
-  // Cut by saferepr: memory cannot parse it and searches its text, as PostgreSQL does.
-  task(5, '0b6e3a8e-5555-4c1e-9d7a-000000000005', { name: 'etl.load_file', args: "('C:\\\\data\\\\in.csv',)", kwargs: "{'priority': 'high', 'note': 'aaaaaaaaaaaa...", result: 'None' }),
-  task(6, 'ABCDEF00-6666-4C1E-9D7A-000000000006', { state: 'PROGRESS', name: 'app.tasks.mul', worker: 'celery@gamma', args: '(6, 7)', kwargs: "{'priority': 'HIGH', 'n': 42}", result: null }),
-  task(7, '0b6e3a8e-7777-4c1e-9d7a-000000000007', { name: 'app.tasks.add', worker: 'celery@alpha', args: '()', kwargs: "{'n': 5, 'flag': False, 'ratio': 0.5}", result: '12' }),
-];
-
-const QUERIES = [
-  // Free text, ignoring case, over every field (uuid, state and worker included), non-ASCII folded as JavaScript does.
-  'add', 'ADD', 'app.tasks', 'celery@', 'beta', 'success', 'FAILURE', 'progress', 'été', 'ÉTÉ', 'générer', 'GÉNÉRER', 'ünï', 'σας', 'ΣΑΣ',
-  'abcdef00', '6666-4c1e', '100%', 'a_b', '"c:\\\\data"', 'load_file', 'retry', '"in 5s"', 'none', 'worker-2', 'zzz',
-  // Qualified, down to one character.
-  'name:a', 'name:É', 'name:reports', 'name:%', 'args:1', 'args:%', 'args:_', 'args:é', 'args:"()"', 'worker:a', 'worker:BETA', 'worker:2',
-  'result:3', 'result:in', 'result:value', 'result:true', 'kwargs:n', 'kwargs:PRIORITY', 'kwargs:{', 'kwargs:%',
-  'state:success', 'state:SUCCESS', 'state:progress', 'state:succ', 'state:failure',
-  // kwargs:key=value.
-  'kwargs:priority=high', 'kwargs:priority=HIGH', "kwargs:priority='high'", 'kwargs:n=5', 'kwargs:n=42', 'kwargs:N=5', 'kwargs:user=none', 'kwargs:user=None',
-  'kwargs:lang=fr', 'kwargs:amount=10.0', 'kwargs:"tags=[1, 2]"', 'kwargs:tags=[1,2]', 'kwargs:flag=false', 'kwargs:ratio=0.5', 'kwargs:note=x', 'kwargs:n=4',
-  // Combinations.
-  'name:add OR state:failure', 'worker:alpha args:1', '(name:billing OR name:reports) result:retry', 'kwargs:priority=high state:success',
-  'kwargs:n=5 OR kwargs:lang=fr', 'app AND (kwargs:n=42 OR worker:beta)', 'celery state:pending', '"0b6e3a8e" name:app',
-];
 
 function search(text: string): SearchQuery {
   const parsed = parseTaskSearch(text);

@@ -252,7 +252,8 @@ export class DurableTaskStore implements TaskStore {
   }
 
   async findPage(query: TaskQuery): Promise<TaskPageResult> {
-    if (!this.readsHistory) return this.memory.page(query);
+    // Flower's /api/tasks without a limit lists the tasks in memory, as Flower does: never millions of rows.
+    if (!this.readsHistory || (query.page.kind === 'offset' && query.page.limit === null)) return this.memory.page(query);
     await this.caughtUp();
     const page = await historyPage(this.scope, this.memory.epoch, query, this.options.maxTasks);
     if (!page.ok) return page;

@@ -134,7 +134,7 @@ export interface TaskStore extends TaskLinkReads {
   findTask(id: string): Promise<TaskRecord | undefined>;
   /** A task with its links, children and retries found in history too. */
   findTaskWithLinks(id: string): Promise<TaskWithLinks | undefined>;
-  /** A page over every task history holds (offset pages without a limit: at most maxTasks rows). */
+  /** A page over every task history holds; an offset page without a limit is the live window's (Flower's list). */
   findPage(query: TaskQuery): Promise<TaskPageResult>;
   /** Every event history holds of the task, in order; null without history (its times stand for them). */
   timeline(id: string): Promise<TaskTimelineEvent[] | null>;

@@ -28,6 +28,8 @@ export function TaskTimeline({ entries, worker, retries }: { entries: readonly T
     return <p className="empty">No event seen for this task (only the result backend knows it).</p>;
   }
   const first = entries[0] as TimelineEntry;
+  // With history every event is kept; without it the model keeps only the last of each type.
+  const everyRun = entries.filter((e) => e.type === 'task-received').length > 1;
   return (
     <>
       <ol className={styles.timeline} data-testid="task-timeline">
@@ -51,7 +53,13 @@ export function TaskTimeline({ entries, worker, retries }: { entries: readonly T
           );
         })}
       </ol>
-      {retries > 0 && <p className={`muted ${styles.note}`}>Each Celery retry runs the task again under the same id: received and started show the last run; each failed run is a retried step.</p>}
+      {retries > 0 && (
+        <p className={`muted ${styles.note}`}>
+          {everyRun
+            ? 'Each Celery retry runs the task again under the same id: every run shows its own received and started, and each failed run ends in a retried step.'
+            : 'Each Celery retry runs the task again under the same id: received and started show the last run; each failed run is a retried step.'}
+        </p>
+      )}
     </>
   );
 }

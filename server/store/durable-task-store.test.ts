@@ -45,7 +45,7 @@ async function open(file: string, maxTasks: number): Promise<DurableTaskStore> {
 const written = (store: DurableTaskStore) => until('written', () => store.historyWriting().pendingTasks === 0 && store.historyWriting().pendingEvents === 0 && store.historyWriting().writtenTasks > 0);
 
 async function ids(store: DurableTaskStore, query: Partial<TaskQuery>): Promise<string[]> {
-  const page = await store.findPage({ filter: taskFilter({}), sort: { key: 'arrival', order: 'asc' }, page: { kind: 'offset', offset: 0, limit: null }, ...query });
+  const page = await store.findPage({ filter: taskFilter({}), sort: { key: 'arrival', order: 'asc' }, page: { kind: 'offset', offset: 0, limit: 1000 }, ...query });
   if (!page.ok) throw new Error(page.reason);
   return page.tasks.map((t) => t.uuid);
 }

@@ -22,8 +22,9 @@ export interface LatencyStats {
 export interface WindowEcho {
   readonly from: number;
   readonly to: number;
-  readonly resolution: 'second' | 'minute';
-  /** Bucket length in ms (1000 or 60000); a point's counts divided by step/1000 are per second. */
+  /** `hour`: a window past 24 h, read from history's hourly rollups. */
+  readonly resolution: 'second' | 'minute' | 'hour';
+  /** Bucket length in ms (1000, 60000 or 3600000); a point's counts divided by step/1000 are per second. */
   readonly step: number;
 }
 

@@ -83,6 +83,9 @@ const SKETCH_OF: Readonly<Record<LatencyKind, 'runtime' | 'wait' | 'endToEnd'>> 
 
 export interface HistoryLatency {
   readonly step: number;
+  /** Buckets (epoch ms / step) of the window. */
+  readonly first: number;
+  readonly last: number;
   /** The window's distribution. */
   readonly sketch: DDSketch;
   /** Per bucket with data, by bucket start (epoch ms). */
@@ -116,7 +119,7 @@ export async function historyLatency(history: MetricHistory, metrics: Metrics, k
       if (minute !== null) buckets.set(point.t, minute);
     }
   }
-  return { step: plan.step, sketch, buckets };
+  return { step: plan.step, first: plan.first, last: plan.last, sketch, buckets };
 }
 
 /** Every task name's distribution of one kind over the window. */

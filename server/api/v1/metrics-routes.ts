@@ -35,12 +35,12 @@ export const V1_METRICS_ROUTES: readonly Route[] = [
     path: '/api/v1/metrics/throughput',
     access: 'read',
     doc: {
-      summary: 'Task events per bucket by state, overall or for one task name, worker or queue (1 s for 15 min, 1 min for 24 h)',
+      summary: 'Task events per bucket by state, overall or for one task name, worker or queue (1 s for 15 min, 1 min for 24 h; with history 1 h for 7d and 30d, and the past before this start)',
       tags: ['metrics'],
       query: throughputQuery,
       responses: { 200: 'points and totals; an unknown key reads as zeros', ...BAD },
     },
-    handle: ({ query }, { metrics }) => getThroughput(metrics, query, Date.now()),
+    handle: ({ query }, { metrics, store }) => getThroughput(metrics, store, query, Date.now()),
   },
   {
     method: 'GET',
@@ -52,7 +52,7 @@ export const V1_METRICS_ROUTES: readonly Route[] = [
       query: latencyQuery,
       responses: { 200: 'the distribution (count 0 when nothing was observed)', ...BAD },
     },
-    handle: ({ query }, { metrics }) => getLatency(metrics, query, Date.now()),
+    handle: ({ query }, { metrics, store }) => getLatency(metrics, store, query, Date.now()),
   },
   {
     method: 'GET',
@@ -64,7 +64,7 @@ export const V1_METRICS_ROUTES: readonly Route[] = [
       query: latencyByTaskQuery,
       responses: { 200: 'rows sorted by name, or largest first by count or a percentile of the first kind', ...BAD },
     },
-    handle: ({ query }, { metrics }) => getLatencyByTask(metrics, query, Date.now()),
+    handle: ({ query }, { metrics, store }) => getLatencyByTask(metrics, store, query, Date.now()),
   },
   {
     method: 'GET',

@@ -79,7 +79,15 @@ export interface WorkerSeriesResponse {
   readonly points: readonly WorkerPointJson[];
 }
 
+/** The `range` values of the metrics endpoints; 7d and 30d are answered only by a Pollen that keeps history. */
+export const METRIC_RANGES = ['15m', '1h', '24h', '7d', '30d'] as const;
+export type MetricRange = (typeof METRIC_RANGES)[number];
+/** What a Pollen without history (--db memory) answers: memory keeps 24 hours of metrics. */
+export const MEMORY_METRIC_RANGES: readonly MetricRange[] = ['15m', '1h', '24h'];
+
 export interface OverviewResponse extends WindowEcho {
+  /** The ranges this Pollen answers (7d and 30d with history), for the range picker. */
+  readonly ranges: readonly MetricRange[];
   readonly totals: StateCounts;
   /** Succeeded and failed per bucket of `step` ms. */
   readonly series: readonly { readonly t: number; readonly succeeded: number; readonly failed: number }[];

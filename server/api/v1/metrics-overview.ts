@@ -8,7 +8,7 @@ import type { IngestSnapshot } from '../../collector/ingest-health';
 import type { TaskStore } from '../../store/task-store';
 import { type ApiResponse, badRequest, queryObject } from '../api-error';
 import { windowEcho } from './metrics-read';
-import type { OverviewResponse } from '@/lib/api/metrics';
+import { MEMORY_METRIC_RANGES, METRIC_RANGES, type OverviewResponse } from '@/lib/api/metrics';
 import { rangeNeedsHistory, resolveWindow, windowQuery } from './metrics-window';
 import { historyLatency, historyThroughput } from '../../rollups/history-window';
 import { summarize } from '../../metrics/sketch-ops';
@@ -37,6 +37,7 @@ export async function getOverview(metrics: Metrics, state: TaskStore, ingest: In
   const body: OverviewResponse = {
     ...echo,
     ...(past !== null && { resolution: past.resolution, step: past.step }),
+    ranges: history === null ? MEMORY_METRIC_RANGES : METRIC_RANGES,
     totals: past?.totals ?? metrics.totals('all', '', fixed),
     series: points.map((p) => ({ t: p.t, succeeded: p.counts.succeeded, failed: p.counts.failed })),
     workers: { online, offline: state.workerCount - online },

@@ -10,7 +10,7 @@ import { GRAIN_MS, type MetricHistory, type RollupGrain, type RollupRecord } fro
 import { COUNT_STATES, type Counts, type CountPoint, type LatencyKind, type Metrics, type TimeWindow } from '../metrics';
 import { countsFrom, MINUTE_SLOTS } from '../metrics/metric-types';
 import { addEncoded } from '../metrics/sketch-codec';
-import { addSketch, newSketch } from '../metrics/sketch-ops';
+import { addSketch, type LatencySummary, newSketch, summarize } from '../metrics/sketch-ops';
 import { HOURS_KEPT_MS, MINUTES_KEPT_MS } from './rollup-roller';
 
 const DAY_MS = 86_400_000;
@@ -89,7 +89,7 @@ export interface HistoryLatency {
   /** The window's distribution. */
   readonly sketch: DDSketch;
   /** Per bucket with data, by bucket start (epoch ms). */
-  readonly buckets: Map<number, DDSketch>;
+  readonly buckets: Map<number, LatencySummary>;
 }
 
 /** One latency kind of a task name, or of every task together (null), over the window. */
@@ -100,24 +100,20 @@ export async function historyLatency(history: MetricHistory, metrics: Metrics, k
   if (!worthIt(plan, rows)) return null;
   const accuracy = metrics.accuracy;
   const sketch = newSketch(accuracy);
-  const buckets = new Map<number, DDSketch>();
+  const buckets = new Map<number, LatencySummary>();
   for (const row of rows) {
     const bytes = row[SKETCH_OF[kind]];
     if (bytes === null) continue;
     const bucket = newSketch(accuracy);
     addEncoded(bucket, bytes);
     addSketch(sketch, bucket);
-    buckets.set(row.at, bucket);
+    buckets.set(row.at, summarize(bucket));
   }
   if (plan.memoryFrom <= plan.last) {
     const rest = { from: plan.memoryFrom * plan.step, to: window.to, resolution: 'minute' as const };
     const live = metrics.latencySketch(kind, task, rest);
     if (live !== null) addSketch(sketch, live);
-    for (const point of metrics.latencySeries(kind, task, rest)) {
-      if (point.latency.count === 0) continue;
-      const minute = metrics.latencySketch(kind, task, { from: point.t, to: point.t + plan.step - 1, resolution: 'minute' });
-      if (minute !== null) buckets.set(point.t, minute);
-    }
+    for (const point of metrics.latencySeries(kind, task, rest)) if (point.latency.count > 0) buckets.set(point.t, point.latency);
   }
   return { step: plan.step, first: plan.first, last: plan.last, sketch, buckets };
 }

@@ -14,6 +14,7 @@ import { getOverview } from '../api/v1/metrics-overview';
 import { getLatency, getThroughput } from '../api/v1/metrics-read';
 import { type MetricHistory, ROLLUP_COUNTS } from '../history/metric-history';
 import { SqliteHistory } from '../history/sqlite-history';
+import type { RollupRow } from '../history/write-batch';
 import { Metrics } from '../metrics';
 import { decoded, T0 } from '../metrics/metrics-test-events';
 import { decodeSketch } from '../metrics/sketch-codec';
@@ -135,6 +136,53 @@ describe('metric rollups in SQLite history', () => {
       expect({ count: latency.count, p50: latency.p50, p99: latency.p99, max: latency.max }).toEqual({ count: slowRuntime.count, p50: slowRuntime.p50, p99: slowRuntime.p99, max: slowRuntime.max });
     }
     await later.stop();
+  });
+
+  it('adds to the minute and hour under way when restarted within them, not writing over them', async () => {
+    const file = join(dir, `h${++files}.db`);
+    const c = { now: T0 };
+    const received = (uuid: string, at: number) => decoded({ type: 'task-received', uuid, hostname: 'celery@w1', timestamp: at / 1000, name: 'app.add' });
+    const first = await run(file, c);
+    for (let i = 0; i < 3; i++) first.apply(received(`a${i}`, T0 + i * 1000), T0 + i * 1000);
+    c.now = T0 + 20_000;
+    await first.stop();
+    const second = await run(file, c);
+    for (let i = 0; i < 2; i++) second.apply(received(`b${i}`, T0 + 30_000 + i * 1000), T0 + 30_000 + i * 1000);
+    c.now = T0 + MIN + 1_000;
+    second.roller.tick();
+    await second.stop();
+    const third = await run(file, c);
+    const [minute] = await third.history.rollups('minute', 'app.add', T0, T0);
+    const [hour] = await third.history.rollups('hour', 'app.add', T0, T0);
+    expect(minute?.counts[1]).toBe(5);
+    expect(hour?.counts[1]).toBe(5);
+    await third.stop();
+  });
+
+  it('prunes minute rows past 30 days and hour rows past a year, the oldest slice a flush', async () => {
+    const file = join(dir, `h${++files}.db`);
+    const c = { now: T0 + 400 * DAY };
+    const first = await run(file, c);
+    const flushed = () => new Promise((resolve) => setTimeout(resolve, 60));
+    const row = (at: number): RollupRow => ['app.add', at, 1, 0, 0, 0, 0, 0, 0, 0, null, null, null];
+    const old = c.now - 31 * DAY;
+    first.history.note({
+      rollupMinutes: [row(old - 10 * MIN), row(old), row(c.now - DAY)],
+      rollupHours: [row(c.now - 366 * DAY), row(c.now - 300 * DAY)],
+      queueLengths: [['celery', old, 1, 1], ['celery', c.now - DAY, 2, 2]],
+    });
+    await flushed();
+    first.roller.tick();
+    await flushed();
+    const ats = async (grain: 'minute' | 'hour') => (await first.history.rollups(grain, 'app.add', 0, c.now)).map((r) => r.at);
+    // One slice (5 minutes from the oldest) went: the row 10 minutes later waits for the next flush.
+    expect(await ats('minute')).toEqual([old, c.now - DAY]);
+    expect(await ats('hour')).toEqual([c.now - 300 * DAY]);
+    expect((await first.history.queueLengths(0, c.now)).map((r) => r.at)).toEqual([c.now - DAY]);
+    first.roller.tick();
+    await flushed();
+    expect(await ats('minute')).toEqual([c.now - DAY]);
+    await first.stop();
   });
 
   it('refuses 7d and 30d without history, naming why', async () => {

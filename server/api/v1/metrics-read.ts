@@ -12,7 +12,7 @@ import { apiError, type ApiResponse, badRequest, queryObject } from '../api-erro
 import type { LatencyByTaskResponse, LatencyByTaskRow, LatencyPointJson, LatencyResponse, ThroughputResponse, WindowEcho, WorkerSeriesResponse } from '@/lib/api/metrics';
 import { checkWindow, rangeNeedsHistory, resolveWindow, windowFields } from './metrics-window';
 import { historyLatency, historyLatencyByTask, historyThroughput } from '../../rollups/history-window';
-import { newSketch, summarize } from '../../metrics/sketch-ops';
+import { EMPTY_SUMMARY, summarize } from '../../metrics/sketch-ops';
 
 const DIMENSIONS = ['all', 'task', 'worker', 'queue'] as const;
 const kind = z.enum(LATENCY_KINDS, { message: `expected one of ${LATENCY_KINDS.join(', ')}` });
@@ -93,8 +93,7 @@ export async function getLatency(metrics: Metrics, store: TaskStore, query: URLS
   if (past !== null) {
     const points: LatencyPointJson[] = [];
     for (let b = past.first; b <= past.last; b++) {
-      const sketch = past.buckets.get(b * past.step);
-      points.push({ t: b * past.step, ...(sketch === undefined ? summarize(newSketch(metrics.accuracy)) : summarize(sketch)) });
+      points.push({ t: b * past.step, ...(past.buckets.get(b * past.step) ?? EMPTY_SUMMARY) });
     }
     const body: LatencyResponse = { kind: k, task: task ?? null, from: window.from, to: window.to, ...summarize(past.sketch), ...(series && { series: points }) };
     return { status: 200, body };

@@ -112,18 +112,19 @@ const ROLLUP_COLUMNS = `task TEXT NOT NULL,
   sent INTEGER NOT NULL, received INTEGER NOT NULL, started INTEGER NOT NULL, succeeded INTEGER NOT NULL,
   failed INTEGER NOT NULL, retried INTEGER NOT NULL, revoked INTEGER NOT NULL, rejected INTEGER NOT NULL,
   runtime BLOB, wait BLOB, end_to_end BLOB,
-  PRIMARY KEY (task, at)`;
+  UNIQUE (task, at)`;
 
 /**
  * The charts' past: task-event counts and latency sketches (metrics/sketch-codec.ts) per task name (''
  * is every task together) per minute (30 days) and per hour (a year), at the bucket's start in epoch
- * ms; workers' online periods (Unix seconds, online_to null while online); queue lengths per minute
+ * ms (rowid tables: a row of sketches is over a kilobyte, which WITHOUT ROWID would spill to overflow
+ * pages, four times the bytes on disk); workers' online periods (Unix seconds, online_to null while online); queue lengths per minute
  * (the last reading and the largest).
  */
 const V2 = `
-CREATE TABLE rollup_minutes (${ROLLUP_COLUMNS}) WITHOUT ROWID;
+CREATE TABLE rollup_minutes (${ROLLUP_COLUMNS});
 CREATE INDEX rollup_minutes_at ON rollup_minutes (at);
-CREATE TABLE rollup_hours (${ROLLUP_COLUMNS}) WITHOUT ROWID;
+CREATE TABLE rollup_hours (${ROLLUP_COLUMNS});
 CREATE INDEX rollup_hours_at ON rollup_hours (at);
 CREATE TABLE worker_periods (hostname TEXT NOT NULL, online_from REAL NOT NULL, online_to REAL, PRIMARY KEY (hostname, online_from)) WITHOUT ROWID;
 CREATE INDEX worker_periods_open ON worker_periods (hostname) WHERE online_to IS NULL;

@@ -14,7 +14,7 @@ describe('sketch codec', () => {
     expect(summarize(back)).toEqual(summarize(sketch));
     expect(back.zeroCount).toBe(1);
     const bins = sketch.store.maxKey - sketch.store.minKey + 1;
-    expect(bytes.length).toBeLessThanOrEqual(44 + 2 * bins);
+    expect(bytes.length).toBeLessThanOrEqual(32 + 2 * bins);
   });
 
   it('keeps an empty sketch empty and negative keys (values under 1 s)', () => {
@@ -23,5 +23,13 @@ describe('sketch codec', () => {
     observe(small, 0.0001);
     observe(small, 0.002);
     expect(summarize(decodeSketch(encodeSketch(small), 0.01))).toEqual(summarize(small));
+  });
+
+  it('packs a quiet sketch by its non-empty bins only', () => {
+    const quiet = newSketch(0.01);
+    for (const value of [0.001, 0.5, 30, 4000]) observe(quiet, value);
+    const bytes = encodeSketch(quiet);
+    expect(bytes.length).toBeLessThanOrEqual(24 + 3 + 2 + 2 + 4 * 3);
+    expect(summarize(decodeSketch(bytes, 0.01))).toEqual(summarize(quiet));
   });
 });

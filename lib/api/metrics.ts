@@ -79,6 +79,14 @@ export interface WorkerSeriesResponse {
   readonly points: readonly WorkerPointJson[];
 }
 
+export interface WorkerPeriodsResponse {
+  readonly worker: string;
+  readonly from: number;
+  readonly to: number;
+  /** When the worker was online (epoch ms), oldest first; `to` null while it still is. */
+  readonly periods: readonly { readonly from: number; readonly to: number | null }[];
+}
+
 /** The `range` values of the metrics endpoints; 7d and 30d are answered only by a Pollen that keeps history. */
 export const METRIC_RANGES = ['15m', '1h', '24h', '7d', '30d'] as const;
 export type MetricRange = (typeof METRIC_RANGES)[number];

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CeleryEvent } from '@/lib/celery';
-import type { LatencyResponse, OverviewResponse, ThroughputResponse } from '@/lib/api/metrics';
+import type { LatencyResponse, OverviewResponse, ThroughputResponse, WorkerPeriodsResponse } from '@/lib/api/metrics';
 import { getOverview } from '../api/v1/metrics-overview';
 import { getLatency, getThroughput } from '../api/v1/metrics-read';
+import { getWorkerPeriods } from '../api/v1/worker-periods';
 import { type MetricHistory, ROLLUP_COUNTS } from '../history/metric-history';
 import { SqliteHistory } from '../history/sqlite-history';
 import type { RollupRow } from '../history/write-batch';
@@ -232,6 +233,11 @@ describe('metric rollups in SQLite history', () => {
     expect(await third.history.workerPeriods('celery@w1', 0, c.now / 1000)).toEqual([
       { hostname: 'celery@w1', from: T0 / 1000, to: T0 / 1000 + 90 },
       { hostname: 'celery@w1', from: T0 / 1000 + 120, to: T0 / 1000 + 150 },
+    ]);
+    const answer = await getWorkerPeriods(third.store, 'celery@w1', q({ range: '24h' }), c.now);
+    expect((answer.body as WorkerPeriodsResponse).periods).toEqual([
+      { from: T0, to: T0 + 90_000 },
+      { from: T0 + 120_000, to: T0 + 150_000 },
     ]);
     await third.stop();
   });

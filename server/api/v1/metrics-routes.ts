@@ -1,6 +1,7 @@
 /** /api/v1 metrics series and percentiles, as route table entries. */
 import type { Route } from '../../http/route-types';
 import { getOverview, overviewQuery } from './metrics-overview';
+import { getWorkerPeriods } from './worker-periods';
 import {
   getLatency,
   getLatencyByTask,
@@ -77,5 +78,17 @@ export const V1_METRICS_ROUTES: readonly Route[] = [
       responses: { 200: 'points per minute', 404: 'unknown worker', ...BAD },
     },
     handle: ({ params, query }, { metrics, store }) => getWorkerSeries(metrics, store, params['name'] ?? '', query, Date.now()),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/metrics/workers/:name/periods',
+    access: 'read',
+    doc: {
+      summary: "When a worker was online over a window, from history (kept across restarts)",
+      tags: ['metrics'],
+      query: workerSeriesQuery,
+      responses: { 200: 'periods, oldest first (to: null while online)', 404: 'unknown worker', 400: 'a bad parameter, or no history (--db memory)' },
+    },
+    handle: ({ params, query }, { store }) => getWorkerPeriods(store, params['name'] ?? '', query, Date.now()),
   },
 ];

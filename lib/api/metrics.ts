@@ -53,6 +53,8 @@ export interface LatencyResponse extends LatencyStats {
 export type LatencyByTaskRow = { readonly task: string } & Partial<Readonly<Record<LatencyKindName, LatencyStats>>>;
 
 export interface LatencyByTaskResponse {
+  /** The ranges this Pollen answers (7d and 30d with history), for the range picker. */
+  readonly ranges: readonly MetricRange[];
   readonly from: number;
   readonly to: number;
   readonly kinds: readonly LatencyKindName[];

@@ -9,6 +9,7 @@ import { flowerBoolean } from '../../flower-boolean';
 import { bucketRange, LATENCY_KINDS, type LatencyKind, type LatencySummary, type Metrics } from '../../metrics';
 import type { TaskStore } from '../../store/task-store';
 import { apiError, type ApiResponse, badRequest, queryObject } from '../api-error';
+import { MEMORY_METRIC_RANGES, METRIC_RANGES } from '@/lib/api/metrics';
 import type { LatencyByTaskResponse, LatencyByTaskRow, LatencyPointJson, LatencyResponse, ThroughputResponse, WindowEcho, WorkerSeriesResponse } from '@/lib/api/metrics';
 import { checkWindow, rangeNeedsHistory, resolveWindow, windowFields } from './metrics-window';
 import { historyLatency, historyLatencyByTask, historyThroughput } from '../../rollups/history-window';
@@ -135,7 +136,7 @@ export async function getLatencyByTask(metrics: Metrics, store: TaskStore, query
     const y = b[first]?.[sort] ?? -Infinity;
     return y - x || (a.task < b.task ? -1 : 1);
   });
-  const body: LatencyByTaskResponse = { from: window.from, to: window.to, kinds, tasks: limit === undefined ? tasks : tasks.slice(0, limit) };
+  const body: LatencyByTaskResponse = { ranges: store.metricHistory === null ? MEMORY_METRIC_RANGES : METRIC_RANGES, from: window.from, to: window.to, kinds, tasks: limit === undefined ? tasks : tasks.slice(0, limit) };
   return { status: 200, body };
 }
 

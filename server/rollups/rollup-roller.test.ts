@@ -166,23 +166,26 @@ describe('metric rollups in SQLite history', () => {
     const first = await run(file, c);
     const flushed = () => new Promise((resolve) => setTimeout(resolve, 60));
     const row = (at: number): RollupRow => ['app.add', at, 1, 0, 0, 0, 0, 0, 0, 0, null, null, null];
-    const old = c.now - 31 * DAY;
+    const now = c.now;
+    const old = now - 31 * DAY;
     first.history.note({
-      rollupMinutes: [row(old - 10 * MIN), row(old), row(c.now - DAY)],
-      rollupHours: [row(c.now - 366 * DAY), row(c.now - 300 * DAY)],
-      queueLengths: [['celery', old, 1, 1], ['celery', c.now - DAY, 2, 2]],
+      rollupMinutes: [row(old - 10 * MIN), row(old), row(now - DAY)],
+      rollupHours: [row(now - 366 * DAY), row(now - 300 * DAY)],
+      queueLengths: [['celery', old, 1, 1], ['celery', now - DAY, 2, 2]],
     });
     await flushed();
+    c.now += MIN;
     first.roller.tick();
     await flushed();
     const ats = async (grain: 'minute' | 'hour') => (await first.history.rollups(grain, 'app.add', 0, c.now)).map((r) => r.at);
     // One slice (5 minutes from the oldest) went: the row 10 minutes later waits for the next flush.
-    expect(await ats('minute')).toEqual([old, c.now - DAY]);
-    expect(await ats('hour')).toEqual([c.now - 300 * DAY]);
-    expect((await first.history.queueLengths(0, c.now)).map((r) => r.at)).toEqual([c.now - DAY]);
+    expect(await ats('minute')).toEqual([old, now - DAY]);
+    expect(await ats('hour')).toEqual([now - 300 * DAY]);
+    expect((await first.history.queueLengths(0, c.now)).map((r) => r.at)).toEqual([now - DAY]);
+    c.now += MIN;
     first.roller.tick();
     await flushed();
-    expect(await ats('minute')).toEqual([c.now - DAY]);
+    expect(await ats('minute')).toEqual([now - DAY]);
     await first.stop();
   });
 

@@ -90,8 +90,10 @@ export class RollupRoller {
     const now = this.options.now();
     const current = Math.floor(now / MINUTE_MS);
     const first = Math.max(this.rolled + 1, current - 1440);
+    if (first >= current) return;
     for (let minute = first; minute < current; minute++) this.roll(minute);
-    this.rolled = Math.max(this.rolled, current - 1);
+    this.rolled = current - 1;
+    // Once a minute, like the rows that age.
     this.options.history.note({ prune: [now - MINUTES_KEPT_MS, now - HOURS_KEPT_MS, now - MINUTES_KEPT_MS] });
   }
 

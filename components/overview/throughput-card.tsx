@@ -5,7 +5,7 @@ import type { OverviewResponse } from '@/lib/api/metrics';
 import { RangePicker } from '../charts/range-picker';
 import { TimeSeriesChart } from '../charts/time-series-chart';
 import { formatCount, formatRate } from '../format/format-values';
-import { OVERVIEW_RANGES, type OverviewRange } from './overview-range';
+import { MEMORY_RANGES, type OverviewRange } from './overview-range';
 import styles from './overview.module.css';
 
 const SERIES = [
@@ -13,7 +13,7 @@ const SERIES = [
   { key: 'failed', label: 'Failed /s', color: 'var(--chart-2)' },
 ] as const;
 
-const RANGE_WORDS: Readonly<Record<OverviewRange, string>> = { '15m': 'last 15 minutes', '1h': 'last hour', '24h': 'last 24 hours' };
+const RANGE_WORDS: Readonly<Record<OverviewRange, string>> = { '15m': 'last 15 minutes', '1h': 'last hour', '24h': 'last 24 hours', '7d': 'last 7 days', '30d': 'last 30 days' };
 
 interface Props {
   readonly range: OverviewRange;
@@ -33,7 +33,7 @@ export function ThroughputCard({ range, onRange, query }: Props) {
     <section className="card" aria-label="Throughput">
       <div className={styles.cardHeader}>
         <h2>Throughput</h2>
-        <RangePicker ranges={OVERVIEW_RANGES} value={range} onChange={onRange} testId="throughput-range" />
+        <RangePicker ranges={data?.ranges ?? MEMORY_RANGES} value={range} onChange={onRange} testId="throughput-range" />
       </div>
       {query.isError && !data ? (
         <p className={styles.error} role="alert">
@@ -60,7 +60,7 @@ export function ThroughputCard({ range, onRange, query }: Props) {
               peak <strong data-testid="throughput-peak">{data ? formatRate(peak) : '—'}</strong>
             </span>
             <span>in the {RANGE_WORDS[range]}</span>
-            {data?.resolution === 'minute' && <span>(per-minute averages)</span>}
+            {data !== undefined && data.resolution !== 'second' && <span>(per-{data.resolution} averages)</span>}
           </div>
         </>
       )}

@@ -59,7 +59,8 @@ export function TaskTypeDetail({ row, range }: { row: TaskTypeRow; range: TaskTy
   // Seconds are kept for the last 15 minutes only; longer windows are read per minute.
   const resolution = range === '15m' ? 'second' : 'minute';
   const throughput = useTaskThroughput(row.name, range, resolution);
-  const perBucket = resolution === 'second' ? 'per second' : 'per minute';
+  // Past 24 h the server answers per hour (history's rollups): its answer says which.
+  const perBucket = `per ${throughput.data?.resolution ?? resolution}`;
   const points = (throughput.data?.points ?? []).map((p) => ({ t: p.t, succeeded: p.succeeded, failed: p.failed, retried: p.retried, rejected: p.rejected }));
   return (
     <div className={styles.detail} data-testid="task-type-detail">

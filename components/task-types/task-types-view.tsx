@@ -10,7 +10,7 @@ import { ControlsClosedNotice } from '../controls/controls-closed';
 import { rateUnitFor } from '../format/format-values';
 import { doneCounts, TaskTypeRow } from './task-type-row';
 import styles from './task-types.module.css';
-import { TASK_TYPE_RANGES, type TaskTypeRange, useRefreshWorkers, useShownThroughputs, useTaskTypes } from './use-task-types';
+import { type TaskTypeRange, useRefreshWorkers, useShownThroughputs, useTaskTypes } from './use-task-types';
 
 const PAGE_SIZE = 25;
 
@@ -19,7 +19,7 @@ export function TaskTypesView() {
   const [filter, setFilter] = useState('');
   const [page, setPage] = useState(0);
   const [expanded, setExpanded] = useState<string | null>(null);
-  const { rows, error, loading } = useTaskTypes(range);
+  const { rows, error, loading, ranges } = useTaskTypes(range);
   const refreshWorkers = useRefreshWorkers();
 
   const needle = filter.trim().toLowerCase();
@@ -50,7 +50,7 @@ export function TaskTypesView() {
             }}
             data-testid="task-types-filter"
           />
-          <RangePicker ranges={TASK_TYPE_RANGES} value={range} onChange={setRange} testId="task-types-range" />
+          <RangePicker ranges={ranges} value={range} onChange={setRange} testId="task-types-range" />
         </div>
       </div>
       {error && (

@@ -5,13 +5,13 @@
  */
 import { queryOptions, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo } from 'react';
-import type { LatencyByTaskResponse, LatencyByTaskRow, ThroughputResponse } from '@/lib/api/metrics';
+import { type LatencyByTaskResponse, type LatencyByTaskRow, MEMORY_METRIC_RANGES, type MetricRange, type ThroughputResponse } from '@/lib/api/metrics';
 import { fetchJson } from '../api/api-client';
 import type { WorkersResponse } from '@/lib/api/workers';
 import { limitsByTask, type WorkerTaskLimits } from './registered-limits';
 
-export const TASK_TYPE_RANGES = ['15m', '1h', '24h'] as const;
-export type TaskTypeRange = (typeof TASK_TYPE_RANGES)[number];
+/** 7d and 30d are offered when the server says it answers them (it keeps history). */
+export type TaskTypeRange = MetricRange;
 
 export const LIVE_INTERVAL_MS = 5000;
 const WORKERS_KEY = ['workers', 'inspect'] as const;
@@ -49,7 +49,7 @@ export function useTaskTypes(range: TaskTypeRange) {
 
   const error = types.error ?? latency.error ?? workers.error;
   const loading = types.isPending || latency.isPending || workers.isPending;
-  return { rows, error, loading };
+  return { rows, error, loading, ranges: latency.data?.ranges ?? MEMORY_METRIC_RANGES };
 }
 
 /** Asks the workers again (inspect now) so that a limit just set shows as the workers report it. */
@@ -71,7 +71,7 @@ function taskThroughputQuery(name: string, range: TaskTypeRange, resolution: 'se
     queryKey: ['throughput', 'task', name, range, resolution],
     queryFn: ({ signal }) => fetchJson<ThroughputResponse>('/api/v1/metrics/throughput', { dimension: 'task', key: name, range, resolution }, signal),
     // A day of minute points is large; it changes a minute at a time anyway.
-    refetchInterval: range === '24h' ? 30_000 : LIVE_INTERVAL_MS,
+    refetchInterval: range === '15m' || range === '1h' ? LIVE_INTERVAL_MS : 30_000,
   });
 }
 

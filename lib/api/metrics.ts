@@ -22,8 +22,9 @@ export interface LatencyStats {
 export interface WindowEcho {
   readonly from: number;
   readonly to: number;
-  readonly resolution: 'second' | 'minute';
-  /** Bucket length in ms (1000 or 60000); a point's counts divided by step/1000 are per second. */
+  /** `hour`: a window past 24 h, read from history's hourly rollups. */
+  readonly resolution: 'second' | 'minute' | 'hour';
+  /** Bucket length in ms (1000, 60000 or 3600000); a point's counts divided by step/1000 are per second. */
   readonly step: number;
 }
 
@@ -52,6 +53,8 @@ export interface LatencyResponse extends LatencyStats {
 export type LatencyByTaskRow = { readonly task: string } & Partial<Readonly<Record<LatencyKindName, LatencyStats>>>;
 
 export interface LatencyByTaskResponse {
+  /** The ranges this Pollen answers (7d and 30d with history), for the range picker. */
+  readonly ranges: readonly MetricRange[];
   readonly from: number;
   readonly to: number;
   readonly kinds: readonly LatencyKindName[];
@@ -78,7 +81,23 @@ export interface WorkerSeriesResponse {
   readonly points: readonly WorkerPointJson[];
 }
 
+export interface WorkerPeriodsResponse {
+  readonly worker: string;
+  readonly from: number;
+  readonly to: number;
+  /** When the worker was online (epoch ms), oldest first; `to` null while it still is. */
+  readonly periods: readonly { readonly from: number; readonly to: number | null }[];
+}
+
+/** The `range` values of the metrics endpoints; 7d and 30d are answered only by a Pollen that keeps history. */
+export const METRIC_RANGES = ['15m', '1h', '24h', '7d', '30d'] as const;
+export type MetricRange = (typeof METRIC_RANGES)[number];
+/** What a Pollen without history (--db memory) answers: memory keeps 24 hours of metrics. */
+export const MEMORY_METRIC_RANGES: readonly MetricRange[] = ['15m', '1h', '24h'];
+
 export interface OverviewResponse extends WindowEcho {
+  /** The ranges this Pollen answers (7d and 30d with history), for the range picker. */
+  readonly ranges: readonly MetricRange[];
   readonly totals: StateCounts;
   /** Succeeded and failed per bucket of `step` ms. */
   readonly series: readonly { readonly t: number; readonly succeeded: number; readonly failed: number }[];

@@ -25,7 +25,7 @@ export interface ListeningGap {
   readonly to: number;
 }
 
-function scoped<Q extends { where(column: 'cluster', op: '=', value: string): Q }>(scope: HistoryScope, query: Q): Q {
+export function scoped<Q extends { where(column: 'cluster', op: '=', value: string): Q }>(scope: HistoryScope, query: Q): Q {
   return scope.cluster === null ? query : query.where('cluster', '=', scope.cluster);
 }
 

@@ -54,6 +54,28 @@ export interface HistoryTables {
   workers: { cluster: string; hostname: string; last_seen: number; doc: string };
   runs: { cluster: string; id: number; started_at: number; last_heard: number; pid: number; host: string };
   task_text: { rowid: number };
+  rollup_minutes: RollupTable;
+  rollup_hours: RollupTable;
+  worker_periods: { cluster: string; hostname: string; online_from: number; online_to: number | null };
+  queue_lengths: { cluster: string; queue: string; at: number; length: number; max_length: number };
+}
+
+/** A task name's counts and latency sketches in one minute or hour ('' is every task together). */
+export interface RollupTable {
+  cluster: string;
+  task: string;
+  at: number;
+  sent: number;
+  received: number;
+  started: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  revoked: number;
+  rejected: number;
+  runtime: Uint8Array | null;
+  wait: Uint8Array | null;
+  end_to_end: Uint8Array | null;
 }
 
 export type HistoryDb = Kysely<HistoryTables>;

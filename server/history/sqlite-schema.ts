@@ -106,6 +106,35 @@ CREATE TRIGGER tasks_deleted AFTER DELETE ON tasks BEGIN
 END;
 `;
 
-export const SQLITE_MIGRATIONS: readonly Migration[] = [{ version: 1, description: 'tasks, their events, workers, counts, runs and text search', sql: V1 }];
+/** Counts of task events by the state they report, one column each (metrics/metric-types.ts COUNT_STATES). */
+const ROLLUP_COLUMNS = `task TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  sent INTEGER NOT NULL, received INTEGER NOT NULL, started INTEGER NOT NULL, succeeded INTEGER NOT NULL,
+  failed INTEGER NOT NULL, retried INTEGER NOT NULL, revoked INTEGER NOT NULL, rejected INTEGER NOT NULL,
+  runtime BLOB, wait BLOB, end_to_end BLOB,
+  UNIQUE (task, at)`;
+
+/**
+ * The charts' past: task-event counts and latency sketches (metrics/sketch-codec.ts) per task name (''
+ * is every task together) per minute (30 days) and per hour (a year), at the bucket's start in epoch
+ * ms (rowid tables: a row of sketches is over a kilobyte, which WITHOUT ROWID would spill to overflow
+ * pages, four times the bytes on disk); workers' online periods (Unix seconds, online_to null while online); queue lengths per minute
+ * (the last reading and the largest).
+ */
+const V2 = `
+CREATE TABLE rollup_minutes (${ROLLUP_COLUMNS});
+CREATE INDEX rollup_minutes_at ON rollup_minutes (at);
+CREATE TABLE rollup_hours (${ROLLUP_COLUMNS});
+CREATE INDEX rollup_hours_at ON rollup_hours (at);
+CREATE TABLE worker_periods (hostname TEXT NOT NULL, online_from REAL NOT NULL, online_to REAL, PRIMARY KEY (hostname, online_from)) WITHOUT ROWID;
+CREATE INDEX worker_periods_open ON worker_periods (hostname) WHERE online_to IS NULL;
+CREATE TABLE queue_lengths (queue TEXT NOT NULL, at INTEGER NOT NULL, length INTEGER NOT NULL, max_length INTEGER NOT NULL, PRIMARY KEY (queue, at)) WITHOUT ROWID;
+CREATE INDEX queue_lengths_at ON queue_lengths (at);
+`;
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: 'tasks, their events, workers, counts, runs and text search', sql: V1 },
+  { version: 2, description: 'metric rollups per minute and hour, worker online periods, queue lengths', sql: V2 },
+];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]?.version ?? 0;

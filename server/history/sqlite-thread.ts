@@ -22,7 +22,7 @@ const { role } = workerData as { readonly role: 'writer' | 'reader' };
 const port = parentPort;
 if (port === null) throw new Error('sqlite-thread runs as a worker thread');
 
-type Statements = { task: Database.Statement; event: Database.Statement; worker: Database.Statement; run: Database.Statement };
+type Statements = Record<'task' | 'event' | 'worker' | 'run' | 'minute' | 'hour' | 'period' | 'queue' | 'pruneMinutes' | 'pruneHours' | 'pruneQueues', Database.Statement>;
 
 interface Connection {
   readonly db: Database.Database;
@@ -44,6 +44,11 @@ const UPSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TA
     .map((c) => (DESCRIPTIVE.has(c) ? `${c} = CASE WHEN excluded.seq = tasks.seq THEN excluded.${c} ELSE coalesce(excluded.${c}, tasks.${c}) END` : `${c} = excluded.${c}`))
     .join(', ')}
   RETURNING seq`;
+
+const ROLLUP = (table: string) => `INSERT OR REPLACE INTO ${table} (task, at, sent, received, started, succeeded, failed, retried, revoked, rejected, runtime, wait, end_to_end) VALUES (${new Array(13).fill('?').join(', ')})`;
+/** Pruning takes the oldest slice only (at most this much time of rows a flush), so it never holds the writer long. */
+const PRUNE_SLICE_MS = { minutes: 5 * 60_000, hours: 5 * 3_600_000 };
+const PRUNE = (table: string, sliceMs: number) => `DELETE FROM ${table} WHERE at < min(?, (SELECT min(at) FROM ${table}) + ${sliceMs})`;
 
 function open(conn: number, file: string): { schemaVersion: number; created: boolean } {
   const opened = new Database(file, { readonly: role === 'reader', fileMustExist: role === 'reader', timeout: 2000 });
@@ -104,8 +109,16 @@ function write(connected: Connection, batch: WriteBatch): { stored: number } {
     event: conn.prepare('INSERT OR IGNORE INTO task_events (task_seq, id, type, timestamp, hostname, received_at, fields) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     worker: conn.prepare('INSERT INTO workers (hostname, last_seen, doc) VALUES (?, ?, ?) ON CONFLICT (hostname) DO UPDATE SET last_seen = excluded.last_seen, doc = excluded.doc'),
     run: conn.prepare('INSERT INTO runs (id, started_at, last_heard, pid, host) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET last_heard = excluded.last_heard'),
+    minute: conn.prepare(ROLLUP('rollup_minutes')),
+    hour: conn.prepare(ROLLUP('rollup_hours')),
+    period: conn.prepare('INSERT INTO worker_periods (hostname, online_from, online_to) VALUES (?, ?, ?) ON CONFLICT (hostname, online_from) DO UPDATE SET online_to = excluded.online_to'),
+    queue: conn.prepare('INSERT OR REPLACE INTO queue_lengths (queue, at, length, max_length) VALUES (?, ?, ?, ?)'),
+    pruneMinutes: conn.prepare(PRUNE('rollup_minutes', PRUNE_SLICE_MS.minutes)),
+    pruneHours: conn.prepare(PRUNE('rollup_hours', PRUNE_SLICE_MS.hours)),
+    pruneQueues: conn.prepare(PRUNE('queue_lengths', PRUNE_SLICE_MS.minutes)),
   };
-  const { task, event, worker, run } = connected.statements;
+  const { task, event, worker, run, minute, hour, period, queue } = connected.statements;
+  const { pruneMinutes, pruneHours, pruneQueues } = connected.statements;
   conn.transaction(() => {
     // A task written into the row it had before (see UPSERT_TASK): its events go under that row's number.
     const moved = new Map<number, number>();
@@ -120,6 +133,15 @@ function write(connected: Connection, batch: WriteBatch): { stored: number } {
     }
     for (const row of batch.workers) worker.run(row);
     if (batch.run !== null) run.run(batch.run);
+    for (const row of batch.rollupMinutes) minute.run(row);
+    for (const row of batch.rollupHours) hour.run(row);
+    for (const row of batch.workerPeriods) period.run(row);
+    for (const row of batch.queueLengths) queue.run(row);
+    if (batch.prune !== null) {
+      pruneMinutes.run(batch.prune[0]);
+      pruneHours.run(batch.prune[1]);
+      pruneQueues.run(batch.prune[2]);
+    }
   }).immediate();
   return { stored: batch.tasks.length };
 }

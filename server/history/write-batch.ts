@@ -6,6 +6,19 @@ import type { TaskRow } from './task-row';
 export type WorkerRow = [string, number, string];
 /** [id, started_at, last_heard, pid, host] */
 export type RunRow = [number, number, number, number, string];
+/**
+ * One task name's bucket (a minute or an hour; '' is every task together): [task, at (the bucket's start,
+ * epoch ms), sent, received, started, succeeded, failed, retried, revoked, rejected, runtime, wait,
+ * end_to_end] with the latencies as sketches (metrics/sketch-codec.ts), null where none was observed.
+ * A bucket written again replaces its row.
+ */
+export type RollupRow = [string, number, number, number, number, number, number, number, number, number, Uint8Array | null, Uint8Array | null, Uint8Array | null];
+/** [hostname, online_from, online_to] in Unix seconds, online_to null while online; written again when it ends. */
+export type WorkerPeriodRow = [string, number, number | null];
+/** [queue, at (the minute's start, epoch ms), the last reading in it, the largest] */
+export type QueueLengthRow = [string, number, number, number];
+/** Rollups and queue lengths older than these go, a small slice each flush: [minutes before, hours before, queue lengths before] (epoch ms). */
+export type PruneRow = [number, number, number];
 
 export interface WriteBatch {
   readonly tasks: TaskRow[];
@@ -13,4 +26,9 @@ export interface WriteBatch {
   readonly events: EventRow[];
   readonly workers: WorkerRow[];
   readonly run: RunRow | null;
+  readonly rollupMinutes: RollupRow[];
+  readonly rollupHours: RollupRow[];
+  readonly workerPeriods: WorkerPeriodRow[];
+  readonly queueLengths: QueueLengthRow[];
+  readonly prune: PruneRow | null;
 }

@@ -18,7 +18,7 @@ import { type EventRow, eventRow } from './event-row';
 import type { HistoryBackend } from './history-backend';
 import { taskRow } from './task-row';
 import { workerRow } from './worker-row';
-import type { RunRow, WriteBatch } from './write-batch';
+import type { PruneRow, QueueLengthRow, RollupRow, RunRow, WorkerPeriodRow, WriteBatch } from './write-batch';
 
 export interface WriteBehindOptions {
   readonly intervalMs: number;
@@ -49,6 +49,36 @@ export interface HistoryWriting {
   readonly since: number;
 }
 
+/** What is written besides the live model's changes, noted once a minute (server/rollups). */
+export interface MetricRows {
+  readonly rollupMinutes?: readonly RollupRow[];
+  readonly rollupHours?: readonly RollupRow[];
+  readonly queueLengths?: readonly QueueLengthRow[];
+  readonly workerPeriods?: readonly WorkerPeriodRow[];
+  readonly prune?: PruneRow;
+}
+
+/** Noted metric rows by key: a bucket noted again (the hour, each minute) is written once, as last noted. */
+class PendingMetricRows {
+  minutes = new Map<string, RollupRow>();
+  hours = new Map<string, RollupRow>();
+  queues = new Map<string, QueueLengthRow>();
+  periods: WorkerPeriodRow[] = [];
+  prune: PruneRow | null = null;
+
+  get empty(): boolean {
+    return this.minutes.size + this.hours.size + this.queues.size + this.periods.length === 0 && this.prune === null;
+  }
+
+  add(rows: MetricRows): void {
+    for (const row of rows.rollupMinutes ?? []) this.minutes.set(`${row[0]}\0${row[1]}`, row);
+    for (const row of rows.rollupHours ?? []) this.hours.set(`${row[0]}\0${row[1]}`, row);
+    for (const row of rows.queueLengths ?? []) this.queues.set(`${row[0]}\0${row[1]}`, row);
+    this.periods.push(...(rows.workerPeriods ?? []));
+    this.prune = rows.prune ?? this.prune;
+  }
+}
+
 /** Event ids are this run's number times 2^32 plus a counter: unique across runs without reading a maximum. */
 const EVENT_ID_RUN = 2 ** 32;
 const BACKOFF_MAX_MS = 10_000;
@@ -61,6 +91,9 @@ export class WriteBehind {
   /** Event rows built for a write that failed, written first next time. */
   private unwritten: EventRow[] = [];
   private workers = new Set<WorkerRecord>();
+  private metricRows = new PendingMetricRows();
+  /** Workers online as last written: hostname → online_from (Unix seconds) of the period not yet closed. */
+  private readonly onlineFrom = new Map<string, number>();
   private nextEventId: number;
   private readonly run: RunRow;
   private flushing: Promise<void> | null = null;
@@ -123,6 +156,30 @@ export class WriteBehind {
     this.workers.add(worker);
   }
 
+  /** Rows to write with the next flush (rollups, queue lengths, periods closed at start, pruning). */
+  noteMetricRows(rows: MetricRows): void {
+    this.metricRows.add(rows);
+  }
+
+  /**
+   * A worker's online period opened or closed since the last flush, told from its record at flush time
+   * (not per event): online while `offlineSince` is null.
+   */
+  private workerPeriods(workers: Iterable<WorkerRecord>): WorkerPeriodRow[] {
+    const rows: WorkerPeriodRow[] = [];
+    for (const worker of workers) {
+      const from = this.onlineFrom.get(worker.hostname);
+      if (worker.offlineSince === null && from === undefined) {
+        this.onlineFrom.set(worker.hostname, worker.lastReceived);
+        rows.push([worker.hostname, worker.lastReceived, null]);
+      } else if (worker.offlineSince !== null && from !== undefined) {
+        this.onlineFrom.delete(worker.hostname);
+        rows.push([worker.hostname, from, worker.offlineSince]);
+      }
+    }
+    return rows;
+  }
+
   start(): void {
     this.timer ??= setInterval(() => void this.flush(), this.options.intervalMs);
     this.timer.unref();
@@ -132,7 +189,7 @@ export class WriteBehind {
   flush(): Promise<void> {
     if (this.flushing !== null) return this.flushing;
     if (this.failures > 0 && Date.now() < this.retryAt) return Promise.resolve();
-    if (this.tasks.size === 0 && this.eventsOf.length === 0 && this.unwritten.length === 0 && this.workers.size === 0 && this.lastWriteAt !== null) {
+    if (this.tasks.size === 0 && this.eventsOf.length === 0 && this.unwritten.length === 0 && this.workers.size === 0 && this.metricRows.empty && this.lastWriteAt !== null) {
       // Nothing new: the run's row still says when Pollen was last listening, once a second at most.
       if (this.options.now() - this.run[2] < 1) return Promise.resolve();
     }
@@ -157,7 +214,20 @@ export class WriteBehind {
     this.unwritten = [];
     const now = this.options.now();
     this.run[2] = now;
-    const batch: WriteBatch = { tasks: [...tasks].map(taskRow), events, workers: [...workers].map(workerRow), run: [...this.run] };
+    const metric = this.metricRows;
+    this.metricRows = new PendingMetricRows();
+    metric.periods.push(...this.workerPeriods(workers));
+    const batch: WriteBatch = {
+      tasks: [...tasks].map(taskRow),
+      events,
+      workers: [...workers].map(workerRow),
+      run: [...this.run],
+      rollupMinutes: [...metric.minutes.values()],
+      rollupHours: [...metric.hours.values()],
+      workerPeriods: metric.periods,
+      queueLengths: [...metric.queues.values()],
+      prune: metric.prune,
+    };
     try {
       await this.backend.write(batch);
       this.written.tasks += batch.tasks.length;
@@ -171,6 +241,10 @@ export class WriteBehind {
       // Kept for the next write: the records (written as they are then) and the event rows built.
       for (const task of tasks) this.taskChanged(task);
       for (const worker of workers) this.workers.add(worker);
+      // Noted since go after these (a bucket noted again wins); the periods told are kept as rows.
+      const later = this.metricRows;
+      this.metricRows = metric;
+      metric.add({ rollupMinutes: [...later.minutes.values()], rollupHours: [...later.hours.values()], queueLengths: [...later.queues.values()], workerPeriods: later.periods, ...(later.prune && { prune: later.prune }) });
       this.unwritten = events.length <= this.options.maxPendingEvents ? events : events.slice(events.length - this.options.maxPendingEvents);
       this.dropped.events += events.length - this.unwritten.length;
       this.failures++;

@@ -17,6 +17,7 @@ import { WorkerControl } from '../control/worker-control';
 import { feedWorkerStats, Metrics } from '../metrics';
 import { feedPrometheus, PrometheusMetrics } from '../prometheus/prometheus-metrics';
 import { QueueSampler } from '../queues/queue-sampler';
+import { RollupRoller } from '../rollups/rollup-roller';
 import { openTaskStore } from '../store/open-task-store';
 import { HeavyRequests } from './heavy-requests';
 import type { RouteContext } from './route-types';
@@ -54,6 +55,8 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
   const queues = collector
     ? QueueSampler.forServer({ transport: collector.transport, brokerApi: config.brokerApi, inspect, seenInEvents: () => metrics.keys('queue'), log: log.child({ scope: 'queues' }) })
     : null;
+  // With history: the charts' past is rolled up once a minute and queue lengths come back before sampling starts.
+  const rollups = store.metricHistory === null ? null : await RollupRoller.start({ metrics, history: store.metricHistory, queues: queues?.history ?? null, now: Date.now });
   queues?.start();
   const stopWorkerStats = inspect ? feedWorkerStats(inspect, metrics, { onlineWorkers: () => store.onlineWorkers(Date.now() / 1000) }) : null;
   const settlement = collector
@@ -74,6 +77,7 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
       await client?.close().catch(() => undefined);
       await collector?.stop();
       await backend?.close().catch(() => undefined);
+      rollups?.stop();
       // Last: what the collector delivered before it stopped is written too.
       await store.close().catch((err: unknown) => log.error({ err }, 'history could not be closed cleanly'));
     },

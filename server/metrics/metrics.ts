@@ -21,6 +21,7 @@
  * such values count as 0). Tasks with an ETA/countdown are left out of wait and end-to-end, whose
  * delay is the ETA's, not the queue's.
  */
+import type { DDSketch } from '@datadog/sketches-js';
 import type { CeleryEvent, TaskEvent, WorkerEvent } from '@/lib/celery';
 import { KeyRegistry } from './key-registry';
 import { LATENCY_KINDS, type LatencyKind, LatencyStore, OVERALL_SERIES } from './latency-store';
@@ -165,11 +166,17 @@ export class Metrics {
 
   /** Distribution of one latency kind for one task name or overall (null), over a window of whole minutes. */
   latency(kind: LatencyKind, taskName: string | null, window: TimeWindow): LatencySummary {
+    const sketch = this.latencySketch(kind, taskName, window);
+    return sketch === null ? EMPTY_SUMMARY : summarize(sketch);
+  }
+
+  /** The merged sketch behind `latency` (null: no such series or no minute in the window), to merge with history's. */
+  latencySketch(kind: LatencyKind, taskName: string | null, window: TimeWindow): DDSketch | null {
     const { series, first, last } = this.latencyRange(taskName, window);
-    if (series < 0 || first > last) return EMPTY_SUMMARY;
+    if (series < 0 || first > last) return null;
     const target = newSketch(this.relativeAccuracy);
     this.latencies.mergeRange(series, LATENCY_KINDS.indexOf(kind), first, last, target);
-    return summarize(target);
+    return target;
   }
 
   /** One summary per minute of the window (empty minutes have count 0). */
@@ -186,14 +193,26 @@ export class Metrics {
 
   /** Every task name's distribution of one kind over a window, in one pass. */
   latencyByTask(kind: LatencyKind, window: TimeWindow): Map<string, LatencySummary> {
-    const { first, last } = this.latencyRange(null, window);
     const out = new Map<string, LatencySummary>();
+    for (const [key, sketch] of this.latencySketchesByTask(kind, window)) out.set(key, summarize(sketch));
+    return out;
+  }
+
+  /** The merged sketches behind `latencyByTask`, by task name. */
+  latencySketchesByTask(kind: LatencyKind, window: TimeWindow): Map<string, DDSketch> {
+    const { first, last } = this.latencyRange(null, window);
+    const out = new Map<string, DDSketch>();
     if (first > last) return out;
     for (const [series, sketch] of this.latencies.byName(LATENCY_KINDS.indexOf(kind), first, last)) {
       const key = this.taskNames.keyOf(series - 1);
-      if (key !== null) out.set(key, summarize(sketch));
+      if (key !== null) out.set(key, sketch);
     }
     return out;
+  }
+
+  /** DDSketch relative accuracy of every sketch here (history's sketches are merged with them). */
+  get accuracy(): number {
+    return this.relativeAccuracy;
   }
 
   /** A worker's gauges per minute (null where nothing was received in that minute). */

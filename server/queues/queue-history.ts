@@ -75,6 +75,12 @@ class GaugeRing {
     this.last[i] = v;
   }
 
+  /** The readings of slot `slot` (epoch ms / step), or null when it has none. */
+  slot(slot: number): { readonly last: number; readonly max: number } | null {
+    const i = slot % this.slots;
+    return this.slotOf[i] === slot ? { last: this.last[i] as number, max: this.max[i] as number } : null;
+  }
+
   /** Points in slots from `from` to `to` (epoch ms), oldest first. */
   points(from: number, to: number): HistoryPoint[] {
     const first = Math.max(Math.floor(from / this.step), Math.floor(to / this.step) - this.slots + 1);
@@ -111,6 +117,16 @@ export class QueueHistory {
     tracked.coarse.record(at, messages);
     tracked.newest = Math.max(tracked.newest, at);
     return true;
+  }
+
+  /** Every queue's readings in minute `minute` (epoch ms / 60 000): the last and the largest. */
+  minute(minute: number): { readonly queue: string; readonly last: number; readonly max: number }[] {
+    const out: { queue: string; last: number; max: number }[] = [];
+    for (const [queue, tracked] of this.queues) {
+      const readings = tracked.coarse.slot(minute);
+      if (readings !== null) out.push({ queue, ...readings });
+    }
+    return out;
   }
 
   has(queue: string): boolean {

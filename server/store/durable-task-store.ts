@@ -19,6 +19,7 @@ import type { HistoryBackend } from '../history/history-backend';
 import { historyPage, type HistoryScope } from '../history/history-page';
 import { historyLinked, historyTask, historyTimeline, type ListeningGap, listeningGaps, restoreFromHistory, type RunRecord } from '../history/history-reads';
 import { compilingDb } from '../history/history-sql';
+import { closeOpenPeriods, MetricHistory } from '../history/metric-history';
 import { restoreWorker } from '../history/worker-row';
 import { type HistoryWriting, WriteBehind } from '../history/write-behind';
 import { IN_FLIGHT_STATES } from '@/lib/api/task-states';
@@ -47,6 +48,7 @@ const READ_FLUSH_WAIT_MS = 1000;
 
 export class DurableTaskStore implements TaskStore {
   private readonly scope: HistoryScope;
+  readonly metricHistory: MetricHistory;
   /** Whether history holds tasks the live window does not (restored only in part, or evicted since). */
   private historyBeyondMemory: boolean;
 
@@ -61,6 +63,7 @@ export class DurableTaskStore implements TaskStore {
   ) {
     this.scope = { db: compilingDb(history.dialect), reader: history, cluster: history.cluster };
     this.historyBeyondMemory = !restoredAll || options.alwaysReadHistory === true;
+    this.metricHistory = new MetricHistory(this.scope, writes, writes.thisRun.startedAt * 1000);
     memory.onChange((change, event) => this.noteChange(change, event));
     memory.onSettled((change) => {
       if (change.task !== null) this.writes.taskEvent(change.task, null, null);
@@ -85,6 +88,8 @@ export class DurableTaskStore implements TaskStore {
       now,
       log: options.log,
     });
+    const lastSeen = new Map(restored.workers.map((row) => [row.hostname, Number(row.last_seen)]));
+    writes.noteMetricRows(await closeOpenPeriods(scope, lastSeen, restored.lastRun?.lastHeard ?? now()));
     const store = new DurableTaskStore(memory, history, writes, !restored.more && memory.evicted === 0, restored.lastRun, options);
     writes.start();
     return store;

@@ -253,6 +253,8 @@ export class MemoryTaskStore implements TaskStore {
 
   readonly restartGap = null;
 
+  readonly metricHistory = null;
+
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -30,6 +30,7 @@ import type { TaskLinkReads } from '../state/task-links';
 import type { TaskTimelineEvent } from '../history/event-row';
 import type { ListeningGap } from '../history/history-reads';
 import type { HistoryWriting } from '../history/write-behind';
+import type { MetricHistory } from '../history/metric-history';
 
 export type { Change };
 
@@ -144,6 +145,8 @@ export interface TaskStore extends TaskLinkReads {
   listeningGaps(): Promise<ListeningGap[]>;
   /** When Pollen was not listening just before this start (its last run's end to now); null on a first start or without history. */
   readonly restartGap: ListeningGap | null;
+  /** The charts' past (rollups, queue lengths, worker periods); null without history. */
+  readonly metricHistory: MetricHistory | null;
   /** Writes what is left and lets go of history. */
   close(): Promise<void>;
 }

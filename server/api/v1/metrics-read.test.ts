@@ -41,9 +41,9 @@ function fixture() {
 const q = (params: Record<string, string>) => new URLSearchParams(params);
 
 describe('GET /api/v1/metrics/throughput', () => {
-  it('gives per-second points and totals by state for the last 15 minutes by default', () => {
-    const { metrics } = fixture();
-    const response = getThroughput(metrics, q({}), NOW);
+  it('gives per-second points and totals by state for the last 15 minutes by default', async () => {
+    const { metrics, state } = fixture();
+    const response = (await getThroughput(metrics, state, q({}), NOW));
     const body = response.body as ThroughputResponse;
     expect(response.status).toBe(200);
     expect(body).toMatchObject({ dimension: 'all', key: null, resolution: 'second', step: 1000, from: NOW - 15 * 60_000, to: NOW });
@@ -52,9 +52,9 @@ describe('GET /api/v1/metrics/throughput', () => {
     expect(body.points.reduce((n, p) => n + p.succeeded, 0)).toBe(10);
   });
 
-  it('gives one series per task name, worker or queue, per minute when asked', () => {
-    const { metrics } = fixture();
-    const body = getThroughput(metrics, q({ dimension: 'worker', key: 'celery@b', range: '1h', resolution: 'minute' }), NOW).body as ThroughputResponse;
+  it('gives one series per task name, worker or queue, per minute when asked', async () => {
+    const { metrics, state } = fixture();
+    const body = (await getThroughput(metrics, state, q({ dimension: 'worker', key: 'celery@b', range: '1h', resolution: 'minute' }), NOW)).body as ThroughputResponse;
     expect(body).toMatchObject({ key: 'celery@b', resolution: 'minute', step: 60_000 });
     expect(body.totals).toMatchObject({ succeeded: 4, failed: 1 });
     expect(body.points.find((p) => p.t === T0)).toMatchObject({ received: 1, succeeded: 1 });
@@ -66,50 +66,50 @@ describe('GET /api/v1/metrics/throughput', () => {
     [{ from: 'soon' }, 'from: expected epoch milliseconds or an ISO 8601 time'],
     [{ range: '1h', to: '5' }, 'range: give either range or from/to, not both'],
     [{ resolution: 'hour' }, 'resolution: expected second or minute'],
-  ])('answers %j with 400 naming the field', (params, error) => {
-    const { metrics } = fixture();
-    expect(getThroughput(metrics, q(params), NOW)).toEqual({ status: 400, body: { error } });
+  ])('answers %j with 400 naming the field', async (params, error) => {
+    const { metrics, state } = fixture();
+    expect((await getThroughput(metrics, state, q(params), NOW))).toEqual({ status: 400, body: { error } });
   });
 });
 
 describe('GET /api/v1/metrics/latency', () => {
-  it("summarizes one task name's runtimes, with per-minute points on request", () => {
-    const { metrics } = fixture();
-    const body = getLatency(metrics, q({ kind: 'runtime', task: 'tasks.add', series: 'true' }), NOW).body as LatencyResponse;
+  it("summarizes one task name's runtimes, with per-minute points on request", async () => {
+    const { metrics, state } = fixture();
+    const body = (await getLatency(metrics, state, q({ kind: 'runtime', task: 'tasks.add', series: 'true' }), NOW)).body as LatencyResponse;
     expect(body).toMatchObject({ kind: 'runtime', task: 'tasks.add', count: 9, min: 0.1, max: 0.9 });
     expect(body.p50).toBeCloseTo(0.5, 1);
     expect(body.series?.find((p) => p.t === T0)).toMatchObject({ count: 2 });
     expect(body.series?.every((p) => p.t % 60_000 === 0)).toBe(true);
   });
 
-  it('summarizes every task together without a task, and wait time from received to started', () => {
-    const { metrics } = fixture();
-    expect(getLatency(metrics, q({}), NOW).body).toMatchObject({ kind: 'runtime', task: null, count: 10, max: 20 });
-    expect(getLatency(metrics, q({ kind: 'wait', task: 'tasks.add' }), NOW).body).toMatchObject({ count: 10, min: 0.5, max: 0.5 });
-    expect((getLatency(metrics, q({}), NOW).body as LatencyResponse).series).toBeUndefined();
+  it('summarizes every task together without a task, and wait time from received to started', async () => {
+    const { metrics, state } = fixture();
+    expect((await getLatency(metrics, state, q({}), NOW)).body).toMatchObject({ kind: 'runtime', task: null, count: 10, max: 20 });
+    expect((await getLatency(metrics, state, q({ kind: 'wait', task: 'tasks.add' }), NOW)).body).toMatchObject({ count: 10, min: 0.5, max: 0.5 });
+    expect(((await getLatency(metrics, state, q({}), NOW)).body as LatencyResponse).series).toBeUndefined();
   });
 
-  it('reads an unknown task as no observations', () => {
-    const { metrics } = fixture();
-    expect(getLatency(metrics, q({ task: 'tasks.nope' }), NOW).body).toMatchObject({ count: 0, p99: null });
+  it('reads an unknown task as no observations', async () => {
+    const { metrics, state } = fixture();
+    expect((await getLatency(metrics, state, q({ task: 'tasks.nope' }), NOW)).body).toMatchObject({ count: 0, p99: null });
   });
 
   it.each([
     [{ kind: 'queue' }, 'kind'],
     [{ series: 'maybe' }, 'series'],
     [{ task: '' }, 'task'],
-  ])('answers %j with 400 naming %s', (params, field) => {
-    const { metrics } = fixture();
-    const response = getLatency(metrics, q(params), NOW);
+  ])('answers %j with 400 naming %s', async (params, field) => {
+    const { metrics, state } = fixture();
+    const response = (await getLatency(metrics, state, q(params), NOW));
     expect(response.status).toBe(400);
     expect((response.body as { error: string }).error.startsWith(`${field}:`)).toBe(true);
   });
 });
 
 describe('GET /api/v1/metrics/latency/by-task', () => {
-  it("gives every task's three distributions, sorted by name", () => {
-    const { metrics } = fixture();
-    const body = getLatencyByTask(metrics, q({}), NOW).body as LatencyByTaskResponse;
+  it("gives every task's three distributions, sorted by name", async () => {
+    const { metrics, state } = fixture();
+    const body = (await getLatencyByTask(metrics, state, q({}), NOW)).body as LatencyByTaskResponse;
     expect(body.kinds).toEqual(['runtime', 'wait', 'endToEnd']);
     expect(body.tasks.map((r) => r.task)).toEqual(['tasks.add', 'tasks.slow']);
     expect(body.tasks[0]?.runtime).toMatchObject({ count: 9, max: 0.9 });
@@ -117,22 +117,22 @@ describe('GET /api/v1/metrics/latency/by-task', () => {
     expect(body.tasks[1]?.runtime).toMatchObject({ count: 1, max: 20 });
   });
 
-  it('sorts largest first by a percentile of the one kind asked for, and limits', () => {
-    const { metrics } = fixture();
-    const body = getLatencyByTask(metrics, q({ kind: 'runtime', sort: 'p99', limit: '1' }), NOW).body as LatencyByTaskResponse;
+  it('sorts largest first by a percentile of the one kind asked for, and limits', async () => {
+    const { metrics, state } = fixture();
+    const body = (await getLatencyByTask(metrics, state, q({ kind: 'runtime', sort: 'p99', limit: '1' }), NOW)).body as LatencyByTaskResponse;
     expect(body.tasks).toEqual([{ task: 'tasks.slow', runtime: expect.objectContaining({ p99: 20 }) }]);
   });
 
-  it.each([[{ limit: '0' }, 'limit'], [{ limit: 'ten' }, 'limit'], [{ sort: 'p75' }, 'sort'], [{ kind: 'all' }, 'kind']])('answers %j with 400 naming %s', (params, field) => {
-    const { metrics } = fixture();
-    const response = getLatencyByTask(metrics, q(params), NOW);
+  it.each([[{ limit: '0' }, 'limit'], [{ limit: 'ten' }, 'limit'], [{ sort: 'p75' }, 'sort'], [{ kind: 'all' }, 'kind']])('answers %j with 400 naming %s', async (params, field) => {
+    const { metrics, state } = fixture();
+    const response = (await getLatencyByTask(metrics, state, q(params), NOW));
     expect(response.status).toBe(400);
     expect((response.body as { error: string }).error.startsWith(`${field}:`)).toBe(true);
   });
 });
 
 describe('GET /api/v1/metrics/workers/:name', () => {
-  it("gives the worker's gauges per minute: heartbeat fields and inspect stats", () => {
+  it("gives the worker's gauges per minute: heartbeat fields and inspect stats", async () => {
     const { metrics, state } = fixture();
     const body = getWorkerSeries(metrics, state, 'celery@a', q({}), NOW).body as WorkerSeriesResponse;
     expect(body).toMatchObject({ worker: 'celery@a', step: 60_000 });
@@ -140,7 +140,7 @@ describe('GET /api/v1/metrics/workers/:name', () => {
     expect(body.points[0]).toMatchObject({ active: null, poolSize: null });
   });
 
-  it('answers 404 for a worker nobody has seen, and 400 for a bad window', () => {
+  it('answers 404 for a worker nobody has seen, and 400 for a bad window', async () => {
     const { metrics, state } = fixture();
     expect(getWorkerSeries(metrics, state, 'celery@nope', q({}), NOW)).toEqual({ status: 404, body: { error: "Unknown worker 'celery@nope'" } });
     expect(getWorkerSeries(metrics, state, 'celery@a', q({ range: 'week' }), NOW).status).toBe(400);
@@ -148,17 +148,17 @@ describe('GET /api/v1/metrics/workers/:name', () => {
 });
 
 describe('GET /api/v1/metrics/overview', () => {
-  it('gives totals by state, succeeded/failed per bucket, workers and overall latency in one answer', () => {
+  it('gives totals by state, succeeded/failed per bucket, workers and overall latency in one answer', async () => {
     const { metrics, state } = fixture();
-    const body = getOverview(metrics, state, null, q({ range: '1h' }), NOW).body as OverviewResponse;
+    const body = (await getOverview(metrics, state, null, q({ range: '1h' }), NOW)).body as OverviewResponse;
     expect(body).toMatchObject({ resolution: 'minute', step: 60_000, tasksInMemory: 11, ingest: null, workers: { online: 1, offline: 1 } });
     expect(body.totals).toMatchObject({ succeeded: 10, failed: 1, received: 11 });
     expect(body.series.find((p) => p.t === T0 + 4 * 60_000)).toEqual({ t: T0 + 4 * 60_000, succeeded: 1, failed: 1 });
     expect(body.latency.runtime).toMatchObject({ count: 10, max: 20 });
   });
 
-  it('answers 400 naming a bad window field', () => {
+  it('answers 400 naming a bad window field', async () => {
     const { metrics, state } = fixture();
-    expect(getOverview(metrics, state, null, q({ to: 'later' }), NOW)).toEqual({ status: 400, body: { error: 'to: expected epoch milliseconds or an ISO 8601 time' } });
+    expect((await getOverview(metrics, state, null, q({ to: 'later' }), NOW))).toEqual({ status: 400, body: { error: 'to: expected epoch milliseconds or an ISO 8601 time' } });
   });
 });

@@ -9,8 +9,11 @@ import { flowerBoolean } from '../../flower-boolean';
 import { bucketRange, LATENCY_KINDS, type LatencyKind, type LatencySummary, type Metrics } from '../../metrics';
 import type { TaskStore } from '../../store/task-store';
 import { apiError, type ApiResponse, badRequest, queryObject } from '../api-error';
-import type { LatencyByTaskResponse, LatencyByTaskRow, LatencyResponse, ThroughputResponse, WindowEcho, WorkerSeriesResponse } from '@/lib/api/metrics';
-import { checkWindow, resolveWindow, windowFields } from './metrics-window';
+import { MEMORY_METRIC_RANGES, METRIC_RANGES } from '@/lib/api/metrics';
+import type { LatencyByTaskResponse, LatencyByTaskRow, LatencyPointJson, LatencyResponse, ThroughputResponse, WindowEcho, WorkerSeriesResponse } from '@/lib/api/metrics';
+import { checkWindow, rangeNeedsHistory, resolveWindow, windowFields } from './metrics-window';
+import { historyLatency, historyLatencyByTask, historyThroughput } from '../../rollups/history-window';
+import { EMPTY_SUMMARY, summarize } from '../../metrics/sketch-ops';
 
 const DIMENSIONS = ['all', 'task', 'worker', 'queue'] as const;
 const kind = z.enum(LATENCY_KINDS, { message: `expected one of ${LATENCY_KINDS.join(', ')}` });
@@ -50,16 +53,29 @@ export const latencyByTaskQuery = z
 export const workerSeriesQuery = z.object({ from: windowFields.from, to: windowFields.to, range: windowFields.range }).superRefine(checkWindow);
 
 /** The resolved window and the resolution Metrics will use for it. */
-export function windowEcho(window: { from: number; to: number; resolution?: 'second' | 'minute' }, nowMs: number): WindowEcho {
+export function windowEcho(window: { from: number; to: number; resolution?: 'second' | 'minute' }, nowMs: number): WindowEcho & { readonly resolution: 'second' | 'minute' } {
   const { resolution, step } = bucketRange(window, nowMs);
   return { from: window.from, to: window.to, resolution, step };
 }
 
-export function getThroughput(metrics: Metrics, query: URLSearchParams, nowMs: number): ApiResponse {
+export async function getThroughput(metrics: Metrics, store: TaskStore, query: URLSearchParams, nowMs: number): Promise<ApiResponse> {
   const parsed = throughputQuery.safeParse(queryObject(query));
   if (!parsed.success) return badRequest(parsed.error);
   const { dimension, key } = parsed.data;
+  const refused = rangeNeedsHistory(parsed.data, store);
+  if (refused !== null) return refused;
   const window = resolveWindow(parsed.data, nowMs);
+  const history = store.metricHistory;
+  if (history !== null && (dimension === 'all' || dimension === 'task')) {
+    const past = await historyThroughput(history, metrics, dimension === 'all' ? '' : (key ?? ''), window, nowMs);
+    if (past !== null) {
+      const points = past.points.map((p) => ({ t: p.t, ...p.counts }));
+      const body: ThroughputResponse = { from: window.from, to: window.to, resolution: past.resolution, step: past.step, dimension, key: dimension === 'all' ? null : (key ?? null), totals: past.totals, points };
+      return { status: 200, body };
+    }
+  } else if (history !== null && parsed.data.range !== undefined && window.to - window.from > 86_400_000) {
+    return apiError(400, `range ${parsed.data.range}: history keeps metrics per task name and for all tasks, not per ${dimension}; per ${dimension} they are kept for 24 hours`, 'not_kept');
+  }
   const echo = windowEcho(window, nowMs);
   const fixed = { ...window, resolution: echo.resolution };
   const points = metrics.series(dimension, key ?? '', fixed).map((p) => ({ t: p.t, ...p.counts }));
@@ -67,11 +83,22 @@ export function getThroughput(metrics: Metrics, query: URLSearchParams, nowMs: n
   return { status: 200, body };
 }
 
-export function getLatency(metrics: Metrics, query: URLSearchParams, nowMs: number): ApiResponse {
+export async function getLatency(metrics: Metrics, store: TaskStore, query: URLSearchParams, nowMs: number): Promise<ApiResponse> {
   const parsed = latencyQuery.safeParse(queryObject(query));
   if (!parsed.success) return badRequest(parsed.error);
   const { kind: k, task, series } = parsed.data;
+  const refused = rangeNeedsHistory(parsed.data, store);
+  if (refused !== null) return refused;
   const window = resolveWindow(parsed.data, nowMs);
+  const past = store.metricHistory === null ? null : await historyLatency(store.metricHistory, metrics, k, task ?? null, window, nowMs);
+  if (past !== null) {
+    const points: LatencyPointJson[] = [];
+    for (let b = past.first; b <= past.last; b++) {
+      points.push({ t: b * past.step, ...(past.buckets.get(b * past.step) ?? EMPTY_SUMMARY) });
+    }
+    const body: LatencyResponse = { kind: k, task: task ?? null, from: window.from, to: window.to, ...summarize(past.sketch), ...(series && { series: points }) };
+    return { status: 200, body };
+  }
   const body: LatencyResponse = {
     kind: k,
     task: task ?? null,
@@ -83,15 +110,19 @@ export function getLatency(metrics: Metrics, query: URLSearchParams, nowMs: numb
   return { status: 200, body };
 }
 
-export function getLatencyByTask(metrics: Metrics, query: URLSearchParams, nowMs: number): ApiResponse {
+export async function getLatencyByTask(metrics: Metrics, store: TaskStore, query: URLSearchParams, nowMs: number): Promise<ApiResponse> {
   const parsed = latencyByTaskQuery.safeParse(queryObject(query));
   if (!parsed.success) return badRequest(parsed.error);
   const { sort, limit } = parsed.data;
+  const refused = rangeNeedsHistory(parsed.data, store);
+  if (refused !== null) return refused;
   const kinds: readonly LatencyKind[] = parsed.data.kind === undefined ? LATENCY_KINDS : [parsed.data.kind];
   const window = resolveWindow(parsed.data, nowMs);
   const rows = new Map<string, { task: string } & Partial<Record<LatencyKind, LatencySummary>>>();
   for (const k of kinds) {
-    for (const [task, summary] of metrics.latencyByTask(k, window)) {
+    const past = store.metricHistory === null ? null : await historyLatencyByTask(store.metricHistory, metrics, k, window, nowMs);
+    const summaries = past === null ? metrics.latencyByTask(k, window) : new Map([...past].map(([task, sketch]) => [task, summarize(sketch)]));
+    for (const [task, summary] of summaries) {
       let row = rows.get(task);
       if (row === undefined) rows.set(task, (row = { task }));
       row[k] = summary;
@@ -105,7 +136,7 @@ export function getLatencyByTask(metrics: Metrics, query: URLSearchParams, nowMs
     const y = b[first]?.[sort] ?? -Infinity;
     return y - x || (a.task < b.task ? -1 : 1);
   });
-  const body: LatencyByTaskResponse = { from: window.from, to: window.to, kinds, tasks: limit === undefined ? tasks : tasks.slice(0, limit) };
+  const body: LatencyByTaskResponse = { ranges: store.metricHistory === null ? MEMORY_METRIC_RANGES : METRIC_RANGES, from: window.from, to: window.to, kinds, tasks: limit === undefined ? tasks : tasks.slice(0, limit) };
   return { status: 200, body };
 }
 

@@ -1,6 +1,7 @@
 /** /api/v1 metrics series and percentiles, as route table entries. */
 import type { Route } from '../../http/route-types';
 import { getOverview, overviewQuery } from './metrics-overview';
+import { getWorkerPeriods } from './worker-periods';
 import {
   getLatency,
   getLatencyByTask,
@@ -35,12 +36,12 @@ export const V1_METRICS_ROUTES: readonly Route[] = [
     path: '/api/v1/metrics/throughput',
     access: 'read',
     doc: {
-      summary: 'Task events per bucket by state, overall or for one task name, worker or queue (1 s for 15 min, 1 min for 24 h)',
+      summary: 'Task events per bucket by state, overall or for one task name, worker or queue (1 s for 15 min, 1 min for 24 h; with history 1 h for 7d and 30d, and the past before this start)',
       tags: ['metrics'],
       query: throughputQuery,
       responses: { 200: 'points and totals; an unknown key reads as zeros', ...BAD },
     },
-    handle: ({ query }, { metrics }) => getThroughput(metrics, query, Date.now()),
+    handle: ({ query }, { metrics, store }) => getThroughput(metrics, store, query, Date.now()),
   },
   {
     method: 'GET',
@@ -52,7 +53,7 @@ export const V1_METRICS_ROUTES: readonly Route[] = [
       query: latencyQuery,
       responses: { 200: 'the distribution (count 0 when nothing was observed)', ...BAD },
     },
-    handle: ({ query }, { metrics }) => getLatency(metrics, query, Date.now()),
+    handle: ({ query }, { metrics, store }) => getLatency(metrics, store, query, Date.now()),
   },
   {
     method: 'GET',
@@ -64,7 +65,7 @@ export const V1_METRICS_ROUTES: readonly Route[] = [
       query: latencyByTaskQuery,
       responses: { 200: 'rows sorted by name, or largest first by count or a percentile of the first kind', ...BAD },
     },
-    handle: ({ query }, { metrics }) => getLatencyByTask(metrics, query, Date.now()),
+    handle: ({ query }, { metrics, store }) => getLatencyByTask(metrics, store, query, Date.now()),
   },
   {
     method: 'GET',
@@ -77,5 +78,17 @@ export const V1_METRICS_ROUTES: readonly Route[] = [
       responses: { 200: 'points per minute', 404: 'unknown worker', ...BAD },
     },
     handle: ({ params, query }, { metrics, store }) => getWorkerSeries(metrics, store, params['name'] ?? '', query, Date.now()),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/metrics/workers/:name/periods',
+    access: 'read',
+    doc: {
+      summary: "When a worker was online over a window, from history (kept across restarts)",
+      tags: ['metrics'],
+      query: workerSeriesQuery,
+      responses: { 200: 'periods, oldest first (to: null while online)', 404: 'unknown worker', 400: 'a bad parameter, or no history (--db memory)' },
+    },
+    handle: ({ params, query }, { store }) => getWorkerPeriods(store, params['name'] ?? '', query, Date.now()),
   },
 ];

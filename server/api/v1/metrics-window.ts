@@ -1,14 +1,18 @@
 /**
- * The time window every /api/v1/metrics endpoint takes: `range` (15m, 1h or 24h back from now), or
+ * The time window every /api/v1/metrics endpoint takes: `range` (15m, 1h, 24h, or with history 7d and
+ * 30d back from now), or
  * `from` and/or `to` (epoch milliseconds, or an ISO 8601 time), and `resolution` (second or minute;
  * by default second when the window lies in the last 15 minutes, else minute). Without any of them the
  * window is the last 15 minutes. The metrics keep 15 minutes of seconds and 24 hours of minutes; a
- * window reaching further back is clamped to what is kept.
+ * window reaching further back is clamped to what is kept, unless history keeps it (server/rollups): then
+ * the part before this start or past 24 h is read from its rollups, per minute, or per hour past 24 h.
  */
 import { z } from 'zod';
 import type { TimeWindow } from '../../metrics';
+import type { TaskStore } from '../../store/task-store';
+import { apiError, type ApiResponse } from '../api-error';
 
-export const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000 } as const;
+export const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
 export type RangeName = keyof typeof RANGES;
 const DEFAULT_RANGE_MS = RANGES['15m'];
 
@@ -62,3 +66,11 @@ export function resolveWindow(params: WindowParams, nowMs: number): TimeWindow {
 }
 
 export const windowQuery = z.object(windowFields).superRefine(checkWindow);
+
+/** The ranges only history keeps; without it (--db memory) they are refused rather than answered empty. */
+const HISTORY_RANGES: ReadonlySet<RangeName> = new Set(['7d', '30d']);
+
+export function rangeNeedsHistory(params: WindowParams, store: TaskStore): ApiResponse | null {
+  if (params.range === undefined || !HISTORY_RANGES.has(params.range) || store.metricHistory !== null) return null;
+  return apiError(400, `range ${params.range} needs history, and this Pollen keeps none (--db memory): memory keeps 24 hours of metrics`, 'history_required');
+}

@@ -149,8 +149,27 @@ CREATE TRIGGER tasks_deleted AFTER DELETE ON tasks REFERENCING OLD TABLE AS dele
 CREATE TRIGGER tasks_deleted_events AFTER DELETE ON tasks REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION pollen_drop_events();
 `;
 
+/** Per-minute and per-hour rollups by task name ('' for all), worker online periods, queue lengths per minute: SQLite's v2 with the cluster. */
+const ROLLUP_COLUMNS = `cluster TEXT NOT NULL, task TEXT NOT NULL, at BIGINT NOT NULL,
+  sent BIGINT NOT NULL, received BIGINT NOT NULL, started BIGINT NOT NULL, succeeded BIGINT NOT NULL,
+  failed BIGINT NOT NULL, retried BIGINT NOT NULL, revoked BIGINT NOT NULL, rejected BIGINT NOT NULL,
+  runtime BYTEA, wait BYTEA, end_to_end BYTEA,
+  PRIMARY KEY (cluster, task, at)`;
+
+const V2 = `
+CREATE TABLE rollup_minutes (${ROLLUP_COLUMNS});
+CREATE INDEX rollup_minutes_at ON rollup_minutes (cluster, at);
+CREATE TABLE rollup_hours (${ROLLUP_COLUMNS});
+CREATE INDEX rollup_hours_at ON rollup_hours (cluster, at);
+CREATE TABLE worker_periods (cluster TEXT NOT NULL, hostname TEXT NOT NULL, online_from DOUBLE PRECISION NOT NULL, online_to DOUBLE PRECISION, PRIMARY KEY (cluster, hostname, online_from));
+CREATE INDEX worker_periods_open ON worker_periods (cluster, hostname) WHERE online_to IS NULL;
+CREATE TABLE queue_lengths (cluster TEXT NOT NULL, queue TEXT NOT NULL, at BIGINT NOT NULL, length BIGINT NOT NULL, max_length BIGINT NOT NULL, PRIMARY KEY (cluster, queue, at));
+CREATE INDEX queue_lengths_at ON queue_lengths (cluster, at);
+`;
+
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   { version: 1, description: 'tasks, their events, workers, counts, runs and trigram search', extensions: ['pg_trgm'], sql: V1 },
+  { version: 2, description: 'metric rollups per minute and hour, worker online periods, queue lengths', extensions: [], sql: V2 },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]?.version ?? 0;

@@ -49,6 +49,26 @@ const UPSERT_WORKERS = `INSERT INTO workers (cluster, hostname, last_seen, doc)
   SELECT $1, * FROM ${unnestOf(['text', 'float8', 'text'])}
   ON CONFLICT (cluster, hostname) DO UPDATE SET last_seen = excluded.last_seen, doc = excluded.doc`;
 
+/** A bucket written again replaces its row, as SQLite's INSERT OR REPLACE does. */
+const ROLLUP_TYPES = ['text', 'int8', 'int8', 'int8', 'int8', 'int8', 'int8', 'int8', 'int8', 'int8', 'bytea', 'bytea', 'bytea'];
+const UPSERT_ROLLUPS = (table: string) => `INSERT INTO ${table} (cluster, task, at, sent, received, started, succeeded, failed, retried, revoked, rejected, runtime, wait, end_to_end)
+  SELECT $1, * FROM ${unnestOf(ROLLUP_TYPES)}
+  ON CONFLICT (cluster, task, at) DO UPDATE SET sent = excluded.sent, received = excluded.received, started = excluded.started,
+    succeeded = excluded.succeeded, failed = excluded.failed, retried = excluded.retried, revoked = excluded.revoked,
+    rejected = excluded.rejected, runtime = excluded.runtime, wait = excluded.wait, end_to_end = excluded.end_to_end`;
+
+const UPSERT_PERIODS = `INSERT INTO worker_periods (cluster, hostname, online_from, online_to)
+  SELECT $1, * FROM ${unnestOf(['text', 'float8', 'float8'])}
+  ON CONFLICT (cluster, hostname, online_from) DO UPDATE SET online_to = excluded.online_to`;
+
+const UPSERT_QUEUE_LENGTHS = `INSERT INTO queue_lengths (cluster, queue, at, length, max_length)
+  SELECT $1, * FROM ${unnestOf(['text', 'int8', 'int8', 'int8'])}
+  ON CONFLICT (cluster, queue, at) DO UPDATE SET length = excluded.length, max_length = excluded.max_length`;
+
+/** The oldest slice only (as sqlite-thread.ts prunes): a flush never holds the writer long. */
+const PRUNE_SLICE_MS = { minutes: 5 * 60_000, hours: 5 * 3_600_000 };
+const PRUNE = (table: string, sliceMs: number) => `DELETE FROM ${table} WHERE cluster = $1 AND at < least($2::int8, (SELECT min(at) FROM ${table} WHERE cluster = $1) + ${sliceMs})`;
+
 const UPSERT_RUN = `INSERT INTO runs (cluster, id, started_at, last_heard, pid, host) VALUES ($1, $2, $3, $4, $5, $6)
   ON CONFLICT (cluster, id) DO UPDATE SET last_heard = excluded.last_heard`;
 
@@ -103,6 +123,22 @@ export async function writeBatch(client: pg.ClientBase, cluster: string, batch: 
       for (const chunk of chunks(round)) await client.query(UPSERT_WORKERS, [cluster, ...columnsOf(chunk, 3)]);
     }
     if (batch.run !== null) await client.query(UPSERT_RUN, [cluster, ...batch.run]);
+    const keyed: [readonly (readonly unknown[])[], string, number, (row: readonly unknown[]) => unknown][] = [
+      [batch.rollupMinutes, UPSERT_ROLLUPS('rollup_minutes'), ROLLUP_TYPES.length, (row) => `${String(row[0])} ${String(row[1])}`],
+      [batch.rollupHours, UPSERT_ROLLUPS('rollup_hours'), ROLLUP_TYPES.length, (row) => `${String(row[0])} ${String(row[1])}`],
+      [batch.workerPeriods, UPSERT_PERIODS, 3, (row) => `${String(row[0])} ${String(row[1])}`],
+      [batch.queueLengths, UPSERT_QUEUE_LENGTHS, 4, (row) => `${String(row[0])} ${String(row[1])}`],
+    ];
+    for (const [rows, statement, width, key] of keyed) {
+      for (const round of rounds(rows, key)) {
+        for (const chunk of chunks(round)) await client.query(statement, [cluster, ...columnsOf(chunk, width)]);
+      }
+    }
+    if (batch.prune !== null) {
+      await client.query(PRUNE('rollup_minutes', PRUNE_SLICE_MS.minutes), [cluster, batch.prune[0]]);
+      await client.query(PRUNE('rollup_hours', PRUNE_SLICE_MS.hours), [cluster, batch.prune[1]]);
+      await client.query(PRUNE('queue_lengths', PRUNE_SLICE_MS.minutes), [cluster, batch.prune[2]]);
+    }
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);

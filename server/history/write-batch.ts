@@ -32,3 +32,6 @@ export interface WriteBatch {
   readonly queueLengths: QueueLengthRow[];
   readonly prune: PruneRow | null;
 }
+
+/** A batch with nothing in it, to build one from. */
+export const EMPTY_BATCH: WriteBatch = { tasks: [], events: [], workers: [], run: null, rollupMinutes: [], rollupHours: [], workerPeriods: [], queueLengths: [], prune: null };

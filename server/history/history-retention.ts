@@ -228,8 +228,9 @@ export class HistoryRetention {
       const total = await this.total();
       if (total === 0) return;
       // Task rows and what hangs off them (events, indexes, text) fill the pages: as many of the oldest
-      // as the excess is of the whole, a batch at least. The next round measures again.
-      const share = Math.max(this.batchSize, Math.ceil((total * (used - maxBytes)) / used));
+      // as the excess is of the whole, and 1 % more so the next flushes do not tip it over at once. The
+      // next round measures again.
+      const share = Math.ceil((total * (used - maxBytes)) / used) + Math.ceil(total / 100);
       const pruned = await this.pruneOldest(share);
       this.pruned.maxSize += pruned;
       if (pruned === 0) {

@@ -88,3 +88,33 @@ describe('browser flags', () => {
     if (!result.ok) expect(result.errors.join('\n')).toContain(message);
   });
 });
+
+describe('retention flags', () => {
+  const base = { port: 5555, address: '', dev: false } as const;
+  const DAY = 86_400;
+
+  it('defaults to 7 days for successes, 30 for failures and tasks never finished, 10 000 000 tasks and 10GB', () => {
+    expect(parseConfig(base)).toMatchObject({ ok: true, config: { retention: { success: 7 * DAY, failure: 30 * DAY, other: 30 * DAY, maxTasks: 10_000_000, maxBytes: 10 * 1024 ** 3 } } });
+  });
+
+  it('reads durations (0 keeps forever), a row count and sizes', () => {
+    const result = parseConfig({ ...base, retentionSuccess: '90m', retentionFailure: '12h', retentionOther: '0', maxHistoryTasks: '5000', maxHistorySize: '500MB' });
+    expect(result).toMatchObject({ ok: true, config: { retention: { success: 5400, failure: 12 * 3600, other: 0, maxTasks: 5000, maxBytes: 500 * 1024 ** 2 } } });
+    expect(parseConfig({ ...base, retentionSuccess: '2w', maxHistorySize: '1.5GiB', maxHistoryTasks: '0' })).toMatchObject({ ok: true, config: { retention: { success: 14 * DAY, maxBytes: 1.5 * 1024 ** 3, maxTasks: 0 } } });
+    expect(parseConfig({ ...base, maxHistorySize: '0' })).toMatchObject({ ok: true, config: { retention: { maxBytes: 0 } } });
+  });
+
+  it.each([
+    [{ retentionSuccess: '7' }, '--retention-success: expected a duration such as 90m, 12h or 7d (0 keeps forever), not "7"'],
+    [{ retentionFailure: 'a month' }, '--retention-failure: expected a duration'],
+    [{ retentionOther: '-1d' }, '--retention-other: expected a duration'],
+    [{ maxHistoryTasks: '-5' }, '--max-history-tasks: must be at least 0'],
+    [{ maxHistoryTasks: 'lots' }, '--max-history-tasks: expected a number'],
+    [{ maxHistorySize: '2 parsecs' }, '--max-history-size: expected a size such as 500MB or 2GB (0: no limit), not "2 parsecs"'],
+    [{ maxHistorySize: '100KB' }, '--max-history-size: must be at least 1MB'],
+  ])('refuses %j naming the flag', (input, message) => {
+    const result = parseConfig({ ...base, ...input });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.join('\n')).toContain(message);
+  });
+});

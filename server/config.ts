@@ -8,6 +8,7 @@ import { type BrokerUrl, parseBrokerUrl } from '@/lib/broker';
 import { type BasicCredential, parseBasicAuth } from './auth/basic-auth';
 import { flowerBoolean } from './flower-boolean';
 import { type HistoryLocation, historyLocation } from './history/history-location';
+import { DEFAULT_RETENTION, type Parsed, parseDuration, parseSize, type RetentionPolicy } from './history/retention-policy';
 
 export interface ServerConfig {
   readonly port: number;
@@ -55,6 +56,8 @@ export interface ServerConfig {
   readonly keyfile: string | null;
   /** Where history lives (--db, --data-dir, --cluster-name). */
   readonly history: HistoryLocation;
+  /** What history keeps and for how long (--retention-*, --max-history-tasks, --max-history-size). */
+  readonly retention: RetentionPolicy;
 }
 
 export const DEFAULT_MAX_TASKS = 100_000;
@@ -81,6 +84,17 @@ function asOrigin(value: string): string | null {
 }
 /** A CSP host source: `'self'`, or `https://host[:port]` where the host may start with `*.`. */
 const FRAME_SOURCE = /^(?:'self'|https?:\/\/(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::(?:\d{1,5}|\*))?)$/;
+/** A flag read by `parse` (a duration or a size); the message names the value refused. */
+const parsedWith = (parse: (text: string) => Parsed, fallback: number) =>
+  z
+    .union([z.string(), z.number()])
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || String(value).trim() === '') return fallback;
+      const parsed = parse(String(value));
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+      return parsed.ok ? parsed.value : fallback;
+    });
 const optionalText = z.string().optional().transform((value) => (value === undefined || value.trim() === '' ? null : value.trim()));
 
 const schema = z.object({
@@ -130,6 +144,11 @@ const schema = z.object({
   db: optionalText,
   dataDir: optionalText,
   clusterName: optionalText,
+  retentionSuccess: parsedWith(parseDuration, DEFAULT_RETENTION.success),
+  retentionFailure: parsedWith(parseDuration, DEFAULT_RETENTION.failure),
+  retentionOther: parsedWith(parseDuration, DEFAULT_RETENTION.other),
+  maxHistoryTasks: count(0).default(DEFAULT_RETENTION.maxTasks),
+  maxHistorySize: parsedWith(parseSize, DEFAULT_RETENTION.maxBytes),
 });
 
 export type ConfigInput = z.input<typeof schema>;
@@ -184,6 +203,7 @@ export function parseConfig(input: ConfigInput, env: Readonly<Record<string, str
       certfile: data.certfile,
       keyfile: data.keyfile,
       history: history.location,
+      retention: { success: data.retentionSuccess, failure: data.retentionFailure, other: data.retentionOther, maxTasks: data.maxHistoryTasks, maxBytes: data.maxHistorySize },
     },
   };
 }

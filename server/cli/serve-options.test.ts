@@ -20,6 +20,14 @@ describe('serve flags and environment', () => {
     expect(parse([], { FLOWER_BASIC_AUTH: 'a:b,c:d', FLOWER_UNAUTHENTICATED_API: 'true' })).toMatchObject({ basicAuth: 'a:b,c:d', unauthenticatedApi: 'true' });
   });
 
+  it('reads the retention flags from the command line and POLLEN_*, with their defaults', () => {
+    expect(parse([], {})).toMatchObject({ retentionSuccess: '7d', retentionFailure: '30d', retentionOther: '30d', maxHistoryTasks: '10000000', maxHistorySize: '10GB' });
+    expect(parse([], { POLLEN_RETENTION_SUCCESS: '1d', POLLEN_RETENTION_FAILURE: '90d', POLLEN_RETENTION_OTHER: '0', POLLEN_MAX_HISTORY_TASKS: '100', POLLEN_MAX_HISTORY_SIZE: '2GB' })).toMatchObject({
+      retentionSuccess: '1d', retentionFailure: '90d', retentionOther: '0', maxHistoryTasks: '100', maxHistorySize: '2GB',
+    });
+    expect(parse(['--retention-success', '12h', '--max_history_size=500MB'], { POLLEN_RETENTION_SUCCESS: '1d' })).toMatchObject({ retentionSuccess: '12h', maxHistorySize: '500MB' });
+  });
+
   it("accepts Flower's underscore spellings", () => {
     expect(normalizeFlowerFlags(['--basic_auth=a:b', '--max_tasks', '5', '--url-prefix=x_y', 'pos_arg'])).toEqual(['--basic-auth=a:b', '--max-tasks', '5', '--url-prefix=x_y', 'pos_arg']);
     expect(parse(['--purge_offline_workers=60', '--read_only'], {})).toMatchObject({ purgeOfflineWorkers: '60', readOnly: true });

@@ -3,7 +3,7 @@
  * takes batches of rows (written behind the live model, off the event loop) and answers compiled queries.
  * SQLite (sqlite-history.ts) and PostgreSQL implement it; everything above it is shared.
  */
-import type { SqlReader } from './history-sql';
+import type { Compiled, SqlReader } from './history-sql';
 import type { WriteBatch } from './write-batch';
 
 export interface HistoryBackend extends SqlReader {
@@ -13,6 +13,10 @@ export interface HistoryBackend extends SqlReader {
   readonly cluster: string | null;
   /** Writes one batch in one transaction; rejects with the database's error code on failure. */
   write(batch: WriteBatch): Promise<void>;
+  /** Runs one statement where batches are written (retention's deletes); resolves with the rows it changed. */
+  run(query: Compiled): Promise<number>;
+  /** Bytes of the pages in use, for --max-history-size; absent where the database cannot say. */
+  usedBytes?(): Promise<number>;
   close(): Promise<void>;
 }
 

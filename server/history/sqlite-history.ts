@@ -152,6 +152,19 @@ export class SqliteHistory implements HistoryBackend, SqlReader {
     return changes;
   }
 
+  /**
+   * The file's pages in use: free pages (left by deletes) are not counted, as new rows fill them before
+   * the file grows. Read on the reader, which sees the last commit through WAL.
+   */
+  async usedBytes(): Promise<number> {
+    const [row] = await this.reader.request<{ bytes: number }[]>({
+      op: 'all',
+      sql: 'SELECT (page_count - freelist_count) * page_size AS bytes FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()',
+      params: [],
+    });
+    return Number(row?.bytes ?? 0);
+  }
+
   async write(batch: WriteBatch): Promise<void> {
     await this.writer.request({ op: 'write', batch });
   }

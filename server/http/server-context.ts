@@ -33,7 +33,7 @@ export interface ServerContext extends RouteContext {
 
 export async function createServerContext(config: ServerConfig, log: Logger): Promise<ServerContext> {
   const info: ServerInfo = { name: 'pollen', version: VERSION, broker: config.broker?.display ?? null, resultBackend: config.resultBackend?.display ?? null, startedAt: Date.now() };
-  const store = await openTaskStore(config.history, { maxTasks: config.maxTasks, maxWorkers: config.maxWorkers, purgeOfflineAfter: config.purgeOfflineWorkers, log: log.child({ scope: 'store' }) });
+  const store = await openTaskStore(config.history, { maxTasks: config.maxTasks, maxWorkers: config.maxWorkers, purgeOfflineAfter: config.purgeOfflineWorkers, retention: config.retention, log: log.child({ scope: 'store' }) });
   const metrics = new Metrics();
   const backend = config.resultBackend ? createResultBackend(config.resultBackend.href) : null;
   const collector = config.broker

@@ -51,6 +51,13 @@ export function writePollenFamilies(out: Exposition, sources: PollenSources, now
     for (const state of ['writing', 'lagging', 'failing'] as const) out.sample('pollen_history_writing', `state="${state}"`, history.state === state ? 1 : 0);
     out.family('pollen_history_pending', 'gauge', 'Changes noted and not yet written to history').sample('pollen_history_pending', 'kind="tasks"', history.pendingTasks).sample('pollen_history_pending', 'kind="events"', history.pendingEvents);
     out.family('pollen_history_written_total', 'counter', 'Rows written to history since Pollen started').sample('pollen_history_written_total', 'kind="tasks"', history.writtenTasks).sample('pollen_history_written_total', 'kind="events"', history.writtenEvents);
+    const pruned = store.historyPruned();
+    if (pruned !== null) {
+      out.family('pollen_history_pruned_total', 'counter', 'Rows pruned from history by retention since Pollen started: tasks past their age (--retention-*), beyond --max-history-tasks or --max-history-size; runs and workers past the longest age');
+      out.sample('pollen_history_pruned_total', 'kind="tasks",reason="age"', pruned.age).sample('pollen_history_pruned_total', 'kind="tasks",reason="max_tasks"', pruned.maxTasks).sample('pollen_history_pruned_total', 'kind="tasks",reason="max_size"', pruned.maxSize);
+      out.sample('pollen_history_pruned_total', 'kind="runs",reason="age"', pruned.runs).sample('pollen_history_pruned_total', 'kind="workers",reason="age"', pruned.workers);
+      if (pruned.usedBytes !== null) out.family('pollen_history_used_bytes', 'gauge', 'Bytes of history pages in use at the last retention pass (what --max-history-size bounds)').sample('pollen_history_used_bytes', '', pruned.usedBytes);
+    }
     out.family('pollen_history_dropped_total', 'counter', 'Rows not written to history because it lagged past its bound').sample('pollen_history_dropped_total', 'kind="tasks"', history.droppedTasks).sample('pollen_history_dropped_total', 'kind="events"', history.droppedEvents);
   }
 

@@ -139,6 +139,7 @@ describe('the write-behind falling behind', () => {
       cluster: real.cluster,
       where: real.where,
       all: (query) => real.all(query),
+      run: (query) => real.run(query),
       write: async (batch: WriteBatch) => {
         await new Promise((r) => setTimeout(r, 1000));
         await real.write(batch);

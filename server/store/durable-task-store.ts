@@ -18,11 +18,13 @@ import type { TaskTimelineEvent } from '../history/event-row';
 import type { HistoryBackend } from '../history/history-backend';
 import { historyPage, type HistoryScope } from '../history/history-page';
 import { historyLinked, historyTask, historyTimeline, type ListeningGap, listeningGaps, restoreFromHistory, type RunRecord } from '../history/history-reads';
+import { type HistoryPruned, HistoryRetention } from '../history/history-retention';
 import { compilingDb } from '../history/history-sql';
 import { closeOpenPeriods, MetricHistory } from '../history/metric-history';
+import type { RetentionPolicy } from '../history/retention-policy';
 import { restoreWorker } from '../history/worker-row';
 import { type HistoryWriting, WriteBehind } from '../history/write-behind';
-import { IN_FLIGHT_STATES } from '@/lib/api/task-states';
+import { FINISHED_STATES, IN_FLIGHT_STATES } from '@/lib/api/task-states';
 import type { Change } from '../state/cluster-state';
 import { retryOf } from '../state/task-links';
 import type { Settlement, TaskRecord } from '../state/task-record';
@@ -41,6 +43,8 @@ export interface DurableTaskStoreOptions extends MemoryTaskStoreOptions {
   readonly maxPendingEvents?: number;
   /** Reads across history go to history even while memory holds every task (the contract suite's SQL run). */
   readonly alwaysReadHistory?: boolean;
+  /** What history keeps and for how long; absent: everything, forever. */
+  readonly retention?: RetentionPolicy;
 }
 
 /** A page read waits this long for what is noted to be written, then reads what history has. */
@@ -56,6 +60,7 @@ export class DurableTaskStore implements TaskStore {
     private readonly memory: MemoryTaskStore,
     private readonly history: HistoryBackend,
     private readonly writes: WriteBehind,
+    private readonly retention: HistoryRetention | null,
     restoredAll: boolean,
     /** The run before this one, whose end is when Pollen stopped listening. */
     readonly previousRun: RunRecord | null,
@@ -90,8 +95,15 @@ export class DurableTaskStore implements TaskStore {
     });
     const lastSeen = new Map(restored.workers.map((row) => [row.hostname, Number(row.last_seen)]));
     writes.noteMetricRows(await closeOpenPeriods(scope, lastSeen, restored.lastRun?.lastHeard ?? now()));
-    const store = new DurableTaskStore(memory, history, writes, !restored.more && memory.evicted === 0, restored.lastRun, options);
+    // A task memory holds in flight is never pruned: its row is what a restart would put back.
+    const held = (uuid: string) => {
+      const task = memory.task(uuid);
+      return task !== undefined && !FINISHED_STATES.has(task.state);
+    };
+    const retention = options.retention === undefined ? null : new HistoryRetention(history, { policy: options.retention, now, held, log: options.log });
+    const store = new DurableTaskStore(memory, history, writes, retention, !restored.more && memory.evicted === 0, restored.lastRun, options);
     writes.start();
+    retention?.start();
     return store;
   }
 
@@ -278,6 +290,16 @@ export class DurableTaskStore implements TaskStore {
     return this.writes.status();
   }
 
+  /** What retention has pruned since start; null when history keeps everything. */
+  historyPruned(): HistoryPruned | null {
+    return this.retention?.status() ?? null;
+  }
+
+  /** A retention pass now (as the schedule runs one every minute). */
+  async pruneHistory(): Promise<void> {
+    await this.retention?.pass();
+  }
+
   async listeningGaps(): Promise<ListeningGap[]> {
     const run = this.writes.thisRun;
     const earlier = await listeningGaps(this.scope, 20, run.id);
@@ -290,6 +312,7 @@ export class DurableTaskStore implements TaskStore {
 
   /** Writes what is noted, then closes history. */
   async close(): Promise<void> {
+    await this.retention?.stop();
     await this.writes.stop();
     await this.history.close();
   }

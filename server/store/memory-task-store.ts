@@ -247,6 +247,10 @@ export class MemoryTaskStore implements TaskStore {
     return null;
   }
 
+  historyPruned(): null {
+    return null;
+  }
+
   listeningGaps(): Promise<ListeningGap[]> {
     return Promise.resolve([]);
   }

@@ -9,6 +9,7 @@ import type { Logger } from '@/lib/runtime/logger';
 import { HistoryOpenError } from '../history/history-backend';
 import type { HistoryLocation } from '../history/history-location';
 import { PostgresHistory } from '../history/postgres-history';
+import type { RetentionPolicy } from '../history/retention-policy';
 import { SqliteHistory } from '../history/sqlite-history';
 import { DurableTaskStore } from './durable-task-store';
 import { MemoryTaskStore, type MemoryTaskStoreOptions } from './memory-task-store';
@@ -16,6 +17,8 @@ import type { TaskStore } from './task-store';
 
 export interface OpenStoreOptions extends MemoryTaskStoreOptions {
   readonly log: Logger;
+  /** What history keeps (--retention-*, --max-history-*); absent: everything. */
+  readonly retention?: RetentionPolicy;
 }
 
 /** Makes the directory of an SQLite file; returns the error text when it cannot. */

@@ -29,6 +29,7 @@ import type { Settlement, TaskRecord } from '../state/task-record';
 import type { TaskLinkReads } from '../state/task-links';
 import type { TaskTimelineEvent } from '../history/event-row';
 import type { ListeningGap } from '../history/history-reads';
+import type { HistoryPruned } from '../history/history-retention';
 import type { HistoryWriting } from '../history/write-behind';
 import type { MetricHistory } from '../history/metric-history';
 
@@ -141,6 +142,8 @@ export interface TaskStore extends TaskLinkReads {
   timeline(id: string): Promise<TaskTimelineEvent[] | null>;
   /** How history is being written; null without history (--db memory). */
   historyWriting(): HistoryWriting | null;
+  /** What retention has pruned from history since start; null without history or retention. */
+  historyPruned(): HistoryPruned | null;
   /** When Pollen was not listening (between runs on this history), newest first. */
   listeningGaps(): Promise<ListeningGap[]>;
   /** When Pollen was not listening just before this start (its last run's end to now); null on a first start or without history. */

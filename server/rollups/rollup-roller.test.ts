@@ -8,66 +8,30 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CeleryEvent } from '@/lib/celery';
 import type { LatencyResponse, OverviewResponse, ThroughputResponse, WorkerPeriodsResponse } from '@/lib/api/metrics';
 import { getOverview } from '../api/v1/metrics-overview';
 import { getLatency, getThroughput } from '../api/v1/metrics-read';
 import { getWorkerPeriods } from '../api/v1/worker-periods';
-import { type MetricHistory, ROLLUP_COUNTS } from '../history/metric-history';
+import { ROLLUP_COUNTS } from '../history/metric-history';
 import { SqliteHistory } from '../history/sqlite-history';
 import type { RollupRow } from '../history/write-batch';
 import { Metrics } from '../metrics';
 import { decoded, T0 } from '../metrics/metrics-test-events';
 import { decodeSketch } from '../metrics/sketch-codec';
 import { summarize } from '../metrics/sketch-ops';
-import { QueueHistory } from '../queues/queue-history';
-import { DurableTaskStore } from '../store/durable-task-store';
 import { MemoryTaskStore } from '../store/memory-task-store';
 import { minuteFigures } from './minute-rollup';
-import { RollupRoller } from './rollup-roller';
+import { feed, runOn } from './rollup-test-runs';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 const dir = mkdtempSync(join(tmpdir(), 'pollen-rollups-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const silent = { error: () => undefined, warn: () => undefined, info: () => undefined };
 let files = 0;
 
-/** One run of Pollen on `file`: the store, its metrics fed from it, the queue history and the roller, on clock `c`. */
-async function run(file: string, c: { now: number }) {
-  const history = await SqliteHistory.open(file);
-  const store = await DurableTaskStore.open({ maxTasks: 1000, purgeOfflineAfter: 3600, history, log: silent, now: () => c.now / 1000, writeIntervalMs: 5 });
-  const metrics = new Metrics({ clock: () => c.now });
-  store.onChange((change, event) => metrics.onEvent(event, c.now, change.task));
-  const queues = new QueueHistory();
-  const roller = await RollupRoller.start({ metrics, history: store.metricHistory, queues, now: () => c.now });
-  const apply = (event: CeleryEvent, at: number) => {
-    c.now = at;
-    store.apply(event, at / 1000);
-  };
-  const stop = async () => {
-    roller.stop();
-    await store.close();
-  };
-  return { store, metrics, queues, roller, apply, stop, history: store.metricHistory as MetricHistory };
-}
-
-/** Two task names over minutes 0, 1 and 2 after T0: received, started, succeeded (runtime) or failed. */
-function feed(apply: (event: CeleryEvent, at: number) => void): void {
-  for (let i = 0; i < 30; i++) {
-    const name = i % 3 === 0 ? 'app.slow' : 'app.fast';
-    const at = T0 + i * 6_000;
-    const t = at / 1000;
-    const uuid = `u-${i}`;
-    apply(decoded({ type: 'task-received', uuid, hostname: 'celery@w1', timestamp: t, name }), at);
-    apply(decoded({ type: 'task-started', uuid, hostname: 'celery@w1', timestamp: t + 0.25 }), at + 250);
-    const done = i === 7
-      ? decoded({ type: 'task-failed', uuid, hostname: 'celery@w1', timestamp: t + 1, exception: 'E()', traceback: 'T' })
-      : decoded({ type: 'task-succeeded', uuid, hostname: 'celery@w1', timestamp: t + 1, result: '1', runtime: name === 'app.slow' ? 2 + i / 10 : 0.01 * (i + 1) });
-    apply(done, at + 1000);
-  }
-}
+/** One run of Pollen on the SQLite file `file` (rollup-test-runs.ts). */
+const run = (file: string, c: { now: number }) => runOn(() => SqliteHistory.open(file), c);
 
 const q = (params: Record<string, string>) => new URLSearchParams(params);
 

@@ -52,6 +52,8 @@ const READ_FLUSH_WAIT_MS = 1000;
 
 export class DurableTaskStore implements TaskStore {
   private readonly scope: HistoryScope;
+  /** Our receive time (Unix seconds) of the event being applied, for its timeline row. */
+  private receivedAt = 0;
   readonly metricHistory: MetricHistory;
   /** Whether history holds tasks the live window does not (restored only in part, or evicted since). */
   private historyBeyondMemory: boolean;
@@ -108,7 +110,7 @@ export class DurableTaskStore implements TaskStore {
   }
 
   private noteChange(change: Change, event: CeleryEvent): void {
-    if (change.task !== null) this.writes.taskEvent(change.task, event, (this.options.now ?? (() => Date.now() / 1000))());
+    if (change.task !== null) this.writes.taskEvent(change.task, event, this.receivedAt);
     const worker = change.worker;
     if (worker !== null) {
       this.writes.workerChanged(worker);
@@ -127,6 +129,7 @@ export class DurableTaskStore implements TaskStore {
   // Writes: the memory store's, noted behind it by the listeners above.
 
   apply(event: CeleryEvent, localReceived: number): Change {
+    this.receivedAt = localReceived;
     return this.memory.apply(event, localReceived);
   }
 
@@ -280,10 +283,7 @@ export class DurableTaskStore implements TaskStore {
 
   async timeline(id: string): Promise<TaskTimelineEvent[] | null> {
     await this.caughtUp();
-    const task = this.memory.task(id) ?? (await historyTask(this.scope, id));
-    if (task === undefined) return null;
-    const stored = this.memory.task(id) === task ? await historyTask(this.scope, id) : task;
-    return historyTimeline(this.scope, Math.abs(stored?.seq ?? task.seq));
+    return historyTimeline(this.scope, id);
   }
 
   historyWriting(): HistoryWriting {

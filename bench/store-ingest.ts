@@ -1,0 +1,82 @@
+/**
+ * The `store` benchmark's ingest part: Pollen's server (startServer, dashboard off) with `--db memory` and
+ * with history in a fresh SQLite file, one after the other at each rate, fed by the same load from one
+ * real redis-server (ingest-steps.ts, as the `ingest` benchmark). After each SQLite step the history is
+ * given time to write what it noted (the write-behind's pending rows reach 0), and its state is printed.
+ *
+ * The SQLite step's CPU per event is printed twice: over the publisher's run (as memory's), and with the
+ * catching up after it (the writer's work for the same events, which the ratio uses).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PollenServer } from '@/server/http/create-server';
+import { startRedis } from '@/test/harness/redis-server';
+import { floodScript, type Load, line, loadavg, loss, pollenStep, probePath, sleep, type Step, usPerEvent } from './ingest-steps';
+
+const RATES = (process.env['RATES'] ?? '40000,60000').split(',').map(Number);
+const BATCHED_RATES = (process.env['BATCHED_RATES'] ?? '100000,150000').split(',').map(Number);
+const MODES = (process.env['MODES'] ?? 'single,batched').split(',');
+const SECONDS = Number(process.env['SECONDS'] ?? 10);
+/** How long a history may take to write what it noted before the step gives up waiting. */
+const CATCH_UP_MS = Number(process.env['CATCH_UP_MS'] ?? 60_000);
+
+/** Waits for the history to write what it noted; says how long that took, the CPU it cost, and its state. */
+async function caughtUp(server: PollenServer, extra: { cpuSeconds: number }): Promise<string> {
+  const store = server.context.store;
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  let writing = store.historyWriting();
+  while (writing !== null && (writing.pendingEvents > 0 || writing.pendingTasks > 0) && performance.now() - started < CATCH_UP_MS) {
+    await sleep(50);
+    writing = store.historyWriting();
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  extra.cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  if (writing === null) return 'no history';
+  const waited = performance.now() - started;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return (
+    `history ${writing.state} after ${(waited / 1000).toFixed(2)} s of catching up${writing.pendingEvents > 0 || writing.pendingTasks > 0 ? ` (gave up after ${CATCH_UP_MS / 1000} s)` : ''} ` +
+    `(${extra.cpuSeconds.toFixed(2)} CPU-s): written ${n(writing.writtenTasks)} task rows, ${n(writing.writtenEvents)} events; pending ${n(writing.pendingEvents)} events, ${n(writing.pendingTasks)} tasks; ` +
+    `dropped ${n(writing.droppedEvents)} events, ${n(writing.droppedTasks)} tasks${writing.error ? `; error ${writing.error}` : ''}`
+  );
+}
+
+export async function storeIngest(): Promise<void> {
+  const flood = floodScript(process.env['LOAD'] ?? 'flood', probePath());
+  const redis = await startRedis();
+  const load: Load = { url: redis.url(0), seconds: SECONDS, flood };
+  const dir = mkdtempSync(join(tmpdir(), 'pollen-bench-store-'));
+  console.log(`\n== ingest: --db memory against --db <SQLite file>, load ${flood ?? 'ingest-publisher.ts'}, ${SECONDS} s a step; load average ${loadavg()}`);
+  try {
+    for (const mode of MODES) {
+      const best = { memory: 0, sqlite: 0 };
+      const cost: number[] = [];
+      for (const rate of mode === 'batched' ? BATCHED_RATES : RATES) {
+        const memory = await pollenStep(load, rate, mode, 'memory');
+        console.log(line('memory', mode, rate, memory));
+        const file = join(dir, `${mode}-${rate}.db`);
+        const extra = { cpuSeconds: 0 };
+        const sqlite: Step = await pollenStep(load, rate, mode, file, (server) => caughtUp(server, extra));
+        console.log(line('sqlite', mode, rate, sqlite));
+        const withCatchUp = { ...sqlite, cpuSeconds: sqlite.cpuSeconds + extra.cpuSeconds };
+        console.log(`  → SQLite's CPU per event with its catching up ${usPerEvent(withCatchUp).toFixed(1)} µs: ${(usPerEvent(withCatchUp) / usPerEvent(memory)).toFixed(2)} × memory's (${(usPerEvent(sqlite) / usPerEvent(memory)).toFixed(2)} × over the publisher's run alone)`);
+        if (loss(memory) === 0) best.memory = Math.max(best.memory, rate);
+        if (loss(sqlite) === 0 && !/history (lagging|failing)|dropped [1-9]/.test(sqlite.note)) best.sqlite = Math.max(best.sqlite, rate);
+        cost.push(usPerEvent(withCatchUp) / usPerEvent(memory));
+        rmSync(file, { force: true });
+        rmSync(`${file}-wal`, { force: true });
+        rmSync(`${file}-shm`, { force: true });
+      }
+      console.log(
+        `${mode}: highest rate with 0 loss (SQLite: and no history row dropped): memory ${best.memory || 'none'}, SQLite ${best.sqlite || 'none'}` +
+          (best.memory > 0 ? ` → SQLite / memory ${(best.sqlite / best.memory).toFixed(2)} (goal 0.90)` : ' → no ratio (lower the rates)') +
+          `; CPU per event SQLite / memory ${cost.map((c) => c.toFixed(2)).join(', ')} (load average ${loadavg()})`,
+      );
+    }
+  } finally {
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -131,6 +131,7 @@ export async function bulkFill(history: HistoryBackend, factory: TaskFactory, to
   for (let k = 0; k < total; ) {
     const made = performance.now();
     const batch: WriteBatch = { tasks: [], events: [], workers: [], run: null };
+    const first = k;
     const end = Math.min(total, k + batchTasks);
     for (; k < end; k++) {
       const task = factory.make(k, false);
@@ -139,13 +140,14 @@ export async function bulkFill(history: HistoryBackend, factory: TaskFactory, to
     }
     makingMs += performance.now() - made;
     await writing;
+    // The rows counted so far are the batches before this one, all written now.
+    if (first > 0 && Math.floor(first / progressEvery) !== Math.floor((first - batchTasks) / progressEvery)) {
+      const s = (performance.now() - started) / 1000;
+      console.log(`  ${first.toLocaleString('en-US')} tasks written in ${s.toFixed(0)} s (${Math.round((taskRows + eventRows) / s).toLocaleString('en-US')} rows/s so far)`);
+    }
     taskRows += batch.tasks.length;
     eventRows += batch.events.length;
     writing = history.write(batch);
-    if (Math.floor(k / progressEvery) !== Math.floor((k - batchTasks) / progressEvery) && k < total) {
-      const s = (performance.now() - started) / 1000;
-      console.log(`  ${k.toLocaleString('en-US')} tasks in ${s.toFixed(0)} s (${Math.round((taskRows + eventRows) / s).toLocaleString('en-US')} rows/s)`);
-    }
   }
   await writing;
   return { tasks: total, taskRows, eventRows, seconds: (performance.now() - started) / 1000, makingSeconds: makingMs / 1000 };

@@ -84,6 +84,8 @@ export async function timeQueries(input: QueryPlanInput): Promise<Timed[]> {
     [`received range (a day, ${FILL_DAYS / 3} days back)`, `&received_after=${day.toFixed(3)}&received_before=${(day + 86_400).toFixed(3)}`],
     ['lost=true', '&lost=true'],
   ];
+  const first = await get('/api/v1/tasks?limit=50');
+  console.log(`\nthe first request after start, /api/v1/tasks?limit=50 (cold; not timed against a target): ${first.ms.toFixed(1)} ms, status ${first.status}`);
   console.log('\nfirst page, GET /api/v1/tasks?limit=50, each filter under each sort and order');
   for (const [name, filter] of filters) {
     for (const sort of ['arrival', 'received', 'started', 'succeeded', 'runtime']) {

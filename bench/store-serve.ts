@@ -1,8 +1,8 @@
 /**
  * A Pollen server (startServer, dashboard off, default --max-tasks) on a history the `store` benchmark
  * filled, in a process of its own so that its RSS is the server's alone. Prints one JSON line once it
- * answers /healthcheck: {"port", "startMs"} (startServer called → first answer); ends on SIGTERM after
- * closing the server.
+ * answers /healthcheck: {"port", "startMs", …} (startServer called → first answer); ends on SIGTERM after
+ * closing the server. Run with --expose-gc, it adds the heap after a full GC (heapMiB, externalMiB) and the tasks held.
  *
  *   node --import tsx bench/store-serve.ts <db: file or postgresql://…> <broker redis://…> <cluster name>
  */
@@ -23,7 +23,11 @@ for (;;) {
   if (ok) break;
   await new Promise((r) => setTimeout(r, 10));
 }
-console.log(JSON.stringify({ port, startMs: performance.now() - started }));
+const startMs = performance.now() - started;
+// What the server keeps, apart from what starting left for the collector: the heap after a full GC.
+(globalThis as { gc?: () => void }).gc?.();
+const memory = process.memoryUsage();
+console.log(JSON.stringify({ port, startMs, heapMiB: memory.heapUsed / 2 ** 20, externalMiB: (memory.external + memory.arrayBuffers) / 2 ** 20, tasksHeld: server.context.store.taskCount }));
 process.on('SIGTERM', () => {
   void server.close().then(() => process.exit(0));
 });

@@ -64,18 +64,27 @@ async function fill(history: HistoryBackend, tasks: number): Promise<TaskFactory
   return factory;
 }
 
+/** What store-serve.ts says once it serves. */
+interface Ready {
+  readonly port: number;
+  readonly startMs: number;
+  readonly heapMiB: number;
+  readonly externalMiB: number;
+  readonly tasksHeld: number;
+}
+
 /** Serves `db` in its own process, times the reads, and says what the process took; returns the results. */
 async function serveAndQuery(db: string, factory: TaskFactory, endAt: number): Promise<Timed[]> {
   const redis = await startRedis();
   const spawned = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./store-serve.ts', import.meta.url).pathname, db, redis.url(0), CLUSTER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', new URL('./store-serve.ts', import.meta.url).pathname, db, redis.url(0), CLUSTER], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    const ready = await new Promise<{ port: number; startMs: number }>((resolve, reject) => {
+    const ready = await new Promise<Ready>((resolve, reject) => {
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         const line = output.split('\n').find((l) => l.startsWith('{'));
-        if (line !== undefined) resolve(JSON.parse(line) as { port: number; startMs: number });
+        if (line !== undefined) resolve(JSON.parse(line) as Ready);
       });
       child.once('exit', (code) => reject(new Error(`the server exited (${code}) before serving: ${output.slice(-500)}`)));
     });
@@ -85,7 +94,7 @@ async function serveAndQuery(db: string, factory: TaskFactory, endAt: number): P
     const afterStart = rss();
     console.log(
       `server: from startServer to serving ${target(ready.startMs / 1000, 5, 's')}; from spawning its process ${((performance.now() - spawned) / 1000).toFixed(2)} s (node and tsx loading included); ` +
-        `RSS after start ${target(afterStart, 500, 'MiB')}`,
+        `RSS after start ${target(afterStart, 500, 'MiB')} (${n(ready.tasksHeld)} tasks back in memory; main thread's heap after a full GC ${ready.heapMiB.toFixed(0)} MiB, external and array buffers ${ready.externalMiB.toFixed(0)} MiB; the rest: worker threads (SQLite's two), code, and what the allocator kept)`,
     );
     const results = await timeQueries({ base: `http://127.0.0.1:${ready.port}`, runs: RUNS, endAt, oldIds: factory.oldIds, cursorPages: CURSOR_PAGES });
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -94,7 +94,7 @@ async function serveAndQuery(db: string, factory: TaskFactory, endAt: number): P
     const afterStart = rss();
     console.log(
       `server: from startServer to serving ${target(ready.startMs / 1000, 5, 's')}; from spawning its process ${((performance.now() - spawned) / 1000).toFixed(2)} s (node and tsx loading included); ` +
-        `RSS after start ${target(afterStart, 500, 'MiB')} (${n(ready.tasksHeld)} tasks back in memory; main thread's heap after a full GC ${ready.heapMiB.toFixed(0)} MiB, external and array buffers ${ready.externalMiB.toFixed(0)} MiB; the rest: worker threads (SQLite's two), code, and what the allocator kept)`,
+        `RSS after start ${target(afterStart, 500, 'MiB')} (${n(ready.tasksHeld)} tasks back in memory; main thread's heap after a full GC ${ready.heapMiB.toFixed(0)} MiB, external and array buffers ${ready.externalMiB.toFixed(0)} MiB; the rest: ${db.startsWith('postgres') ? 'code' : "SQLite's two threads and page caches, code"}, and what the allocator kept)`,
     );
     const results = await timeQueries({ base: `http://127.0.0.1:${ready.port}`, runs: RUNS, endAt, oldIds: factory.oldIds, cursorPages: CURSOR_PAGES });
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -2,7 +2,7 @@
 import { readdirSync } from 'node:fs';
 
 // Processes that a benchmark starts for its load (or its clients) are not benchmarks of their own.
-const HELPERS = new Set(['run', 'ingest-publisher', 'event-stream', 'push-clients', 'collector-ingest-run']);
+const HELPERS = new Set(['run', 'ingest-publisher', 'event-stream', 'push-clients', 'collector-ingest-run', 'ingest-steps', 'store-ingest', 'store-fill', 'store-queries', 'store-serve']);
 const names = readdirSync(new URL('.', import.meta.url))
   .filter((f) => f.endsWith('.ts'))
   .map((f) => f.slice(0, -3))

@@ -11,6 +11,7 @@
  * characters, a rare word in exactly 0.1 % of them); receipt times spread over the 30 days before now,
  * in arrival order.
  */
+import { EMPTY_BATCH } from '@/server/history/write-batch';
 import { randomUUID } from 'node:crypto';
 import { decodeEventBody, type JsonObject, type TaskEvent } from '@/lib/celery';
 import type { HistoryBackend } from '@/server/history/history-backend';
@@ -130,7 +131,7 @@ export async function bulkFill(history: HistoryBackend, factory: TaskFactory, to
   let writing: Promise<void> = Promise.resolve();
   for (let k = 0; k < total; ) {
     const made = performance.now();
-    const batch: WriteBatch = { tasks: [], events: [], workers: [], run: null };
+    const batch: WriteBatch = { ...EMPTY_BATCH };
     const first = k;
     const end = Math.min(total, k + batchTasks);
     for (; k < end; k++) {
@@ -170,7 +171,7 @@ export async function sustainedWrites(history: HistoryBackend, factory: TaskFact
   let lateMs = 0;
   while (performance.now() - started < seconds * 1000) {
     const due = performance.now() + intervalMs;
-    const batch: WriteBatch = { tasks: [], events: [], workers: [], run: null };
+    const batch: WriteBatch = { ...EMPTY_BATCH };
     for (let i = 0; i < perStage; i++) inFlight.push({ task: factory.make(k++, true), stage: 0 });
     // Each task's rows and events go a third at a time: new, then twice more as its later events come.
     for (const pending of inFlight) {

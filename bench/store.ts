@@ -19,6 +19,7 @@
  *   KEEP=1                                                    keep the SQLite file (its path is printed)
  * The ingest part takes RATES, BATCHED_RATES, MODES, SECONDS as `ingest` does (store-ingest.ts).
  */
+import { EMPTY_BATCH } from '@/server/history/write-batch';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -55,7 +56,7 @@ async function fill(history: HistoryBackend, tasks: number): Promise<TaskFactory
   const factory = new TaskFactory(tasks, endAt);
   console.log(`bulk write of ${n(tasks)} tasks into ${history.where}, batches of ${n(BATCH_TASKS)} tasks; load average ${loadavg()}`);
   const done = await bulkFill(history, factory, tasks, BATCH_TASKS, Math.max(BATCH_TASKS, Math.ceil(tasks / 10 / BATCH_TASKS) * BATCH_TASKS));
-  await history.write({ tasks: [], events: [], workers: [], run: [1, endAt - 30 * 86_400, endAt, process.pid, hostname()] });
+  await history.write({ ...EMPTY_BATCH, run: [1, endAt - 30 * 86_400, endAt, process.pid, hostname()] });
   const rows = done.taskRows + done.eventRows;
   console.log(
     `bulk write: ${n(done.taskRows)} task rows + ${n(done.eventRows)} event rows in ${done.seconds.toFixed(1)} s: ${n(rows / done.seconds)} rows/s, ${n(done.tasks / done.seconds)} tasks/s ` +

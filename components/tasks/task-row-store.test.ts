@@ -22,7 +22,7 @@ function task(n: number, state = 'SUCCESS'): V1Task {
 function page(total: number, from: number, size: number, reversed: boolean): TaskPage {
   const all = Array.from({ length: total }, (_, i) => task(reversed ? i + 1 : total - i));
   const tasks = all.slice(from, from + size);
-  return { tasks, total_matching: total, next_cursor: from + size < total ? `c${from + size}` : null };
+  return { tasks, total_matching: total, total_exact: true, next_cursor: from + size < total ? `c${from + size}` : null };
 }
 
 const pushed = (n: number, state: string): V1TaskRow => row(n, state);

@@ -66,6 +66,8 @@ export class TaskRowStore {
   readonly byId = new Map<string, TaskRow>();
   /** total_matching of the last page, plus the rows added live since. */
   total = 0;
+  /** False when the server stopped counting: at least `total` tasks match. */
+  totalExact = true;
   cursor: string | null = null;
   tailCursor: string | null = null;
   /** Every matching row is in `order`. */
@@ -111,6 +113,7 @@ export class TaskRowStore {
     this.order = this.order.length === 0 ? fresh : this.order.concat(fresh);
     this.pagesLoaded++;
     this.total = Math.max(page.total_matching, this.order.length);
+    this.totalExact = page.total_exact !== false;
     this.cursor = page.next_cursor;
     if (page.next_cursor === null || met) this.join();
   }

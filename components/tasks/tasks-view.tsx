@@ -42,7 +42,7 @@ export function TasksView() {
         <h1>Tasks</h1>
         <p>
           <span className={styles.total} data-testid="tasks-total">
-            {rows.firstLoaded ? formatCount(rows.store.total) : '…'}
+            {rows.firstLoaded ? `${formatCount(rows.store.total)}${rows.store.totalExact ? '' : '+'}` : '…'}
           </span>{' '}
           matching · {formatCount(rows.store.loaded)} loaded · sorted by {SORT_LABELS[query.sort]}, {query.order === 'desc' ? 'newest or longest first' : 'oldest or shortest first'}
           {rows.loading && rows.firstLoaded && ' · loading…'}

@@ -132,6 +132,11 @@ export interface TaskPage {
   readonly next_cursor: string | null;
   /** Tasks matching the filters, on every page. */
   readonly total_matching: number;
+  /**
+   * False when history stopped counting at a bound (a search or a time range over millions of tasks):
+   * at least total_matching tasks match. Pages are complete either way.
+   */
+  readonly total_exact: boolean;
 }
 
 /** The sort keys of GET /api/v1/tasks. */

@@ -91,13 +91,37 @@ function freeTextNarrowing(eb: Eb, node: SearchNode): Condition | null {
   return eb.or([sql<boolean>`seq IN (SELECT rowid FROM task_text WHERE task_text MATCH ${phrase(node.needle)})`, keysHolding('state'), keysHolding('worker')]);
 }
 
-function searchConditions(eb: Eb, dialect: Dialect, search: SearchQuery): Condition[] {
+/**
+ * The trigram index's part of a search on SQLite, as one FTS5 query, or null when it cannot narrow the
+ * search: the pages ask how many rows it gives before they lean on it (history-page.ts).
+ */
+export function trigramQuery(search: SearchQuery): string | null {
+  if (search.kind === 'all') return null;
+  const qualified = trigramExpression(search);
+  if (qualified !== null) return qualified;
+  const term = freeTextTerm(search);
+  return term === null ? null : phrase(term);
+}
+
+/** The first free-text needle of three characters or more that every match holds (alone or in an AND). */
+function freeTextTerm(node: SearchNode): string | null {
+  if (node.kind === 'and') {
+    for (const child of node.children) {
+      const term = freeTextTerm(child);
+      if (term !== null) return term;
+    }
+    return null;
+  }
+  return node.kind === 'text' && node.field === null && node.needle.length >= MIN_TRIGRAM ? node.needle : null;
+}
+
+function searchConditions(eb: Eb, dialect: Dialect, search: SearchQuery, trigrams: boolean): Condition[] {
   if (search.kind === 'all') return [];
   if (dialect === 'postgres') return [postgresSearchCondition(search)];
   const conditions: Condition[] = [];
-  const fts = trigramExpression(search);
+  const fts = trigrams ? trigramExpression(search) : null;
   if (fts !== null) conditions.push(sql<boolean>`seq IN (SELECT rowid FROM task_text WHERE task_text MATCH ${fts})`);
-  else {
+  else if (trigrams) {
     const narrowed = freeTextNarrowing(eb, search);
     if (narrowed !== null) conditions.push(narrowed);
   }
@@ -106,16 +130,32 @@ function searchConditions(eb: Eb, dialect: Dialect, search: SearchQuery): Condit
   return conditions;
 }
 
+/**
+ * How a page's query should use the indexes, chosen by the page from what it counted (history-page.ts):
+ * - `trigrams`: narrow a search by the trigram index; off for a word most tasks hold, which the walk of
+ *   the sort's index finds at once while the index would list millions of rows first;
+ * - `keyIndexes`: let the state, name, worker and queue filters use their indexes; off (SQLite) for a
+ *   filter most tasks match, so the sort's index is walked and the page needs no sort of millions.
+ */
+export interface FilterPlan {
+  readonly trigrams: boolean;
+  readonly keyIndexes: boolean;
+}
+
+export const DEFAULT_PLAN: FilterPlan = { trigrams: true, keyIndexes: true };
+
 /** The filter as conditions on `tasks` (all must hold); empty for no filter. */
-export function filterConditions(eb: Eb, dialect: Dialect, filter: TaskFilter): Condition[] {
+export function filterConditions(eb: Eb, dialect: Dialect, filter: TaskFilter, plan: FilterPlan = DEFAULT_PLAN): Condition[] {
   const conditions: Condition[] = [];
-  if (filter.states !== null) conditions.push(eb('state', 'in', filter.states));
-  if (filter.names !== null) conditions.push(eb('name', 'in', filter.names));
-  if (filter.workers !== null) conditions.push(eb('worker', 'in', filter.workers));
-  if (filter.queues !== null) conditions.push(eb('queue', 'in', filter.queues));
+  // SQLite's unary + keeps the planner off a column's index and changes nothing else.
+  const key = (column: 'state' | 'name' | 'worker' | 'queue') => (plan.keyIndexes || dialect !== 'sqlite' ? eb.ref(column) : sql<string>`+${sql.ref(column)}`);
+  if (filter.states !== null) conditions.push(eb(key('state'), 'in', filter.states));
+  if (filter.names !== null) conditions.push(eb(key('name'), 'in', filter.names));
+  if (filter.workers !== null) conditions.push(eb(key('worker'), 'in', filter.workers));
+  if (filter.queues !== null) conditions.push(eb(key('queue'), 'in', filter.queues));
   if (filter.received !== null) conditions.push(...inRange(eb, 'received', filter.received));
   if (filter.started !== null) conditions.push(...inRange(eb, 'started', filter.started));
   if (filter.lost !== null) conditions.push(eb('lost', '=', filter.lost ? 1 : 0));
-  conditions.push(...searchConditions(eb, dialect, filter.search));
+  conditions.push(...searchConditions(eb, dialect, filter.search, plan.trigrams));
   return conditions;
 }

@@ -7,14 +7,14 @@
  * - offset pages (Flower's): a stable sort of the arrival order by Flower's keys, a missing time as 0.
  * Totals come from the counts the triggers keep when the filter is one field's keys, else from a count.
  */
-import type { Expression, SqlBool } from 'kysely';
+import { type Expression, type SqlBool, sql } from 'kysely';
 import type { TaskQuery } from '@/lib/query/task-query';
-import { isEmptyFilter, type TaskFilter } from '@/lib/query/task-filter';
+import { isEmptyFilter, type TaskFilter, taskFilter } from '@/lib/query/task-filter';
 import type { TaskRecord } from '../state/task-record';
 import { cursorAfter, cursorPageOf, filterKey } from '../store/memory-task-page';
 import { encodeCursor, isCursorSort, type Position, type SortKey } from '../store/task-cursor';
 import type { TaskPageResult } from '../store/task-store';
-import { filterConditions } from './history-filter';
+import { DEFAULT_PLAN, type FilterPlan, filterConditions, trigramQuery } from './history-filter';
 import { orderValue } from '../state/order-value';
 import type { HistoryDb, SqlReader } from './history-sql';
 import { taskFromRow, type TaskRowObject } from './task-row';
@@ -30,9 +30,9 @@ export interface HistoryScope {
   readonly cluster: string | null;
 }
 
-function baseQuery(scope: HistoryScope, filter: TaskFilter) {
+function baseQuery(scope: HistoryScope, filter: TaskFilter, plan: FilterPlan = DEFAULT_PLAN) {
   return scope.db.selectFrom('tasks').where((eb) => {
-    const conditions: Expression<SqlBool>[] = filterConditions(eb, scope.reader.dialect, filter);
+    const conditions: Expression<SqlBool>[] = filterConditions(eb, scope.reader.dialect, filter, plan);
     if (scope.cluster !== null) conditions.push(eb('cluster', '=', scope.cluster));
     return eb.and(conditions);
   });
@@ -47,16 +47,52 @@ function countedKeys(filter: TaskFilter): { field: 'state' | 'name' | 'worker' |
   return { field, keys: filter[`${field}s` as const] as readonly string[] };
 }
 
-export async function historyTotal(scope: HistoryScope, filter: TaskFilter): Promise<number> {
+/** A total counted row by row stops here and says "at least": a time range or a search over millions. */
+export const COUNT_CAP = 100_000;
+/** A search's rows each run the search engine: its count stops sooner. */
+export const SEARCH_COUNT_CAP = 10_000;
+/** A search whose trigram index gives more rows than this is a common word: walked, not listed. */
+const TRIGRAM_CANDIDATES = 50_000;
+/** A filter matching less than this share of the tasks is read by its own index, then sorted. */
+const SELECTIVE_SHARE = 0.05;
+
+export interface HistoryTotal {
+  readonly total: number;
+  /** False when the count stopped at its cap: the total is at least `total`. */
+  readonly exact: boolean;
+}
+
+export async function historyTotal(scope: HistoryScope, filter: TaskFilter, plan: FilterPlan = DEFAULT_PLAN): Promise<HistoryTotal> {
   const counted = isEmptyFilter(filter) ? { field: 'total' as const, keys: [''] } : countedKeys(filter);
   if (counted !== null) {
     let query = scope.db.selectFrom('task_counts').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('n'), eb.lit(0)).as('n')).where('field', '=', counted.field).where('key', 'in', counted.keys);
     if (scope.cluster !== null) query = query.where('cluster', '=', scope.cluster);
     const [row] = await scope.reader.all<{ n: number | string }>(query.compile());
-    return Number(row?.n ?? 0);
+    return { total: Number(row?.n ?? 0), exact: true };
   }
-  const [row] = await scope.reader.all<{ n: number | string }>(baseQuery(scope, filter).select((eb) => eb.fn.countAll<number>().as('n')).compile());
-  return Number(row?.n ?? 0);
+  const cap = filter.search.kind === 'all' ? COUNT_CAP : SEARCH_COUNT_CAP;
+  const matching = baseQuery(scope, filter, plan).select(sql<number>`1`.as('one')).limit(cap + 1).as('matching');
+  const [row] = await scope.reader.all<{ n: number | string }>(scope.db.selectFrom(matching).select((eb) => eb.fn.countAll<number>().as('n')).compile());
+  const n = Number(row?.n ?? 0);
+  return n > cap ? { total: cap, exact: false } : { total: n, exact: true };
+}
+
+/**
+ * How the page's queries use the indexes (history-filter.ts FilterPlan), from what is cheap to know: how
+ * many rows the trigram index gives a search (counted up to a bound), and the filter's share of the tasks.
+ */
+async function planned(scope: HistoryScope, filter: TaskFilter): Promise<{ plan: FilterPlan; total: HistoryTotal; selective: boolean }> {
+  let trigrams = true;
+  const fts = scope.reader.dialect === 'sqlite' ? trigramQuery(filter.search) : null;
+  if (fts !== null) {
+    const candidates = sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT rowid FROM task_text WHERE task_text MATCH ${fts} LIMIT ${TRIGRAM_CANDIDATES + 1})`;
+    const [row] = await scope.reader.all<{ n: number }>(candidates.compile(scope.db));
+    trigrams = Number(row?.n ?? 0) <= TRIGRAM_CANDIDATES;
+  }
+  const total = await historyTotal(scope, filter, { trigrams, keyIndexes: true });
+  const all = isEmptyFilter(filter) ? total : await historyTotal(scope, taskFilter({}));
+  const selective = total.exact && total.total < all.total * SELECTIVE_SHARE;
+  return { plan: { trigrams, keyIndexes: selective }, total, selective };
 }
 
 async function rows(scope: HistoryScope, query: { compile(): Parameters<SqlReader['all']>[0] }): Promise<TaskRecord[]> {
@@ -72,31 +108,36 @@ async function cursorPage(scope: HistoryScope, epoch: string, query: TaskQuery, 
   if (after !== null && 'refused' in after) return { ok: false, reason: after.refused };
   const column = CURSOR_COLUMN[key];
   const beyond = order === 'asc' ? '>' : '<';
+  const { plan, total, selective } = await planned(scope, query.filter);
+  // A selective filter's few rows are read by its own index and sorted; `+ 0` keeps the planner off the
+  // sort's index, whose walk would pass over nearly every task to find them.
+  const sortBy = selective && column !== 'seq' ? sql<number>`${sql.ref(column)} + 0` : sql.ref(column);
   const found: TaskRecord[] = [];
   if (after === null || after.value !== null) {
-    let valued = baseQuery(scope, query.filter).selectAll();
+    let valued = baseQuery(scope, query.filter, plan).selectAll();
     if (column !== 'seq') valued = valued.where(column, 'is not', null);
     if (after !== null) {
       const value = after.value as number;
       valued = column === 'seq' ? valued.where('seq', beyond, after.seq) : valued.where((eb) => eb(eb.refTuple(column, 'seq'), beyond, eb.tuple(value, after.seq)));
     }
-    if (column !== 'seq') valued = valued.orderBy(column, order);
+    if (column !== 'seq') valued = valued.orderBy(sortBy, order);
     found.push(...(await rows(scope, valued.orderBy('seq', order).limit(limit + 1))));
   }
   if (column !== 'seq' && found.length <= limit) {
-    let unvalued = baseQuery(scope, query.filter).selectAll().where(column, 'is', null);
+    let unvalued = baseQuery(scope, query.filter, plan).selectAll().where(column, 'is', null);
     if (after !== null && after.value === null) unvalued = unvalued.where('seq', beyond, after.seq);
     found.push(...(await rows(scope, unvalued.orderBy('seq', order).limit(limit + 1 - found.length))));
   }
-  const total = await historyTotal(scope, query.filter);
   // The row's sort value is orderValue of the task it stores (task-row.ts), worked out again the same way.
   const position = (task: TaskRecord): Position => ({ value: key === 'arrival' ? task.seq : orderValue(task, key), seq: task.seq });
-  return cursorPageOf(found, limit, total, (last) => encodeCursor({ epoch, sort: key, order, filter: fkey, position: position(last) }));
+  const page = cursorPageOf(found, limit, total.total, (last) => encodeCursor({ epoch, sort: key, order, filter: fkey, position: position(last) }));
+  return page.ok && !total.exact ? { ...page, totalExact: false } : page;
 }
 
 async function offsetPage(scope: HistoryScope, query: TaskQuery, offset: number, limit: number | null, cap: number): Promise<TaskPageResult> {
   const { key, order } = query.sort;
-  let select = baseQuery(scope, query.filter).selectAll();
+  const { plan, total } = await planned(scope, query.filter);
+  let select = baseQuery(scope, query.filter, plan).selectAll();
   if (key === 'arrival') select = select.orderBy('seq', order);
   else {
     // Flower's keys, a missing time as 0 and a missing name as '', ties in arrival order (a stable sort).
@@ -116,8 +157,7 @@ async function offsetPage(scope: HistoryScope, query: TaskQuery, offset: number,
     }, order).orderBy('seq', 'asc');
   }
   const found = await rows(scope, select.limit(Math.min(limit ?? cap, cap)).offset(offset));
-  const total = await historyTotal(scope, query.filter);
-  return { ok: true, tasks: found, total, nextCursor: null };
+  return { ok: true, tasks: found, total: total.total, nextCursor: null, ...(!total.exact && { totalExact: false }) };
 }
 
 /**

@@ -60,6 +60,8 @@ export type TaskPageResult =
       readonly tasks: readonly TaskRecord[];
       /** Tasks matching the filter, on every page (v1's total_matching). */
       readonly total: number;
+      /** False when history stopped counting at a bound: at least `total` tasks match (v1's total_exact). */
+      readonly totalExact?: boolean;
       /** Where the next page starts (cursor pages only); null on the last page. */
       readonly nextCursor: string | null;
     }

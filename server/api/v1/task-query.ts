@@ -49,6 +49,7 @@ export async function listTasks(state: TaskStore, query: URLSearchParams): Promi
     tasks: page.tasks.map((task) => v1Task(linkedTaskView(task, state))),
     next_cursor: page.nextCursor,
     total_matching: page.total,
+    total_exact: page.totalExact !== false,
   };
   return { status: 200, body };
 }

@@ -18,7 +18,7 @@ export const V1_TASK_ROUTES: readonly Route[] = [
     path: '/api/v1/tasks',
     access: 'read',
     doc: {
-      summary: 'Tasks, filtered and sorted, a page at a time: {tasks, next_cursor, total_matching}',
+      summary: 'Tasks, filtered and sorted, a page at a time: {tasks, next_cursor, total_matching, total_exact}; total_exact is false when history stopped counting at a bound (a search or a time range over millions): at least total_matching match',
       description:
         'Pass next_cursor back as cursor, with the same filters and sort, for the next page. Under the default sort (arrival) every task is returned exactly once across pages while new tasks arrive; under a time sort a task whose time changes while paging (a Celery retry, a start) may move.',
       tags: TAGS,

@@ -1,0 +1,59 @@
+/**
+ * Pages from SQLite history where counting every match would take too long: a search that most tasks
+ * match is counted up to a bound and said to be "at least" that many, while its pages stay whole and in
+ * order; a narrow filter is counted exactly.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskFilter } from '@/lib/query/task-filter';
+import { parseTaskSearch } from '@/lib/search/search-parser';
+import { historyPage, type HistoryScope, SEARCH_COUNT_CAP } from './history-page';
+import { compilingDb } from './history-sql';
+import { batchOf, task } from './history-test-tasks';
+import { SqliteHistory } from './sqlite-history';
+
+const dir = mkdtempSync(join(tmpdir(), 'pollen-history-page-'));
+let history: SqliteHistory;
+let scope: HistoryScope;
+const TASKS = SEARCH_COUNT_CAP + 2000;
+
+beforeAll(async () => {
+  history = await SqliteHistory.open(join(dir, 'page.db'));
+  scope = { db: compilingDb('sqlite'), reader: history, cluster: null };
+  const tasks = Array.from({ length: TASKS }, (_, i) => task(i + 1, `t${i + 1}`, { args: i % 1000 === 0 ? "('rare needle',)" : "('common hay',)", state: i % 1000 === 0 ? 'FAILURE' : 'SUCCESS' }));
+  for (let at = 0; at < tasks.length; at += 5000) await history.write(batchOf(tasks.slice(at, at + 5000)));
+});
+
+afterAll(async () => {
+  await history?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const search = (text: string) => {
+  const parsed = parseTaskSearch(text);
+  if (!parsed.ok) throw new Error(text);
+  return taskFilter({ search: parsed.query });
+};
+
+describe('history pages and their totals', () => {
+  it('counts a search most tasks match up to a bound, says so, and still pages it whole and in order', async () => {
+    const page = await historyPage(scope, 'e', { filter: search('common'), sort: { key: 'arrival', order: 'desc' }, page: { kind: 'cursor', cursor: null, limit: 5 } }, 1000);
+    if (!page.ok) throw new Error(page.reason);
+    expect(page.total).toBe(SEARCH_COUNT_CAP);
+    expect(page.totalExact).toBe(false);
+    expect(page.tasks.map((t) => t.uuid)).toEqual([`t${TASKS}`, `t${TASKS - 1}`, `t${TASKS - 2}`, `t${TASKS - 3}`, `t${TASKS - 4}`]);
+    expect(page.nextCursor).not.toBeNull();
+  });
+
+  it('counts a narrow search or filter exactly, and sorts its few rows', async () => {
+    const rare = await historyPage(scope, 'e', { filter: search('needle'), sort: { key: 'received', order: 'asc' }, page: { kind: 'cursor', cursor: null, limit: 100 } }, 1000);
+    if (!rare.ok) throw new Error(rare.reason);
+    expect(rare.total).toBe(Math.ceil(TASKS / 1000));
+    expect(rare.totalExact).toBeUndefined();
+    expect(rare.tasks.map((t) => t.uuid)).toEqual(Array.from({ length: Math.ceil(TASKS / 1000) }, (_, i) => `t${i * 1000 + 1}`));
+    const failed = await historyPage(scope, 'e', { filter: taskFilter({ states: ['FAILURE'] }), sort: { key: 'runtime', order: 'desc' }, page: { kind: 'cursor', cursor: null, limit: 3 } }, 1000);
+    expect(failed.ok && failed.total).toBe(Math.ceil(TASKS / 1000));
+  });
+});

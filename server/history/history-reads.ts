@@ -9,6 +9,9 @@ import { type TaskTimelineEvent, timelineEvent } from './event-row';
 import type { HistoryScope } from './history-page';
 import { taskFromRow, type TaskRowObject } from './task-row';
 
+/** Rows read at once when putting the newest tasks back in memory. */
+const RESTORE_SLICE = 10_000;
+
 /** Tasks in flight (or waiting to run again) older than the restored window are put back too, up to this many. */
 const IN_FLIGHT_RESTORED = 10_000;
 
@@ -65,14 +68,22 @@ export interface Restored {
 /** What a start puts back in memory: the newest `maxTasks` tasks and those in flight, and every worker. */
 export async function restoreFromHistory(scope: HistoryScope, maxTasks: number): Promise<Restored> {
   const { db, reader } = scope;
-  const newest = maxTasks > 0 ? await reader.all<TaskRowObject>(scoped(scope, db.selectFrom('tasks').selectAll()).orderBy('seq', 'desc').limit(maxTasks).compile()) : [];
-  const oldestKept = newest.length > 0 ? Number(newest[newest.length - 1]?.seq) : Number.MAX_SAFE_INTEGER;
+  // In slices: one read of 100 000 rows would hold them all at once in the reader thread and in the message.
+  const newest: TaskRecord[] = [];
+  while (newest.length < maxTasks) {
+    const before = newest.length === 0 ? null : (newest[newest.length - 1] as TaskRecord).seq;
+    const query = scoped(scope, db.selectFrom('tasks').selectAll());
+    const slice = await reader.all<TaskRowObject>((before === null ? query : query.where('seq', '<', before)).orderBy('seq', 'desc').limit(Math.min(RESTORE_SLICE, maxTasks - newest.length)).compile());
+    for (const row of slice) newest.push(taskFromRow(row));
+    if (slice.length < RESTORE_SLICE) break;
+  }
+  const oldestKept = newest.length > 0 ? (newest[newest.length - 1] as TaskRecord).seq : Number.MAX_SAFE_INTEGER;
   const inFlight = await reader.all<TaskRowObject>(
     scoped(scope, db.selectFrom('tasks').selectAll().where('state', 'in', [...IN_FLIGHT_STATES, 'RETRY']).where('seq', '<', oldestKept)).orderBy('seq', 'desc').limit(IN_FLIGHT_RESTORED).compile(),
   );
   const [max] = await reader.all<{ seq: number | string | null }>(scoped(scope, db.selectFrom('tasks').select((eb) => eb.fn.max('seq').as('seq'))).compile());
   const [count] = await reader.all<{ n: number | string | null }>(scoped(scope, db.selectFrom('task_counts').select('n').where('field', '=', 'total').where('key', '=', '')).compile());
-  const tasks = [...inFlight.reverse(), ...newest.reverse()].map(taskFromRow);
+  const tasks = [...inFlight.reverse().map(taskFromRow), ...newest.reverse()];
   const workers = await reader.all<{ hostname: string; last_seen: unknown; doc: unknown }>(scoped(scope, db.selectFrom('workers').select(['hostname', 'last_seen', 'doc'])).orderBy('last_seen').compile());
   const [run] = await reader.all<{ id: number | string; started_at: number; last_heard: number }>(scoped(scope, db.selectFrom('runs').select(['id', 'started_at', 'last_heard'])).orderBy('id', 'desc').limit(1).compile());
   return {

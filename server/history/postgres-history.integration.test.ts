@@ -14,7 +14,7 @@ import { HistoryOpenError } from './history-backend';
 import { historyPage, type HistoryScope } from './history-page';
 import { compilingDb } from './history-sql';
 import { PostgresHistory } from './postgres-history';
-import { POSTGRES_SCHEMA_VERSION } from './postgres-schema';
+import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from './postgres-schema';
 import { batchOf, task } from './history-test-tasks';
 import { taskFromRow, type TaskRowObject } from './task-row';
 import { EMPTY_BATCH } from './write-batch';
@@ -60,20 +60,43 @@ describe('migrations', () => {
     expect(first.migratedFrom).toBe(0);
     await first.close();
     const tables = await query<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
-    expect(tables.map((t) => t.table_name)).toEqual(['meta', 'runs', 'schema_migrations', 'task_counts', 'task_events', 'tasks', 'workers']);
+    expect(tables.map((t) => t.table_name)).toEqual(['meta', 'queue_lengths', 'rollup_hours', 'rollup_minutes', 'runs', 'schema_migrations', 'task_counts', 'task_events', 'tasks', 'worker_periods', 'workers']);
     const second = await PostgresHistory.open(url, 'c');
     expect(second.migratedFrom).toBe(POSTGRES_SCHEMA_VERSION);
     await second.close();
     const versions = await query<{ version: number; description: string }>(url, 'SELECT version, description FROM schema_migrations');
-    expect(versions).toEqual([{ version: 1, description: expect.stringContaining('tasks') }]);
+    expect(versions).toEqual(POSTGRES_MIGRATIONS.map((m) => ({ version: m.version, description: m.description })));
+  });
+
+  it('take a database from each schema to the next, keeping its rows', async () => {
+    const url = await freshDatabase();
+    // The database as the first migration alone made it, with a task and a worker in it.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const [v1] = POSTGRES_MIGRATIONS;
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+    await client.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    await client.query(v1?.sql ?? '');
+    await client.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [1, v1?.description]);
+    await client.query("INSERT INTO tasks (cluster, seq, uuid, state, timestamp, lost, doc) VALUES ('c', 7, 'kept', 'SUCCESS', 1700000000, 0, '{}')");
+    await client.query("INSERT INTO workers (cluster, hostname, last_seen, doc) VALUES ('c', 'celery@kept', 1700000000, '{}')");
+    await client.end();
+    const migrated = await PostgresHistory.open(url, 'c');
+    expect(migrated.migratedFrom).toBe(1);
+    await migrated.close();
+    expect(await query(url, 'SELECT max(version) AS v FROM schema_migrations')).toEqual([{ v: POSTGRES_SCHEMA_VERSION }]);
+    expect(await query(url, 'SELECT uuid, seq::int FROM tasks')).toEqual([{ uuid: 'kept', seq: 7 }]);
+    expect(await query(url, 'SELECT hostname FROM workers')).toEqual([{ hostname: 'celery@kept' }]);
+    expect(await query(url, "SELECT n::int FROM task_counts WHERE field = 'total'")).toEqual([{ n: 1 }]);
+    expect(await query(url, 'SELECT count(*)::int AS n FROM rollup_minutes')).toEqual([{ n: 0 }]);
   });
 
   it('let several Pollens start at once on one fresh database', async () => {
     const url = await freshDatabase();
     const opened = await Promise.all(['a', 'b', 'c', 'd'].map((cluster) => PostgresHistory.open(url, cluster)));
-    expect(opened.map((h) => h.migratedFrom).sort()).toEqual([0, 1, 1, 1]);
+    expect(opened.map((h) => h.migratedFrom).sort()).toEqual([0, POSTGRES_SCHEMA_VERSION, POSTGRES_SCHEMA_VERSION, POSTGRES_SCHEMA_VERSION]);
     await Promise.all(opened.map((h) => h.close()));
-    expect(await query(url, 'SELECT version FROM schema_migrations')).toEqual([{ version: 1 }]);
+    expect(await query(url, 'SELECT version FROM schema_migrations ORDER BY version')).toEqual(POSTGRES_MIGRATIONS.map((m) => ({ version: m.version })));
   });
 });
 
@@ -249,7 +272,7 @@ describe('opening fails with a message naming the URL without its password', () 
     const url = await freshDatabase();
     await (await PostgresHistory.open(url, 'c')).close();
     await query(url, "INSERT INTO schema_migrations (version, description) VALUES (99, 'from the future')");
-    await expectOpenError(url, /written by a newer Pollen \(schema 99; this Pollen knows up to 1\)/);
+    await expectOpenError(url, new RegExp(`written by a newer Pollen \\(schema 99; this Pollen knows up to ${POSTGRES_SCHEMA_VERSION}\\)`));
   });
 
   it('when the user may not create pg_trgm', async () => {

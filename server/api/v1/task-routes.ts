@@ -78,7 +78,10 @@ export const V1_TASK_ROUTES: readonly Route[] = [
       if (graph === null) return apiError(404, `Unknown task '${id}'`);
       // A client's group or chord header has no parent: its members and the chord body come from the backend.
       const group = await groupOfRoot(store, backend, graph.root);
-      return { status: 200, body: group === null ? graph : workflowOf(source, id, source, MAX_WORKFLOW_NODES, group) };
+      if (group === null) return { status: 200, body: graph };
+      // The group's members (and the chord body after them) are read too, from history where they are only there.
+      const grouped = await workflowSource(store, id, group);
+      return { status: 200, body: workflowOf(grouped, id, grouped, MAX_WORKFLOW_NODES, group) };
     }),
   },
   {

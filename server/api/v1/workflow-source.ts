@@ -7,7 +7,8 @@
  */
 import type { TaskRecord } from '../../state/task-record';
 import type { TaskStore, TaskWithLinks } from '../../store/task-store';
-import { workflowOf } from './workflow-graph';
+import { MAX_WORKFLOW_NODES, workflowOf } from './workflow-graph';
+import type { TaskGroup } from './workflow-groups';
 
 export interface WorkflowSource {
   task(id: string): TaskRecord | undefined;
@@ -18,7 +19,8 @@ export interface WorkflowSource {
 /** Rounds of reading: a chain deeper than this shows its far end as tasks not known. */
 const MAX_ROUNDS = 64;
 
-export async function workflowSource(store: TaskStore, id: string): Promise<WorkflowSource> {
+/** The source for the graph around `id`; with `group`, read through the group's members as well. */
+export async function workflowSource(store: TaskStore, id: string, group: TaskGroup | null = null): Promise<WorkflowSource> {
   if (store.historyWriting() === null) return store;
   const read = new Map<string, TaskWithLinks | null>();
   const missed = new Set<string>();
@@ -38,7 +40,7 @@ export async function workflowSource(store: TaskStore, id: string): Promise<Work
     missed.clear();
     const linked = await Promise.all(ids.map((taskId) => store.findTaskWithLinks(taskId)));
     ids.forEach((taskId, i) => read.set(taskId, linked[i] ?? null));
-    workflowOf(source, id, source);
+    workflowOf(source, id, source, MAX_WORKFLOW_NODES, group);
   }
   return source;
 }

@@ -77,10 +77,10 @@ function trigramExpression(node: SearchNode): string | null {
  * (found among the few distinct ones the counts keep). As a prefilter of an AND, this narrows a search
  * that has no other index to go by.
  */
-function freeTextNarrowing(eb: Eb, node: SearchNode): Condition | null {
+function freeTextNarrowing(eb: Eb, node: SearchNode, textUpto: number): Condition | null {
   if (node.kind === 'and') {
     for (const child of node.children) {
-      const narrowed = freeTextNarrowing(eb, child);
+      const narrowed = freeTextNarrowing(eb, child, textUpto);
       if (narrowed !== null) return narrowed;
     }
     return null;
@@ -88,7 +88,7 @@ function freeTextNarrowing(eb: Eb, node: SearchNode): Condition | null {
   if (node.kind !== 'text' || node.field !== null || node.needle.length < MIN_TRIGRAM) return null;
   const keysHolding = (field: 'state' | 'worker') =>
     sql<boolean>`${sql.ref(field)} IN (SELECT key FROM task_counts WHERE field = ${field} AND n > 0 AND instr(lower(key), ${node.needle}) > 0)`;
-  return eb.or([sql<boolean>`seq IN (SELECT rowid FROM task_text WHERE task_text MATCH ${phrase(node.needle)})`, keysHolding('state'), keysHolding('worker')]);
+  return eb.or([inTextIndex(phrase(node.needle), textUpto), keysHolding('state'), keysHolding('worker')]);
 }
 
 /**
@@ -115,14 +115,14 @@ function freeTextTerm(node: SearchNode): string | null {
   return node.kind === 'text' && node.field === null && node.needle.length >= MIN_TRIGRAM ? node.needle : null;
 }
 
-function searchConditions(eb: Eb, dialect: Dialect, search: SearchQuery, trigrams: boolean): Condition[] {
+function searchConditions(eb: Eb, dialect: Dialect, search: SearchQuery, plan: FilterPlan): Condition[] {
   if (search.kind === 'all') return [];
   if (dialect === 'postgres') return [postgresSearchCondition(search)];
   const conditions: Condition[] = [];
-  const fts = trigrams ? trigramExpression(search) : null;
-  if (fts !== null) conditions.push(sql<boolean>`seq IN (SELECT rowid FROM task_text WHERE task_text MATCH ${fts})`);
-  else if (trigrams) {
-    const narrowed = freeTextNarrowing(eb, search);
+  const fts = plan.trigrams ? trigramExpression(search) : null;
+  if (fts !== null) conditions.push(inTextIndex(fts, plan.textUpto));
+  else if (plan.trigrams) {
+    const narrowed = freeTextNarrowing(eb, search, plan.textUpto);
     if (narrowed !== null) conditions.push(narrowed);
   }
   const args = sql.join(SEARCH_ARGUMENTS.map((c) => sql.ref(c)));
@@ -140,9 +140,19 @@ function searchConditions(eb: Eb, dialect: Dialect, search: SearchQuery, trigram
 export interface FilterPlan {
   readonly trigrams: boolean;
   readonly keyIndexes: boolean;
+  /**
+   * SQLite: the last task the text index holds (it is built behind the rows); newer tasks are matched row
+   * by row. 0 when not known: the index then narrows nothing, and the answer is still exact.
+   */
+  readonly textUpto: number;
 }
 
-export const DEFAULT_PLAN: FilterPlan = { trigrams: true, keyIndexes: true };
+export const DEFAULT_PLAN: FilterPlan = { trigrams: true, keyIndexes: true, textUpto: 0 };
+
+/** Rows the text index holds that match `fts`, or a row it does not hold yet. */
+function inTextIndex(fts: string, textUpto: number): Condition {
+  return sql<boolean>`(seq IN (SELECT rowid FROM task_text WHERE task_text MATCH ${fts}) OR seq > ${textUpto})`;
+}
 
 /** The filter as conditions on `tasks` (all must hold); empty for no filter. */
 export function filterConditions(eb: Eb, dialect: Dialect, filter: TaskFilter, plan: FilterPlan = DEFAULT_PLAN): Condition[] {
@@ -156,6 +166,6 @@ export function filterConditions(eb: Eb, dialect: Dialect, filter: TaskFilter, p
   if (filter.received !== null) conditions.push(...inRange(eb, 'received', filter.received));
   if (filter.started !== null) conditions.push(...inRange(eb, 'started', filter.started));
   if (filter.lost !== null) conditions.push(eb('lost', '=', filter.lost ? 1 : 0));
-  conditions.push(...searchConditions(eb, dialect, filter.search, plan.trigrams));
+  conditions.push(...searchConditions(eb, dialect, filter.search, plan));
   return conditions;
 }

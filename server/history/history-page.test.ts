@@ -37,6 +37,32 @@ const search = (text: string) => {
   return taskFilter({ search: parsed.query });
 };
 
+describe('the text index built behind the rows', () => {
+  it('finds tasks the text index does not hold yet, row by row, and holds them after the next batch', async () => {
+    const behind = await SqliteHistory.open(join(dir, 'behind.db'));
+    const at = { db: compilingDb('sqlite'), reader: behind, cluster: null };
+    try {
+      await behind.write(batchOf(Array.from({ length: 20 }, (_, i) => task(i + 1, `b${i + 1}`, { args: i === 14 ? "('late needle',)" : '()' }))));
+      const mark = async () => Number((await behind.all<{ value: string }>(at.db.selectFrom('meta').select('value').where('key', '=', 'text_upto').compile()))[0]?.value);
+      expect(await mark()).toBe(20);
+      // The index ten tasks behind, as after a flood.
+      await behind.run(at.db.deleteFrom('task_text').where('rowid', '>', 10).compile());
+      await behind.run(at.db.updateTable('meta').set({ value: '10' }).where('key', '=', 'text_upto').compile());
+      const found = async () => {
+        const page = await historyPage(at, 'e', { filter: search('needle'), sort: { key: 'arrival', order: 'desc' }, page: { kind: 'cursor', cursor: null, limit: 10 } }, 100);
+        return page.ok ? page.tasks.map((t) => t.uuid) : [];
+      };
+      expect(await found()).toEqual(['b15']);
+      // The next batch gives the writer time to catch the index up.
+      await behind.write(batchOf([task(21, 'b21')]));
+      expect(await mark()).toBe(21);
+      expect(await found()).toEqual(['b15']);
+    } finally {
+      await behind.close();
+    }
+  });
+});
+
 describe('history pages and their totals', () => {
   it('counts a search most tasks match up to a bound, says so, and still pages it whole and in order', async () => {
     const page = await historyPage(scope, 'e', { filter: search('common'), sort: { key: 'arrival', order: 'desc' }, page: { kind: 'cursor', cursor: null, limit: 5 } }, 1000);

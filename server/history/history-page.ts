@@ -17,6 +17,7 @@ import type { TaskPageResult } from '../store/task-store';
 import { DEFAULT_PLAN, type FilterPlan, filterConditions, trigramQuery } from './history-filter';
 import { orderValue } from '../state/order-value';
 import type { HistoryDb, SqlReader } from './history-sql';
+import { TEXT_UPTO_KEY } from './sqlite-schema';
 import { taskFromRow, type TaskRowObject } from './task-row';
 
 type SortColumn = 'seq' | 'o_received' | 'o_started' | 'o_succeeded' | 'runtime';
@@ -83,16 +84,19 @@ export async function historyTotal(scope: HistoryScope, filter: TaskFilter, plan
  */
 async function planned(scope: HistoryScope, filter: TaskFilter): Promise<{ plan: FilterPlan; total: HistoryTotal; selective: boolean }> {
   let trigrams = true;
+  let textUpto = 0;
   const fts = scope.reader.dialect === 'sqlite' ? trigramQuery(filter.search) : null;
   if (fts !== null) {
     const candidates = sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT rowid FROM task_text WHERE task_text MATCH ${fts} LIMIT ${TRIGRAM_CANDIDATES + 1})`;
     const [row] = await scope.reader.all<{ n: number }>(candidates.compile(scope.db));
     trigrams = Number(row?.n ?? 0) <= TRIGRAM_CANDIDATES;
+    const [mark] = await scope.reader.all<{ value: string }>(scope.db.selectFrom('meta').select('value').where('key', '=', TEXT_UPTO_KEY).compile());
+    textUpto = Number(mark?.value ?? 0);
   }
-  const total = await historyTotal(scope, filter, { trigrams, keyIndexes: true });
+  const total = await historyTotal(scope, filter, { trigrams, keyIndexes: true, textUpto });
   const all = isEmptyFilter(filter) ? total : await historyTotal(scope, taskFilter({}));
   const selective = total.exact && total.total < all.total * SELECTIVE_SHARE;
-  return { plan: { trigrams, keyIndexes: selective }, total, selective };
+  return { plan: { trigrams, keyIndexes: selective, textUpto }, total, selective };
 }
 
 async function rows(scope: HistoryScope, query: { compile(): Parameters<SqlReader['all']>[0] }): Promise<TaskRecord[]> {

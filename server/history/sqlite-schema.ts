@@ -7,7 +7,7 @@
  * the order (the keyset cursor is (value, seq)). Counts by state, name, worker and queue are kept by
  * triggers in `task_counts`, so a total is a lookup, not a count of millions of rows. Free-text search
  * has a trigram index (FTS5, contentless: the text is not stored twice), which answers Flower's
- * case-insensitive substrings of three characters or more.
+ * case-insensitive substrings of three characters or more; it is built behind the rows (see task_text).
  */
 
 export interface Migration {
@@ -27,7 +27,8 @@ function countStatements(row: 'NEW' | 'OLD', delta: 1 | -1): string {
   return [total, ...fields].join('\n    ');
 }
 
-const TEXT_COLUMNS = 'uuid, name, args, kwargs, result, exception';
+/** The columns the text index holds, in its order. */
+export const TEXT_COLUMNS = 'uuid, name, args, kwargs, result, exception';
 
 const V1 = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -80,11 +81,14 @@ CREATE TABLE task_counts (field TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT 
 -- The time between a run's last_heard and the next run's started_at is when Pollen was not listening.
 CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at REAL NOT NULL, last_heard REAL NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL);
 
+-- The text index is built behind the rows, by the writer between its batches (sqlite-thread.ts): tasks
+-- up to meta's text_upto are in it; searches read the newer ones row by row. Indexing a task's text costs
+-- more than writing the task, and must not hold up the writes.
 CREATE VIRTUAL TABLE task_text USING fts5(${TEXT_COLUMNS}, tokenize = 'trigram', content = '', contentless_delete = 1);
+INSERT INTO meta (key, value) VALUES ('text_upto', '0');
 
 CREATE TRIGGER tasks_inserted AFTER INSERT ON tasks BEGIN
     ${countStatements('NEW', 1)}
-    INSERT INTO task_text (rowid, ${TEXT_COLUMNS}) VALUES (NEW.seq, NEW.uuid, NEW.name, NEW.args, NEW.kwargs, NEW.result, NEW.exception);
 END;
 
 CREATE TRIGGER tasks_recounted AFTER UPDATE OF state, name, worker, queue ON tasks
@@ -93,8 +97,10 @@ CREATE TRIGGER tasks_recounted AFTER UPDATE OF state, name, worker, queue ON tas
     ${countStatements('NEW', 1)}
 END;
 
+-- A task already in the text index whose text changes is indexed again at once.
 CREATE TRIGGER tasks_retexted AFTER UPDATE OF name, args, kwargs, result, exception ON tasks
-  WHEN OLD.name IS NOT NEW.name OR OLD.args IS NOT NEW.args OR OLD.kwargs IS NOT NEW.kwargs OR OLD.result IS NOT NEW.result OR OLD.exception IS NOT NEW.exception BEGIN
+  WHEN (OLD.name IS NOT NEW.name OR OLD.args IS NOT NEW.args OR OLD.kwargs IS NOT NEW.kwargs OR OLD.result IS NOT NEW.result OR OLD.exception IS NOT NEW.exception)
+    AND OLD.seq <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'text_upto') BEGIN
     DELETE FROM task_text WHERE rowid = OLD.seq;
     INSERT INTO task_text (rowid, ${TEXT_COLUMNS}) VALUES (NEW.seq, NEW.uuid, NEW.name, NEW.args, NEW.kwargs, NEW.result, NEW.exception);
 END;
@@ -131,6 +137,9 @@ CREATE INDEX worker_periods_open ON worker_periods (hostname) WHERE online_to IS
 CREATE TABLE queue_lengths (queue TEXT NOT NULL, at INTEGER NOT NULL, length INTEGER NOT NULL, max_length INTEGER NOT NULL, PRIMARY KEY (queue, at)) WITHOUT ROWID;
 CREATE INDEX queue_lengths_at ON queue_lengths (at);
 `;
+
+/** How far the text index reaches (meta's text_upto): tasks past it are searched row by row. */
+export const TEXT_UPTO_KEY = 'text_upto';
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'tasks, their events, workers, counts, runs and text search', sql: V1 },

@@ -10,7 +10,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, TEXT_COLUMNS, TEXT_UPTO_KEY } from './sqlite-schema';
 import type { ThreadAnswer, ThreadRequest } from './sqlite-thread-protocol';
 import type { WriteBatch } from './write-batch';
 import { matchesTask } from '@/lib/search/search-match';
@@ -27,6 +27,38 @@ type Statements = Record<'task' | 'event' | 'worker' | 'run' | 'minute' | 'hour'
 interface Connection {
   readonly db: Database.Database;
   statements: Statements | null;
+  text: TextStatements | null;
+}
+
+type TextStatements = Record<'upto' | 'last' | 'index' | 'mark', Database.Statement>;
+
+/** Tasks indexed in one transaction, and the time the writer gives the text index after each batch. */
+const TEXT_SLICE = 1000;
+const TEXT_BUDGET_MS = 100;
+
+/**
+ * Builds the text index behind the rows (sqlite-schema.ts, task_text): the tasks past its mark, a slice
+ * at a time, for at most TEXT_BUDGET_MS after a batch. A flood of tasks outruns it and searches read the
+ * newest row by row meanwhile; it catches up once the writes slow down.
+ */
+function indexText(connected: Connection): void {
+  const conn = connected.db;
+  const text = (connected.text ??= {
+    upto: conn.prepare(`SELECT CAST(value AS INTEGER) AS v FROM meta WHERE key = '${TEXT_UPTO_KEY}'`),
+    last: conn.prepare(`SELECT max(seq) AS v FROM (SELECT seq FROM tasks WHERE seq > ? ORDER BY seq LIMIT ${TEXT_SLICE})`),
+    index: conn.prepare(`INSERT INTO task_text (rowid, ${TEXT_COLUMNS}) SELECT seq, ${TEXT_COLUMNS} FROM tasks WHERE seq > ? AND seq <= ?`),
+    mark: conn.prepare(`UPDATE meta SET value = ? WHERE key = '${TEXT_UPTO_KEY}'`),
+  });
+  const until = performance.now() + TEXT_BUDGET_MS;
+  while (performance.now() < until) {
+    const from = Number((text.upto.get() as { v: number | bigint }).v);
+    const to = (text.last.get(from) as { v: number | bigint | null }).v;
+    if (to === null) return;
+    conn.transaction(() => {
+      text.index.run(from, to);
+      text.mark.run(String(to));
+    }).immediate();
+  }
 }
 
 const connections = new Map<number, Connection>();
@@ -52,7 +84,7 @@ const PRUNE = (table: string, sliceMs: number) => `DELETE FROM ${table} WHERE at
 
 function open(conn: number, file: string): { schemaVersion: number; created: boolean } {
   const opened = new Database(file, { readonly: role === 'reader', fileMustExist: role === 'reader', timeout: 2000 });
-  connections.set(conn, { db: opened, statements: null });
+  connections.set(conn, { db: opened, statements: null, text: null });
   if (role === 'reader') {
     opened.pragma('cache_size = -65536');
     registerSearch(opened);
@@ -150,8 +182,16 @@ function answer(request: ThreadRequest): unknown {
   switch (request.op) {
     case 'open':
       return open(request.conn, request.file);
-    case 'write':
-      return write(connection(request.conn), request.batch);
+    case 'write': {
+      const connected = connection(request.conn);
+      const written = write(connected, request.batch);
+      try {
+        indexText(connected);
+      } catch {
+        // Full or busy: the text index waits for the next batch; the rows are written.
+      }
+      return written;
+    }
     case 'all':
       return connection(request.conn).db.prepare(request.sql).all(...request.params);
     case 'run': {

@@ -25,11 +25,20 @@ export const SEARCH_ARGUMENTS = ['uuid', 'name', 'state', 'worker', 'args', 'kwa
 /** Shorter needles have no trigram: only the exact match can look for them. */
 const MIN_TRIGRAM = 3;
 
-function inRange(eb: Eb, column: 'received' | 'started', range: TimeRange): Condition[] {
-  const conditions: Condition[] = [eb(column, 'is not', null)];
-  if (range.from !== null) conditions.push(eb(column, '>=', range.from));
-  if (range.to !== null) conditions.push(eb(column, range.toIncluded ? '<=' : '<', range.to));
-  return conditions;
+/** The task's own time in the range (exact); on SQLite also an index-shaped form of it (sqlite-schema.ts, tasks_skewed). */
+function inRange(eb: Eb, dialect: Dialect, column: 'received' | 'started', range: TimeRange, skewed: readonly number[] | null): Condition[] {
+  const within = (on: 'received' | 'started' | 'o_received' | 'o_started'): Condition[] => {
+    const terms: Condition[] = [eb(on, 'is not', null)];
+    if (range.from !== null) terms.push(eb(on, '>=', range.from));
+    if (range.to !== null) terms.push(eb(on, range.toIncluded ? '<=' : '<', range.to));
+    return terms;
+  };
+  const exact = within(column);
+  if (dialect !== 'sqlite' || skewed === null) return exact;
+  // The sort time equals the task's own time except for a suspect clock's: either it is in range, or
+  // the task is one of those few, listed by the page beforehand (sqlite-schema.ts, tasks_skewed).
+  const sortTime = eb.and(within(column === 'received' ? 'o_received' : 'o_started'));
+  return [...exact, skewed.length === 0 ? sortTime : eb.or([sortTime, eb('seq', 'in', skewed)])];
 }
 
 /** An FTS5 phrase: the needle quoted, its quotes doubled. */
@@ -145,9 +154,14 @@ export interface FilterPlan {
    * by row. 0 when not known: the index then narrows nothing, and the answer is still exact.
    */
   readonly textUpto: number;
+  /**
+   * SQLite: the tasks whose own times differ from their sort times (a suspect clock's), so that a time
+   * range reads the sort time's index; null when not listed (or too many): the range is then read as is.
+   */
+  readonly skewed: readonly number[] | null;
 }
 
-export const DEFAULT_PLAN: FilterPlan = { trigrams: true, keyIndexes: true, textUpto: 0 };
+export const DEFAULT_PLAN: FilterPlan = { trigrams: true, keyIndexes: true, textUpto: 0, skewed: null };
 
 /** Rows the text index holds that match `fts`, or a row it does not hold yet. */
 function inTextIndex(fts: string, textUpto: number): Condition {
@@ -163,8 +177,8 @@ export function filterConditions(eb: Eb, dialect: Dialect, filter: TaskFilter, p
   if (filter.names !== null) conditions.push(eb(key('name'), 'in', filter.names));
   if (filter.workers !== null) conditions.push(eb(key('worker'), 'in', filter.workers));
   if (filter.queues !== null) conditions.push(eb(key('queue'), 'in', filter.queues));
-  if (filter.received !== null) conditions.push(...inRange(eb, 'received', filter.received));
-  if (filter.started !== null) conditions.push(...inRange(eb, 'started', filter.started));
+  if (filter.received !== null) conditions.push(...inRange(eb, dialect, 'received', filter.received, plan.skewed));
+  if (filter.started !== null) conditions.push(...inRange(eb, dialect, 'started', filter.started, plan.skewed));
   if (filter.lost !== null) conditions.push(eb('lost', '=', filter.lost ? 1 : 0));
   conditions.push(...searchConditions(eb, dialect, filter.search, plan));
   return conditions;

@@ -63,6 +63,29 @@ describe('the text index built behind the rows', () => {
   });
 });
 
+describe('time ranges over history', () => {
+  it("filter on the task's own time, a suspect clock's task included, though ranges read the sort time's index", async () => {
+    const ranged = await SqliteHistory.open(join(dir, 'ranged.db'));
+    const at = { db: compilingDb('sqlite'), reader: ranged, cluster: null };
+    try {
+      const plain = Array.from({ length: 50 }, (_, i) => task(i + 1, `r${i + 1}`, { received: 1_700_000_000 + i }));
+      // Its clock says the year 3000: it sorts by when it was heard (capped), but was received "then".
+      const suspect = task(51, 'suspect', { received: 32_503_680_000 });
+      suspect.clockSkew = 30_000_000_000;
+      suspect.lastReceivedAt = 1_700_000_010.5;
+      await ranged.write(batchOf([...plain, suspect]));
+      const ids = async (from: number, to: number) => {
+        const page = await historyPage(at, 'e', { filter: taskFilter({ received: { from, to, toIncluded: false } }), sort: { key: 'arrival', order: 'asc' }, page: { kind: 'cursor', cursor: null, limit: 100 } }, 100);
+        return page.ok ? page.tasks.map((t) => t.uuid) : [];
+      };
+      expect(await ids(1_700_000_010, 1_700_000_013)).toEqual(['r11', 'r12', 'r13']);
+      expect(await ids(32_503_679_000, 32_503_681_000)).toEqual(['suspect']);
+    } finally {
+      await ranged.close();
+    }
+  });
+});
+
 describe('history pages and their totals', () => {
   it('counts a search most tasks match up to a bound, says so, and still pages it whole and in order', async () => {
     const page = await historyPage(scope, 'e', { filter: search('common'), sort: { key: 'arrival', order: 'desc' }, page: { kind: 'cursor', cursor: null, limit: 5 } }, 1000);

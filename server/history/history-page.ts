@@ -54,6 +54,8 @@ export const COUNT_CAP = 100_000;
 export const SEARCH_COUNT_CAP = 10_000;
 /** A search whose trigram index gives more rows than this is a common word: walked, not listed. */
 const TRIGRAM_CANDIDATES = 50_000;
+/** Tasks with a suspect clock listed for a time range; past it the range is read without the sort time's index. */
+const SKEWED_LISTED = 1000;
 /** A filter matching less than this share of the tasks is read by its own index, then sorted. */
 const SELECTIVE_SHARE = 0.05;
 
@@ -93,10 +95,16 @@ async function planned(scope: HistoryScope, filter: TaskFilter): Promise<{ plan:
     const [mark] = await scope.reader.all<{ value: string }>(scope.db.selectFrom('meta').select('value').where('key', '=', TEXT_UPTO_KEY).compile());
     textUpto = Number(mark?.value ?? 0);
   }
-  const total = await historyTotal(scope, filter, { trigrams, keyIndexes: true, textUpto });
+  let skewed: number[] | null = null;
+  if (scope.reader.dialect === 'sqlite' && (filter.received !== null || filter.started !== null)) {
+    const listed = sql<{ seq: number }>`SELECT seq FROM tasks WHERE received IS NOT o_received OR started IS NOT o_started LIMIT ${SKEWED_LISTED + 1}`;
+    const rows = await scope.reader.all<{ seq: number }>(listed.compile(scope.db));
+    skewed = rows.length > SKEWED_LISTED ? null : rows.map((r) => Number(r.seq));
+  }
+  const total = await historyTotal(scope, filter, { trigrams, keyIndexes: true, textUpto, skewed });
   const all = isEmptyFilter(filter) ? total : await historyTotal(scope, taskFilter({}));
   const selective = total.exact && total.total < all.total * SELECTIVE_SHARE;
-  return { plan: { trigrams, keyIndexes: selective, textUpto }, total, selective };
+  return { plan: { trigrams, keyIndexes: selective, textUpto, skewed }, total, selective };
 }
 
 async function rows(scope: HistoryScope, query: { compile(): Parameters<SqlReader['all']>[0] }): Promise<TaskRecord[]> {

@@ -70,7 +70,7 @@ async function afterGc(): Promise<NodeJS.MemoryUsage> {
 const log = createLogger('warn');
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
 const parsed = parseConfig({
-  port: await freePort(), address: '127.0.0.1', dev: false, broker: 'memory://', resultBackend: 'memory://', unauthenticatedApi: true, maxTasks: MAX_TASKS,
+  port: await freePort(), address: '127.0.0.1', dev: false, broker: 'memory://', resultBackend: 'memory://', unauthenticatedApi: true, maxTasks: MAX_TASKS, db: 'memory',
 });
 if (!parsed.ok) throw new Error(parsed.errors.join('; '));
 const { config } = parsed;

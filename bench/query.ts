@@ -43,7 +43,7 @@ const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').s
 
 const redis = await startRedis();
 const port = await freePort();
-const parsed = parseConfig({ port, address: '127.0.0.1', dev: false, broker: redis.url(0), maxTasks: TASKS, enableEvents: false, unauthenticatedApi: true });
+const parsed = parseConfig({ port, address: '127.0.0.1', dev: false, broker: redis.url(0), maxTasks: TASKS, enableEvents: false, unauthenticatedApi: true, db: 'memory' });
 if (!parsed.ok) throw new Error(parsed.errors.join('; '));
 const server = await startServer(parsed.config, createLogger('warn'), { dashboard: false });
 const { store, collector } = server.context;

@@ -169,8 +169,13 @@ export class SqliteHistory implements HistoryBackend, SqlReader {
     await this.writer.request({ op: 'write', batch });
   }
 
+  /**
+   * The reader first: the last connection to close checkpoints the WAL into the file and removes it, and
+   * only the writer's may, so a clean stop leaves one file whole on its own.
+   */
   async close(): Promise<void> {
-    await Promise.all([this.reader.close(), this.writer.close()]);
+    await this.reader.close();
+    await this.writer.close();
   }
 }
 

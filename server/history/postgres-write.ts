@@ -11,7 +11,7 @@
  */
 import type pg from 'pg';
 import { EVENT_COLUMNS } from './event-row';
-import { TASK_COLUMNS } from './task-row';
+import { KEPT_WHEN_RETURNING, TASK_COLUMNS } from './task-row';
 import type { WriteBatch } from './write-batch';
 
 /** Rows per statement: bounds one message's size when a slow database lets batches grow. */
@@ -24,19 +24,13 @@ const TASK_TYPES: Readonly<Record<(typeof TASK_COLUMNS)[number], string>> = {
   args: 'text', kwargs: 'text', result: 'text', exception: 'text', traceback: 'text', doc: 'text',
 };
 
-/**
- * Columns a late event of an evicted task must not blank out: the same set as sqlite-thread.ts's
- * DESCRIPTIVE (which that file keeps to itself), so both histories keep the same fields of a returning task.
- */
-const DESCRIPTIVE = new Set(['name', 'worker', 'queue', 'received', 'started', 'o_received', 'o_started', 'o_succeeded', 'runtime', 'parent_id', 'root_id', 'retry_of', 'args', 'kwargs', 'result', 'exception', 'traceback']);
-
 const quoted = (column: string) => `"${column}"`;
 const unnestOf = (types: readonly string[]) => `unnest(${types.map((type, i) => `$${i + 2}::${type}[]`).join(', ')})`;
 
 const UPSERT_TASKS = `INSERT INTO tasks AS t (cluster, ${TASK_COLUMNS.map(quoted).join(', ')})
   SELECT $1, * FROM ${unnestOf(TASK_COLUMNS.map((c) => TASK_TYPES[c]))}
   ON CONFLICT (cluster, uuid) DO UPDATE SET ${TASK_COLUMNS.filter((c) => c !== 'seq' && c !== 'uuid')
-    .map((c) => (DESCRIPTIVE.has(c) ? `${quoted(c)} = CASE WHEN excluded.seq = t.seq THEN excluded.${quoted(c)} ELSE coalesce(excluded.${quoted(c)}, t.${quoted(c)}) END` : `${quoted(c)} = excluded.${quoted(c)}`))
+    .map((c) => (KEPT_WHEN_RETURNING.has(c) ? `${quoted(c)} = CASE WHEN excluded.seq = t.seq THEN excluded.${quoted(c)} ELSE coalesce(excluded.${quoted(c)}, t.${quoted(c)}) END` : `${quoted(c)} = excluded.${quoted(c)}`))
     .join(', ')}
   RETURNING uuid, seq`;
 

@@ -16,7 +16,7 @@ import type { WriteBatch } from './write-batch';
 import { matchesTask } from '@/lib/search/search-match';
 import type { SearchQuery } from '@/lib/search/search-query';
 import { SEARCH_FUNCTION } from './history-filter';
-import { TASK_COLUMNS } from './task-row';
+import { KEPT_WHEN_RETURNING, TASK_COLUMNS } from './task-row';
 
 const { role } = workerData as { readonly role: 'writer' | 'reader' };
 const port = parentPort;
@@ -63,9 +63,6 @@ function indexText(connected: Connection): void {
 
 const connections = new Map<number, Connection>();
 
-/** Columns a late event of an evicted task must not blank out (its new record knows less than the row). */
-const DESCRIPTIVE = new Set(['name', 'worker', 'queue', 'received', 'started', 'o_received', 'o_started', 'o_succeeded', 'runtime', 'parent_id', 'root_id', 'retry_of', 'args', 'kwargs', 'result', 'exception', 'traceback']);
-
 /**
  * A task's row is keyed by its id. The same record writes over its own row; a task evicted from memory
  * that comes back (a late event) is a new record with a new arrival number, and writes into the row it
@@ -73,7 +70,7 @@ const DESCRIPTIVE = new Set(['name', 'worker', 'queue', 'received', 'started', '
  */
 const UPSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT (uuid) DO UPDATE SET ${TASK_COLUMNS.filter((c) => c !== 'seq' && c !== 'uuid')
-    .map((c) => (DESCRIPTIVE.has(c) ? `${c} = CASE WHEN excluded.seq = tasks.seq THEN excluded.${c} ELSE coalesce(excluded.${c}, tasks.${c}) END` : `${c} = excluded.${c}`))
+    .map((c) => (KEPT_WHEN_RETURNING.has(c) ? `${c} = CASE WHEN excluded.seq = tasks.seq THEN excluded.${c} ELSE coalesce(excluded.${c}, tasks.${c}) END` : `${c} = excluded.${c}`))
     .join(', ')}
   RETURNING seq`;
 

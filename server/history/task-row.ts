@@ -25,6 +25,12 @@ export const TASK_COLUMNS = [
 ] as const;
 
 export type TaskColumn = (typeof TASK_COLUMNS)[number];
+
+/**
+ * Columns a late event of an evicted task must not blank out: its new record knows less than the row it
+ * had, so both histories' writers keep the row's value where the new record has none.
+ */
+export const KEPT_WHEN_RETURNING: ReadonlySet<TaskColumn> = new Set(['name', 'worker', 'queue', 'received', 'started', 'o_received', 'o_started', 'o_succeeded', 'runtime', 'parent_id', 'root_id', 'retry_of', 'args', 'kwargs', 'result', 'exception', 'traceback']);
 export type TaskRow = (string | number | null)[];
 /** A row read back, by column name. */
 export type TaskRowObject = Readonly<Record<TaskColumn, unknown>>;

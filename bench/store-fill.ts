@@ -11,7 +11,7 @@
  * characters, a rare word in exactly 0.1 % of them); receipt times spread over the 30 days before now,
  * in arrival order.
  */
-import { EMPTY_BATCH } from '@/server/history/write-batch';
+import { emptyBatch } from '@/server/history/write-batch';
 import { randomUUID } from 'node:crypto';
 import { decodeEventBody, type JsonObject, type TaskEvent } from '@/lib/celery';
 import type { HistoryBackend } from '@/server/history/history-backend';
@@ -131,7 +131,7 @@ export async function bulkFill(history: HistoryBackend, factory: TaskFactory, to
   let writing: Promise<void> = Promise.resolve();
   for (let k = 0; k < total; ) {
     const made = performance.now();
-    const batch: WriteBatch = { ...EMPTY_BATCH };
+    const batch: WriteBatch = emptyBatch();
     const first = k;
     const end = Math.min(total, k + batchTasks);
     for (; k < end; k++) {
@@ -171,7 +171,7 @@ export async function sustainedWrites(history: HistoryBackend, factory: TaskFact
   let lateMs = 0;
   while (performance.now() - started < seconds * 1000) {
     const due = performance.now() + intervalMs;
-    const batch: WriteBatch = { ...EMPTY_BATCH };
+    const batch: WriteBatch = emptyBatch();
     for (let i = 0; i < perStage; i++) inFlight.push({ task: factory.make(k++, true), stage: 0 });
     // Each task's rows and events go a third at a time: new, then twice more as its later events come.
     for (const pending of inFlight) {
@@ -191,6 +191,7 @@ export async function sustainedWrites(history: HistoryBackend, factory: TaskFact
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     else lateMs -= wait;
   }
+  if (process.env.TIMES) console.log(times.map((t) => t.toFixed(0)).join(" "));
   const wall = (performance.now() - started) / 1000;
   const sorted = [...times].sort((a, b) => a - b);
   const at = (p: number) => (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0).toFixed(0);

@@ -17,9 +17,10 @@
  *   PARTS=sqlite TASKS=200000 npm run bench -- store          a quick run of one part
  *   SUSTAIN_SECONDS=20 SUSTAIN_TASKS=5000                     the sustained writes (task rows a batch, 250 ms apart)
  *   KEEP=1                                                    keep the SQLite file (its path is printed)
+ *   BULK=0                                                    fill with the indexes in place (store-bulk.ts sets them aside)
  * The ingest part takes RATES, BATCHED_RATES, MODES, SECONDS as `ingest` does (store-ingest.ts).
  */
-import { EMPTY_BATCH } from '@/server/history/write-batch';
+import { emptyBatch } from '@/server/history/write-batch';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ import { SqliteHistory } from '@/server/history/sqlite-history';
 import { startPostgres } from '@/test/harness/postgres-server';
 import { startRedis } from '@/test/harness/redis-server';
 import { loadavg, procStat } from './ingest-steps';
+import { restorePostgres, restoreSqlite, setAsidePostgres, setAsideSqlite } from './store-bulk';
 import { bulkFill, sustainedWrites, TaskFactory } from './store-fill';
 import { storeIngest } from './store-ingest';
 import { explainPage, summary, type Timed, timeQueries } from './store-queries';
@@ -45,6 +47,8 @@ const CURSOR_PAGES = Number(process.env['CURSOR_PAGES'] ?? 5);
 const BATCH_TASKS = Number(process.env['BATCH_TASKS'] ?? 20_000);
 const SUSTAIN_SECONDS = Number(process.env['SUSTAIN_SECONDS'] ?? 20);
 const SUSTAIN_TASKS = Number(process.env['SUSTAIN_TASKS'] ?? 5000);
+/** BULK=0 writes the fill with every index and trigger in place (slow at millions). */
+const BULK = process.env['BULK'] !== '0';
 const CLUSTER = 'bench';
 const MiB = 2 ** 20;
 const pgDb = compilingDb('postgres');
@@ -56,7 +60,7 @@ async function fill(history: HistoryBackend, tasks: number): Promise<TaskFactory
   const factory = new TaskFactory(tasks, endAt);
   console.log(`bulk write of ${n(tasks)} tasks into ${history.where}, batches of ${n(BATCH_TASKS)} tasks; load average ${loadavg()}`);
   const done = await bulkFill(history, factory, tasks, BATCH_TASKS, Math.max(BATCH_TASKS, Math.ceil(tasks / 10 / BATCH_TASKS) * BATCH_TASKS));
-  await history.write({ ...EMPTY_BATCH, run: [1, endAt - 30 * 86_400, endAt, process.pid, hostname()] });
+  await history.write({ ...emptyBatch(), run: [1, endAt - 30 * 86_400, endAt, process.pid, hostname()] });
   const rows = done.taskRows + done.eventRows;
   console.log(
     `bulk write: ${n(done.taskRows)} task rows + ${n(done.eventRows)} event rows in ${done.seconds.toFixed(1)} s: ${n(rows / done.seconds)} rows/s, ${n(done.tasks / done.seconds)} tasks/s ` +
@@ -122,8 +126,20 @@ async function sqlitePart(): Promise<void> {
   console.log(`\n== sqlite: ${n(TASKS)} tasks in ${file}`);
   try {
     let history = await SqliteHistory.open(file);
-    const factory = await fill(history, TASKS);
-    await history.close();
+    let factory: TaskFactory;
+    if (BULK) {
+      await history.close();
+      const aside = setAsideSqlite(file);
+      history = await SqliteHistory.open(file);
+      factory = await fill(history, TASKS);
+      await history.close();
+      const started = performance.now();
+      const times = restoreSqlite(file, aside);
+      console.log(`indexes, counts and text index made after the bulk write in ${((performance.now() - started) / 1000).toFixed(0)} s: ${times}`);
+    } else {
+      factory = await fill(history, TASKS);
+      await history.close();
+    }
     const endAt = factory.receivedAt(TASKS - 1);
     // Closing the last connection checkpoints the WAL; a connection of our own says what is on disk.
     const measuring = new Database(file);
@@ -162,7 +178,13 @@ async function postgresPart(): Promise<void> {
     console.log(`\n== postgres: ${n(PG_TASKS)} tasks, PostgreSQL 15 on port ${server.port} (${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')})`);
     const history = await PostgresHistory.open(url, CLUSTER);
     try {
+      const aside = BULK ? await setAsidePostgres(url) : null;
       const factory = await fill(history, PG_TASKS);
+      if (aside !== null) {
+        const started = performance.now();
+        const times = await restorePostgres(url, aside);
+        console.log(`indexes made after the bulk write in ${((performance.now() - started) / 1000).toFixed(0)} s: ${times}`);
+      }
       const endAt = factory.receivedAt(PG_TASKS - 1);
       let started = performance.now();
       // What autovacuum would have done by the time anyone reads: statistics for the planner, a visibility map.

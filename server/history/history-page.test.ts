@@ -39,12 +39,13 @@ const search = (text: string) => {
 
 describe('the text index built behind the rows', () => {
   it('finds tasks the text index does not hold yet, row by row, and holds them after the next batch', async () => {
-    const behind = await SqliteHistory.open(join(dir, 'behind.db'));
+    const behind = await SqliteHistory.open(join(dir, 'behind.db'), { textSettleMs: 0 });
     const at = { db: compilingDb('sqlite'), reader: behind, cluster: null };
     try {
       await behind.write(batchOf(Array.from({ length: 20 }, (_, i) => task(i + 1, `b${i + 1}`, { args: i === 14 ? "('late needle',)" : '()' }))));
       const mark = async () => Number((await behind.all<{ value: string }>(at.db.selectFrom('meta').select('value').where('key', '=', 'text_upto').compile()))[0]?.value);
-      expect(await mark()).toBe(20);
+      // The writer indexes text once it has answered the write.
+      await expect.poll(mark).toBe(20);
       // The index ten tasks behind, as after a flood.
       await behind.run(at.db.deleteFrom('task_text').where('rowid', '>', 10).compile());
       await behind.run(at.db.updateTable('meta').set({ value: '10' }).where('key', '=', 'text_upto').compile());
@@ -55,10 +56,25 @@ describe('the text index built behind the rows', () => {
       expect(await found()).toEqual(['b15']);
       // The next batch gives the writer time to catch the index up.
       await behind.write(batchOf([task(21, 'b21')]));
-      expect(await mark()).toBe(21);
+      await expect.poll(mark).toBe(21);
       expect(await found()).toEqual(['b15']);
     } finally {
       await behind.close();
+    }
+  });
+
+  it("leaves a task's text out of the index until it has settled (its result is known), and finds it meanwhile", async () => {
+    const fresh = await SqliteHistory.open(join(dir, 'fresh.db'), { textSettleMs: 60_000 });
+    const at = { db: compilingDb('sqlite'), reader: fresh, cluster: null };
+    try {
+      await fresh.write(batchOf([task(1, 'f1', { args: "('fresh needle',)" })]));
+      await fresh.write(batchOf([task(2, 'f2')]));
+      const indexed = await fresh.all<{ n: number }>(at.db.selectFrom('task_text').select((eb) => eb.fn.countAll<number>().as('n')).compile());
+      expect(indexed[0]?.n).toBe(0);
+      const page = await historyPage(at, 'e', { filter: search('needle'), sort: { key: 'arrival', order: 'desc' }, page: { kind: 'cursor', cursor: null, limit: 10 } }, 100);
+      expect(page.ok ? page.tasks.map((t) => t.uuid) : []).toEqual(['f1']);
+    } finally {
+      await fresh.close();
     }
   });
 });

@@ -12,7 +12,7 @@ import { HistoryRetention } from './history-retention';
 import { countsAgree, DAY, describeRetention, NOW, retention, rows, type Spec, uuids, writeTasks } from './history-retention.contract';
 import { DEFAULT_RETENTION } from './retention-policy';
 import { SqliteHistory } from './sqlite-history';
-import { EMPTY_BATCH } from './write-batch';
+import { emptyBatch } from './write-batch';
 
 const dir = mkdtempSync(join(tmpdir(), 'pollen-retention-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -81,7 +81,7 @@ describe('history retention on SQLite', () => {
         const changed = await target.run(query);
         if (query.sql.startsWith('delete from "tasks"')) changes.push(changed);
         // A flush of the write-behind arriving while the pass goes on.
-        write ??= target.write({ ...EMPTY_BATCH, tasks: [], events: [], workers: [['celery@new', NOW, '{}']], run: null }).then(() => changes.length);
+        write ??= target.write({ ...emptyBatch(), tasks: [], events: [], workers: [['celery@new', NOW, '{}']], run: null }).then(() => changes.length);
         return changed;
       },
     };

@@ -2,7 +2,7 @@
 import { TaskRecord } from '../state/task-record';
 import type { EventRow } from './event-row';
 import { taskRow } from './task-row';
-import { EMPTY_BATCH, type WriteBatch } from './write-batch';
+import { emptyBatch, type WriteBatch } from './write-batch';
 
 export interface TaskFields {
   state?: string;
@@ -37,7 +37,7 @@ export function task(seq: number, uuid: string, fields: TaskFields = {}): TaskRe
 }
 
 export function batchOf(tasks: readonly TaskRecord[], events: EventRow[] = []): WriteBatch {
-  return { ...EMPTY_BATCH, tasks: tasks.map(taskRow), events };
+  return { ...emptyBatch(), tasks: tasks.map(taskRow), events };
 }
 
 /** Tasks that the search cases tell apart: non-ASCII text, odd characters, cut reprs, missing fields. */

@@ -17,7 +17,7 @@ import { PostgresHistory } from './postgres-history';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from './postgres-schema';
 import { batchOf, task } from './history-test-tasks';
 import { taskFromRow, type TaskRowObject } from './task-row';
-import { EMPTY_BATCH } from './write-batch';
+import { emptyBatch } from './write-batch';
 
 const db = compilingDb('postgres');
 
@@ -128,7 +128,7 @@ describe('writing', () => {
     // Written twice (a retried flush): still once each.
     await history.write(batchOf([], [[1, 10, 'task-received', 1_700_000_001.25, 'celery@alpha', 1_700_000_001.5, null]]));
     expect(await query(url, 'SELECT count(*)::int AS n FROM task_events')).toEqual([{ n: 2 }]);
-    await history.write({ ...EMPTY_BATCH, workers: [['celery@alpha', 1_700_000_020, '{"pid":2}'], ['celery@beta', 1_700_000_020, '{}'], ['celery@alpha', 1_700_000_030, '{"pid":3}']], run: [1, 1_700_000_000, 1_700_000_030, 42, 'host-a'] });
+    await history.write({ ...emptyBatch(), workers: [['celery@alpha', 1_700_000_020, '{"pid":2}'], ['celery@beta', 1_700_000_020, '{}'], ['celery@alpha', 1_700_000_030, '{"pid":3}']], run: [1, 1_700_000_000, 1_700_000_030, 42, 'host-a'] });
     expect(await query(url, 'SELECT hostname, last_seen, doc FROM workers ORDER BY hostname')).toEqual([
       { hostname: 'celery@alpha', last_seen: 1_700_000_030, doc: '{"pid":3}' },
       { hostname: 'celery@beta', last_seen: 1_700_000_020, doc: '{}' },

@@ -114,12 +114,15 @@ export class SqliteHistory implements HistoryBackend, SqlReader {
     readonly created: boolean,
   ) {}
 
-  /** Opens (or makes) the history in `file`; throws HistoryOpenError saying what is wrong with it. */
-  static async open(file: string): Promise<SqliteHistory> {
+  /**
+   * Opens (or makes) the history in `file`; throws HistoryOpenError saying what is wrong with it.
+   * `textSettleMs`: how long after a task was first seen its text is indexed (sqlite-thread.ts).
+   */
+  static async open(file: string, options: { readonly textSettleMs?: number } = {}): Promise<SqliteHistory> {
     const writer = new SqliteConnection('writer');
     let reader: SqliteConnection | null = null;
     try {
-      const opened = await writer.request<{ schemaVersion: number; created: boolean }>({ op: 'open', file }).catch((err: { code?: string; message: string }) => {
+      const opened = await writer.request<{ schemaVersion: number; created: boolean }>({ op: 'open', file, ...options }).catch((err: { code?: string; message: string }) => {
         throw new HistoryOpenError(`${file} ${openProblem(err.code ?? 'ERROR', err.message)}`);
       });
       if (opened.schemaVersion > SQLITE_SCHEMA_VERSION) {

@@ -3,7 +3,7 @@ import type { WriteBatch } from './write-batch';
 
 /** `conn` names one connection of the thread (one history file). */
 export type ThreadRequest =
-  | { readonly id: number; readonly conn: number; readonly op: 'open'; readonly file: string }
+  | { readonly id: number; readonly conn: number; readonly op: 'open'; readonly file: string; readonly textSettleMs?: number }
   | { readonly id: number; readonly conn: number; readonly op: 'write'; readonly batch: WriteBatch }
   | { readonly id: number; readonly conn: number; readonly op: 'all'; readonly sql: string; readonly params: readonly unknown[] }
   | { readonly id: number; readonly conn: number; readonly op: 'run'; readonly sql: string; readonly params: readonly unknown[] }

@@ -28,37 +28,73 @@ interface Connection {
   readonly db: Database.Database;
   statements: Statements | null;
   text: TextStatements | null;
+  /** The newest arrival number each recent batch wrote, and when (oldest first): which tasks have settled. */
+  readonly written: { at: number; seq: number }[];
+  /** A round of text indexing is waiting for its turn (indexText). */
+  indexing: boolean;
+  closed: boolean;
+  readonly textSettleMs: number;
 }
 
 type TextStatements = Record<'upto' | 'last' | 'index' | 'mark', Database.Statement>;
 
-/** Tasks indexed in one transaction, and the time the writer gives the text index after each batch. */
-const TEXT_SLICE = 1000;
+/**
+ * Tasks indexed in one transaction (a few tens of ms: a write that comes meanwhile waits no longer), and
+ * the time the writer gives the text index after each batch.
+ */
+const TEXT_SLICE = 500;
 const TEXT_BUDGET_MS = 100;
+/**
+ * A task's text is indexed once it was first seen this long ago: most tasks have ended by then, so their
+ * text (result, exception) is final and indexed once. A task indexed and then changed is indexed again
+ * by a trigger (tasks_retexted), which costs an index delete and insert for every write of it.
+ */
+const TEXT_SETTLE_MS = 10_000;
+
+/** The newest arrival number of the tasks first seen the settling time ago or earlier. */
+function settledSeq(connected: Connection): number {
+  const written = connected.written;
+  const before = performance.now() - connected.textSettleMs;
+  while (written.length > 1 && (written[1] as { at: number }).at <= before) written.shift();
+  const oldest = written[0];
+  return oldest !== undefined && oldest.at <= before ? oldest.seq : 0;
+}
 
 /**
- * Builds the text index behind the rows (sqlite-schema.ts, task_text): the tasks past its mark, a slice
- * at a time, for at most TEXT_BUDGET_MS after a batch. A flood of tasks outruns it and searches read the
- * newest row by row meanwhile; it catches up once the writes slow down.
+ * Builds the text index behind the rows (sqlite-schema.ts, task_text): the settled tasks past its mark,
+ * a slice at a time, for at most TEXT_BUDGET_MS after a batch, yielding between slices so that a write
+ * never waits behind more than one. A flood of tasks outruns it and searches read the newest row by row
+ * meanwhile; it catches up once the writes slow down.
  */
-function indexText(connected: Connection): void {
+function indexText(connected: Connection, until: number): void {
+  connected.indexing = false;
+  if (connected.closed) return;
   const conn = connected.db;
   const text = (connected.text ??= {
     upto: conn.prepare(`SELECT CAST(value AS INTEGER) AS v FROM meta WHERE key = '${TEXT_UPTO_KEY}'`),
-    last: conn.prepare(`SELECT max(seq) AS v FROM (SELECT seq FROM tasks WHERE seq > ? ORDER BY seq LIMIT ${TEXT_SLICE})`),
+    last: conn.prepare(`SELECT max(seq) AS v FROM (SELECT seq FROM tasks WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ${TEXT_SLICE})`),
     index: conn.prepare(`INSERT INTO task_text (rowid, ${TEXT_COLUMNS}) SELECT seq, ${TEXT_COLUMNS} FROM tasks WHERE seq > ? AND seq <= ?`),
     mark: conn.prepare(`UPDATE meta SET value = ? WHERE key = '${TEXT_UPTO_KEY}'`),
   });
-  const until = performance.now() + TEXT_BUDGET_MS;
-  while (performance.now() < until) {
+  try {
     const from = Number((text.upto.get() as { v: number | bigint }).v);
-    const to = (text.last.get(from) as { v: number | bigint | null }).v;
+    const to = (text.last.get(from, settledSeq(connected)) as { v: number | bigint | null }).v;
     if (to === null) return;
     conn.transaction(() => {
       text.index.run(from, to);
       text.mark.run(String(to));
     }).immediate();
+  } catch {
+    // Full or busy: the text index waits for the next batch; the rows are written.
+    return;
   }
+  if (performance.now() < until) scheduleText(connected, until);
+}
+
+function scheduleText(connected: Connection, until: number): void {
+  if (connected.indexing) return;
+  connected.indexing = true;
+  setImmediate(() => indexText(connected, until));
 }
 
 const connections = new Map<number, Connection>();
@@ -79,9 +115,9 @@ const ROLLUP = (table: string) => `INSERT OR REPLACE INTO ${table} (task, at, se
 const PRUNE_SLICE_MS = { minutes: 5 * 60_000, hours: 5 * 3_600_000 };
 const PRUNE = (table: string, sliceMs: number) => `DELETE FROM ${table} WHERE at < min(?, (SELECT min(at) FROM ${table}) + ${sliceMs})`;
 
-function open(conn: number, file: string): { schemaVersion: number; created: boolean } {
+function open(conn: number, file: string, textSettleMs = TEXT_SETTLE_MS): { schemaVersion: number; created: boolean } {
   const opened = new Database(file, { readonly: role === 'reader', fileMustExist: role === 'reader', timeout: 2000 });
-  connections.set(conn, { db: opened, statements: null, text: null });
+  connections.set(conn, { db: opened, statements: null, text: null, written: [], indexing: false, closed: false, textSettleMs });
   if (role === 'reader') {
     opened.pragma('cache_size = -65536');
     registerSearch(opened);
@@ -111,6 +147,9 @@ function open(conn: number, file: string): { schemaVersion: number; created: boo
   // The planner's statistics (which filter is selective, which sort's index to walk) kept fresh: SQLite's
   // own advice, at open and then hourly; a quick sampled ANALYZE only where tables changed enough.
   opened.pragma('optimize = 0x10002');
+  // What an earlier run wrote has settled.
+  const stored = opened.prepare('SELECT max(seq) AS v FROM tasks').get() as { v: number | bigint | null };
+  (connections.get(conn) as Connection).written.push({ at: -Infinity, seq: Number(stored.v ?? 0) });
   return { schemaVersion: Number(opened.pragma('user_version', { simple: true })), created: version === 0 };
 }
 
@@ -175,21 +214,21 @@ function write(connected: Connection, batch: WriteBatch): { stored: number } {
       pruneQueues.run(batch.prune[2]);
     }
   }).immediate();
+  let newest = 0;
+  for (const row of batch.tasks) newest = Math.max(newest, row[0] as number);
+  const last = connected.written[connected.written.length - 1];
+  if (newest > (last?.seq ?? 0)) connected.written.push({ at: performance.now(), seq: newest });
   return { stored: batch.tasks.length };
 }
 
 function answer(request: ThreadRequest): unknown {
   switch (request.op) {
     case 'open':
-      return open(request.conn, request.file);
+      return open(request.conn, request.file, request.textSettleMs);
     case 'write': {
       const connected = connection(request.conn);
       const written = write(connected, request.batch);
-      try {
-        indexText(connected);
-      } catch {
-        // Full or busy: the text index waits for the next batch; the rows are written.
-      }
+      scheduleText(connected, performance.now() + TEXT_BUDGET_MS);
       return written;
     }
     case 'all':
@@ -198,10 +237,13 @@ function answer(request: ThreadRequest): unknown {
       const info = connection(request.conn).db.prepare(request.sql).run(...request.params);
       return { changes: info.changes };
     }
-    case 'close':
-      connections.get(request.conn)?.db.close();
+    case 'close': {
+      const closing = connections.get(request.conn);
+      if (closing !== undefined) closing.closed = true;
+      closing?.db.close();
       connections.delete(request.conn);
       return null;
+    }
   }
 }
 

@@ -33,5 +33,7 @@ export interface WriteBatch {
   readonly prune: PruneRow | null;
 }
 
-/** A batch with nothing in it, to build one from. */
-export const EMPTY_BATCH: WriteBatch = { tasks: [], events: [], workers: [], run: null, rollupMinutes: [], rollupHours: [], workerPeriods: [], queueLengths: [], prune: null };
+/** A batch with nothing in it, to fill: new arrays each time (a shared empty batch would collect every caller's rows). */
+export function emptyBatch(): WriteBatch {
+  return { tasks: [], events: [], workers: [], run: null, rollupMinutes: [], rollupHours: [], workerPeriods: [], queueLengths: [], prune: null };
+}

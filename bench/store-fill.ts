@@ -191,7 +191,6 @@ export async function sustainedWrites(history: HistoryBackend, factory: TaskFact
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     else lateMs -= wait;
   }
-  if (process.env.TIMES) console.log(times.map((t) => t.toFixed(0)).join(" "));
   const wall = (performance.now() - started) / 1000;
   const sorted = [...times].sort((a, b) => a - b);
   const at = (p: number) => (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0).toFixed(0);

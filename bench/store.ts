@@ -18,6 +18,7 @@
  *   SUSTAIN_SECONDS=20 SUSTAIN_TASKS=5000                     the sustained writes (task rows a batch, 250 ms apart)
  *   KEEP=1                                                    keep the SQLite file (its path is printed)
  *   BULK=0                                                    fill with the indexes in place (store-bulk.ts sets them aside)
+ *   FILE=path PARTS=sqlite                                    serve and time a history KEEP=1 kept, without filling it again
  * The ingest part takes RATES, BATCHED_RATES, MODES, SECONDS as `ingest` does (store-ingest.ts).
  */
 import { emptyBatch } from '@/server/history/write-batch';
@@ -120,14 +121,34 @@ async function explainMisses(history: HistoryBackend, results: readonly Timed[])
   for (const miss of misses) console.log(`${miss.label}: ${miss.path}\n${await explainPage(history, miss.path)}`);
 }
 
+/** A kept fill (FILE=): its tasks' number, when they end, and old tasks to read, as the fill said them. */
+function keptFill(file: string): { tasks: number; factory: TaskFactory } {
+  const db = new Database(file, { readonly: true });
+  try {
+    const { tasks, endAt } = db.prepare(`SELECT (SELECT n FROM task_counts WHERE field = 'total') AS tasks, (SELECT max(o_received) FROM tasks) AS endAt`).get() as { tasks: number; endAt: number };
+    const factory = new TaskFactory(tasks, endAt + 1);
+    // The ids TaskFactory.make remembers: task k (arrival number k + 1) with k % step === 3, in the first half.
+    const step = Math.max(1, Math.floor(tasks / 200));
+    for (const row of db.prepare('SELECT uuid FROM tasks WHERE seq <= ? AND (seq - 1) % ? = 3 ORDER BY seq').all(tasks / 2, step) as { uuid: string }[]) factory.oldIds.push(row.uuid);
+    return { tasks, factory };
+  } finally {
+    db.close();
+  }
+}
+
 async function sqlitePart(): Promise<void> {
+  const kept = process.env['FILE'];
   const dir = mkdtempSync(join(tmpdir(), 'pollen-bench-store-'));
-  const file = join(dir, 'history.db');
-  console.log(`\n== sqlite: ${n(TASKS)} tasks in ${file}`);
+  const file = kept ?? join(dir, 'history.db');
+  const fillTasks = kept === undefined ? TASKS : keptFill(kept).tasks;
+  console.log(`\n== sqlite: ${n(fillTasks)} tasks in ${file}`);
   try {
     let history = await SqliteHistory.open(file);
     let factory: TaskFactory;
-    if (BULK) {
+    if (kept !== undefined) {
+      await history.close();
+      factory = keptFill(kept).factory;
+    } else if (BULK) {
       await history.close();
       const aside = setAsideSqlite(file);
       history = await SqliteHistory.open(file);
@@ -140,7 +161,7 @@ async function sqlitePart(): Promise<void> {
       factory = await fill(history, TASKS);
       await history.close();
     }
-    const endAt = factory.receivedAt(TASKS - 1);
+    const endAt = factory.receivedAt(fillTasks - 1);
     // Closing the last connection checkpoints the WAL; a connection of our own says what is on disk.
     const measuring = new Database(file);
     measuring.pragma('wal_checkpoint(TRUNCATE)');
@@ -152,19 +173,19 @@ async function sqlitePart(): Promise<void> {
       }
     };
     const bytes = size(file) + size(`${file}-wal`);
-    console.log(`on disk: ${(bytes / MiB).toFixed(1)} MiB (file + WAL after a checkpoint), ${n(bytes / TASKS)} bytes per task (aim ≤ 600)`);
+    console.log(`on disk: ${(bytes / MiB).toFixed(1)} MiB (file + WAL after a checkpoint), ${n(bytes / fillTasks)} bytes per task (aim ≤ 600)`);
     const started = performance.now();
     const parts = measuring.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC').all() as { name: string; bytes: number }[];
-    console.log(`  by table and index (dbstat, ${((performance.now() - started) / 1000).toFixed(1)} s to read): ${parts.filter((p) => p.bytes >= bytes / 200).map((p) => `${p.name} ${n(p.bytes / TASKS)}`).join(', ')} bytes per task; the rest under 0.5 % each`);
+    console.log(`  by table and index (dbstat, ${((performance.now() - started) / 1000).toFixed(1)} s to read): ${parts.filter((p) => p.bytes >= bytes / 200).map((p) => `${p.name} ${n(p.bytes / fillTasks)}`).join(', ')} bytes per task; the rest under 0.5 % each`);
     measuring.close();
 
     const results = await serveAndQuery(file, factory, endAt);
     history = await SqliteHistory.open(file);
     await explainMisses(history, results);
-    console.log(`\nsustained writes into ${file}, SUSTAIN_TASKS=${SUSTAIN_TASKS} task rows a batch every 250 ms for ${SUSTAIN_SECONDS} s:\n  ${await sustainedWrites(history, factory, TASKS, SUSTAIN_TASKS, 250, SUSTAIN_SECONDS)}`);
+    if (kept === undefined) console.log(`\nsustained writes into ${file}, SUSTAIN_TASKS=${SUSTAIN_TASKS} task rows a batch every 250 ms for ${SUSTAIN_SECONDS} s:\n  ${await sustainedWrites(history, factory, fillTasks, SUSTAIN_TASKS, 250, SUSTAIN_SECONDS)}`);
     await history.close();
   } finally {
-    if (process.env['KEEP'] === '1') console.log(`kept ${file}`);
+    if (process.env['KEEP'] === '1' || kept !== undefined) console.log(`kept ${file}`);
     else rmSync(dir, { recursive: true, force: true });
   }
 }

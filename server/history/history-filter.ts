@@ -3,8 +3,8 @@
  * with the same rules as its evaluation in memory: exact names, workers and queues; states upper-case;
  * a range's start included and its end only when `toIncluded`; a task without the time outside every range.
  *
- * A search has two parts. The trigram index narrows the rows (a term of three characters or more is a
- * phrase of trigrams, which is a substring match), and the exact match decides: on SQLite the search
+ * A search has two parts. The trigram index narrows the rows (a term of three characters or more gives
+ * the tasks holding all its trigrams, a superset of those holding it), and the exact match decides: on SQLite the search
  * engine itself (lib/search) runs as an SQL function in the reader thread, so a row matches in history
  * exactly when it would in memory, kwargs pairs included.
  */
@@ -41,9 +41,18 @@ function inRange(eb: Eb, dialect: Dialect, column: 'received' | 'started', range
   return [...exact, skewed.length === 0 ? sortTime : eb.or([sortTime, eb('seq', 'in', skewed)])];
 }
 
-/** An FTS5 phrase: the needle quoted, its quotes doubled. */
-function phrase(needle: string): string {
-  return `"${needle.replace(/"/g, '""')}"`;
+/** Trigrams of a long needle beyond these narrow little more and cost a posting list each. */
+const MAX_TRIGRAMS = 24;
+
+/**
+ * The FTS5 query for the tasks holding every trigram of `needle` (sqlite-schema.ts: the index keeps no
+ * positions, so not their phrase): each trigram quoted, its quotes doubled, case folded by the tokenizer.
+ */
+function allTrigrams(needle: string): string {
+  const chars = Array.from(needle);
+  const found = new Set<string>();
+  for (let i = 0; i + MIN_TRIGRAM <= chars.length && found.size < MAX_TRIGRAMS; i++) found.add(chars.slice(i, i + MIN_TRIGRAM).join(''));
+  return `(${[...found].map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ')})`;
 }
 
 /**
@@ -55,20 +64,12 @@ function trigramExpression(node: SearchNode): string | null {
     case 'state':
       return null;
     case 'kwarg':
-      return node.key.length >= MIN_TRIGRAM ? `{kwargs} : ${phrase(node.key.toLowerCase())}` : null;
+      return Array.from(node.key).length >= MIN_TRIGRAM ? allTrigrams(node.key) : null;
     case 'text': {
-      if (node.needle.length < MIN_TRIGRAM) return null;
-      switch (node.field) {
-        case null:
-          // Free text looks in the state and the worker too, which the index does not hold.
-          return null;
-        case 'result':
-          return `{result exception} : ${phrase(node.needle)}`;
-        case 'worker':
-          return null;
-        default:
-          return `{${node.field}} : ${phrase(node.needle)}`;
-      }
+      if (Array.from(node.needle).length < MIN_TRIGRAM) return null;
+      // Free text looks in the state and the worker too, which the index does not hold. A field's needle
+      // narrows by all the columns: the index keeps no columns either.
+      return node.field === null || node.field === 'worker' ? null : allTrigrams(node.needle);
     }
     case 'and': {
       const parts = node.children.map(trigramExpression).filter((p): p is string => p !== null);
@@ -94,10 +95,10 @@ function freeTextNarrowing(eb: Eb, node: SearchNode, textUpto: number): Conditio
     }
     return null;
   }
-  if (node.kind !== 'text' || node.field !== null || node.needle.length < MIN_TRIGRAM) return null;
+  if (node.kind !== 'text' || node.field !== null || Array.from(node.needle).length < MIN_TRIGRAM) return null;
   const keysHolding = (field: 'state' | 'worker') =>
     sql<boolean>`${sql.ref(field)} IN (SELECT key FROM task_counts WHERE field = ${field} AND n > 0 AND instr(lower(key), ${node.needle}) > 0)`;
-  return eb.or([inTextIndex(phrase(node.needle), textUpto), keysHolding('state'), keysHolding('worker')]);
+  return eb.or([inTextIndex(allTrigrams(node.needle), textUpto), keysHolding('state'), keysHolding('worker')]);
 }
 
 /**
@@ -109,7 +110,7 @@ export function trigramQuery(search: SearchQuery): string | null {
   const qualified = trigramExpression(search);
   if (qualified !== null) return qualified;
   const term = freeTextTerm(search);
-  return term === null ? null : phrase(term);
+  return term === null ? null : allTrigrams(term);
 }
 
 /** The first free-text needle of three characters or more that every match holds (alone or in an AND). */
@@ -121,7 +122,7 @@ function freeTextTerm(node: SearchNode): string | null {
     }
     return null;
   }
-  return node.kind === 'text' && node.field === null && node.needle.length >= MIN_TRIGRAM ? node.needle : null;
+  return node.kind === 'text' && node.field === null && Array.from(node.needle).length >= MIN_TRIGRAM ? node.needle : null;
 }
 
 function searchConditions(eb: Eb, dialect: Dialect, search: SearchQuery, plan: FilterPlan): Condition[] {

@@ -123,14 +123,16 @@ async function cursorPage(scope: HistoryScope, epoch: string, query: TaskQuery, 
   const { plan, total, selective } = await planned(scope, query.filter);
   // A selective filter's few rows are read by its own index and sorted; `+ 0` keeps the planner off the
   // sort's index, whose walk would pass over nearly every task to find them.
+  // Every term on the sort's column reads it so: a bare `column IS NOT NULL` took SQLite's planner back to
+  // the sort's index (1 task in 100 lost, sorted by runtime: 300 ms instead of 3).
   const sortBy = selective && column !== 'seq' ? sql<number>`${sql.ref(column)} + 0` : sql.ref(column);
   const found: TaskRecord[] = [];
   if (after === null || after.value !== null) {
     let valued = baseQuery(scope, query.filter, plan).selectAll();
-    if (column !== 'seq') valued = valued.where(column, 'is not', null);
+    if (column !== 'seq') valued = valued.where(sortBy, 'is not', null);
     if (after !== null) {
       const value = after.value as number;
-      valued = column === 'seq' ? valued.where('seq', beyond, after.seq) : valued.where((eb) => eb(eb.refTuple(column, 'seq'), beyond, eb.tuple(value, after.seq)));
+      valued = column === 'seq' ? valued.where('seq', beyond, after.seq) : valued.where((eb) => eb(eb.tuple(sortBy, eb.ref('seq')), beyond, eb.tuple(value, after.seq)));
     }
     if (column !== 'seq') valued = valued.orderBy(sortBy, order);
     found.push(...(await rows(scope, valued.orderBy('seq', order).limit(limit + 1))));

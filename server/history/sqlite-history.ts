@@ -12,16 +12,12 @@ import type { Compiled, SqlReader } from './history-sql';
 import { HistoryOpenError, type HistoryBackend } from './history-backend';
 import { SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import type { ThreadAnswer, ThreadRequestBody } from './sqlite-thread-protocol';
+import { threadScript } from './sqlite-thread-script';
 import type { WriteBatch } from './write-batch';
 
 /** Seconds: a run of Pollen heard from this recently still holds the file. */
 const IN_USE_WITHIN = 15;
 
-/**
- * Worker threads do not inherit the main thread's loader: the thread registers tsx (as the server runs
- * through it) and then loads its TypeScript.
- */
-const THREAD_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./sqlite-thread.ts', import.meta.url).href)}); })`;
 
 /** What SQLite's error codes mean for the person starting Pollen. */
 function openProblem(code: string, message: string): string {
@@ -39,39 +35,46 @@ function openProblem(code: string, message: string): string {
  * a script that is done can end.
  */
 class SqliteThread {
-  private readonly worker: Worker;
+  /** Started once its script is ready (sqlite-thread-script.ts); requests wait for it. */
+  private readonly worker: Promise<Worker>;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   private exited: Error | null = null;
 
   constructor(role: 'writer' | 'reader') {
-    this.worker = new Worker(THREAD_BOOT, { eval: true, workerData: { role } });
-    this.worker.unref();
-    this.worker.on('message', (answer: ThreadAnswer) => {
-      const waiter = this.waiting.get(answer.id);
-      if (waiter === undefined) return;
-      this.waiting.delete(answer.id);
-      if (this.waiting.size === 0) this.worker.unref();
-      if (answer.ok) waiter.resolve(answer.value);
-      else waiter.reject(Object.assign(new Error(answer.message), { code: answer.code }));
+    this.worker = threadScript().then((script) => {
+      const worker = new Worker(script.code, { eval: script.eval, workerData: { role } });
+      if (this.waiting.size === 0) worker.unref();
+      worker.on('message', (answer: ThreadAnswer) => {
+        const waiter = this.waiting.get(answer.id);
+        if (waiter === undefined) return;
+        this.waiting.delete(answer.id);
+        if (this.waiting.size === 0) worker.unref();
+        if (answer.ok) waiter.resolve(answer.value);
+        else waiter.reject(Object.assign(new Error(answer.message), { code: answer.code }));
+      });
+      const fail = (err: Error) => {
+        this.exited = err;
+        for (const waiter of this.waiting.values()) waiter.reject(err);
+        this.waiting.clear();
+        threads.delete(role);
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(Object.assign(new Error(`the SQLite ${role} thread exited (${code})`), { code: 'THREAD_EXIT' })));
+      return worker;
     });
-    const fail = (err: Error) => {
-      this.exited = err;
-      for (const waiter of this.waiting.values()) waiter.reject(err);
-      this.waiting.clear();
-      threads.delete(role);
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(Object.assign(new Error(`the SQLite ${role} thread exited (${code})`), { code: 'THREAD_EXIT' })));
   }
 
   request<T>(conn: number, request: ThreadRequestBody): Promise<T> {
     if (this.exited !== null) return Promise.reject(this.exited);
     const id = this.nextId++;
-    if (this.waiting.size === 0) this.worker.ref();
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ ...request, id, conn });
+      void this.worker.then((worker) => {
+        if (!this.waiting.has(id)) return;
+        worker.ref();
+        worker.postMessage({ ...request, id, conn });
+      });
     });
   }
 }

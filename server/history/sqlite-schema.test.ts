@@ -9,6 +9,8 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import { SqliteHistory } from './sqlite-history';
+import { batchOf, task } from './history-test-tasks';
+import { compilingDb } from './history-sql';
 
 const dir = mkdtempSync(join(tmpdir(), 'pollen-schema-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,5 +55,28 @@ describe('SQLite schema migrations', () => {
       expect(v2.prepare(`SELECT count(*) AS n FROM ${table}`).get()).toEqual({ n: 0 });
     }
     v2.close();
+  });
+
+  it('migrates a v2 file to v3: a text index without positions, made again from the rows, that finds them', async () => {
+    const file = fileAt(2, 'v2.db');
+    const v2 = new Database(file);
+    v2.prepare("INSERT INTO tasks (seq, uuid, state, name, args, timestamp, doc) VALUES (1, 'a-1', 'SUCCESS', 'app.add', '(\"needle\",)', 10, '{}')").run();
+    v2.prepare("INSERT INTO task_text (rowid, uuid, name, args) VALUES (1, 'a-1', 'app.add', '(\"needle\",)')").run();
+    v2.prepare("UPDATE meta SET value = '1' WHERE key = 'text_upto'").run();
+    v2.close();
+
+    const history = await SqliteHistory.open(file, { textSettleMs: 0 });
+    const upto = async () => Number((await history.all<{ value: string }>(compilingDb('sqlite').selectFrom('meta').select('value').where('key', '=', 'text_upto').compile()))[0]?.value);
+    expect(await upto()).toBe(0);
+    // The next batch gives the writer time to index what the file holds.
+    await history.write(batchOf([task(2, 'a-2')]));
+    await expect.poll(upto).toBe(2);
+    await history.close();
+
+    const v3 = new Database(file, { readonly: true });
+    expect(v3.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    expect((v3.prepare("SELECT sql FROM sqlite_schema WHERE name = 'task_text'").get() as { sql: string }).sql).toContain('detail = none');
+    expect(v3.prepare(`SELECT rowid FROM task_text WHERE task_text MATCH '"nee" AND "eed" AND "edl" AND "dle"'`).all()).toEqual([{ rowid: 1 }]);
+    v3.close();
   });
 });

@@ -4,9 +4,9 @@
  * a range's start included and its end only when `toIncluded`; a task without the time outside every range.
  *
  * A search has two parts. The trigram index narrows the rows (a term of three characters or more gives
- * the tasks holding all its trigrams, a superset of those holding it), and the exact match decides: on SQLite the search
- * engine itself (lib/search) runs as an SQL function in the reader thread, so a row matches in history
- * exactly when it would in memory, kwargs pairs included.
+ * the tasks holding all its trigrams, a superset of those holding it), and the exact match decides: on
+ * SQLite the search engine itself (lib/search) runs as an SQL function in the reader thread, so a row
+ * matches in history exactly when it would in memory, kwargs pairs included.
  */
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { TaskFilter, TimeRange } from '@/lib/query/task-filter';

@@ -8,8 +8,6 @@
  * Requests come as messages and each gets one answer; a failure answers with SQLite's code (SQLITE_FULL,
  * SQLITE_BUSY, ...) and never ends the thread, so the next batch can try again.
  */
-import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, TEXT_COLUMNS, TEXT_UPTO_KEY } from './sqlite-schema';
@@ -24,21 +22,6 @@ const { role } = workerData as { readonly role: 'writer' | 'reader' };
 const port = parentPort;
 if (port === null) throw new Error('sqlite-thread runs as a worker thread');
 
-/**
- * The writer runs ten nice levels below the rest of Pollen: when the CPU is short (a flood of events on
- * a small machine), the event loop that ingests and serves gets it first, and history falls behind (its
- * queue grows, then says it lags) instead of the live view losing events. Linux only (a thread is a
- * task there, with its own nice value); elsewhere, or when not allowed, the writer keeps the process's.
- */
-function yieldToIngest(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + 10));
-  } catch {
-    // Not Linux, or not allowed.
-  }
-}
-if (role === 'writer') yieldToIngest();
 
 type Statements = Record<'task' | 'event' | 'worker' | 'run' | 'minute' | 'hour' | 'period' | 'queue' | 'pruneMinutes' | 'pruneHours' | 'pruneQueues', Database.Statement>;
 

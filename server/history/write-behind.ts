@@ -4,7 +4,8 @@
  * become one batch of rows, written in one transaction off the event loop. Several events of one task
  * between flushes are one row write; every event is one small row of the task's timeline.
  *
- * When history is slow the batches grow. Past `maxPendingEvents` history is lagging: event rows are
+ * When history is slow the notes pile up, and are written in slices of at most MAX_FLUSH_TASKS tasks and
+ * MAX_FLUSH_EVENTS events, one after the other. Past `maxPendingEvents` history is lagging: event rows are
  * dropped (counted) so memory stays bounded, and tasks and workers keep being written. When a write
  * fails (a full disk, PostgreSQL gone) what it held is kept and tried again with a backoff, so writing
  * resumes by itself and nothing already noted is lost while the bounds hold.
@@ -19,6 +20,14 @@ import type { HistoryBackend } from './history-backend';
 import { taskRow } from './task-row';
 import { workerRow } from './worker-row';
 import type { PruneRow, QueueLengthRow, RollupRow, RunRow, WorkerPeriodRow, WriteBatch } from './write-batch';
+
+/**
+ * The most one flush writes. Its rows are built and handed to the writer on the event loop, in one go: a
+ * backlog written whole stalled ingest for as long as a second (Redis then drops the subscriber), while a
+ * slice costs some tens of milliseconds, and the next follows as soon as it is written.
+ */
+export const MAX_FLUSH_TASKS = 5_000;
+export const MAX_FLUSH_EVENTS = 20_000;
 
 export interface WriteBehindOptions {
   readonly intervalMs: number;
@@ -195,23 +204,33 @@ export class WriteBehind {
     }
     this.flushing = this.write().finally(() => {
       this.flushing = null;
+      // A backlog is written slice after slice, each as soon as the one before is.
+      if (this.failures === 0 && (this.tasks.size > 0 || this.eventsOf.length > 0 || this.unwritten.length > 0) && this.timer !== null) setImmediate(() => void this.flush());
     });
     return this.flushing;
   }
 
   private async write(): Promise<void> {
-    const tasks = this.tasks;
-    const workers = this.workers;
-    this.tasks = new Set();
-    this.workers = new Set();
-    const events = this.unwritten;
-    for (let i = 0; i < this.eventsOf.length; i++) {
-      events.push(eventRow(this.eventsOf[i] as CeleryEvent, Math.abs((this.eventTasks[i] as TaskRecord).seq), this.nextEventId++, this.eventTimes[i] ?? null));
+    // The oldest notes first: event rows left by a failed write, then events in order (each with its
+    // task, whose row must be written with them), then other tasks, up to the slice's bounds.
+    const events = this.unwritten.splice(0, MAX_FLUSH_EVENTS);
+    const tasks = new Set<TaskRecord>();
+    const taking = Math.min(MAX_FLUSH_EVENTS - events.length, this.eventsOf.length);
+    for (let i = 0; i < taking; i++) {
+      const task = this.eventTasks[i] as TaskRecord;
+      events.push(eventRow(this.eventsOf[i] as CeleryEvent, Math.abs(task.seq), this.nextEventId++, this.eventTimes[i] ?? null));
+      if (this.tasks.delete(task)) tasks.add(task);
     }
-    this.eventsOf = [];
-    this.eventTasks = [];
-    this.eventTimes = [];
-    this.unwritten = [];
+    this.eventsOf = taking === this.eventsOf.length ? [] : this.eventsOf.slice(taking);
+    this.eventTasks = taking === this.eventTasks.length ? [] : this.eventTasks.slice(taking);
+    this.eventTimes = taking === this.eventTimes.length ? [] : this.eventTimes.slice(taking);
+    for (const task of this.tasks) {
+      if (tasks.size >= MAX_FLUSH_TASKS) break;
+      tasks.add(task);
+    }
+    for (const task of tasks) this.tasks.delete(task);
+    const workers = this.workers;
+    this.workers = new Set();
     const now = this.options.now();
     this.run[2] = now;
     const metric = this.metricRows;
@@ -245,8 +264,9 @@ export class WriteBehind {
       const later = this.metricRows;
       this.metricRows = metric;
       metric.add({ rollupMinutes: [...later.minutes.values()], rollupHours: [...later.hours.values()], queueLengths: [...later.queues.values()], workerPeriods: later.periods, ...(later.prune && { prune: later.prune }) });
-      this.unwritten = events.length <= this.options.maxPendingEvents ? events : events.slice(events.length - this.options.maxPendingEvents);
-      this.dropped.events += events.length - this.unwritten.length;
+      const unwritten = [...events, ...this.unwritten];
+      this.unwritten = unwritten.length <= this.options.maxPendingEvents ? unwritten : unwritten.slice(unwritten.length - this.options.maxPendingEvents);
+      this.dropped.events += unwritten.length - this.unwritten.length;
       this.failures++;
       this.retryAt = Date.now() + Math.min(BACKOFF_MAX_MS, this.options.intervalMs * 2 ** Math.min(this.failures, 6));
       const message = err instanceof Error ? err.message : String(err);
@@ -276,12 +296,14 @@ export class WriteBehind {
     };
   }
 
-  /** Stops the timer and writes what is left (one last try). */
+  /** Stops the timer and writes what is left (one last try, in slices). */
   async stop(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await this.flushing;
     this.failures = 0;
-    await this.flush();
+    // Slice after slice, until all is written or a write fails (the one last try).
+    do await this.flush();
+    while (this.failures === 0 && (this.tasks.size > 0 || this.eventsOf.length > 0 || this.unwritten.length > 0));
   }
 }

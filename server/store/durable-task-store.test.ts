@@ -19,6 +19,7 @@ import { workflowSource } from '../api/v1/workflow-source';
 import type { HistoryBackend } from '../history/history-backend';
 import { SqliteHistory } from '../history/sqlite-history';
 import type { WriteBatch } from '../history/write-batch';
+import { MAX_FLUSH_EVENTS, MAX_FLUSH_TASKS } from '../history/write-behind';
 import { DurableTaskStore } from './durable-task-store';
 
 const dir = mkdtempSync(join(tmpdir(), 'pollen-durable-store-'));
@@ -156,6 +157,47 @@ describe('the write-behind falling behind', () => {
       // The tasks themselves are still written: only timeline rows were dropped.
       await until('caught up', () => store.historyWriting().pendingTasks === 0 && store.historyWriting().pendingEvents === 0, 10_000);
       expect((await store.findTask('s0'))?.state).toBe('SUCCESS');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('writes a backlog in slices, each event with its task or after it, and all of it in the end', async () => {
+    const real = await SqliteHistory.open(join(dir, `store-${++files}.db`));
+    const batches: { tasks: number[]; events: number[] }[] = [];
+    let first = true;
+    const recording: HistoryBackend = {
+      dialect: real.dialect,
+      cluster: real.cluster,
+      where: real.where,
+      all: (query) => real.all(query),
+      run: (query) => real.run(query),
+      write: async (batch: WriteBatch) => {
+        batches.push({ tasks: batch.tasks.map((row) => row[0] as number), events: batch.events.map((row) => row[0] as number) });
+        // The first write is slow, so a backlog piles up behind it.
+        if (first) await new Promise((r) => setTimeout(r, 300));
+        first = false;
+        await real.write(batch);
+      },
+      close: () => real.close(),
+    };
+    const store = await DurableTaskStore.open({ maxTasks: 20_000, purgeOfflineAfter: 3600, history: recording, log: silent, writeIntervalMs: 20 });
+    try {
+      run(store, 'b-first', T);
+      await until('the first write started', () => batches.length > 0);
+      for (let i = 0; i < 12_000; i++) run(store, `b${i}`, T + i);
+      await until('caught up', () => store.historyWriting().pendingTasks === 0 && store.historyWriting().pendingEvents === 0 && store.historyWriting().writtenTasks === 12_001, 20_000);
+      const slices = batches.slice(1);
+      expect(slices.length).toBeGreaterThanOrEqual(2);
+      const writtenTasks = new Set<number>();
+      for (const slice of slices) {
+        expect(slice.events.length).toBeLessThanOrEqual(MAX_FLUSH_EVENTS);
+        expect(slice.tasks.length).toBeLessThanOrEqual(Math.max(MAX_FLUSH_TASKS, slice.events.length));
+        for (const seq of slice.tasks) writtenTasks.add(seq);
+        for (const seq of slice.events) expect(writtenTasks.has(seq)).toBe(true);
+      }
+      expect(slices.reduce((n, s) => n + s.events.length, 0)).toBe(36_000);
+      expect((await store.findTask('b11999'))?.state).toBe('SUCCESS');
     } finally {
       await store.close();
     }

@@ -22,7 +22,6 @@ const { role } = workerData as { readonly role: 'writer' | 'reader' };
 const port = parentPort;
 if (port === null) throw new Error('sqlite-thread runs as a worker thread');
 
-
 type Statements = Record<'task' | 'event' | 'worker' | 'run' | 'minute' | 'hour' | 'period' | 'queue' | 'pruneMinutes' | 'pruneHours' | 'pruneQueues', Database.Statement>;
 
 interface Connection {

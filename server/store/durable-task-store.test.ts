@@ -131,22 +131,19 @@ describe('the durable store across history', () => {
   });
 });
 
+/** `real`, its batches written through `write`. */
+function writingThrough(real: HistoryBackend, write: (batch: WriteBatch) => Promise<void>): HistoryBackend {
+  return { dialect: real.dialect, cluster: real.cluster, where: real.where, all: (query) => real.all(query), run: (query) => real.run(query), write, close: () => real.close() };
+}
+
 describe('the write-behind falling behind', () => {
   it('says history is lagging past its bound, drops what it must, and holds memory', async () => {
     const real = await SqliteHistory.open(join(dir, `store-${++files}.db`));
     // A disk that takes a second a write.
-    const slow: HistoryBackend = {
-      dialect: real.dialect,
-      cluster: real.cluster,
-      where: real.where,
-      all: (query) => real.all(query),
-      run: (query) => real.run(query),
-      write: async (batch: WriteBatch) => {
-        await new Promise((r) => setTimeout(r, 1000));
-        await real.write(batch);
-      },
-      close: () => real.close(),
-    };
+    const slow = writingThrough(real, async (batch) => {
+      await new Promise((r) => setTimeout(r, 1000));
+      await real.write(batch);
+    });
     const store = await DurableTaskStore.open({ maxTasks: 1000, purgeOfflineAfter: 3600, history: slow, log: silent, writeIntervalMs: 20, maxPendingEvents: 100 });
     try {
       for (let i = 0; i < 200; i++) run(store, `s${i}`, T + i);
@@ -166,21 +163,13 @@ describe('the write-behind falling behind', () => {
     const real = await SqliteHistory.open(join(dir, `store-${++files}.db`));
     const batches: { tasks: number[]; events: number[] }[] = [];
     let first = true;
-    const recording: HistoryBackend = {
-      dialect: real.dialect,
-      cluster: real.cluster,
-      where: real.where,
-      all: (query) => real.all(query),
-      run: (query) => real.run(query),
-      write: async (batch: WriteBatch) => {
-        batches.push({ tasks: batch.tasks.map((row) => row[0] as number), events: batch.events.map((row) => row[0] as number) });
-        // The first write is slow, so a backlog piles up behind it.
-        if (first) await new Promise((r) => setTimeout(r, 300));
-        first = false;
-        await real.write(batch);
-      },
-      close: () => real.close(),
-    };
+    const recording = writingThrough(real, async (batch) => {
+      batches.push({ tasks: batch.tasks.map((row) => row[0] as number), events: batch.events.map((row) => row[0] as number) });
+      // The first write is slow, so a backlog piles up behind it.
+      if (first) await new Promise((r) => setTimeout(r, 300));
+      first = false;
+      await real.write(batch);
+    });
     const store = await DurableTaskStore.open({ maxTasks: 20_000, purgeOfflineAfter: 3600, history: recording, log: silent, writeIntervalMs: 20 });
     try {
       run(store, 'b-first', T);

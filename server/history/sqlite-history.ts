@@ -18,7 +18,6 @@ import type { WriteBatch } from './write-batch';
 /** Seconds: a run of Pollen heard from this recently still holds the file. */
 const IN_USE_WITHIN = 15;
 
-
 /** What SQLite's error codes mean for the person starting Pollen. */
 function openProblem(code: string, message: string): string {
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return 'is not a Pollen history: not an SQLite database, or corrupt';
@@ -63,6 +62,8 @@ class SqliteThread {
       worker.on('exit', (code) => fail(Object.assign(new Error(`the SQLite ${role} thread exited (${code})`), { code: 'THREAD_EXIT' })));
       return worker;
     });
+    // A thread that cannot start fails each request (below), not the process.
+    this.worker.catch(() => undefined);
   }
 
   request<T>(conn: number, request: ThreadRequestBody): Promise<T> {
@@ -70,11 +71,16 @@ class SqliteThread {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      void this.worker.then((worker) => {
-        if (!this.waiting.has(id)) return;
-        worker.ref();
-        worker.postMessage({ ...request, id, conn });
-      });
+      this.worker.then(
+        (worker) => {
+          if (!this.waiting.has(id)) return;
+          worker.ref();
+          worker.postMessage({ ...request, id, conn });
+        },
+        (err: Error) => {
+          if (this.waiting.delete(id)) reject(err);
+        },
+      );
     });
   }
 }

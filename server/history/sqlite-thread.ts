@@ -239,8 +239,10 @@ function answer(request: ThreadRequest): unknown {
     }
     case 'close': {
       const closing = connections.get(request.conn);
-      if (closing !== undefined) closing.closed = true;
-      closing?.db.close();
+      if (closing !== undefined) {
+        closing.closed = true;
+        closing.db.close();
+      }
       connections.delete(request.conn);
       return null;
     }

@@ -194,18 +194,23 @@ export class WriteBehind {
     this.timer.unref();
   }
 
+  /** Tasks or events noted and not yet written (a slice's worth or more). */
+  private get backlog(): boolean {
+    return this.tasks.size > 0 || this.eventsOf.length > 0 || this.unwritten.length > 0;
+  }
+
   /** Writes what is noted now; resolves when written (or when the write failed: see status). */
   flush(): Promise<void> {
     if (this.flushing !== null) return this.flushing;
     if (this.failures > 0 && Date.now() < this.retryAt) return Promise.resolve();
-    if (this.tasks.size === 0 && this.eventsOf.length === 0 && this.unwritten.length === 0 && this.workers.size === 0 && this.metricRows.empty && this.lastWriteAt !== null) {
+    if (!this.backlog && this.workers.size === 0 && this.metricRows.empty && this.lastWriteAt !== null) {
       // Nothing new: the run's row still says when Pollen was last listening, once a second at most.
       if (this.options.now() - this.run[2] < 1) return Promise.resolve();
     }
     this.flushing = this.write().finally(() => {
       this.flushing = null;
       // A backlog is written slice after slice, each as soon as the one before is.
-      if (this.failures === 0 && (this.tasks.size > 0 || this.eventsOf.length > 0 || this.unwritten.length > 0) && this.timer !== null) setImmediate(() => void this.flush());
+      if (this.failures === 0 && this.backlog && this.timer !== null) setImmediate(() => void this.flush());
     });
     return this.flushing;
   }
@@ -304,6 +309,6 @@ export class WriteBehind {
     this.failures = 0;
     // Slice after slice, until all is written or a write fails (the one last try).
     do await this.flush();
-    while (this.failures === 0 && (this.tasks.size > 0 || this.eventsOf.length > 0 || this.unwritten.length > 0));
+    while (this.failures === 0 && this.backlog);
   }
 }

@@ -14,7 +14,10 @@ import { freePort } from '@/test/harness/free-port';
 const [db, broker, clusterName] = process.argv.slice(2);
 if (db === undefined || broker === undefined || clusterName === undefined) throw new Error('usage: store-serve.ts <db> <broker> <cluster name>');
 const port = await freePort();
-const parsed = parseConfig({ port, address: '127.0.0.1', dev: false, broker, db, clusterName, enableEvents: false, unauthenticatedApi: true });
+// Nothing is pruned while the reads are timed: the fill spans 30 days and 10 000 000 tasks pass the default
+// size limit, and pruning them would both change what is read and write under the reads.
+const keepAll = { retentionSuccess: '0', retentionFailure: '0', retentionOther: '0', maxHistoryTasks: '0', maxHistorySize: '0' };
+const parsed = parseConfig({ port, address: '127.0.0.1', dev: false, broker, db, clusterName, enableEvents: false, unauthenticatedApi: true, ...keepAll });
 if (!parsed.ok) throw new Error(parsed.errors.join('; '));
 const started = performance.now();
 const server = await startServer(parsed.config, createLogger('warn'), { dashboard: false });

@@ -26,19 +26,22 @@ export const SEARCH_ARGUMENTS = ['uuid', 'name', 'state', 'worker', 'args', 'kwa
 const MIN_TRIGRAM = 3;
 
 /** The task's own time in the range (exact); on SQLite also an index-shaped form of it (sqlite-schema.ts, tasks_skewed). */
-function inRange(eb: Eb, dialect: Dialect, column: 'received' | 'started', range: TimeRange, skewed: readonly number[] | null): Condition[] {
+function inRange(eb: Eb, dialect: Dialect, column: 'received' | 'started', range: TimeRange, plan: FilterPlan): Condition[] {
+  const skewed = plan.skewed;
   const within = (on: 'received' | 'started' | 'o_received' | 'o_started'): Condition[] => {
-    const terms: Condition[] = [eb(on, 'is not', null)];
-    if (range.from !== null) terms.push(eb(on, '>=', range.from));
-    if (range.to !== null) terms.push(eb(on, range.toIncluded ? '<=' : '<', range.to));
+    const ref = plan.rangeIndexes || dialect !== 'sqlite' ? eb.ref(on) : sql<number>`+${sql.ref(on)}`;
+    const terms: Condition[] = [eb(ref, 'is not', null)];
+    if (range.from !== null) terms.push(eb(ref, '>=', range.from));
+    if (range.to !== null) terms.push(eb(ref, range.toIncluded ? '<=' : '<', range.to));
     return terms;
   };
-  const exact = within(column);
-  if (dialect !== 'sqlite' || skewed === null) return exact;
-  // The sort time equals the task's own time except for a suspect clock's: either it is in range, or
-  // the task is one of those few, listed by the page beforehand (sqlite-schema.ts, tasks_skewed).
-  const sortTime = eb.and(within(column === 'received' ? 'o_received' : 'o_started'));
-  return [...exact, skewed.length === 0 ? sortTime : eb.or([sortTime, eb('seq', 'in', skewed)])];
+  if (dialect !== 'sqlite' || skewed === null) return within(column);
+  // The sort time equals the task's own time except for a suspect clock's, listed by the page beforehand
+  // (sqlite-schema.ts, tasks_skewed): the range is the sort time's, and the own time's for those few. So
+  // the other tasks are matched from the sort time's index alone (a day's range counted in 5 ms, not 31).
+  const sortTime = within(column === 'received' ? 'o_received' : 'o_started');
+  if (skewed.length === 0) return sortTime;
+  return [eb.or([eb.and(sortTime), eb('seq', 'in', skewed)]), eb.or([eb('seq', 'not in', skewed), eb.and(within(column))])];
 }
 
 /** Trigrams of a long needle beyond these narrow little more and cost a posting list each. */
@@ -145,11 +148,13 @@ function searchConditions(eb: Eb, dialect: Dialect, search: SearchQuery, plan: F
  * - `trigrams`: narrow a search by the trigram index; off for a word most tasks hold, which the walk of
  *   the sort's index finds at once while the index would list millions of rows first;
  * - `keyIndexes`: let the state, name, worker and queue filters use their indexes; off (SQLite) for a
- *   filter most tasks match, so the sort's index is walked and the page needs no sort of millions.
+ *   filter most tasks match, so the sort's index is walked and the page needs no sort of millions;
+ * - `rangeIndexes`: the same for time ranges, which a page's walk of its sort's index turns off.
  */
 export interface FilterPlan {
   readonly trigrams: boolean;
   readonly keyIndexes: boolean;
+  readonly rangeIndexes: boolean;
   /**
    * SQLite: the last task the text index holds (it is built behind the rows); newer tasks are matched row
    * by row. 0 when not known: the index then narrows nothing, and the answer is still exact.
@@ -162,7 +167,7 @@ export interface FilterPlan {
   readonly skewed: readonly number[] | null;
 }
 
-export const DEFAULT_PLAN: FilterPlan = { trigrams: true, keyIndexes: true, textUpto: 0, skewed: null };
+export const DEFAULT_PLAN: FilterPlan = { trigrams: true, keyIndexes: true, rangeIndexes: true, textUpto: 0, skewed: null };
 
 /** Rows the text index holds that match `fts`, or a row it does not hold yet. */
 function inTextIndex(fts: string, textUpto: number): Condition {
@@ -178,8 +183,8 @@ export function filterConditions(eb: Eb, dialect: Dialect, filter: TaskFilter, p
   if (filter.names !== null) conditions.push(eb(key('name'), 'in', filter.names));
   if (filter.workers !== null) conditions.push(eb(key('worker'), 'in', filter.workers));
   if (filter.queues !== null) conditions.push(eb(key('queue'), 'in', filter.queues));
-  if (filter.received !== null) conditions.push(...inRange(eb, dialect, 'received', filter.received, plan.skewed));
-  if (filter.started !== null) conditions.push(...inRange(eb, dialect, 'started', filter.started, plan.skewed));
+  if (filter.received !== null) conditions.push(...inRange(eb, dialect, 'received', filter.received, plan));
+  if (filter.started !== null) conditions.push(...inRange(eb, dialect, 'started', filter.started, plan));
   if (filter.lost !== null) conditions.push(eb('lost', '=', filter.lost ? 1 : 0));
   conditions.push(...searchConditions(eb, dialect, filter.search, plan));
   return conditions;

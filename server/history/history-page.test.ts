@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskFilter } from '@/lib/query/task-filter';
 import { parseTaskSearch } from '@/lib/search/search-parser';
+import { orderValue } from '../state/order-value';
+import type { TaskRecord } from '../state/task-record';
 import { historyPage, type HistoryScope, SEARCH_COUNT_CAP } from './history-page';
 import { compilingDb } from './history-sql';
 import { batchOf, task } from './history-test-tasks';
@@ -120,5 +122,63 @@ describe('history pages and their totals', () => {
     expect(rare.tasks.map((t) => t.uuid)).toEqual(Array.from({ length: Math.ceil(TASKS / 1000) }, (_, i) => `t${i * 1000 + 1}`));
     const failed = await historyPage(scope, 'e', { filter: taskFilter({ states: ['FAILURE'] }), sort: { key: 'runtime', order: 'desc' }, page: { kind: 'cursor', cursor: null, limit: 3 } }, 1000);
     expect(failed.ok && failed.total).toBe(Math.ceil(TASKS / 1000));
+  });
+});
+
+describe('walking the sort\'s index for a filter that is not selective', () => {
+  // 3 000 tasks: every tenth failed (300, spread through every sort); the first 300 were lost with their
+  // worker, with runtimes below every other task's (so they sit at the far end of a runtime sort).
+  const tasks: TaskRecord[] = Array.from({ length: 3000 }, (_, i) => {
+    const seq = i + 1;
+    const record = task(seq, `w${seq}`, { state: seq > 300 && seq % 10 === 0 ? 'FAILURE' : 'SUCCESS', lost: seq <= 300 });
+    record.runtime = seq <= 300 ? seq / 1e6 : 1 + ((seq * 37) % 101);
+    return record;
+  });
+  let walked: SqliteHistory;
+  let at: HistoryScope;
+  beforeAll(async () => {
+    walked = await SqliteHistory.open(join(dir, 'walked.db'));
+    at = { db: compilingDb('sqlite'), reader: walked, cluster: null };
+    await walked.write(batchOf(tasks));
+  });
+  afterAll(async () => walked?.close());
+
+  /** Every page in turn, by cursor: the uuids in the order the pages gave them. */
+  const allPages = async (filter: ReturnType<typeof taskFilter>, order: 'asc' | 'desc'): Promise<string[]> => {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await historyPage(at, 'e', { filter, sort: { key: 'runtime', order }, page: { kind: 'cursor', cursor, limit: 7 } }, 1000);
+      if (!page.ok) throw new Error(page.reason);
+      ids.push(...page.tasks.map((t) => t.uuid));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return ids;
+  };
+  /** The runtime sort as memory orders it: by value then arrival, tasks without one last in either order. */
+  const expected = (keep: (t: TaskRecord) => boolean, order: 'asc' | 'desc'): string[] => {
+    const sign = order === 'asc' ? 1 : -1;
+    const value = (t: TaskRecord) => orderValue(t, 'runtime');
+    return tasks.filter(keep).sort((a, b) => {
+      const va = value(a);
+      const vb = value(b);
+      if (va === null || vb === null) return va === vb ? sign * (a.seq - b.seq) : va === null ? 1 : -1;
+      return sign * (va - vb || a.seq - b.seq);
+    }).map((t) => t.uuid);
+  };
+
+  it('pages a filter spread through the sort from a window of the index, whole and in order', async () => {
+    for (const order of ['desc', 'asc'] as const) expect(await allPages(taskFilter({ states: ['FAILURE'] }), order)).toEqual(expected((t) => t.state === 'FAILURE', order));
+  });
+
+  it("reads a filter's own rows when its tasks lie beyond the window, whole and in order", async () => {
+    for (const order of ['desc', 'asc'] as const) expect(await allPages(taskFilter({ lost: true }), order)).toEqual(expected((t) => t.lost, order));
+  });
+
+  it('pages a time range, from a walk or from its own rows, whole and in order', async () => {
+    // The middle third by received time: beyond the walk's window in one order, at its start in the other.
+    const [from, to] = [1_700_000_000 + 1000, 1_700_000_000 + 2000];
+    const inRange = (t: TaskRecord) => t.received !== null && t.received >= from && t.received < to;
+    for (const order of ['desc', 'asc'] as const) expect(await allPages(taskFilter({ received: { from, to, toIncluded: false } }), order)).toEqual(expected(inRange, order));
   });
 });

@@ -7,7 +7,7 @@
  * - offset pages (Flower's): a stable sort of the arrival order by Flower's keys, a missing time as 0.
  * Totals come from the counts the triggers keep when the filter is one field's keys, else from a count.
  */
-import { type Expression, type SqlBool, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { TaskQuery } from '@/lib/query/task-query';
 import { isEmptyFilter, type TaskFilter, taskFilter } from '@/lib/query/task-filter';
 import type { TaskRecord } from '../state/task-record';
@@ -16,7 +16,7 @@ import { encodeCursor, isCursorSort, type Position, type SortKey } from '../stor
 import type { TaskPageResult } from '../store/task-store';
 import { DEFAULT_PLAN, type FilterPlan, filterConditions, trigramQuery } from './history-filter';
 import { orderValue } from '../state/order-value';
-import type { HistoryDb, SqlReader } from './history-sql';
+import type { HistoryDb, HistoryTables, SqlReader } from './history-sql';
 import { TEXT_UPTO_KEY } from './sqlite-schema';
 import { taskFromRow, type TaskRowObject } from './task-row';
 
@@ -56,8 +56,14 @@ export const SEARCH_COUNT_CAP = 10_000;
 const TRIGRAM_CANDIDATES = 50_000;
 /** Tasks with a suspect clock listed for a time range; past it the range is read without the sort time's index. */
 const SKEWED_LISTED = 1000;
-/** A filter matching less than this share of the tasks is read by its own index, then sorted. */
-const SELECTIVE_SHARE = 0.05;
+/**
+ * A walk of the sort's index is given this many times the rows it should need (the page's rows over the
+ * filter's share of the tasks) before the filter's own rows are read and sorted instead: it bounds the
+ * walk when the filter's tasks cluster away from the top of the sort (lost tasks have no runtime).
+ */
+const WALK_SLACK = 2;
+/** The most rows a walk's window holds, whatever the filter's share. */
+const MAX_WALK = 200_000;
 
 export interface HistoryTotal {
   readonly total: number;
@@ -84,7 +90,7 @@ export async function historyTotal(scope: HistoryScope, filter: TaskFilter, plan
  * How the page's queries use the indexes (history-filter.ts FilterPlan), from what is cheap to know: how
  * many rows the trigram index gives a search (counted up to a bound), and the filter's share of the tasks.
  */
-async function planned(scope: HistoryScope, filter: TaskFilter): Promise<{ plan: FilterPlan; total: HistoryTotal; selective: boolean }> {
+async function planned(scope: HistoryScope, filter: TaskFilter, limit: number): Promise<{ plan: FilterPlan; total: HistoryTotal; all: number; selective: boolean }> {
   let trigrams = true;
   let textUpto = 0;
   const fts = scope.reader.dialect === 'sqlite' ? trigramQuery(filter.search) : null;
@@ -101,15 +107,38 @@ async function planned(scope: HistoryScope, filter: TaskFilter): Promise<{ plan:
     const rows = await scope.reader.all<{ seq: number }>(listed.compile(scope.db));
     skewed = rows.length > SKEWED_LISTED ? null : rows.map((r) => Number(r.seq));
   }
-  const total = await historyTotal(scope, filter, { trigrams, keyIndexes: true, textUpto, skewed });
+  const total = await historyTotal(scope, filter, { trigrams, keyIndexes: true, rangeIndexes: true, textUpto, skewed });
   const all = isEmptyFilter(filter) ? total : await historyTotal(scope, taskFilter({}));
-  const selective = total.exact && total.total < all.total * SELECTIVE_SHARE;
-  return { plan: { trigrams, keyIndexes: selective, textUpto, skewed }, total, selective };
+  // Reading the filter's rows and sorting them costs about their number; walking the sort's index about
+  // the page's rows over the filter's share of the tasks. The cheaper wins: at 10 000 000 tasks a filter
+  // holding 5 % of them (500 000 rows to sort) is found in a walk of 1 000.
+  const selective = total.exact && total.total * total.total < (limit + 1) * all.total;
+  return { plan: { trigrams, keyIndexes: selective, rangeIndexes: true, textUpto, skewed }, total, all: all.total, selective };
 }
 
 async function rows(scope: HistoryScope, query: { compile(): Parameters<SqlReader['all']>[0] }): Promise<TaskRecord[]> {
   const found = await scope.reader.all<TaskRowObject>(query.compile());
   return found.map(taskFromRow);
+}
+
+/** Rows past `position` in the keyset order (value, seq), `beyond` one of < > <= >=. */
+function keysetBeyond(column: SortColumn, sortBy: Expression<number>, beyond: '<' | '>' | '<=' | '>=', position: Position) {
+  return (eb: ExpressionBuilder<HistoryTables, 'tasks'>) =>
+    column === 'seq' ? eb('seq', beyond, position.seq) : eb(eb.tuple(sortBy, eb.ref('seq')), beyond, eb.tuple(position.value as number, position.seq));
+}
+
+/**
+ * The row `window` rows down the sort's index from the cursor (rows with a sort value only), read from
+ * the index alone; null when fewer rows are left.
+ */
+async function walkBound(scope: HistoryScope, column: SortColumn, order: 'asc' | 'desc', after: Position | null, window: number): Promise<Position | null> {
+  let select = scope.db.selectFrom('tasks').select((eb) => [eb.ref(column).as('v'), eb.ref('seq').as('s')]);
+  if (scope.cluster !== null) select = select.where('cluster', '=', scope.cluster);
+  if (column !== 'seq') select = select.where(column, 'is not', null);
+  if (after !== null) select = select.where(keysetBeyond(column, sql.ref<number>(column), order === 'asc' ? '>' : '<', after));
+  if (column !== 'seq') select = select.orderBy(column, order);
+  const [row] = await scope.reader.all<{ v: number | string; s: number | string }>(select.orderBy('seq', order).limit(1).offset(window - 1).compile());
+  return row === undefined ? null : { value: Number(row.v), seq: Number(row.s) };
 }
 
 async function cursorPage(scope: HistoryScope, epoch: string, query: TaskQuery, cursorText: string | null, limit: number): Promise<TaskPageResult> {
@@ -120,22 +149,38 @@ async function cursorPage(scope: HistoryScope, epoch: string, query: TaskQuery, 
   if (after !== null && 'refused' in after) return { ok: false, reason: after.refused };
   const column = CURSOR_COLUMN[key];
   const beyond = order === 'asc' ? '>' : '<';
-  const { plan, total, selective } = await planned(scope, query.filter);
-  // A selective filter's few rows are read by its own index and sorted; `+ 0` keeps the planner off the
-  // sort's index, whose walk would pass over nearly every task to find them.
-  // Every term on the sort's column reads it so: a bare `column IS NOT NULL` took SQLite's planner back to
-  // the sort's index (1 task in 100 lost, sorted by runtime: 300 ms instead of 3).
-  const sortBy = selective && column !== 'seq' ? sql<number>`${sql.ref(column)} + 0` : sql.ref(column);
+  const { plan, total, all, selective } = await planned(scope, query.filter, limit);
   const found: TaskRecord[] = [];
   if (after === null || after.value !== null) {
-    let valued = baseQuery(scope, query.filter, plan).selectAll();
-    if (column !== 'seq') valued = valued.where(sortBy, 'is not', null);
-    if (after !== null) {
-      const value = after.value as number;
-      valued = column === 'seq' ? valued.where('seq', beyond, after.seq) : valued.where((eb) => eb(eb.tuple(sortBy, eb.ref('seq')), beyond, eb.tuple(value, after.seq)));
+    // The rows with a sort value, up to `bound` when given. Read by the filter's own index and sorted, or
+    // by a walk of the sort's index (a selective filter's rows kept off it by `+ 0`: every term on the
+    // sort's column reads it so, as a bare `column IS NOT NULL` took SQLite's planner back to the index).
+    const valued = (readBy: 'filter' | 'sort', bound: Position | null): Promise<TaskRecord[]> => {
+      const sortBy = readBy === 'filter' && column !== 'seq' ? sql<number>`${sql.ref(column)} + 0` : sql.ref<number>(column);
+      let select = baseQuery(scope, query.filter, { ...plan, keyIndexes: readBy === 'filter', rangeIndexes: readBy === 'filter' });
+      if (column !== 'seq') select = select.where(sortBy, 'is not', null);
+      if (after !== null) select = select.where(keysetBeyond(column, sortBy, beyond, { value: after.value as number, seq: after.seq }));
+      if (bound !== null) select = select.where(keysetBeyond(column, sortBy, order === 'asc' ? '<=' : '>=', bound));
+      if (column !== 'seq') select = select.orderBy(sortBy, order);
+      select = select.orderBy('seq', order).limit(limit + 1);
+      if (readBy === 'sort') return rows(scope, select.selectAll());
+      // The filter's rows are sorted by their arrival numbers and sort values only, then the page's rows
+      // read: a sort of whole rows spilled hundreds of thousands of them (a day's range: 740 ms, now 50).
+      let page = scope.db.selectFrom('tasks').selectAll().where('seq', 'in', select.select('seq'));
+      if (scope.cluster !== null) page = page.where('cluster', '=', scope.cluster);
+      if (column !== 'seq') page = page.orderBy(column, order);
+      return rows(scope, page.orderBy('seq', order));
+    };
+    if (selective || isEmptyFilter(query.filter)) found.push(...(await valued(selective ? 'filter' : 'sort', null)));
+    else {
+      // A walk bounded to a window of the sort's index: it holds the page when the filter's tasks are
+      // spread through the sort as its share says; when they are not (lost tasks have no runtime to sort
+      // by), the filter's rows are read and sorted instead of walking the whole index.
+      const window = Math.min(MAX_WALK, Math.ceil((WALK_SLACK * (limit + 1) * all) / Math.max(1, total.total)));
+      const bound = await walkBound(scope, column, order, after, window);
+      const walked = await valued('sort', bound);
+      found.push(...(walked.length > limit || bound === null ? walked : await valued('filter', null)));
     }
-    if (column !== 'seq') valued = valued.orderBy(sortBy, order);
-    found.push(...(await rows(scope, valued.orderBy('seq', order).limit(limit + 1))));
   }
   if (column !== 'seq' && found.length <= limit) {
     let unvalued = baseQuery(scope, query.filter, plan).selectAll().where(column, 'is', null);
@@ -150,7 +195,7 @@ async function cursorPage(scope: HistoryScope, epoch: string, query: TaskQuery, 
 
 async function offsetPage(scope: HistoryScope, query: TaskQuery, offset: number, limit: number | null, cap: number): Promise<TaskPageResult> {
   const { key, order } = query.sort;
-  const { plan, total } = await planned(scope, query.filter);
+  const { plan, total } = await planned(scope, query.filter, limit ?? cap);
   let select = baseQuery(scope, query.filter, plan).selectAll();
   if (key === 'arrival') select = select.orderBy('seq', order);
   else {

@@ -8,6 +8,7 @@
  * Requests come as messages and each gets one answer; a failure answers with SQLite's code (SQLITE_FULL,
  * SQLITE_BUSY, ...) and never ends the thread, so the next batch can try again.
  */
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, TEXT_COLUMNS, TEXT_UPTO_KEY } from './sqlite-schema';
@@ -21,6 +22,23 @@ import { KEPT_WHEN_RETURNING, TASK_COLUMNS } from './task-row';
 const { role } = workerData as { readonly role: 'writer' | 'reader' };
 const port = parentPort;
 if (port === null) throw new Error('sqlite-thread runs as a worker thread');
+
+/**
+ * The writer yields the CPU to ingest. History is written behind: a burst it cannot keep up with piles up
+ * (within durable-task-store.ts's bounds) and is written once the burst has passed, whereas Redis drops an
+ * event subscriber that falls behind. In the ingest benchmark at 125 000 batched events/s this (with those
+ * bounds raised) took the events lost from 19 % to none. Linux gives each thread its own nice value
+ * (elsewhere it would be the whole process's, so it is left alone there).
+ */
+const WRITER_NICER = 10;
+if (role === 'writer' && process.platform === 'linux') {
+  try {
+    // Relative to the thread that started it: under `nice`, history still yields and never overtakes.
+    setPriority(Math.min(19, getPriority() + WRITER_NICER));
+  } catch {
+    // Not permitted here: the writer runs at the process's priority.
+  }
+}
 
 type Statements = Record<'task' | 'event' | 'worker' | 'run' | 'minute' | 'hour' | 'period' | 'queue' | 'pruneMinutes' | 'pruneHours' | 'pruneQueues', Database.Statement>;
 
@@ -119,7 +137,9 @@ function open(conn: number, file: string, textSettleMs = TEXT_SETTLE_MS): { sche
   const opened = new Database(file, { readonly: role === 'reader', fileMustExist: role === 'reader', timeout: 2000 });
   connections.set(conn, { db: opened, statements: null, text: null, written: [], indexing: false, closed: false, textSettleMs });
   if (role === 'reader') {
-    opened.pragma('cache_size = -65536');
+    // 16 MB: the pages a read needs past the indexes' upper levels are in the OS's cache anyway, and a
+    // larger cache held 50 MB more of the process's memory at 10 000 000 tasks for no measurable gain.
+    opened.pragma('cache_size = -16384');
     registerSearch(opened);
     return { schemaVersion: Number(opened.pragma('user_version', { simple: true })), created: false };
   }

@@ -25,7 +25,7 @@ export const SEARCH_ARGUMENTS = ['uuid', 'name', 'state', 'worker', 'args', 'kwa
 /** Shorter needles have no trigram: only the exact match can look for them. */
 const MIN_TRIGRAM = 3;
 
-/** The task's own time in the range (exact); on SQLite also an index-shaped form of it (sqlite-schema.ts, tasks_skewed). */
+/** The task's own time in the range, read as the sort time where the two are known to be equal (tasks_skewed in both schemas). */
 function inRange(eb: Eb, dialect: Dialect, column: 'received' | 'started', range: TimeRange, plan: FilterPlan): Condition[] {
   const skewed = plan.skewed;
   const within = (on: 'received' | 'started' | 'o_received' | 'o_started'): Condition[] => {
@@ -35,10 +35,11 @@ function inRange(eb: Eb, dialect: Dialect, column: 'received' | 'started', range
     if (range.to !== null) terms.push(eb(ref, range.toIncluded ? '<=' : '<', range.to));
     return terms;
   };
-  if (dialect !== 'sqlite' || skewed === null) return within(column);
+  if (skewed === null) return within(column);
   // The sort time equals the task's own time except for a suspect clock's, listed by the page beforehand
-  // (sqlite-schema.ts, tasks_skewed): the range is the sort time's, and the own time's for those few. So
-  // the other tasks are matched from the sort time's index alone (a day's range counted in 5 ms, not 31).
+  // (tasks_skewed): the range is the sort time's, and the own time's for those few. So the other tasks are
+  // matched from the sort time's index alone, which holds the arrival number too (a day's range counted
+  // in 5 ms, not 31, at 10 000 000 tasks in SQLite).
   const sortTime = within(column === 'received' ? 'o_received' : 'o_started');
   if (skewed.length === 0) return sortTime;
   return [eb.or([eb.and(sortTime), eb('seq', 'in', skewed)]), eb.or([eb('seq', 'not in', skewed), eb.and(within(column))])];

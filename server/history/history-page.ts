@@ -102,8 +102,12 @@ async function planned(scope: HistoryScope, filter: TaskFilter, limit: number): 
     textUpto = Number(mark?.value ?? 0);
   }
   let skewed: number[] | null = null;
-  if (scope.reader.dialect === 'sqlite' && (filter.received !== null || filter.started !== null)) {
-    const listed = sql<{ seq: number }>`SELECT seq FROM tasks WHERE received IS NOT o_received OR started IS NOT o_started LIMIT ${SKEWED_LISTED + 1}`;
+  if (filter.received !== null || filter.started !== null) {
+    // Each dialect's words for the predicate of its tasks_skewed index, so that the index answers.
+    const listed =
+      scope.reader.dialect === 'sqlite'
+        ? sql<{ seq: number }>`SELECT seq FROM tasks WHERE received IS NOT o_received OR started IS NOT o_started LIMIT ${SKEWED_LISTED + 1}`
+        : sql<{ seq: number }>`SELECT seq FROM tasks WHERE cluster = ${scope.cluster} AND (received IS DISTINCT FROM o_received OR started IS DISTINCT FROM o_started) LIMIT ${SKEWED_LISTED + 1}`;
     const rows = await scope.reader.all<{ seq: number }>(listed.compile(scope.db));
     skewed = rows.length > SKEWED_LISTED ? null : rows.map((r) => Number(r.seq));
   }
@@ -152,12 +156,11 @@ async function cursorPage(scope: HistoryScope, epoch: string, query: TaskQuery, 
   const { plan, total, all, selective } = await planned(scope, query.filter, limit);
   const found: TaskRecord[] = [];
   if (after === null || after.value !== null) {
-    // The rows with a sort value, up to `bound` when given. Read by the filter's own index and sorted, or
-    // by a walk of the sort's index (a selective filter's rows kept off it by `+ 0`: every term on the
-    // sort's column reads it so, as a bare `column IS NOT NULL` took SQLite's planner back to the index).
+    // The rows with a sort value, up to `bound` when given: read by a walk of the sort's index, or by the
+    // filter's own index and sorted. Then every term on the sort's column reads it as `+ 0`, which keeps
+    // the planners off the sort's index: a bare `column IS NOT NULL` took SQLite's back to it, and
+    // PostgreSQL walked the arrival order for a day's range (its rows lie in that order) past 3 000 000 rows.
     const valued = (readBy: 'filter' | 'sort', bound: Position | null): Promise<TaskRecord[]> => {
-      // `+ 0` keeps a planner off the sort's index when the filter's own is to be read (PostgreSQL walked
-      // the arrival order for a day's range, its rows being in arrival order, and passed 3 000 000 rows).
       const sortBy = readBy === 'filter' ? sql<number>`${sql.ref(column)} + 0` : sql.ref<number>(column);
       let select = baseQuery(scope, query.filter, { ...plan, keyIndexes: readBy === 'filter', rangeIndexes: readBy === 'filter' });
       if (column !== 'seq') select = select.where(sortBy, 'is not', null);

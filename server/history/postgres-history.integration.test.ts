@@ -89,6 +89,7 @@ describe('migrations', () => {
     expect(await query(url, 'SELECT hostname FROM workers')).toEqual([{ hostname: 'celery@kept' }]);
     expect(await query(url, "SELECT n::int FROM task_counts WHERE field = 'total'")).toEqual([{ n: 1 }]);
     expect(await query(url, 'SELECT count(*)::int AS n FROM rollup_minutes')).toEqual([{ n: 0 }]);
+    expect(await query(url, "SELECT indexname FROM pg_indexes WHERE indexname = 'tasks_skewed'")).toEqual([{ indexname: 'tasks_skewed' }]);
   });
 
   it('let several Pollens start at once on one fresh database', async () => {
@@ -225,6 +226,31 @@ describe('counts and clusters', () => {
       expect(searched.ok && searched.total).toBe(2);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("filters a time range on the task's own time, a suspect clock's task included, read from the sort time's index", async () => {
+    const url = await freshDatabase();
+    const ranged = await PostgresHistory.open(url, 'c');
+    try {
+      const plain = Array.from({ length: 50 }, (_, i) => task(i + 1, `r${i + 1}`, { received: 1_700_000_000 + i }));
+      // Its clock says the year 3000: it sorts by when it was heard (capped), but was received "then".
+      const suspect = task(51, 'suspect', { received: 32_503_680_000 });
+      suspect.clockSkew = 30_000_000_000;
+      suspect.lastReceivedAt = 1_700_000_010.5;
+      await ranged.write(batchOf([...plain, suspect]));
+      const scope: HistoryScope = { db, reader: ranged, cluster: ranged.cluster };
+      const ids = async (from: number, to: number) => {
+        const page = await historyPage(scope, 'e', { filter: taskFilter({ received: { from, to, toIncluded: false } }), sort: { key: 'arrival', order: 'asc' }, page: { kind: 'cursor', cursor: null, limit: 100 } }, 100);
+        return page.ok ? page.tasks.map((t) => t.uuid) : [];
+      };
+      expect(await ids(1_700_000_010, 1_700_000_013)).toEqual(['r11', 'r12', 'r13']);
+      expect(await ids(32_503_679_000, 32_503_681_000)).toEqual(['suspect']);
+      // Without suspect tasks the range is the sort time's alone: the plan reads its index, arrival number included.
+      await ranged.run(db.deleteFrom('tasks').where('uuid', '=', 'suspect').compile());
+      expect(await ids(1_700_000_010, 1_700_000_013)).toEqual(['r11', 'r12', 'r13']);
+    } finally {
+      await ranged.close();
     }
   });
 });

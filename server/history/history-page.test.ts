@@ -13,7 +13,7 @@ import { orderValue } from '../state/order-value';
 import type { TaskRecord } from '../state/task-record';
 import { historyPage, type HistoryScope, SEARCH_COUNT_CAP } from './history-page';
 import { compilingDb } from './history-sql';
-import { batchOf, task } from './history-test-tasks';
+import { batchOf, rangeTasks, task } from './history-test-tasks';
 import { SqliteHistory } from './sqlite-history';
 
 const dir = mkdtempSync(join(tmpdir(), 'pollen-history-page-'));
@@ -86,12 +86,7 @@ describe('time ranges over history', () => {
     const ranged = await SqliteHistory.open(join(dir, 'ranged.db'));
     const at = { db: compilingDb('sqlite'), reader: ranged, cluster: null };
     try {
-      const plain = Array.from({ length: 50 }, (_, i) => task(i + 1, `r${i + 1}`, { received: 1_700_000_000 + i }));
-      // Its clock says the year 3000: it sorts by when it was heard (capped), but was received "then".
-      const suspect = task(51, 'suspect', { received: 32_503_680_000 });
-      suspect.clockSkew = 30_000_000_000;
-      suspect.lastReceivedAt = 1_700_000_010.5;
-      await ranged.write(batchOf([...plain, suspect]));
+      await ranged.write(batchOf(rangeTasks()));
       const ids = async (from: number, to: number) => {
         const page = await historyPage(at, 'e', { filter: taskFilter({ received: { from, to, toIncluded: false } }), sort: { key: 'arrival', order: 'asc' }, page: { kind: 'cursor', cursor: null, limit: 100 } }, 100);
         return page.ok ? page.tasks.map((t) => t.uuid) : [];

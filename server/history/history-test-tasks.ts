@@ -36,6 +36,19 @@ export function task(seq: number, uuid: string, fields: TaskFields = {}): TaskRe
   return record;
 }
 
+/**
+ * Tasks r1…r50 received a second apart from 1 700 000 000, and one whose clock says the year 3000: it
+ * sorts by when it was heard (capped, 1 700 000 010.5) but was received "then". Time ranges must match it
+ * on its own time.
+ */
+export function rangeTasks(): TaskRecord[] {
+  const plain = Array.from({ length: 50 }, (_, i) => task(i + 1, `r${i + 1}`, { received: 1_700_000_000 + i }));
+  const suspect = task(51, 'suspect', { received: 32_503_680_000 });
+  suspect.clockSkew = 30_000_000_000;
+  suspect.lastReceivedAt = 1_700_000_010.5;
+  return [...plain, suspect];
+}
+
 export function batchOf(tasks: readonly TaskRecord[], events: EventRow[] = []): WriteBatch {
   return { ...emptyBatch(), tasks: tasks.map(taskRow), events };
 }

@@ -15,7 +15,7 @@ import { historyPage, type HistoryScope } from './history-page';
 import { compilingDb } from './history-sql';
 import { PostgresHistory } from './postgres-history';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from './postgres-schema';
-import { batchOf, task } from './history-test-tasks';
+import { batchOf, rangeTasks, task } from './history-test-tasks';
 import { taskFromRow, type TaskRowObject } from './task-row';
 import { emptyBatch } from './write-batch';
 
@@ -233,12 +233,7 @@ describe('counts and clusters', () => {
     const url = await freshDatabase();
     const ranged = await PostgresHistory.open(url, 'c');
     try {
-      const plain = Array.from({ length: 50 }, (_, i) => task(i + 1, `r${i + 1}`, { received: 1_700_000_000 + i }));
-      // Its clock says the year 3000: it sorts by when it was heard (capped), but was received "then".
-      const suspect = task(51, 'suspect', { received: 32_503_680_000 });
-      suspect.clockSkew = 30_000_000_000;
-      suspect.lastReceivedAt = 1_700_000_010.5;
-      await ranged.write(batchOf([...plain, suspect]));
+      await ranged.write(batchOf(rangeTasks()));
       const scope: HistoryScope = { db, reader: ranged, cluster: ranged.cluster };
       const ids = async (from: number, to: number) => {
         const page = await historyPage(scope, 'e', { filter: taskFilter({ received: { from, to, toIncluded: false } }), sort: { key: 'arrival', order: 'asc' }, page: { kind: 'cursor', cursor: null, limit: 100 } }, 100);

@@ -90,8 +90,9 @@ export class DurableTaskStore implements TaskStore {
     for (const row of restored.workers) memory.restoreWorker(row.hostname, (worker) => restoreWorker(worker, row));
     const writes = new WriteBehind(history, (restored.lastRun?.id ?? 0) + 1, {
       intervalMs: Math.min(options.writeIntervalMs ?? 250, 250),
-      // A burst of 10 s at 125 000 events/s is held whole while the writer, which yields to ingest, waits
-      // for the CPU (sqlite-thread.ts); past these history is lagging and drops rows, and memory stays bounded.
+      // A burst of 10 s at 125 000 events/s (about 417 000 tasks) fits, with what the writer, which yields to
+      // ingest (sqlite-thread.ts), writes meanwhile; past these history is lagging and drops rows, and memory
+      // stays bounded.
       maxPendingEvents: options.maxPendingEvents ?? 2_000_000,
       maxPendingTasks: Math.max(options.maxTasks * 4, 10_000),
       now,

@@ -15,7 +15,7 @@ import { emptyBatch } from '@/server/history/write-batch';
 import { randomUUID } from 'node:crypto';
 import { decodeEventBody, type JsonObject, type TaskEvent } from '@/lib/celery';
 import type { HistoryBackend } from '@/server/history/history-backend';
-import { type EventRow, eventRow } from '@/server/history/event-row';
+import { type EventRow, eventColumnsOf, eventRow } from '@/server/history/event-row';
 import { type TaskRow, taskRow } from '@/server/history/task-row';
 import type { WriteBatch } from '@/server/history/write-batch';
 import { logNormal, seeded } from '@/server/metrics/test-random';
@@ -131,14 +131,16 @@ export async function bulkFill(history: HistoryBackend, factory: TaskFactory, to
   let writing: Promise<void> = Promise.resolve();
   for (let k = 0; k < total; ) {
     const made = performance.now();
-    const batch: WriteBatch = emptyBatch();
+    const tasks: TaskRow[] = [];
+    const events: EventRow[] = [];
     const first = k;
     const end = Math.min(total, k + batchTasks);
     for (; k < end; k++) {
       const task = factory.make(k, false);
-      for (const row of task.rows) batch.tasks.push(row);
-      for (const row of task.events) batch.events.push(row);
+      for (const row of task.rows) tasks.push(row);
+      for (const row of task.events) events.push(row);
     }
+    const batch: WriteBatch = { ...emptyBatch(), tasks, events: eventColumnsOf(events) };
     makingMs += performance.now() - made;
     await writing;
     // The rows counted so far are the batches before this one, all written now.
@@ -147,7 +149,7 @@ export async function bulkFill(history: HistoryBackend, factory: TaskFactory, to
       console.log(`  ${first.toLocaleString('en-US')} tasks written in ${s.toFixed(0)} s (${Math.round((taskRows + eventRows) / s).toLocaleString('en-US')} rows/s so far)`);
     }
     taskRows += batch.tasks.length;
-    eventRows += batch.events.length;
+    eventRows += batch.events.n;
     writing = history.write(batch);
   }
   await writing;
@@ -171,22 +173,24 @@ export async function sustainedWrites(history: HistoryBackend, factory: TaskFact
   let lateMs = 0;
   while (performance.now() - started < seconds * 1000) {
     const due = performance.now() + intervalMs;
-    const batch: WriteBatch = emptyBatch();
+    const tasks: TaskRow[] = [];
+    const events: EventRow[] = [];
     for (let i = 0; i < perStage; i++) inFlight.push({ task: factory.make(k++, true), stage: 0 });
     // Each task's rows and events go a third at a time: new, then twice more as its later events come.
     for (const pending of inFlight) {
       const { task, stage } = pending;
       const rowAt = Math.max(0, Math.floor(((stage + 1) * task.rows.length) / 3) - 1);
-      batch.tasks.push(task.rows[rowAt] as TaskRow);
-      for (const row of task.events.slice(Math.floor((stage * task.events.length) / 3), Math.floor(((stage + 1) * task.events.length) / 3))) batch.events.push(row);
+      tasks.push(task.rows[rowAt] as TaskRow);
+      for (const row of task.events.slice(Math.floor((stage * task.events.length) / 3), Math.floor(((stage + 1) * task.events.length) / 3))) events.push(row);
       pending.stage = stage + 1;
     }
     inFlight = inFlight.filter((pending) => pending.stage < 3);
+    const batch: WriteBatch = { ...emptyBatch(), tasks, events: eventColumnsOf(events) };
     const writeStarted = performance.now();
     await history.write(batch);
     const took = performance.now() - writeStarted;
     times.push(took);
-    rows += batch.tasks.length + batch.events.length;
+    rows += batch.tasks.length + batch.events.n;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     else lateMs -= wait;

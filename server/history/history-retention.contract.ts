@@ -5,7 +5,7 @@
  */
 import { CompiledQuery } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import type { EventRow } from './event-row';
+import { type EventRow, eventColumnsOf } from './event-row';
 import type { HistoryBackend } from './history-backend';
 import { HistoryRetention, type RetentionOptions } from './history-retention';
 import type { Compiled } from './history-sql';
@@ -46,7 +46,7 @@ export async function writeTasks(target: HistoryBackend, specs: readonly Spec[])
       tasks.push(TASK_COLUMNS.map((c) => row[c] ?? null));
       for (const [i, type] of ['task-received', 'task-started', 'task-succeeded'].entries()) events.push([seq, seq * 10 + i, type, spec.at - 2 + i, 'celery@w1', spec.at - 2 + i, null]);
     }
-    await target.write({ ...emptyBatch(), tasks, events });
+    await target.write({ ...emptyBatch(), tasks, events: eventColumnsOf(events) });
   }
   return ids;
 }
@@ -118,9 +118,9 @@ export function describeRetention(name: string, history: OpenHistory): void {
       const target = await history();
       const clock = { now: NOW };
       await writeTasks(target, [{ uuid: 'old-success', state: 'SUCCESS', at: NOW - 400 * DAY }]);
-      await target.write({ ...emptyBatch(), tasks: [], events: [], workers: [['celery@gone', NOW - 40 * DAY, '{}'], ['celery@here', NOW - DAY, '{}']], run: [1, NOW - 50 * DAY, NOW - 45 * DAY, 1, 'h'] });
-      await target.write({ ...emptyBatch(), tasks: [], events: [], workers: [], run: [2, NOW - 44 * DAY, NOW - 41 * DAY, 1, 'h'] });
-      await target.write({ ...emptyBatch(), tasks: [], events: [], workers: [], run: [3, NOW - 2 * DAY, NOW - DAY, 1, 'h'] });
+      await target.write({ ...emptyBatch(), tasks: [], workers: [['celery@gone', NOW - 40 * DAY, '{}'], ['celery@here', NOW - DAY, '{}']], run: [1, NOW - 50 * DAY, NOW - 45 * DAY, 1, 'h'] });
+      await target.write({ ...emptyBatch(), tasks: [], workers: [], run: [2, NOW - 44 * DAY, NOW - 41 * DAY, 1, 'h'] });
+      await target.write({ ...emptyBatch(), tasks: [], workers: [], run: [3, NOW - 2 * DAY, NOW - DAY, 1, 'h'] });
       await retention(target, { success: 0 }, clock).pass();
       expect(await uuids(target)).toEqual(new Set(['old-success']));
       expect(await rows(target, 'SELECT id FROM runs')).toHaveLength(3);

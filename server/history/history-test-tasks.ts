@@ -1,6 +1,6 @@
 /** Tasks and batches for the history tests (SQLite and PostgreSQL). */
 import { TaskRecord } from '../state/task-record';
-import type { EventRow } from './event-row';
+import { type EventRow, eventColumnsOf } from './event-row';
 import { taskRow } from './task-row';
 import { emptyBatch, type WriteBatch } from './write-batch';
 
@@ -50,7 +50,7 @@ export function rangeTasks(): TaskRecord[] {
 }
 
 export function batchOf(tasks: readonly TaskRecord[], events: EventRow[] = []): WriteBatch {
-  return { ...emptyBatch(), tasks: tasks.map(taskRow), events };
+  return { ...emptyBatch(), tasks: tasks.map(taskRow), events: eventColumnsOf(events) };
 }
 
 /** Tasks that the search cases tell apart: non-ASCII text, odd characters, cut reprs, missing fields. */

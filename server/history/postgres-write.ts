@@ -10,7 +10,7 @@
  * as SQLite's row-by-row writer would.
  */
 import type pg from 'pg';
-import { EVENT_COLUMNS } from './event-row';
+import { EVENT_COLUMNS, eventRowsOf } from './event-row';
 import { KEPT_WHEN_RETURNING, TASK_COLUMNS } from './task-row';
 import type { WriteBatch } from './write-batch';
 
@@ -108,7 +108,7 @@ export async function writeBatch(client: pg.ClientBase, cluster: string, batch: 
         }
       }
     }
-    const events = batch.events.map((row) => {
+    const events = eventRowsOf(batch.events).map((row) => {
       const seq = moved.get(row[0] as number);
       return seq === undefined ? row : [seq, ...row.slice(1)];
     });

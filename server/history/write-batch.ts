@@ -1,5 +1,5 @@
 /** What one flush of the write-behind (write-behind.ts) hands to history, written in one transaction. */
-import type { EventRow } from './event-row';
+import { type EventColumns, emptyEventColumns } from './event-row';
 import type { TaskRow } from './task-row';
 
 /** [hostname, last_seen, doc] */
@@ -23,7 +23,7 @@ export type PruneRow = [number, number, number];
 export interface WriteBatch {
   readonly tasks: TaskRow[];
   /** Each names its task by the record's arrival number (the row's, unless the task came back). */
-  readonly events: EventRow[];
+  readonly events: EventColumns;
   readonly workers: WorkerRow[];
   readonly run: RunRow | null;
   readonly rollupMinutes: RollupRow[];
@@ -35,5 +35,5 @@ export interface WriteBatch {
 
 /** A batch with nothing in it, to fill: new arrays each time (a shared empty batch would collect every caller's rows). */
 export function emptyBatch(): WriteBatch {
-  return { tasks: [], events: [], workers: [], run: null, rollupMinutes: [], rollupHours: [], workerPeriods: [], queueLengths: [], prune: null };
+  return { tasks: [], events: emptyEventColumns(), workers: [], run: null, rollupMinutes: [], rollupHours: [], workerPeriods: [], queueLengths: [], prune: null };
 }

@@ -1,7 +1,7 @@
 /**
  * Writes the live model's changes to history behind it, never in its way. Ingest only notes what
- * changed (a task, an event, a worker: a Set add and three array pushes); every `intervalMs` the notes
- * become one batch of rows, written in one transaction off the event loop. Several events of one task
+ * changed (a task or a worker: a Set add; an event: its row's columns, event-row.ts); every `intervalMs`
+ * the notes become one batch of rows, written in one transaction off the event loop. Several events of one task
  * between flushes are one row write; every event is one small row of the task's timeline.
  *
  * When history is slow the notes pile up, and are written in slices of at most MAX_FLUSH_TASKS tasks and
@@ -15,7 +15,7 @@ import type { CeleryEvent } from '@/lib/celery';
 import type { Logger } from '@/lib/runtime/logger';
 import type { TaskRecord } from '../state/task-record';
 import type { WorkerRecord } from '../state/worker-record';
-import { type EventRow, eventRow } from './event-row';
+import { type EventColumns, EventColumnsBuilder, emptyEventColumns } from './event-row';
 import type { HistoryBackend } from './history-backend';
 import { taskRow } from './task-row';
 import { workerRow } from './worker-row';
@@ -88,17 +88,24 @@ class PendingMetricRows {
   }
 }
 
+/** Events noted and not yet written, up to a slice's worth, each with the task whose row goes with it. */
+interface NotedEvents {
+  readonly rows: EventColumnsBuilder | EventColumns;
+  readonly tasks: TaskRecord[];
+}
+
 /** Event ids are this run's number times 2^32 plus a counter: unique across runs without reading a maximum. */
 const EVENT_ID_RUN = 2 ** 32;
 const BACKOFF_MAX_MS = 10_000;
 
 export class WriteBehind {
   private tasks = new Set<TaskRecord>();
-  private eventsOf: CeleryEvent[] = [];
-  private eventTasks: TaskRecord[] = [];
-  private eventTimes: (number | null)[] = [];
-  /** Event rows built for a write that failed, written first next time. */
-  private unwritten: EventRow[] = [];
+  /**
+   * Events in slices of at most MAX_FLUSH_EVENTS, oldest first: a slice is written whole, so a backlog
+   * costs each flush one slice, not a copy of what is left. A failed write's slice goes back in front.
+   */
+  private readonly noted: NotedEvents[] = [];
+  private pendingEvents = 0;
   private workers = new Set<WorkerRecord>();
   private metricRows = new PendingMetricRows();
   /** Workers online as last written: hostname → online_from (Unix seconds) of the period not yet closed. */
@@ -137,14 +144,19 @@ export class WriteBehind {
   taskEvent(task: TaskRecord, event: CeleryEvent | null, receivedAt: number | null): void {
     this.taskChanged(task);
     if (event === null) return;
-    if (this.eventsOf.length + this.unwritten.length >= this.options.maxPendingEvents) {
+    if (this.pendingEvents >= this.options.maxPendingEvents) {
       this.dropped.events++;
       this.lagging = true;
       return;
     }
-    this.eventsOf.push(event);
-    this.eventTasks.push(task);
-    this.eventTimes.push(receivedAt);
+    let last = this.noted[this.noted.length - 1];
+    if (last === undefined || !(last.rows instanceof EventColumnsBuilder) || last.rows.full) {
+      last = { rows: new EventColumnsBuilder(MAX_FLUSH_EVENTS), tasks: [] };
+      this.noted.push(last);
+    }
+    (last.rows as EventColumnsBuilder).add(event, Math.abs(task.seq), this.nextEventId++, receivedAt);
+    last.tasks.push(task);
+    this.pendingEvents++;
   }
 
   /** A task changed without an event of its own (marked lost with its worker). */
@@ -196,7 +208,7 @@ export class WriteBehind {
 
   /** Tasks or events noted and not yet written (a slice's worth or more). */
   private get backlog(): boolean {
-    return this.tasks.size > 0 || this.eventsOf.length > 0 || this.unwritten.length > 0;
+    return this.tasks.size > 0 || this.pendingEvents > 0;
   }
 
   /** Writes what is noted now; resolves when written (or when the write failed: see status). */
@@ -216,19 +228,12 @@ export class WriteBehind {
   }
 
   private async write(): Promise<void> {
-    // The oldest notes first: event rows left by a failed write, then events in order (each with its
-    // task, whose row must be written with them), then other tasks, up to the slice's bounds.
-    const events = this.unwritten.splice(0, MAX_FLUSH_EVENTS);
+    // The oldest notes first: the oldest slice of events (a failed write's, or the first noted), each
+    // with its task, whose row must be written with them; then other tasks, up to the slice's bounds.
+    const slice = this.noted.shift();
+    const events = slice === undefined ? null : slice.rows instanceof EventColumnsBuilder ? slice.rows.columns() : slice.rows;
     const tasks = new Set<TaskRecord>();
-    const taking = Math.min(MAX_FLUSH_EVENTS - events.length, this.eventsOf.length);
-    for (let i = 0; i < taking; i++) {
-      const task = this.eventTasks[i] as TaskRecord;
-      events.push(eventRow(this.eventsOf[i] as CeleryEvent, Math.abs(task.seq), this.nextEventId++, this.eventTimes[i] ?? null));
-      if (this.tasks.delete(task)) tasks.add(task);
-    }
-    this.eventsOf = taking === this.eventsOf.length ? [] : this.eventsOf.slice(taking);
-    this.eventTasks = taking === this.eventTasks.length ? [] : this.eventTasks.slice(taking);
-    this.eventTimes = taking === this.eventTimes.length ? [] : this.eventTimes.slice(taking);
+    for (const task of slice?.tasks ?? []) if (this.tasks.delete(task)) tasks.add(task);
     for (const task of this.tasks) {
       if (tasks.size >= MAX_FLUSH_TASKS) break;
       tasks.add(task);
@@ -243,7 +248,7 @@ export class WriteBehind {
     metric.periods.push(...this.workerPeriods(workers));
     const batch: WriteBatch = {
       tasks: [...tasks].map(taskRow),
-      events,
+      events: events ?? emptyEventColumns(),
       workers: [...workers].map(workerRow),
       run: [...this.run],
       rollupMinutes: [...metric.minutes.values()],
@@ -255,12 +260,13 @@ export class WriteBehind {
     try {
       await this.backend.write(batch);
       this.written.tasks += batch.tasks.length;
-      this.written.events += events.length;
+      this.written.events += events?.n ?? 0;
+      this.pendingEvents -= events?.n ?? 0;
       this.lastWriteAt = now;
       if (this.failures > 0) this.options.log.info({ where: this.backend.where, after: this.failures }, 'history is being written again');
       this.failures = 0;
       this.error = null;
-      if (this.eventsOf.length + this.tasks.size < this.options.maxPendingEvents / 2) this.lagging = false;
+      if (this.pendingEvents + this.tasks.size < this.options.maxPendingEvents / 2) this.lagging = false;
     } catch (err) {
       // Kept for the next write: the records (written as they are then) and the event rows built.
       for (const task of tasks) this.taskChanged(task);
@@ -269,9 +275,8 @@ export class WriteBehind {
       const later = this.metricRows;
       this.metricRows = metric;
       metric.add({ rollupMinutes: [...later.minutes.values()], rollupHours: [...later.hours.values()], queueLengths: [...later.queues.values()], workerPeriods: later.periods, ...(later.prune && { prune: later.prune }) });
-      const unwritten = [...events, ...this.unwritten];
-      this.unwritten = unwritten.length <= this.options.maxPendingEvents ? unwritten : unwritten.slice(unwritten.length - this.options.maxPendingEvents);
-      this.dropped.events += unwritten.length - this.unwritten.length;
+      // The slice's rows as built (their ids kept), first again; noting counted them, so the bound holds.
+      if (slice !== undefined && events !== null) this.noted.unshift({ rows: events, tasks: slice.tasks });
       this.failures++;
       this.retryAt = Date.now() + Math.min(BACKOFF_MAX_MS, this.options.intervalMs * 2 ** Math.min(this.failures, 6));
       const message = err instanceof Error ? err.message : String(err);
@@ -292,7 +297,7 @@ export class WriteBehind {
       since: this.stateSince,
       error: this.error,
       pendingTasks: this.tasks.size,
-      pendingEvents: this.eventsOf.length + this.unwritten.length,
+      pendingEvents: this.pendingEvents,
       droppedEvents: this.dropped.events,
       droppedTasks: this.dropped.tasks,
       writtenTasks: this.written.tasks,

@@ -16,6 +16,7 @@ import { parseTaskSearch } from '@/lib/search/search-parser';
 import { until } from '@/test/harness/until';
 import { workflowOf } from '../api/v1/workflow-graph';
 import { workflowSource } from '../api/v1/workflow-source';
+import { eventRowsOf } from '../history/event-row';
 import type { HistoryBackend } from '../history/history-backend';
 import { SqliteHistory } from '../history/sqlite-history';
 import type { WriteBatch } from '../history/write-batch';
@@ -164,7 +165,7 @@ describe('the write-behind falling behind', () => {
     const batches: { tasks: number[]; events: number[] }[] = [];
     let first = true;
     const recording = writingThrough(real, async (batch) => {
-      batches.push({ tasks: batch.tasks.map((row) => row[0] as number), events: batch.events.map((row) => row[0] as number) });
+      batches.push({ tasks: batch.tasks.map((row) => row[0] as number), events: eventRowsOf(batch.events).map((row) => row[0] as number) });
       // The first write is slow, so a backlog piles up behind it.
       if (first) await new Promise((r) => setTimeout(r, 300));
       first = false;

@@ -3,6 +3,8 @@
  * Flower has them) and trusted afterwards.
  */
 import { z } from 'zod';
+import { parseRedactOption } from '@/lib/redact/redact-option';
+import type { RedactionSpec } from '@/lib/redact/redactor';
 import { parseBackendUrl } from '@/lib/backend';
 import { type BrokerUrl, parseBrokerUrl } from '@/lib/broker';
 import { type BasicCredential, parseBasicAuth } from './auth/basic-auth';
@@ -58,6 +60,8 @@ export interface ServerConfig {
   readonly history: HistoryLocation;
   /** What history keeps and for how long (--retention-*, --max-history-tasks, --max-history-size). */
   readonly retention: RetentionPolicy;
+  /** What is masked in task data at ingest (--redact): the default keys and rules, and the operator's own. */
+  readonly redaction: RedactionSpec;
 }
 
 export const DEFAULT_MAX_TASKS = 100_000;
@@ -149,6 +153,14 @@ const schema = z.object({
   retentionOther: parsedWith(parseDuration, DEFAULT_RETENTION.other),
   maxHistoryTasks: count(0).default(DEFAULT_RETENTION.maxTasks),
   maxHistorySize: parsedWith(parseSize, DEFAULT_RETENTION.maxBytes),
+  redact: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const parsed = parseRedactOption(value ?? '');
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+      return parsed.ok ? parsed.spec : { keys: [], patterns: [] };
+    }),
 });
 
 export type ConfigInput = z.input<typeof schema>;
@@ -204,6 +216,7 @@ export function parseConfig(input: ConfigInput, env: Readonly<Record<string, str
       keyfile: data.keyfile,
       history: history.location,
       retention: { success: data.retentionSuccess, failure: data.retentionFailure, other: data.retentionOther, maxTasks: data.maxHistoryTasks, maxBytes: data.maxHistorySize },
+      redaction: data.redact,
     },
   };
 }

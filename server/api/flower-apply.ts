@@ -129,7 +129,7 @@ export const applyTask: Handler = async (request, context) => {
       const error = `task '${id}' did not finish within ${waitSeconds} s; follow it with GET /api/task/result/${id}`;
       return { status: 504, body: { error, 'task-id': id, state: stateOf(meta) } };
     }
-    return { status: 200, body: { 'task-id': id, ...resultFields(meta), state: stateOf(meta) } };
+    return { status: 200, body: { 'task-id': id, ...resultFields(meta, context.redactor), state: stateOf(meta) } };
   } catch (err) {
     return backendFailure(err);
   }

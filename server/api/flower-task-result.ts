@@ -6,6 +6,8 @@
  * Beyond Flower: a `timeout` that runs out answers the state at that moment (Flower's result.get raises
  * and the request fails with 500), and the state is read after the wait, not before it.
  */
+import type { Redactor } from '@/lib/redact/redactor';
+import { redactTaskMeta } from '@/lib/redact/task-redaction';
 import { z } from 'zod';
 import { exceptionRepr, MalformedResultError, type ResultBackend, ResultTimeoutError } from '@/lib/backend';
 import { READY_STATES, type TaskMeta, TaskState } from '@/lib/celery';
@@ -25,8 +27,10 @@ export const resultQuery = z.object({
 });
 
 /** `result` (and `traceback` on FAILURE) once the task is ready; nothing before. */
-export function resultFields(meta: TaskMeta | null): Record<string, unknown> {
-  if (meta === null || !READY_STATES.has(meta.status)) return {};
+/** A ready meta's result (and traceback), its secrets masked (--redact) as everything Pollen shows. */
+export function resultFields(stored: TaskMeta | null, redactor: Redactor): Record<string, unknown> {
+  if (stored === null || !READY_STATES.has(stored.status)) return {};
+  const meta = redactTaskMeta(redactor, stored);
   // FAILURE and REVOKED store the exception; Flower answers repr(exc), e.g. "ValueError('boom')".
   const result = meta.status !== TaskState.Success && meta.exception ? exceptionRepr(meta.result) : meta.result;
   return meta.status === TaskState.Failure ? { result, traceback: meta.traceback } : { result };
@@ -66,7 +70,7 @@ export const getTaskResult: Handler = async ({ params, fields }, context) => {
   const timeout = parsed.data.timeout ?? 0;
   try {
     const meta = timeout > 0 ? (await waitForTask(context.backend, id, timeout * 1000)).meta : await readBackend(context.backend, (b) => b.get(id));
-    return { status: 200, body: { 'task-id': id, state: stateOf(meta), ...resultFields(meta) } };
+    return { status: 200, body: { 'task-id': id, state: stateOf(meta), ...resultFields(meta, context.redactor) } };
   } catch (err) {
     return backendFailure(err);
   }

@@ -41,6 +41,12 @@ const FLAGS: readonly FlagSpec[] = [
   { flags: '--retention-other <duration>', description: 'how long history keeps a task that never finished after its last change; one in flight in memory is always kept (0: forever)', default: '30d' },
   { flags: '--max-history-tasks <n>', description: 'tasks history keeps at most, the oldest finished pruned first (0: no limit)', default: '10000000' },
   { flags: '--max-history-size <size>', description: 'space history\'s pages may use at most: 500MB, 2GB (0: no limit)', default: '10GB' },
+  {
+    flags: '--redact <keys-and-patterns>',
+    description:
+      'also mask these in task args, kwargs, results, exceptions and tracebacks at ingest: key names (pin, x-internal-auth) and /patterns/; ' +
+      'the values of password, token, secret, api_key, authorization, cookie and other keys are masked by default (none drops those), card numbers, URL passwords and bearer credentials always',
+  },
   { flags: '--max-tasks <n>', description: 'tasks kept in memory (the live window), newest first; finished tasks leave first, and stay in history', default: String(DEFAULT_MAX_TASKS) },
   { flags: '--max-workers <n>', description: 'workers kept in memory; the longest offline are forgotten first', default: String(DEFAULT_MAX_WORKERS) },
   { flags: '--purge-offline-workers <seconds>', description: 'forget a worker this long after it went offline', default: String(DEFAULT_PURGE_OFFLINE_WORKERS) },

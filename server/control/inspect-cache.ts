@@ -27,6 +27,8 @@ export interface InspectCacheOptions {
   readonly timeoutMs: number;
   readonly now?: () => number;
   readonly onError?: (method: InspectMethod, err: unknown) => void;
+  /** Masks secrets (--redact) in a reply before it is kept: active and reserved tasks carry their args. */
+  readonly redact?: (value: JsonValue) => JsonValue;
 }
 
 export class InspectCache {
@@ -88,7 +90,7 @@ export class InspectCache {
           const at = this.now();
           for (const [node, value] of Object.entries(replies)) {
             const entry = this.byWorker.get(node) ?? {};
-            entry[method] = { value, at };
+            entry[method] = { value: this.options.redact === undefined ? value : this.options.redact(value), at };
             this.byWorker.set(node, entry);
           }
         } catch (err) {

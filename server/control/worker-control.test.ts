@@ -92,4 +92,11 @@ describe('InspectCache', () => {
     await cache.refresh(['w1@test']);
     expect(cache.snapshot('w1@test').registered?.at).toBe(2_000);
   });
+
+  it('keeps replies as --redact masks them', async () => {
+    const { pidbox } = await setup();
+    const cache = new InspectCache(pidbox, { timeoutMs: 100, redact: (value) => JSON.parse(JSON.stringify(value).replace(/t\.add/g, '[redacted]')) });
+    await cache.refresh();
+    expect(cache.snapshot('w1@test').registered?.value).toEqual(['[redacted]']);
+  });
 });

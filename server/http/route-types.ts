@@ -3,6 +3,7 @@
  * body; they answer with a status and a body and never see the raw request, so authentication, read-only
  * mode and CSRF are decided once, before them (request-guard.ts), from the route's `access`.
  */
+import type { Redactor } from '@/lib/redact/redactor';
 import type { GapSettlement } from '../collector/gap-settlement';
 import type { z } from 'zod';
 import type { ResultBackend } from '@/lib/backend';
@@ -40,6 +41,8 @@ export interface RouteContext {
   readonly prometheus: PrometheusMetrics;
   /** Settles tasks whose events fell into a gap in the event stream; null without a broker. */
   readonly settlement: GapSettlement | null;
+  /** Masks secrets (--redact) in what is shown from outside the store: stored results, inspect replies. */
+  readonly redactor: Redactor;
 }
 
 export interface RouteRequest {

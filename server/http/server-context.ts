@@ -7,6 +7,7 @@ import { createResultBackend } from '@/lib/backend';
 import { createTransport } from '@/lib/broker';
 import type { ServerInfo } from '@/lib/push/contract';
 import type { Logger } from '@/lib/runtime/logger';
+import { Redactor } from '@/lib/redact/redactor';
 import { VERSION } from '@/lib/runtime/version';
 import { Client } from '@/worker/client';
 import { Collector } from '../collector/collector';
@@ -33,7 +34,8 @@ export interface ServerContext extends RouteContext {
 
 export async function createServerContext(config: ServerConfig, log: Logger): Promise<ServerContext> {
   const info: ServerInfo = { name: 'pollen', version: VERSION, broker: config.broker?.display ?? null, resultBackend: config.resultBackend?.display ?? null, startedAt: Date.now() };
-  const store = await openTaskStore(config.history, { maxTasks: config.maxTasks, maxWorkers: config.maxWorkers, purgeOfflineAfter: config.purgeOfflineWorkers, retention: config.retention, log: log.child({ scope: 'store' }) });
+  const redactor = new Redactor(config.redaction);
+  const store = await openTaskStore(config.history, { maxTasks: config.maxTasks, maxWorkers: config.maxWorkers, purgeOfflineAfter: config.purgeOfflineWorkers, retention: config.retention, redactor, log: log.child({ scope: 'store' }) });
   const metrics = new Metrics();
   const backend = config.resultBackend ? createResultBackend(config.resultBackend.href) : null;
   const collector = config.broker
@@ -45,7 +47,7 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
   await collector?.start();
   const client = collector ? new Client({ transport: collector.transport, backend }) : null;
   const inspect = client
-    ? new InspectCache(client.control, { timeoutMs: config.inspectTimeoutMs, onError: (method, err) => log.debug({ method, err }, 'inspect failed') })
+    ? new InspectCache(client.control, { timeoutMs: config.inspectTimeoutMs, redact: (value) => redactor.json(value), onError: (method, err) => log.debug({ method, err }, 'inspect failed') })
     : null;
   const control = client
     ? new WorkerControl(client.control, { timeoutMs: config.inspectTimeoutMs, knownWorker: (name) => store.worker(name) !== undefined || inspect?.workers().includes(name) === true })
@@ -67,7 +69,7 @@ export async function createServerContext(config: ServerConfig, log: Logger): Pr
   const restart = store.restartGap;
   if (settlement !== null && restart !== null) settlement.afterGap({ from: restart.from * 1000, to: restart.to * 1000, reason: 'Pollen was not running' });
   return {
-    info, config, store, collector, inspect, control, client, backend, metrics, prometheus, queues, settlement,
+    info, config, store, collector, inspect, control, client, backend, metrics, prometheus, queues, settlement, redactor,
     heavyRequests: new HeavyRequests(),
     async close() {
       queues?.stop();

@@ -13,6 +13,7 @@
  * cannot be told from the repr).
  */
 import { ARGSREPR_MAXSIZE, type JsonObject, type JsonValue, isJsonObject, parsePythonRepr, type ReprError, ReprErrorCode, type TaskMeta } from '@/lib/celery';
+import { MASK } from '@/lib/redact/redactor';
 
 /** What the result backend said about the task. */
 export type BackendView =
@@ -51,6 +52,8 @@ export function planCall(events: EventCall | null, backend: BackendView): CallPl
   const args = readRepr(events.args, 'args');
   const kwargs = readRepr(events.kwargs, 'kwargs');
   const unfaithful = (why: string): CallPlan => ({ ok: false, reason: `its arguments are not known faithfully: ${why}; and ${whyNotBackend}` });
+  // Masked at ingest (--redact): the reprs no longer hold what the task was called with.
+  if (events.args.includes(MASK) || events.kwargs.includes(MASK)) return unfaithful("they were redacted at ingest (--redact), and only the result backend's result_extended meta holds them whole");
   if (!args.ok) return unfaithful(args.reason);
   if (!kwargs.ok) return unfaithful(kwargs.reason);
   if (!Array.isArray(args.value)) return unfaithful(`its args repr ${clip(events.args)} is not a tuple or list`);

@@ -32,6 +32,10 @@ describe('where a retry takes its call from', () => {
     expect(result).toMatchObject({ ok: true, name: 'tasks.echo', args: [1, 'two', [3.5, null]], kwargs: { k: true }, queue: 'celery', sources: { call: 'result-backend', routing: 'result-backend' } });
   });
 
+  it('takes a redacted task\'s call from result_extended meta, which holds it whole', () => {
+    expect(plan({ ...failed, kwargs: "{'password': '[redacted]'}" }, extended())).toMatchObject({ ok: true, kwargs: { k: true }, sources: { call: 'result-backend' } });
+  });
+
   it('reads the event reprs when the backend has no extended meta, no meta, or none is configured', () => {
     for (const backend of [plain, { kind: 'missing' }, { kind: 'none' }, { kind: 'error', message: 'ECONNREFUSED' }] as BackendView[]) {
       expect(plan(failed, backend)).toMatchObject({ ok: true, args: [1, 'two', [3.5, null]], kwargs: { k: true }, sources: { call: 'event-reprs' } });
@@ -54,6 +58,7 @@ describe('where a retry takes its call from', () => {
     ['an int beyond 2^53', { args: '(12345678901234567890,)' }, 'args repr holds a value JSON cannot carry exactly'],
     ['args that are not a tuple', { args: "'just a string'" }, 'is not a tuple or list'],
     ['kwargs that are not a dict', { kwargs: '[1]' }, 'is not a dict'],
+    ['arguments masked at ingest', { kwargs: "{'password': '[redacted]'}" }, 'they were redacted at ingest (--redact)'],
   ])('refuses %s, saying so, and why the backend could not help', (_, fields, expected) => {
     const text = reason(plan({ ...failed, ...fields }, plain));
     expect(text).toContain(expected);

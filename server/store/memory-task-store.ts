@@ -9,6 +9,8 @@ import { FINISHED_STATES } from '@/lib/api/task-states';
 import type { CeleryEvent, TaskEvent } from '@/lib/celery';
 import type { TaskQuery } from '@/lib/query/task-query';
 import type { Logger } from '@/lib/runtime/logger';
+import { redactEvent } from '@/lib/redact/task-redaction';
+import type { Redactor } from '@/lib/redact/redactor';
 import { type Change, ClusterState, type ClusterStateOptions } from '../state/cluster-state';
 import { retryOf } from '../state/task-links';
 import type { Settlement, TaskRecord } from '../state/task-record';
@@ -25,6 +27,11 @@ export interface MemoryTaskStoreOptions extends ClusterStateOptions {
   readonly log?: Pick<Logger, 'error'>;
   /** Names the arrival numbering in cursors: a durable history's own, so cursors outlive a restart. */
   readonly epoch?: string;
+  /**
+   * Masks secrets in every event before the model holds it (--redact), so that nothing downstream (history,
+   * push, search, exports) ever sees them: the store is the one way in for task data.
+   */
+  readonly redactor?: Redactor;
 }
 
 /** When a task entered the cluster: sent, else received, else its latest event. */
@@ -59,7 +66,8 @@ export class MemoryTaskStore implements TaskStore {
     this.state.index.forEachWithKeys('worker', new Set([hostname]), visit);
   }
 
-  apply(event: CeleryEvent, localReceived: number): Change {
+  apply(received: CeleryEvent, localReceived: number): Change {
+    const event = this.options.redactor === undefined ? received : redactEvent(this.options.redactor, received);
     const change = this.state.apply(event, localReceived);
     for (const listener of this.listeners) {
       try {
@@ -71,7 +79,9 @@ export class MemoryTaskStore implements TaskStore {
     return change;
   }
 
-  settle(event: TaskEvent, settlement: Settlement): Change {
+  settle(learnt: TaskEvent, settlement: Settlement): Change {
+    // A result backend's result and traceback are task data as much as an event's.
+    const event = this.options.redactor === undefined ? learnt : (redactEvent(this.options.redactor, learnt) as TaskEvent);
     const change = this.state.settle(event, settlement);
     for (const listener of this.settledListeners) {
       try {

@@ -3,6 +3,7 @@
  * backend), a Pollen server on it, and real Python Celery workers with events on, which Pollen has seen
  * come online. Pollen starts first, so that it hears the workers' worker-online events.
  */
+import type { ConfigInput } from '@/server/config';
 import { type Child } from './child';
 import { type CeleryWorkerOptions, startCeleryWorker } from './celery-worker';
 import { startPollen, type TestPollen } from './pollen-server';
@@ -30,7 +31,7 @@ export interface TestCluster {
 /** Replies from the workers take longer on a loaded 2-core machine than Flower's 1 s default. */
 const INSPECT_TIMEOUT_MS = 2000;
 
-export async function startCluster(kind: BrokerKind, specs: readonly WorkerSpec[]): Promise<TestCluster> {
+export async function startCluster(kind: BrokerKind, specs: readonly WorkerSpec[], pollenConfig: Partial<ConfigInput> = {}): Promise<TestCluster> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
     for (const close of stops.splice(0).reverse()) await close().catch(() => undefined);
@@ -41,7 +42,7 @@ export async function startCluster(kind: BrokerKind, specs: readonly WorkerSpec[
     if (rabbit) stops.push(() => rabbit.stop());
     const broker = rabbit ? rabbit.url() : redis.url(0);
     const backend = redis.url(1);
-    const pollen = await startPollen({ broker, resultBackend: backend, inspectTimeout: INSPECT_TIMEOUT_MS });
+    const pollen = await startPollen({ broker, resultBackend: backend, inspectTimeout: INSPECT_TIMEOUT_MS, ...pollenConfig });
     stops.push(() => pollen.close());
     const workers = new Map<string, Child>();
     await Promise.all(

@@ -6,6 +6,8 @@
  * included. Without it, the model keeps the last time of each event type and every Celery retry attempt,
  * so the timeline is rebuilt from those: one entry per event type seen, plus one task-retried per attempt.
  */
+import type { Redactor } from '@/lib/redact/redactor';
+import { redactTaskMeta } from '@/lib/redact/task-redaction';
 import { MalformedResultError, type ResultBackend } from '@/lib/backend';
 import { exceptionToJson, isJsonObject, type JsonObject, type JsonValue, type TaskMeta } from '@/lib/celery';
 import type { TaskTimelineEvent } from '../../history/event-row';
@@ -21,14 +23,15 @@ import type { TaskDetail, TimelineEntry } from '@/lib/api/tasks';
  * `settleStored` takes a ready state the backend holds into the model when the model still has the task in
  * flight (its event was missed or is late), so the task and its stored record never contradict each other.
  */
-export async function getTaskDetail(state: TaskStore, backend: ResultBackend | null, id: string, settleStored: ((meta: TaskMeta) => void) | null = null): Promise<ApiResponse> {
+export async function getTaskDetail(state: TaskStore, backend: ResultBackend | null, id: string, settleStored: ((meta: TaskMeta) => void) | null = null, redactor: Redactor | null = null): Promise<ApiResponse> {
   const linked = (await state.findTaskWithLinks(id)) ?? null;
   const task = linked?.task ?? null;
   let stored: TaskDetail['backend'] = null;
   if (backend !== null) {
     try {
       const meta = await readBackend(backend, (b) => b.get(id));
-      stored = { available: true, meta: meta === null ? null : (capDepth(metaJson(meta)) as JsonObject), error: null };
+      const shown = meta === null || redactor === null ? meta : redactTaskMeta(redactor, meta);
+      stored = { available: true, meta: shown === null ? null : (capDepth(metaJson(shown)) as JsonObject), error: null };
       if (meta !== null) settleStored?.(meta);
     } catch (err) {
       // A malformed stored value is an answer from a reachable backend; anything else is an outage.

@@ -60,7 +60,7 @@ export const V1_TASK_ROUTES: readonly Route[] = [
       tags: TAGS,
       responses: { 200: 'the task', 400: 'not a task id', 404: 'neither Pollen nor the result backend knows the task', 503: 'Pollen holds no events for the task and the result backend cannot be read (code backend_unavailable)' },
     },
-    handle: checkTaskId(({ params }, { store, backend, settlement }) => getTaskDetail(store, backend, params['id'] ?? '', settlement && ((meta) => settlement.settleStored(meta)))),
+    handle: checkTaskId(({ params }, { store, backend, settlement, redactor }) => getTaskDetail(store, backend, params['id'] ?? '', settlement && ((meta) => settlement.settleStored(meta)), redactor)),
   },
   {
     method: 'GET',

@@ -1,0 +1,213 @@
+/**
+ * Masks secrets in what tasks carry (args, kwargs, results, exceptions, tracebacks, custom fields) before
+ * Pollen holds, stores, pushes, searches or exports it. What is masked:
+ *
+ * - the value under a secret key, wherever a key names it: a dict repr or JSON (`'password': 'x'`,
+ *   `"api_key": 12`), a keyword argument or a query string (`token=abc`), a header line
+ *   (`Authorization: Bearer abc`). A key is secret when it holds one of the key names (case and `-`/`_`
+ *   aside), so `db_password` and `X-Api-Key` are. The whole value goes, nested dicts and lists included;
+ * - the password of a URL (`redis://user:secret@host`), a bearer or basic credential after its scheme;
+ * - card numbers (13 to 19 digits, spaces or dashes between, passing the Luhn check);
+ * - whatever matches the operator's own patterns.
+ *
+ * The text around a masked value is left as it was, so a repr stays a repr (the mask is a quoted string
+ * where the value was quoted or structured) and search, display and the repr parser go on working.
+ * Most task text holds no secret: one test of each kind of cue decides that before any masking is tried.
+ */
+import type { JsonValue } from '@/lib/celery';
+
+export const MASK = '[redacted]';
+
+/** Key names masked by default: what Celery tasks are handed that no dashboard should show. */
+export const DEFAULT_SECRET_KEYS: readonly string[] = [
+  'password', 'passwd', 'pwd', 'passphrase', 'secret', 'token', 'authorization', 'api_key', 'apikey', 'access_key',
+  'private_key', 'credential', 'cookie', 'session_id', 'sessionid', 'card_number', 'cardnumber', 'cvv', 'cvc', 'ssn', 'iban',
+];
+
+export interface RedactionSpec {
+  /** Key names (matched as parts of keys, case and `-`/`_` aside). */
+  readonly keys: readonly string[];
+  /** Masked wherever they match. */
+  readonly patterns: readonly RegExp[];
+}
+
+const QUOTED_KEY = /(['"])([^'"\\\n]{1,64})\1\s*:\s*/g;
+const ASSIGNED_KEY = /(?<![\w.-])([A-Za-z_][\w.-]{0,63})[ \t]*=(?!=)[ \t]*/g;
+const HEADER_KEY = /(?<![\w-])([A-Za-z][\w-]{0,63}):[ \t]+/g;
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@'"]*:)([^@\s/'"]+)@/gi;
+const SCHEME_CREDENTIAL = /\b(Bearer|Basic|Token)([ \t]+)([\w.~+/=-]{8,})/g;
+const CARD = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
+/** Cues tested once per text, so that the scans above run only where they may find something. */
+const CREDENTIAL_CUE = /\b(?:Bearer|Basic|Token)[ \t]/;
+const CARD_CUE = /\d(?:[ -]?\d){12}/;
+
+const normalized = (key: string): string => key.toLowerCase().replace(/-/g, '_');
+
+/** The index just past the string literal that opens at `start` (its end, when it is cut). */
+function stringEnd(text: string, start: number): number {
+  const quote = text[start] as string;
+  const triple = text.startsWith(quote.repeat(3), start);
+  const closing = triple ? quote.repeat(3) : quote;
+  for (let j = start + closing.length; j < text.length; j++) {
+    if (text[j] === '\\') j++;
+    else if (text.startsWith(closing, j)) return j + closing.length;
+    else if (!triple && text[j] === '\n') return j;
+  }
+  return text.length;
+}
+
+/**
+ * Where the value that starts at `start` ends: at a comma or a closing bracket of the level it is on. A
+ * bare value (`token=abc` in free text, perhaps itself inside a quoted string) ends at a space, a quote,
+ * `&` or `;` as well.
+ */
+function valueEnd(text: string, start: number, bare: boolean): number {
+  let depth = 0;
+  let j = start;
+  while (j < text.length) {
+    const c = text[j] as string;
+    if (bare) {
+      if (' \t\n,;&\'")]}'.includes(c)) return j;
+    } else if (c === "'" || c === '"') {
+      j = stringEnd(text, j);
+      continue;
+    } else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) return j;
+      depth--;
+    } else if (depth === 0 && (c === ',' || c === '\n')) return j;
+    j++;
+  }
+  return j;
+}
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+interface Cut {
+  readonly from: number;
+  readonly to: number;
+  readonly mask: string;
+}
+
+export class Redactor {
+  private readonly keys: readonly string[];
+  /** Any secret key name anywhere in the text: the cue for looking at its keys. */
+  private readonly keyCue: RegExp | null;
+  private readonly patterns: readonly RegExp[];
+
+  constructor(spec: RedactionSpec) {
+    this.keys = [...new Set(spec.keys.map(normalized).filter((k) => k !== ''))];
+    const words = this.keys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/_/g, '[-_]?'));
+    this.keyCue = words.length === 0 ? null : new RegExp(words.join('|'), 'i');
+    this.patterns = spec.patterns.map((p) => new RegExp(p.source, p.flags.includes('g') ? p.flags : `${p.flags}g`));
+  }
+
+  isSecretKey(key: string): boolean {
+    const k = normalized(key);
+    return this.keys.some((secret) => k.includes(secret) || k.replace(/_/g, '').includes(secret.replace(/_/g, '')));
+  }
+
+  /** The text with its secrets masked: the same string when there were none. */
+  text(text: string): string {
+    const cuts: Cut[] = [];
+    if (this.keyCue !== null && this.keyCue.test(text)) this.keyedValues(text, cuts);
+    if (text.includes('://')) for (const m of text.matchAll(URL_PASSWORD)) cuts.push({ from: (m.index as number) + (m[1] as string).length, to: (m.index as number) + (m[1] as string).length + (m[2] as string).length, mask: MASK });
+    if (CREDENTIAL_CUE.test(text)) for (const m of text.matchAll(SCHEME_CREDENTIAL)) {
+      const from = (m.index as number) + (m[1] as string).length + (m[2] as string).length;
+      cuts.push({ from, to: from + (m[3] as string).length, mask: MASK });
+    }
+    if (CARD_CUE.test(text)) {
+      for (const m of text.matchAll(CARD)) {
+        const digits = m[0].replace(/[ -]/g, '');
+        if (digits.length >= 13 && digits.length <= 19 && luhn(digits)) cuts.push({ from: m.index as number, to: (m.index as number) + m[0].length, mask: MASK });
+      }
+    }
+    for (const pattern of this.patterns) {
+      pattern.lastIndex = 0;
+      for (const m of text.matchAll(pattern)) if (m[0] !== '') cuts.push({ from: m.index as number, to: (m.index as number) + m[0].length, mask: MASK });
+    }
+    return cuts.length === 0 ? text : applied(text, cuts);
+  }
+
+  private keyedValues(text: string, cuts: Cut[]): void {
+    for (const m of text.matchAll(QUOTED_KEY)) {
+      if (!this.isSecretKey(m[2] as string)) continue;
+      const from = (m.index as number) + m[0].length;
+      const to = trimmedEnd(text, from, valueEnd(text, from, false));
+      if (to > from) cuts.push({ from, to, mask: text[from] === '"' ? `"${MASK}"` : `'${MASK}'` });
+    }
+    for (const m of text.matchAll(ASSIGNED_KEY)) {
+      if (!this.isSecretKey(m[1] as string)) continue;
+      const from = (m.index as number) + m[0].length;
+      const quoted = text[from] === "'" || text[from] === '"' || text[from] === '(' || text[from] === '[' || text[from] === '{';
+      const to = trimmedEnd(text, from, valueEnd(text, from, !quoted));
+      if (to > from) cuts.push({ from, to, mask: quoted ? (text[from] === '"' ? `"${MASK}"` : `'${MASK}'`) : MASK });
+    }
+    for (const m of text.matchAll(HEADER_KEY)) {
+      if (!this.isSecretKey(m[1] as string)) continue;
+      const from = (m.index as number) + m[0].length;
+      if (text[from] === "'" || text[from] === '"' || text[from] === '{' || text[from] === '[') continue;
+      let to = text.indexOf('\n', from);
+      if (to < 0) to = text.length;
+      to = trimmedEnd(text, from, to);
+      if (to > from) cuts.push({ from, to, mask: MASK });
+    }
+  }
+
+  /** A JSON value with its secrets masked: values under secret keys whole, strings by `text`; the same value when none. */
+  json(value: JsonValue): JsonValue {
+    if (typeof value === 'string') return this.text(value);
+    if (value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) {
+      let changed = false;
+      const out = value.map((item) => {
+        const masked = this.json(item);
+        if (masked !== item) changed = true;
+        return masked;
+      });
+      return changed ? out : value;
+    }
+    let out: Record<string, JsonValue> | null = null;
+    for (const [key, item] of Object.entries(value)) {
+      const masked = this.isSecretKey(key) ? (item === null ? null : MASK) : this.json(item);
+      if (masked !== item) {
+        out ??= { ...value };
+        out[key] = masked;
+      }
+    }
+    return out ?? value;
+  }
+}
+
+function trimmedEnd(text: string, from: number, to: number): number {
+  let end = to;
+  while (end > from && /\s/.test(text[end - 1] as string)) end--;
+  return end;
+}
+
+/** The text with each cut replaced by its mask; overlapping cuts merge into the first one's mask. */
+function applied(text: string, cuts: Cut[]): string {
+  cuts.sort((a, b) => a.from - b.from || b.to - a.to);
+  let out = '';
+  let at = 0;
+  for (const cut of cuts) {
+    if (cut.from < at) {
+      at = Math.max(at, cut.to);
+      continue;
+    }
+    out += text.slice(at, cut.from) + cut.mask;
+    at = cut.to;
+  }
+  return out + text.slice(at);
+}

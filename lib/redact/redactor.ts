@@ -20,8 +20,9 @@ export const MASK = '[redacted]';
 
 /** Key names masked by default: what Celery tasks are handed that no dashboard should show. */
 export const DEFAULT_SECRET_KEYS: readonly string[] = [
-  'password', 'passwd', 'pwd', 'passphrase', 'secret', 'token', 'authorization', 'api_key', 'apikey', 'access_key',
-  'private_key', 'credential', 'cookie', 'session_id', 'sessionid', 'card_number', 'cardnumber', 'cvv', 'cvc', 'ssn', 'iban',
+  'password', 'passwords', 'passwd', 'pwd', 'passphrase', 'secret', 'secrets', 'token', 'authorization', 'api_key', 'apikey',
+  'access_key', 'private_key', 'credential', 'credentials', 'cookie', 'cookies', 'session_id', 'sessionid', 'card_number',
+  'cardnumber', 'cvv', 'cvc', 'ssn', 'iban',
 ];
 
 export interface RedactionSpec {
@@ -41,7 +42,13 @@ const CARD = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
 const CREDENTIAL_CUE = /\b(?:Bearer|Basic|Token)[ \t]/;
 const CARD_CUE = /\d(?:[ -]?\d){12}/;
 
-const normalized = (key: string): string => key.toLowerCase().replace(/-/g, '_');
+/** A key as words joined by `_`: `X-Api-Key`, `apiKey` and `api.key` are all `api_key`. */
+const normalized = (key: string): string =>
+  key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
 
 /** The index just past the string literal that opens at `start` (its end, when it is cut). */
 function stringEnd(text: string, start: number): number {
@@ -113,9 +120,16 @@ export class Redactor {
     this.patterns = spec.patterns.map((p) => new RegExp(p.source, p.flags.includes('g') ? p.flags : `${p.flags}g`));
   }
 
+  /**
+   * Whether a key names a secret: it holds a key name as whole words (`db_password`, `X-Api-Key`), or a
+   * word of it ends with one run together (`csrftoken`, `mypassword`). So `max_tokens` and `tokenizer`,
+   * which LLM and NLP tasks pass by the thousand, are not.
+   */
   isSecretKey(key: string): boolean {
     const k = normalized(key);
-    return this.keys.some((secret) => k.includes(secret) || k.replace(/_/g, '').includes(secret.replace(/_/g, '')));
+    const words = `_${k}_`;
+    const parts = k.split('_');
+    return this.keys.some((secret) => words.includes(`_${secret}_`) || parts.some((part) => part.endsWith(secret.replace(/_/g, ''))));
   }
 
   /** The text with its secrets masked: the same string when there were none. */

@@ -4,8 +4,9 @@
  *
  * - the value under a secret key, wherever a key names it: a dict repr or JSON (`'password': 'x'`,
  *   `"api_key": 12`), a keyword argument or a query string (`token=abc`), a header line
- *   (`Authorization: Bearer abc`). A key is secret when it holds one of the key names (case and `-`/`_`
- *   aside), so `db_password` and `X-Api-Key` are. The whole value goes, nested dicts and lists included;
+ *   (`Authorization: Bearer abc`). A key is secret when it holds a key name as whole words, whatever the
+ *   case and separators (`db_password`, `X-Api-Key`, `apiKey`), or run into a word's end (`csrftoken`).
+ *   The whole value goes, nested dicts and lists included;
  * - the password of a URL (`redis://user:secret@host`), a bearer or basic credential after its scheme;
  * - card numbers (13 to 19 digits, spaces or dashes between, passing the Luhn check);
  * - whatever matches the operator's own patterns.
@@ -26,7 +27,7 @@ export const DEFAULT_SECRET_KEYS: readonly string[] = [
 ];
 
 export interface RedactionSpec {
-  /** Key names (matched as parts of keys, case and `-`/`_` aside). */
+  /** Key names (matched as whole words of keys, or run into a word's end: Redactor.isSecretKey). */
   readonly keys: readonly string[];
   /** Masked wherever they match. */
   readonly patterns: readonly RegExp[];
@@ -109,13 +110,16 @@ interface Cut {
 
 export class Redactor {
   private readonly keys: readonly string[];
+  /** The key names with their words run together (`api_key` → `apikey`), for keys like `csrftoken`. */
+  private readonly runTogether: readonly string[];
   /** Any secret key name anywhere in the text: the cue for looking at its keys. */
   private readonly keyCue: RegExp | null;
   private readonly patterns: readonly RegExp[];
 
   constructor(spec: RedactionSpec) {
     this.keys = [...new Set(spec.keys.map(normalized).filter((k) => k !== ''))];
-    const words = this.keys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/_/g, '[-_]?'));
+    this.runTogether = this.keys.map((k) => k.replace(/_/g, ''));
+    const words = this.keys.map((k) => k.replace(/_/g, '[^A-Za-z0-9]?'));
     this.keyCue = words.length === 0 ? null : new RegExp(words.join('|'), 'i');
     this.patterns = spec.patterns.map((p) => new RegExp(p.source, p.flags.includes('g') ? p.flags : `${p.flags}g`));
   }
@@ -129,7 +133,7 @@ export class Redactor {
     const k = normalized(key);
     const words = `_${k}_`;
     const parts = k.split('_');
-    return this.keys.some((secret) => words.includes(`_${secret}_`) || parts.some((part) => part.endsWith(secret.replace(/_/g, ''))));
+    return this.keys.some((secret, i) => words.includes(`_${secret}_`) || parts.some((part) => part.endsWith(this.runTogether[i] as string)));
   }
 
   /** The text with its secrets masked: the same string when there were none. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePythonRepr } from '@/lib/celery/python-repr';
-import { decodeEventBody, type CeleryEvent, type JsonObject } from '@/lib/celery';
+import { decodeEventBody, type CeleryEvent, type JsonObject, type JsonValue } from '@/lib/celery';
 import { redactEvent } from './task-redaction';
 import { parseRedactOption } from './redact-option';
 import { DEFAULT_SECRET_KEYS, MASK, Redactor } from './redactor';
@@ -98,5 +98,23 @@ describe('--redact', () => {
     expect(parseRedactOption('/abc')).toEqual({ ok: false, error: expect.stringContaining('no closing slash') });
     expect(parseRedactOption('/abc/g')).toEqual({ ok: false, error: expect.stringContaining('flags') });
     expect(parseRedactOption('a b')).toEqual({ ok: false, error: expect.stringContaining('neither a key name') });
+  });
+});
+
+describe('hostile nesting', () => {
+  it('masks a secret 20 000 levels down a JSON value, and returns a deep value without one as it came', () => {
+    let deep: JsonValue = { password: 'x', n: 1 };
+    for (let i = 0; i < 20_000; i++) deep = i % 2 === 0 ? [deep] : { level: deep };
+    let masked = redactor.json(deep);
+    for (let i = 19_999; i >= 0; i--) masked = i % 2 === 0 ? (masked as JsonValue[])[0] as JsonValue : (masked as JsonObject)['level'] as JsonValue;
+    expect(masked).toEqual({ password: MASK, n: 1 });
+    let clean: JsonValue = 'leaf';
+    for (let i = 0; i < 20_000; i++) clean = [clean];
+    expect(redactor.json(clean)).toBe(clean);
+  });
+
+  it('masks in a repr nested 20 000 deep without recursion', () => {
+    const repr = `{'tree': ${'['.repeat(20_000)}'leaf'${']'.repeat(20_000)}, 'token': 'abc'}`;
+    expect(mask(repr)).toBe(`{'tree': ${'['.repeat(20_000)}'leaf'${']'.repeat(20_000)}, 'token': '${MASK}'}`);
   });
 });

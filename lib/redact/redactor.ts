@@ -15,7 +15,7 @@
  * where the value was quoted or structured) and search, display and the repr parser go on working.
  * Most task text holds no secret: one test of each kind of cue decides that before any masking is tried.
  */
-import type { JsonValue } from '@/lib/celery';
+import type { JsonObject, JsonValue } from '@/lib/celery';
 
 export const MASK = '[redacted]';
 
@@ -183,29 +183,54 @@ export class Redactor {
     }
   }
 
-  /** A JSON value with its secrets masked: values under secret keys whole, strings by `text`; the same value when none. */
+  /**
+   * A JSON value with its secrets masked: values under secret keys whole, strings by `text`; the same value
+   * when none. Walked with a stack of its own, not by recursion: a producer may nest a result 20 000 deep.
+   */
   json(value: JsonValue): JsonValue {
     if (typeof value === 'string') return this.text(value);
     if (value === null || typeof value !== 'object') return value;
-    if (Array.isArray(value)) {
-      let changed = false;
-      const out = value.map((item) => {
-        const masked = this.json(item);
-        if (masked !== item) changed = true;
-        return masked;
-      });
-      return changed ? out : value;
-    }
-    let out: Record<string, JsonValue> | null = null;
-    for (const [key, item] of Object.entries(value)) {
-      const masked = this.isSecretKey(key) ? (item === null ? null : MASK) : this.json(item);
-      if (masked !== item) {
-        out ??= { ...value };
-        out[key] = masked;
+    const root = walking(value, null, '');
+    const stack: Walking[] = [root];
+    while (stack.length > 0) {
+      const at = stack[stack.length - 1] as Walking;
+      if (at.next < at.keys.length) {
+        const key = at.keys[at.next++] as string;
+        const item = (at.node as Record<string, JsonValue>)[key] as JsonValue;
+        if (!at.array && this.isSecretKey(key)) {
+          if (item !== null) changed(at, key, MASK);
+        } else if (typeof item === 'string') {
+          const masked = this.text(item);
+          if (masked !== item) changed(at, key, masked);
+        } else if (item !== null && typeof item === 'object') stack.push(walking(item, at, key));
+        continue;
       }
+      stack.pop();
+      if (at.copy !== null && at.parent !== null) changed(at.parent, at.key, at.copy);
     }
-    return out ?? value;
+    return root.copy ?? value;
   }
+}
+
+/** A JSON object or array being walked by Redactor.json: its copy is made at its first change. */
+interface Walking {
+  readonly node: JsonObject | JsonValue[];
+  readonly array: boolean;
+  readonly keys: readonly string[];
+  next: number;
+  copy: Record<string, JsonValue> | JsonValue[] | null;
+  readonly parent: Walking | null;
+  readonly key: string;
+}
+
+function walking(node: JsonObject | JsonValue[], parent: Walking | null, key: string): Walking {
+  const array = Array.isArray(node);
+  return { node, array, keys: Object.keys(node), next: 0, copy: null, parent, key };
+}
+
+function changed(at: Walking, key: string, value: JsonValue): void {
+  at.copy ??= at.array ? [...(at.node as JsonValue[])] : { ...(at.node as JsonObject) };
+  (at.copy as Record<string, JsonValue>)[key] = value;
 }
 
 function trimmedEnd(text: string, from: number, to: number): number {

@@ -129,16 +129,30 @@ export class EventColumnsBuilder {
     this.fieldNumber = grown(this.fieldNumber);
   }
 
-  /** The row of a task event, for the task stored under `taskSeq` (as eventRow makes it). */
-  add(event: CeleryEvent, taskSeq: number, id: number, receivedAt: number | null): void {
+  /** A new row with its columns but the fields set; its index. */
+  private next(taskSeq: number, id: number, type: string, timestamp: number, hostname: string, receivedAt: number | null): number {
     if (this.n === this.size) this.grow();
     const i = this.n++;
     this.taskSeq[i] = taskSeq;
     this.id[i] = id;
-    this.timestamp[i] = event.timestamp;
+    this.timestamp[i] = timestamp;
     this.receivedAt[i] = receivedAt ?? Number.NaN;
-    this.type[i] = this.word(event.type);
-    this.hostname[i] = this.word(event.hostname);
+    this.type[i] = this.word(type);
+    this.hostname[i] = this.word(hostname);
+    return i;
+  }
+
+  /** A row made already (tests, the benchmark's fill). */
+  addRow(row: EventRow): void {
+    const [taskSeq, id, type, timestamp, hostname, receivedAt, fields] = row;
+    const i = this.next(Number(taskSeq), Number(id), String(type), Number(timestamp), hostname === null ? '' : String(hostname), receivedAt === null ? null : Number(receivedAt));
+    this.fieldKind[i] = fields === null ? FIELDS_NONE : FIELDS_TEXT;
+    if (fields !== null) this.fieldText.push(String(fields));
+  }
+
+  /** The row of a task event, for the task stored under `taskSeq` (as eventRow makes it). */
+  add(event: CeleryEvent, taskSeq: number, id: number, receivedAt: number | null): void {
+    const i = this.next(taskSeq, id, event.type, event.timestamp, event.hostname, receivedAt);
     // Most task events carry no fields, or only a success's runtime: those take no JSON on the event loop.
     if (event.known && event.extra === null) {
       if (event.type === 'task-succeeded' && event.runtime !== null) {
@@ -178,32 +192,9 @@ export class EventColumnsBuilder {
 
 /** Event rows as columns (tests, the benchmark's fill). */
 export function eventColumnsOf(rows: readonly EventRow[]): EventColumns {
-  const words = [''];
-  const wordIndex = new Map<string, number>([['', 0]]);
-  const word = (text: string | number | null): number => {
-    const key = text === null ? '' : String(text);
-    let index = wordIndex.get(key);
-    if (index === undefined) {
-      index = words.push(key) - 1;
-      wordIndex.set(key, index);
-    }
-    return index;
-  };
-  const numbers = (column: number) => Float64Array.from(rows, (row) => (row[column] === null ? Number.NaN : Number(row[column])));
-  const fieldText = rows.flatMap((row) => (row[6] === null ? [] : [String(row[6])]));
-  return {
-    n: rows.length,
-    taskSeq: numbers(0),
-    id: numbers(1),
-    timestamp: numbers(3),
-    receivedAt: numbers(5),
-    type: Uint32Array.from(rows, (row) => word(row[2] ?? null)),
-    hostname: Uint32Array.from(rows, (row) => word(row[4] ?? null)),
-    words,
-    fieldKind: Uint8Array.from(rows, (row) => (row[6] === null ? FIELDS_NONE : FIELDS_TEXT)),
-    fieldNumber: new Float64Array(rows.length),
-    fieldText,
-  };
+  const builder = new EventColumnsBuilder(Math.max(1, rows.length));
+  for (const row of rows) builder.addRow(row);
+  return builder.columns();
 }
 
 export function emptyEventColumns(): EventColumns {
